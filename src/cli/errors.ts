@@ -1,0 +1,28 @@
+/** Exit codes shared by every command (DESIGN.md, "Conventions"). */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  notFound: 3,
+  conflict: 4,
+  expired: 5,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * An error meant for the user: one line saying what failed and what to do.
+ * Anything thrown that is not a CliError is a bug and is reported as such.
+ */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.failure,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export const usageError = (message: string) => new CliError(message, ExitCode.usage);
+export const notFoundError = (message: string) => new CliError(message, ExitCode.notFound);
+export const conflictError = (message: string) => new CliError(message, ExitCode.conflict);

@@ -1,0 +1,58 @@
+import Table from 'cli-table3';
+import { stringify as toYaml } from 'yaml';
+import type { IO } from './io.js';
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'json', 'yaml'];
+
+export interface TableView {
+  head: string[];
+  rows: string[][];
+}
+
+/**
+ * Prints data in the chosen format. JSON and YAML get `value` as it is (64-bit ids
+ * are strings in it, so they print exactly); the table gets the `table` view.
+ * Off a TTY the table is tab-separated with a header line, for cut/awk.
+ */
+export function printData(io: IO, format: OutputFormat, value: unknown, table: () => TableView): void {
+  if (format === 'json') {
+    io.stdout.write(JSON.stringify(value, jsonReplacer, 2) + '\n');
+    return;
+  }
+  if (format === 'yaml') {
+    io.stdout.write(toYaml(toPlain(value)));
+    return;
+  }
+  const view = table();
+  io.stdout.write(renderTable(view, io.stdoutIsTTY, io.color) + '\n');
+}
+
+export function renderTable(view: TableView, tty: boolean, color: boolean): string {
+  if (!tty) return [view.head, ...view.rows].map((r) => r.join('\t')).join('\n');
+  const table = new Table({
+    head: view.head,
+    style: { head: color ? ['bold'] : [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+      'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+    },
+  });
+  for (const row of view.rows) table.push(row);
+  return table.toString().replace(/[ \t]+$/gm, '');
+}
+
+/** JSON with Dates as ISO strings and BigInts as exact decimal strings. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function toPlain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, jsonReplacer) ?? 'null');
+}
+
+/** A key/value block for one record ("name: value" lines). */
+export function keyValueView(pairs: [string, string][]): TableView {
+  return { head: ['FIELD', 'VALUE'], rows: pairs.map(([k, v]) => [k, v]) };
+}

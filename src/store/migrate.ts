@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CliError, ExitCode } from '../cli/errors.js';
+import type { Queryable, Store } from './store.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  file: string;
+  sql: string;
+  sha256: string;
+}
+
+export interface MigrationState {
+  version: number;
+  name: string;
+  sha256: string;
+  appliedAt?: Date;
+  status: 'applied' | 'pending' | 'changed';
+}
+
+/** The migrations shipped with this build: the folder next to this module (src/store/migrations, or dist/migrations). */
+export function bundledMigrationsDir(): string {
+  return fileURLToPath(new URL('./migrations/', import.meta.url));
+}
+
+export function loadMigrations(dir: string = bundledMigrationsDir()): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort()
+    .map((file) => {
+      const sql = readFileSync(`${dir}/${file}`, 'utf8');
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.replace(/^\d{4}_|\.sql$/g, ''),
+        file,
+        sql,
+        sha256: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+}
+
+const LEDGER = 'schema_migrations';
+
+/** The advisory lock key that serialises migrations of one schema across processes. */
+const lockKey = (schema: string) => `noetl.migrate.${schema}`;
+
+async function ledgerExists(db: Queryable, schema: string): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS ok`,
+    [schema, LEDGER],
+  );
+  return rows[0].ok;
+}
+
+export async function migrationStatus(
+  db: Queryable,
+  schema: string,
+  migrations: Migration[] = loadMigrations(),
+): Promise<MigrationState[]> {
+  const applied = new Map<number, { sha256: string; applied_at: Date; name: string }>();
+  if (await ledgerExists(db, schema)) {
+    const { rows } = await db.query<{ version: number; name: string; sha256: string; applied_at: Date }>(
+      `SELECT version, name, sha256, applied_at FROM "${schema}".${LEDGER} ORDER BY version`,
+    );
+    for (const row of rows) applied.set(Number(row.version), row);
+  }
+  return migrations.map((m) => {
+    const row = applied.get(m.version);
+    if (!row) return { version: m.version, name: m.name, sha256: m.sha256, status: 'pending' as const };
+    return {
+      version: m.version,
+      name: m.name,
+      sha256: row.sha256,
+      appliedAt: row.applied_at,
+      status: row.sha256 === m.sha256 ? ('applied' as const) : ('changed' as const),
+    };
+  });
+}
+
+function refuseChanged(state: MigrationState[], migrations: Migration[]): void {
+  const changed = state.find((s) => s.status === 'changed');
+  if (!changed) return;
+  const file = migrations.find((m) => m.version === changed.version)!.file;
+  throw new CliError(
+    `migration ${file} was applied with sha256 ${changed.sha256.slice(0, 12)}… but the file has changed since: ` +
+      `restore the applied version and put the change in a new migration file`,
+    ExitCode.failure,
+  );
+}
+
+export interface MigrateResult {
+  applied: Migration[];
+  version: number;
+}
+
+/**
+ * Applies pending migrations, each in its own transaction, under a session advisory
+ * lock: processes that migrate at once queue on the lock, re-read the ledger when they
+ * get it, and so apply each migration exactly once.
+ */
+export async function migrate(store: Store, migrations: Migration[] = loadMigrations()): Promise<MigrateResult> {
+  const schema = store.info.schema;
+  return store.session(async (conn) => {
+    await conn.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey(schema)]);
+    try {
+      await conn.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      await conn.query(
+        `CREATE TABLE IF NOT EXISTS "${schema}".${LEDGER} (
+           version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
+           applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      );
+      const state = await migrationStatus(conn, schema, migrations);
+      refuseChanged(state, migrations);
+      const pending = migrations.filter((m) => state.find((s) => s.version === m.version)?.status === 'pending');
+      for (const m of pending) {
+        await conn.query('BEGIN');
+        try {
+          await conn.query(`SET LOCAL search_path TO "${schema}"`);
+          await conn.query(m.sql);
+          await conn.query(`INSERT INTO "${schema}".${LEDGER} (version, name, sha256) VALUES ($1, $2, $3)`, [m.version, m.name, m.sha256]);
+          await conn.query('COMMIT');
+        } catch (err) {
+          await conn.query('ROLLBACK');
+          throw new CliError(`migration ${m.file} failed and was rolled back: ${(err as Error).message}`, ExitCode.failure);
+        }
+      }
+      return { applied: pending, version: migrations.length ? migrations[migrations.length - 1].version : 0 };
+    } finally {
+      await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey(schema)]);
+    }
+  });
+}
+
+/** For every command but `db …`: the schema must exist and be current. */
+export async function assertMigrated(store: Store, migrations: Migration[] = loadMigrations()): Promise<void> {
+  const schema = store.info.schema;
+  if (!(await ledgerExists(store, schema))) {
+    throw new CliError(`schema ${schema} is not initialised: run \`noetl db migrate\``, ExitCode.failure);
+  }
+  const state = await migrationStatus(store, schema, migrations);
+  refuseChanged(state, migrations);
+  const pending = state.filter((s) => s.status === 'pending');
+  if (pending.length) {
+    throw new CliError(
+      `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``,
+      ExitCode.failure,
+    );
+  }
+}

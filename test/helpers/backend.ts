@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/connect.js';
+import { loadMigrations, migrate } from '../../src/store/migrate.js';
+import type { Store } from '../../src/store/store.js';
+
+export type TestBackend = 'embedded' | 'postgres';
+
+/** The backend this run tests: NOETL_TEST_BACKEND (embedded by default). */
+export function testBackend(): TestBackend {
+  return process.env.NOETL_TEST_BACKEND === 'postgres' ? 'postgres' : 'embedded';
+}
+
+/** The PostgreSQL database of this run; scripts/test.mjs creates a unique one and drops it afterwards. */
+export function testDatabaseUrl(): string {
+  return process.env.NOETL_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A migrated embedded data directory to copy from: creating one runs initdb and takes
+ * seconds, copying takes milliseconds. Built once per migration set, atomically (rename).
+ */
+export async function embeddedTemplate(): Promise<string> {
+  const hash = createHash('sha256');
+  for (const m of loadMigrations()) hash.update(m.sha256);
+  const template = join(tmpdir(), `noetl-test-template-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(join(template, 'PG_VERSION'))) return template;
+  const building = mkdtempSync(join(tmpdir(), 'noetl-template-build-'));
+  const dataDir = join(building, 'db');
+  const store = await openStore({ backend: 'embedded', dataDir, schema: 'noetl', source: 'test' });
+  await store.close();
+  try {
+    renameSync(dataDir, template);
+  } catch {
+    // Another worker won the race: its template is as good as ours.
+  }
+  rmSync(building, { recursive: true, force: true });
+  return template;
+}
+
+/** A fresh copy of the migrated template: a new, isolated embedded data directory. */
+export async function freshDataDir(): Promise<string> {
+  const template = await embeddedTemplate();
+  const dir = mkdtempSync(join(tmpdir(), 'noetl-test-db-'));
+  const dataDir = join(dir, 'db');
+  cpSync(template, dataDir, { recursive: true });
+  return dataDir;
+}
+
+/** A fresh, migrated schema in this run's PostgreSQL database. */
+export async function freshSchema(): Promise<string> {
+  const schema = uniqueName('t');
+  const store = await openStore(
+    { backend: 'postgres', connectionString: testDatabaseUrl(), schema, source: 'test' },
+    { schemaCheck: 'none' },
+  );
+  try {
+    await migrate(store);
+  } finally {
+    await store.close();
+  }
+  return schema;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const store = await openStore(
+    { backend: 'postgres', connectionString: testDatabaseUrl(), schema, source: 'test' },
+    { schemaCheck: 'none' },
+  );
+  try {
+    await store.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await store.close();
+  }
+}
+
+export type { Store };

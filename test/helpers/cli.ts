@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freshDataDir, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
+
+export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const noetlBin = join(repoRoot, 'bin', 'noetl');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliEnvOptions {
+  /** Leave NOETL_ENCRYPTION_KEY unset (to test key handling). */
+  noKey?: boolean;
+}
+
+/**
+ * An environment for running the built CLI against an isolated database of this run's
+ * backend, with its own HOME and XDG folders, and a random master key. Nothing of the
+ * caller's NOETL_* or PG* variables leaks in.
+ */
+export async function testCliEnv(options: CliEnvOptions = {}): Promise<NodeJS.ProcessEnv> {
+  const home = mkdtempSync(join(tmpdir(), 'noetl-test-home-'));
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(NOETL_|PG|XDG_)/.test(k)) env[k] = v;
+  }
+  Object.assign(env, {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    NO_COLOR: '1',
+  });
+  if (!options.noKey) env.NOETL_ENCRYPTION_KEY = randomBytes(32).toString('base64');
+  if (testBackend() === 'embedded') {
+    env.NOETL_DATA_DIR = await freshDataDir();
+  } else {
+    env.NOETL_DATABASE_URL = testDatabaseUrl();
+    env.NOETL_SCHEMA = await freshSchema();
+  }
+  return env;
+}
+
+/** Runs `node bin/noetl ARGS` (the build must exist: `npm run build`). */
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [noetlBin, ...args], {
+      env: options.env ?? process.env,
+      cwd: options.cwd ?? repoRoot,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
