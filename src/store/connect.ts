@@ -110,16 +110,15 @@ async function loadPg(): Promise<typeof import('pg')> {
 
 async function openPostgres(config: Extract<ConnectionConfig, { backend: 'postgres' }>, options: OpenOptions): Promise<Store> {
   const pg = await loadPg();
+  const schema = config.schema;
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
+    // Set at connection start-up, so no query can run before it.
+    options: `-c search_path="${schema}"`,
   });
   const where = describeServer(config.connectionString);
-  const schema = config.schema;
-  pool.on('connect', (client) => {
-    client.query(`SET search_path TO "${schema}"`).catch(() => undefined);
-  });
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
   const info: StoreInfo = {

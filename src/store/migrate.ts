@@ -149,3 +149,28 @@ export async function assertMigrated(store: Store, migrations: Migration[] = loa
     );
   }
 }
+
+export interface DatabaseInfo {
+  backend: string;
+  location: string;
+  schema: string;
+  /** The highest applied migration, or null when the schema is not initialised. */
+  schema_version: number | null;
+  pending_migrations: number;
+  server_version: string;
+}
+
+/** What `noetl db info` shows; the location's password is already masked by the store. */
+export async function databaseInfo(store: Store, migrations: Migration[] = loadMigrations()): Promise<DatabaseInfo> {
+  const states = await migrationStatus(store, store.info.schema, migrations);
+  const applied = states.filter((s) => s.status !== 'pending').map((s) => s.version);
+  const { rows } = await store.query<{ server_version: string }>('SHOW server_version');
+  return {
+    backend: store.info.backend,
+    location: store.info.location,
+    schema: store.info.schema,
+    schema_version: applied.length ? Math.max(...applied) : null,
+    pending_migrations: states.filter((s) => s.status === 'pending').length,
+    server_version: rows[0].server_version,
+  };
+}

@@ -1,0 +1,34 @@
+// Builds dist/: the command tree as one ESM bundle (dist/noetl.js, with code split into
+// chunks that load only when a command needs them), the library (dist/lib.js), the SQL
+// migrations beside them, and the library's type declarations (--types).
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const root = new URL('..', import.meta.url).pathname;
+
+rmSync(`${root}dist`, { recursive: true, force: true });
+await build({
+  entryPoints: { noetl: `${root}src/cli/entry.ts`, lib: `${root}src/lib.ts` },
+  outdir: `${root}dist`,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Database drivers, WebAssembly and the template engine stay in node_modules and load on use.
+  external: ['pg', '@electric-sql/pglite', '@electric-sql/pglite/*', '@napi-rs/keyring', 'nunjucks', 'ajv', 'oauth2-mock-server'],
+  define: { NOETL_VERSION: JSON.stringify(pkg.version) },
+  banner: { js: "import { createRequire as __noetlCreateRequire } from 'node:module'; const require = __noetlCreateRequire(import.meta.url);" },
+  chunkNames: 'chunks/[name]-[hash]',
+  logLevel: 'warning',
+});
+mkdirSync(`${root}dist/chunks/migrations`, { recursive: true });
+// Migrations are read next to the module that runs them (a chunk, or the entry).
+cpSync(`${root}src/store/migrations`, `${root}dist/migrations`, { recursive: true });
+cpSync(`${root}src/store/migrations`, `${root}dist/chunks/migrations`, { recursive: true });
+
+if (process.argv.includes('--types')) {
+  execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+}

@@ -1,0 +1,87 @@
+// The whole test suite on both backends: every test on the embedded database (PGlite),
+// then the database tests (*.db.test.ts) on the PostgreSQL server, in a database of their
+// own that is dropped at the end. Its last line is "N passed, N failed".
+//
+//   npm test                    both backends (the server suite is skipped, and says so, when no server answers)
+//   npm test -- test/lint       only some files (passed on to vitest)
+//
+// PostgreSQL: NOETL_TEST_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+// With CI=true an unreachable server is a failure, not a skip.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+const adminUrl = process.env.NOETL_TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const work = mkdtempSync(join(tmpdir(), 'noetl-test-run-'));
+
+function run(cmd, args, env = {}) {
+  return spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+}
+
+/** Runs vitest for one backend; returns its counts from the JSON report. */
+function vitest(backend, env) {
+  const report = join(work, `${backend}.json`);
+  console.log(`\n== ${backend} backend ==`);
+  const result = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...filters], {
+    NOETL_TEST_BACKEND: backend,
+    ...env,
+  });
+  try {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    // A file that failed to load counts as a failure even when it ran no test.
+    const brokenFiles = r.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+    return { passed: r.numPassedTests, failed: r.numFailedTests + brokenFiles, skipped: r.numPendingTests + r.numTodoTests };
+  } catch {
+    return { passed: 0, failed: 1, skipped: 0, note: `vitest (${backend}) exited ${result.status} without a report` };
+  }
+}
+
+async function withServerDatabase(fn) {
+  const name = `noetl_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    return { unreachable: `${adminUrl.replace(/:[^:@/]*@/, ':***@')}: ${err.code ?? err.message}` };
+  }
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return { counts: fn(url.toString()) };
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((err) => console.error(`could not drop ${name}: ${err.message}`));
+    await admin.end();
+  }
+}
+
+const build = run(process.execPath, [join(root, 'scripts/build.mjs')]);
+const totals = { passed: 0, failed: build.status === 0 ? 0 : 1, skipped: 0 };
+const add = (c) => {
+  totals.passed += c.passed;
+  totals.failed += c.failed;
+  totals.skipped += c.skipped;
+  if (c.note) console.error(c.note);
+};
+
+add(vitest('embedded', {}));
+const server = await withServerDatabase((url) => vitest('postgres', { NOETL_TEST_DATABASE_URL: url }));
+if (server.unreachable) {
+  if (ci) {
+    console.error(`\nPostgreSQL server suite FAILED to start: cannot reach ${server.unreachable}`);
+    totals.failed += 1;
+  } else {
+    console.error(`\nPostgreSQL server suite SKIPPED: cannot reach ${server.unreachable} (set NOETL_TEST_ADMIN_URL; with CI=true this is a failure)`);
+  }
+} else {
+  add(server.counts);
+}
+rmSync(work, { recursive: true, force: true });
+console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exitCode = totals.failed ? 1 : 0;

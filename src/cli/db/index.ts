@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { newDbInfoCommand } from './info.js';
+import { newDbMigrateCommand } from './migrate.js';
+import { newDbStatusCommand } from './status.js';
+
+export function newDbCommand(ctx: CommandContext): Command {
+  return new Command('db')
+    .description('Manage the database schema: migrations, status and connection info')
+    .addHelpText('after', '\nExamples:\n  $ noetl db migrate\n  $ noetl db status --exit-code\n  $ noetl --database-url postgres://postgres@127.0.0.1/noetl db info')
+    .addCommand(newDbMigrateCommand(ctx))
+    .addCommand(newDbStatusCommand(ctx))
+    .addCommand(newDbInfoCommand(ctx));
+}

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import type { Store } from '../../store/store.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode } from '../errors.js';
+import type { IO } from '../io.js';
+import { printData, type OutputFormat } from '../output.js';
+
+export interface StatusOptions {
+  output: OutputFormat;
+  /** Exit 1 while any migration is pending (a CI gate). */
+  exitCode: boolean;
+}
+
+export interface StatusDeps {
+  io: IO;
+  store: Store;
+}
+
+export function newDbStatusCommand(ctx: CommandContext): Command {
+  return new Command('status')
+    .description('List applied and pending migrations')
+    .option('--exit-code', 'exit 1 while any migration is pending or changed')
+    .addHelpText('after', '\nExamples:\n  $ noetl db status\n  $ noetl db status --exit-code || noetl db migrate\n  $ noetl db status -o json')
+    .action(async (opts: { exitCode?: boolean }) => {
+      const store = await ctx.openStore({ schemaCheck: 'none' });
+      const code = await runStatus({ output: ctx.globals().output, exitCode: Boolean(opts.exitCode) }, { io: ctx.io, store });
+      ctx.setExitCode(code);
+    });
+}
+
+/** Prints the migration states; returns the exit code. */
+export async function runStatus(opts: StatusOptions, deps: StatusDeps): Promise<number> {
+  const { migrationStatus } = await import('../../store/migrate.js');
+  const states = await migrationStatus(deps.store, deps.store.info.schema);
+  const rows = states.map((s) => ({
+    version: s.version,
+    name: s.name,
+    status: s.status,
+    applied_at: s.appliedAt ? new Date(s.appliedAt).toISOString() : null,
+    sha256: s.sha256,
+  }));
+  printData(deps.io, opts.output, rows, () => ({
+    head: ['VERSION', 'NAME', 'STATUS', 'APPLIED'],
+    rows: rows.map((r) => [String(r.version).padStart(4, '0'), r.name, r.status, r.applied_at ?? '-']),
+  }));
+  const outstanding = states.some((s) => s.status !== 'applied');
+  return opts.exitCode && outstanding ? ExitCode.failure : ExitCode.ok;
+}

@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode } from './errors.js';
+import { processIO, type IO } from './io.js';
+import { buildProgram } from './program.js';
+import { RunContext } from './run-context.js';
+
+/** Commander's own exits that are not usage errors. */
+const CLEAN_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
+
+/**
+ * Runs one command line and returns the exit code. Errors become one line on stderr
+ * (`error: …`); a stack trace only with NOETL_DEBUG=1.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io?: IO): Promise<number> {
+  const noColor = argv.includes('--no-color');
+  const runIO = io ?? processIO(env, noColor);
+  let ctx: RunContext;
+  try {
+    ctx = new RunContext(runIO, env);
+  } catch (err) {
+    return report(err, runIO, env);
+  }
+  const program = buildProgram(ctx);
+  ctx.attach(program);
+  configureTree(program, runIO);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.pendingExitCode;
+  } catch (err) {
+    return report(err, runIO, env);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Settings commander does not pass down to commands added with addCommand. */
+function configureTree(command: Command, io: IO): void {
+  command
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Commander's "error: …\n(Did you mean …?)" becomes one line with a pointer to --help.
+      outputError: (s, write) => write(oneLine(s, command) + '\n'),
+    });
+  for (const sub of command.commands) configureTree(sub, io);
+}
+
+function oneLine(message: string, command: Command): string {
+  const text = message.trim().replace(/\s*\n\s*\(Did you mean (.+?)\?\)/, ' (did you mean $1?)').replace(/\s*\n\s*/g, '; ');
+  return `${text}; see '${commandPath(command)} --help'`;
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function report(err: unknown, io: IO, env: NodeJS.ProcessEnv): number {
+  if (err instanceof CommanderError) {
+    if (CLEAN_EXITS.has(err.code)) return ExitCode.ok;
+    // Help shown for a bare command group, or a usage error commander already printed.
+    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  const debug = env.NOETL_DEBUG === '1';
+  if (err instanceof CliError) {
+    io.stderr.write(`error: ${err.message}\n`);
+    if (debug && err.stack) io.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  io.stderr.write(`error: ${message} (this is a bug in noetl; run with NOETL_DEBUG=1 for details)\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+  return ExitCode.failure;
+}

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import type { KeySet } from '../core/envelope.js';
+import type { Store } from '../store/store.js';
+import { CliError, ExitCode } from './errors.js';
+import type { CommandContext, GlobalOptions } from './context.js';
+import type { IO } from './io.js';
+import type { OutputFormat } from './output.js';
+
+/**
+ * The CommandContext of one process run: global options from the root command, the store
+ * opened at most once (and closed by main), the clock, warnings and progress on stderr.
+ */
+export class RunContext implements CommandContext {
+  private program?: Command;
+  private store?: Promise<Store>;
+  private exitCode: number = ExitCode.ok;
+  private readonly fixedNow?: Date;
+
+  constructor(
+    readonly io: IO,
+    readonly env: NodeJS.ProcessEnv,
+  ) {
+    if (env.NOETL_NOW) {
+      const at = new Date(env.NOETL_NOW);
+      if (Number.isNaN(at.getTime())) throw new CliError(`NOETL_NOW=${env.NOETL_NOW} is not an ISO time (e.g. 2026-01-01T00:00:00Z)`, ExitCode.usage);
+      this.fixedNow = at;
+    }
+  }
+
+  attach(program: Command): void {
+    this.program = program;
+  }
+
+  globals(): GlobalOptions {
+    if (!this.program) throw new Error('globals() before the command line was parsed');
+    const o = this.program.opts<{
+      databaseUrl?: string;
+      dataDir?: string;
+      output: OutputFormat;
+      color: boolean;
+      quiet?: boolean;
+      verbose?: boolean;
+      lockTimeout: number;
+      keyFile?: string;
+    }>();
+    return {
+      databaseUrl: o.databaseUrl,
+      dataDir: o.dataDir,
+      output: o.output,
+      color: this.io.color,
+      quiet: Boolean(o.quiet),
+      verbose: Boolean(o.verbose),
+      lockTimeoutMs: o.lockTimeout * 1000,
+      keyFile: o.keyFile,
+    };
+  }
+
+  openStore(options: { schemaCheck?: 'auto' | 'none' } = {}): Promise<Store> {
+    if (!this.store) {
+      const g = this.globals();
+      this.store = (async () => {
+        const [{ resolveConnection }, { openStore }] = await Promise.all([import('../store/config.js'), import('../store/connect.js')]);
+        const config = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env);
+        if (g.verbose) this.info(`database: ${config.backend} (${config.source})`);
+        return openStore(config, {
+          lockTimeoutMs: g.lockTimeoutMs,
+          command: `noetl ${process.argv.slice(2, 4).join(' ')}`.trim(),
+          clock: () => this.now(),
+          schemaCheck: options.schemaCheck,
+        });
+      })();
+    }
+    return this.store;
+  }
+
+  /** Closes the store if a command opened it; main calls this once the action is done. */
+  async close(): Promise<void> {
+    if (!this.store) return;
+    const pending = this.store;
+    this.store = undefined;
+    const store = await pending.catch(() => undefined);
+    await store?.close();
+  }
+
+  async keys(purpose: 'read' | 'write'): Promise<KeySet> {
+    const g = this.globals();
+    const { loadKeys } = await import('../store/keys.js');
+    const { resolveConnection } = await import('../store/config.js');
+    const backend = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env).backend;
+    return loadKeys({ env: this.env, keyFile: g.keyFile, backend, purpose, warn: (m) => this.warn(m) });
+  }
+
+  now(): Date {
+    return this.fixedNow ? new Date(this.fixedNow) : new Date();
+  }
+
+  setExitCode(code: number): void {
+    this.exitCode = code;
+  }
+
+  get pendingExitCode(): number {
+    return this.exitCode;
+  }
+
+  warn(message: string): void {
+    this.io.stderr.write(`warning: ${message}\n`);
+  }
+
+  info(message: string): void {
+    if (this.program && this.program.opts().quiet) return;
+    this.io.stderr.write(`${message}\n`);
+  }
+}

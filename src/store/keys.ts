@@ -1,0 +1,268 @@
+/**
+ * Where the master key (KEK) comes from, in this order:
+ *   1. --key-file FILE
+ *   2. NOETL_ENCRYPTION_KEY (base64; the variable the NoETL server reads)
+ *   3. NOETL_ENCRYPTION_KEY_FILE, then `key_file` in $XDG_CONFIG_HOME/noetl/config.yaml
+ *   4. the OS keyring, service "noetl", account "master-key" (set by the operator)
+ *   5. embedded database only: the generated default key, kept in the OS keyring (account
+ *      "embedded-default") or, where no keyring service runs, in a mode-0600 file
+ *      $XDG_CONFIG_HOME/noetl/master.key; generated on the first write.
+ * PostgreSQL never gets a generated key: a database other machines read needs a key they
+ * share, so with none configured the command refuses and says how to set one.
+ * NOETL_ENCRYPTION_KEY_PREVIOUS (comma-separated base64) adds older keys to read with.
+ * NOETL_KEYRING=off skips the OS keyring (CI, containers).
+ *
+ * Key ids: `kid` names where the key came from; `kv` is a fingerprint of the key bytes
+ * (first 12 hex digits of SHA-256), so a record's envelope says which key wraps it however
+ * the key was supplied, and rotation can tell which rows are already on the new key.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CliError, ExitCode } from '../cli/errors.js';
+import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../core/envelope.js';
+import { configDir, loadConfigFile } from './config.js';
+import type { Backend } from './store.js';
+
+export interface LoadKeysOptions {
+  env: NodeJS.ProcessEnv;
+  /** The --key-file flag. */
+  keyFile?: string;
+  backend: Backend;
+  /** 'write' may generate the embedded default key; 'read' never does. */
+  purpose: 'read' | 'write';
+  /** Warnings and the one-time "generated a key, stored in …" notice (stderr). */
+  warn(message: string): void;
+}
+
+export type KeySourceKind = 'key-file' | 'env' | 'keyring' | 'generated-keyring' | 'generated-file';
+
+export interface KeySource {
+  kind: KeySourceKind;
+  /** Human-readable place: a file path, an environment variable, a keyring entry. */
+  location: string;
+}
+
+export interface LoadedKeys {
+  keys: KeySet;
+  source: KeySource;
+}
+
+export const KEYRING_SERVICE = 'noetl';
+export const KEYRING_ACCOUNT = 'master-key';
+export const KEYRING_GENERATED_ACCOUNT = 'embedded-default';
+const KEYRING_TIMEOUT_MS = 3000;
+
+const HOW_TO_SET =
+  'set NOETL_ENCRYPTION_KEY to the base64 of 32 random bytes (e.g. `export NOETL_ENCRYPTION_KEY=$(openssl rand -base64 32)`, the same key as the NoETL server), or pass --key-file FILE / NOETL_ENCRYPTION_KEY_FILE';
+
+/** The master keys for this command: the current one and any previous ones to read with. */
+export async function loadKeys(options: LoadKeysOptions): Promise<KeySet> {
+  return (await loadKeysWithSource(options)).keys;
+}
+
+/** loadKeys, also saying where the current key came from (rotation updates a generated key in place). */
+export async function loadKeysWithSource(options: LoadKeysOptions): Promise<LoadedKeys> {
+  const { env } = options;
+  const previous = previousKeys(env);
+  const configured = await configuredKey(options);
+  if (configured) return { keys: { current: configured.key, previous: previous.filter((k) => k.kv !== configured.key.kv) }, source: configured.source };
+
+  if (options.backend === 'postgres') {
+    const what = options.purpose === 'write' ? 'refusing to store secrets' : 'cannot decrypt stored secrets';
+    throw new CliError(`no master key configured for PostgreSQL, ${what}: ${HOW_TO_SET}; nothing was written`, ExitCode.usage);
+  }
+  const generated = (await readGeneratedKey(env)) ?? (options.purpose === 'write' ? await generateKey(env, options.warn) : undefined);
+  if (!generated) {
+    throw new CliError(`no master key configured and none generated yet (nothing has been stored): ${HOW_TO_SET}`, ExitCode.usage);
+  }
+  return { keys: { current: generated.key, previous: previous.filter((k) => k.kv !== generated.key.kv) }, source: generated.source };
+}
+
+/** A master key from its 32 bytes, labelled by source, versioned by fingerprint. */
+export function masterKey(key: Buffer, kid: string): MasterKey {
+  return { provider: 'local', kid, kv: keyFingerprint(key), key };
+}
+
+/** The first 12 hex digits of SHA-256 of the key: names the key without revealing it. */
+export function keyFingerprint(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
+/** Reads a base64 master key from a file; warns when others may read the file. */
+export function readKeyFile(path: string, label: string, warn: (message: string) => void): Buffer {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new CliError(`key file ${file} (${label}) does not exist: give the path of a file holding a base64 master key`, ExitCode.usage);
+  const stat = statSync(file);
+  if (!stat.isFile()) throw new CliError(`key file ${file} (${label}) is not a file`, ExitCode.usage);
+  if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) warn(`key file ${file} can be read by other users: run \`chmod 600 ${file}\``);
+  return decodeKey(readFileSync(file, 'utf8'), `key file ${file}`);
+}
+
+/** Writes a base64 key to a new mode-0600 file (refuses to overwrite). */
+export function writeKeyFile(path: string, key: Buffer): void {
+  writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+}
+
+export function generatedKeyPath(env: NodeJS.ProcessEnv): string {
+  return join(configDir(env), 'master.key');
+}
+
+function decodeKey(text: string, source: string): Buffer {
+  try {
+    return decodeMasterKey(text, source);
+  } catch (err) {
+    if (err instanceof EnvelopeError) throw new CliError(err.message, ExitCode.usage);
+    throw err;
+  }
+}
+
+function previousKeys(env: NodeJS.ProcessEnv): MasterKey[] {
+  const list = env.NOETL_ENCRYPTION_KEY_PREVIOUS;
+  if (!list) return [];
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((text, i) => masterKey(decodeKey(text, `NOETL_ENCRYPTION_KEY_PREVIOUS (entry ${i + 1})`), 'env:NOETL_ENCRYPTION_KEY_PREVIOUS'));
+}
+
+async function configuredKey(options: LoadKeysOptions): Promise<{ key: MasterKey; source: KeySource } | undefined> {
+  const { env, warn } = options;
+  if (options.keyFile) {
+    return { key: masterKey(readKeyFile(options.keyFile, '--key-file', warn), 'file:key-file'), source: { kind: 'key-file', location: resolve(options.keyFile) } };
+  }
+  if (env.NOETL_ENCRYPTION_KEY) {
+    return {
+      key: masterKey(decodeKey(env.NOETL_ENCRYPTION_KEY, 'NOETL_ENCRYPTION_KEY'), 'env:NOETL_ENCRYPTION_KEY'),
+      source: { kind: 'env', location: 'NOETL_ENCRYPTION_KEY' },
+    };
+  }
+  const file = env.NOETL_ENCRYPTION_KEY_FILE || loadConfigFile(env).key_file;
+  if (file) {
+    const label = env.NOETL_ENCRYPTION_KEY_FILE ? 'NOETL_ENCRYPTION_KEY_FILE' : 'key_file in the config file';
+    return { key: masterKey(readKeyFile(file, label, warn), 'file:key-file'), source: { kind: 'key-file', location: resolve(file) } };
+  }
+  const fromKeyring = await keyringGet(env, KEYRING_ACCOUNT);
+  if (fromKeyring) {
+    return {
+      key: masterKey(decodeKey(fromKeyring, `OS keyring entry ${KEYRING_SERVICE}/${KEYRING_ACCOUNT}`), 'keyring:noetl'),
+      source: { kind: 'keyring', location: `OS keyring ${KEYRING_SERVICE}/${KEYRING_ACCOUNT}` },
+    };
+  }
+  return undefined;
+}
+
+async function readGeneratedKey(env: NodeJS.ProcessEnv): Promise<{ key: MasterKey; source: KeySource } | undefined> {
+  const path = generatedKeyPath(env);
+  if (existsSync(path)) {
+    return { key: masterKey(readKeyFile(path, 'generated default key', () => undefined), 'generated:noetl'), source: { kind: 'generated-file', location: path } };
+  }
+  const stored = await keyringGet(env, KEYRING_GENERATED_ACCOUNT);
+  if (stored) {
+    return {
+      key: masterKey(decodeKey(stored, `OS keyring entry ${KEYRING_SERVICE}/${KEYRING_GENERATED_ACCOUNT}`), 'generated:noetl'),
+      source: { kind: 'generated-keyring', location: `OS keyring ${KEYRING_SERVICE}/${KEYRING_GENERATED_ACCOUNT}` },
+    };
+  }
+  return undefined;
+}
+
+/** Generates the embedded default key: into the OS keyring when one runs, else a mode-0600 file. */
+async function generateKey(env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<{ key: MasterKey; source: KeySource }> {
+  const bytes = randomBytes(32);
+  const key = masterKey(bytes, 'generated:noetl');
+  if (await keyringSet(env, KEYRING_GENERATED_ACCOUNT, bytes.toString('base64'))) {
+    const location = `OS keyring ${KEYRING_SERVICE}/${KEYRING_GENERATED_ACCOUNT}`;
+    warn(`generated a master key for the embedded database and stored it in the ${location}; without it the stored secrets cannot be decrypted`);
+    return { key, source: { kind: 'generated-keyring', location } };
+  }
+  const path = generatedKeyPath(env);
+  mkdirSync(configDir(env), { recursive: true, mode: 0o700 });
+  try {
+    writeKeyFile(path, bytes);
+  } catch (err) {
+    // Another process generated it first: use that one.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readGeneratedKey(env))!;
+    throw new CliError(`cannot write the generated master key to ${path}: ${(err as Error).message}; ${HOW_TO_SET}`, ExitCode.failure);
+  }
+  warn(`generated a master key for the embedded database and stored it in ${path} (mode 0600; no OS keyring service found); back it up: without it the stored secrets cannot be decrypted`);
+  return { key, source: { kind: 'generated-file', location: path } };
+}
+
+/** Replaces the generated default key after a rotation, where it is kept. */
+export async function replaceGeneratedKey(env: NodeJS.ProcessEnv, source: KeySource, key: Buffer): Promise<void> {
+  if (source.kind === 'generated-keyring') {
+    if (!(await keyringSet(env, KEYRING_GENERATED_ACCOUNT, key.toString('base64')))) {
+      throw new CliError(`cannot update the ${source.location}; keep the new key file and pass it with --key-file`, ExitCode.failure);
+    }
+    return;
+  }
+  if (source.kind === 'generated-file') {
+    const next = `${source.location}.new`;
+    writeFileSync(next, key.toString('base64') + '\n', { mode: 0o600 });
+    chmodSync(next, 0o600);
+    const { renameSync } = await import('node:fs');
+    renameSync(next, source.location);
+  }
+}
+
+type KeyringEntry = {
+  getPassword(signal?: AbortSignal): Promise<string | null>;
+  setPassword(password: string, signal?: AbortSignal): Promise<void>;
+};
+type KeyringModule = { AsyncEntry: new (service: string, account: string, options?: { linux?: { store?: string } }) => KeyringEntry };
+
+/** The optional keyring binding, or undefined when it is not installed or disabled. */
+async function keyringEntry(env: NodeJS.ProcessEnv, account: string): Promise<KeyringEntry | undefined> {
+  if (/^(off|0|false|no)$/i.test(env.NOETL_KEYRING ?? '')) return undefined;
+  let mod: KeyringModule;
+  try {
+    mod = (await import('@napi-rs/keyring')) as unknown as KeyringModule;
+  } catch {
+    return undefined;
+  }
+  // On Linux, pin the Secret Service: the kernel keyring fallback forgets keys at logout.
+  return new mod.AsyncEntry(KEYRING_SERVICE, account, { linux: { store: 'secret-service' } });
+}
+
+async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), KEYRING_TIMEOUT_MS);
+  try {
+    return await Promise.race([
+      work(controller.signal),
+      new Promise<undefined>((done) => controller.signal.addEventListener('abort', () => done(undefined))),
+    ]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function keyringGet(env: NodeJS.ProcessEnv, account: string): Promise<string | undefined> {
+  try {
+    const entry = await keyringEntry(env, account);
+    if (!entry) return undefined;
+    return (await withTimeout((signal) => entry.getPassword(signal))) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores a value and reads it back; false when there is no working keyring. */
+async function keyringSet(env: NodeJS.ProcessEnv, account: string, value: string): Promise<boolean> {
+  try {
+    const entry = await keyringEntry(env, account);
+    if (!entry) return false;
+    const ok = await withTimeout(async (signal) => {
+      await entry.setPassword(value, signal);
+      return (await entry.getPassword(signal)) === value;
+    });
+    return ok === true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { completionScript, SHELLS } from '../../src/cli/gen/completion.js';
+import { manPages } from '../../src/cli/gen/man.js';
+import { examples, flatten, walk } from '../../src/cli/gen/tree.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { RunContext } from '../../src/cli/run-context.js';
+import { repoRoot, runCli } from '../helpers/cli.js';
+import { memIO } from '../helpers/memio.js';
+
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+
+function program(): Command {
+  return buildProgram(new RunContext(memIO().io, {}));
+}
+
+describe('the command tree', () => {
+  it('prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    const long = await runCli(['-o', 'json', '--version']);
+    expect(long.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('has a description and real examples on every command', () => {
+    for (const node of flatten(walk(program()))) {
+      expect(node.command.description(), node.path.join(' ')).not.toBe('');
+      const list = examples(node.command);
+      expect(list.length, `${node.path.join(' ')} has no examples`).toBeGreaterThan(0);
+      for (const e of list) expect(e, node.path.join(' ')).toMatch(/noetl\b/);
+    }
+  });
+
+  it('exits 2 and suggests the closest name for an unknown command or flag', async () => {
+    const cmd = await runCli(['db', 'stauts']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toBe("error: unknown command 'stauts' (did you mean status?); see 'noetl db --help'\n");
+    const flag = await runCli(['db', 'status', '--exit-cod']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('(did you mean --exit-code?)');
+    expect(flag.stderr.trim().split('\n')).toHaveLength(1);
+    const noun = await runCli(['dbb']);
+    expect(noun.code).toBe(2);
+    expect(noun.stderr).toContain('did you mean db?');
+  });
+
+  it('refuses a bad global option value with exit 2', async () => {
+    const r = await runCli(['-o', 'xml', 'db', 'status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: option '-o, --output <format>' argument 'xml' is invalid/);
+    const t = await runCli(['--lock-timeout', 'soon', 'db', 'status']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('expected a duration such as 30s');
+  });
+
+  it('shows help on stdout with exit 0, and the global options on every command', async () => {
+    const r = await runCli(['db', 'migrate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: noetl db migrate');
+    expect(r.stdout).toContain('--database-url');
+    expect(r.stdout).toContain('Examples:');
+  });
+});
+
+describe('generated files', () => {
+  it('completions in completions/ match the command tree (run `npm run gen`)', () => {
+    for (const shell of SHELLS) {
+      const committed = readFileSync(join(repoRoot, 'completions', `noetl.${shell}`), 'utf8');
+      expect(committed, `completions/noetl.${shell} is out of date: run npm run gen`).toBe(completionScript(shell, program()));
+    }
+  });
+
+  it('man pages in man/ match the command tree (run `npm run gen`)', () => {
+    const pages = manPages(program(), pkg.version);
+    expect(pages.has('noetl.1')).toBe(true);
+    for (const [name, text] of pages) {
+      expect(readFileSync(join(repoRoot, 'man', name), 'utf8'), `man/${name} is out of date: run npm run gen`).toBe(text);
+    }
+    for (const noun of program().commands.filter((c) => c.name() !== 'help')) expect(pages.has(`noetl-${noun.name()}.1`)).toBe(true);
+  });
+
+  it('`noetl completion SHELL` prints the same script', async () => {
+    const r = await runCli(['completion', 'bash']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(join(repoRoot, 'completions', 'noetl.bash'), 'utf8'));
+    const bad = await runCli(['completion', 'tcsh']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('the bash completion completes nouns, verbs and option values', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = completionScript('bash', program());
+    const complete = (line: string) => {
+      const words = line.split(' ');
+      const out = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _noetl; echo "\${COMPREPLY[*]}"`], {
+        encoding: 'utf8',
+      });
+      return out.stdout.trim().split(' ');
+    };
+    expect(complete('noetl d')).toEqual(['db']);
+    expect(complete('noetl db ')).toEqual(['migrate', 'status', 'info']);
+    expect(complete('noetl db status --exit')).toEqual(['--exit-code']);
+    expect(complete('noetl -o ')).toEqual(['table', 'json', 'yaml']);
+  });
+});

@@ -1,0 +1,98 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testBackend } from '../helpers/backend.js';
+import { repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
+
+/** An environment whose database has never been migrated (a new data dir, or a new schema). */
+async function unmigratedEnv(): Promise<NodeJS.ProcessEnv> {
+  const env = await testCliEnv();
+  if (testBackend() === 'embedded') env.NOETL_DATA_DIR = join(mkdtempSync(join(tmpdir(), 'noetl-fresh-')), 'db');
+  else env.NOETL_SCHEMA = `fresh_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
+  return env;
+}
+
+describe(`db commands (${testBackend()})`, () => {
+  it('migrate applies the pending migrations once; status and info report them', async () => {
+    const env = await unmigratedEnv();
+    const before = await runCli(['db', 'status', '-o', 'json', '--exit-code'], { env });
+    expect(before.code).toBe(1);
+    expect(JSON.parse(before.stdout)).toEqual([expect.objectContaining({ version: 1, name: 'initial', status: 'pending' })]);
+
+    const first = await runCli(['db', 'migrate', '-o', 'json'], { env });
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ version: 1, applied: [{ file: '0001_initial.sql' }] });
+    const again = await runCli(['db', 'migrate', '-o', 'json'], { env });
+    expect(JSON.parse(again.stdout)).toMatchObject({ version: 1, applied: [] });
+
+    const after = await runCli(['db', 'status', '--exit-code', '-o', 'json'], { env });
+    expect(after.code).toBe(0);
+    expect(JSON.parse(after.stdout)[0]).toMatchObject({ status: 'applied', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    const info = await runCli(['db', 'info', '-o', 'json'], { env });
+    expect(info.code).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 1, pending_migrations: 0 });
+  });
+
+  it('four concurrent `db migrate` runs all exit 0 and apply each migration exactly once', async () => {
+    const env = await unmigratedEnv();
+    const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['db', 'migrate', '-o', 'json'], { env })));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const appliedCounts = runs.map((r) => JSON.parse(r.stdout).applied.length);
+    expect(appliedCounts.reduce((a, b) => a + b, 0)).toBe(1);
+    const status = await runCli(['db', 'status', '-o', 'json'], { env });
+    expect(JSON.parse(status.stdout).map((s: { status: string }) => s.status)).toEqual(['applied']);
+  });
+
+  it('refuses a migration whose file changed after it was applied, naming the file', async () => {
+    const env = await unmigratedEnv();
+    expect((await runCli(['db', 'migrate'], { env })).code).toBe(0);
+    // A copy of the build whose 0001 differs from what was applied.
+    const copy = mkdtempSync(join(tmpdir(), 'noetl-changed-'));
+    for (const dir of ['bin', 'dist', 'node_modules']) {
+      if (dir === 'node_modules') {
+        const { symlinkSync } = await import('node:fs');
+        symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
+      } else cpSync(join(repoRoot, dir), join(copy, dir), { recursive: true });
+    }
+    writeFileSync(join(copy, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
+    for (const dir of ['dist/migrations', 'dist/chunks/migrations']) {
+      mkdirSync(join(copy, dir), { recursive: true });
+      writeFileSync(join(copy, dir, '0001_initial.sql'), readFileSync(join(repoRoot, 'src/store/migrations/0001_initial.sql'), 'utf8') + '\n-- edited\n');
+    }
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(copy, 'bin', 'noetl'), 'db', 'migrate'], { env, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: migration 0001_initial\.sql was applied with sha256 [0-9a-f]{12}… but the file has changed since: restore the applied version and put the change in a new migration file\n$/);
+  });
+});
+
+describe.runIf(testBackend() === 'postgres')('PostgreSQL specifics', () => {
+  it('a command against a schema that is not initialised exits 1 and says to migrate', async () => {
+    const env = await unmigratedEnv();
+    const { openStore } = await import('../../src/store/connect.js');
+    const { resolveConnection } = await import('../../src/store/config.js');
+    const err = await openStore(resolveConnection({}, env)).catch((e: Error) => e);
+    expect((err as Error).message).toBe(`schema ${env.NOETL_SCHEMA} is not initialised: run \`noetl db migrate\``);
+  });
+
+  it('an unreachable server exits 1 naming host and port, without a stack trace', async () => {
+    const env = await testCliEnv();
+    env.NOETL_DATABASE_URL = 'postgres://postgres:hunter2@127.0.0.1:1/noetl';
+    const r = await runCli(['db', 'info'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: cannot reach PostgreSQL at 127\.0\.0\.1:1 \(ECONNREFUSED\): check that the server is running/);
+    expect(r.stderr).not.toContain('hunter2');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('db info masks the password of the connection URL', async () => {
+    const env = await testCliEnv();
+    env.NOETL_DATABASE_URL = env.NOETL_DATABASE_URL!.replace('postgres@', 'postgres:s3cr3tpw@');
+    const r = await runCli(['db', 'info', '-o', 'json'], { env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).location).toContain('postgres:***@');
+    expect(r.stdout).not.toContain('s3cr3tpw');
+  });
+});

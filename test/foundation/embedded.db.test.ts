@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/connect.js';
+import { freshDataDir, testBackend } from '../helpers/backend.js';
+import { repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
+
+const fixture = (name: string) => join(repoRoot, 'test', 'foundation', 'fixtures', name);
+
+function node(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+  });
+}
+
+describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
+  it('4 processes × 25 writes on one data directory: all 100 rows are there', async () => {
+    const dataDir = await freshDataDir();
+    const runs = await Promise.all(['1', '2', '3', '4'].map((w) => node([fixture('writer.mjs'), dataDir, w, '25'])));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const store = await openStore({ backend: 'embedded', dataDir, schema: 'noetl', source: 'test' });
+    try {
+      const { rows } = await store.query<{ execution_id: string; n: string }>(
+        'SELECT execution_id, count(*) AS n FROM execution_variable GROUP BY execution_id ORDER BY execution_id',
+      );
+      expect(rows.map((r) => [String(r.execution_id), Number(r.n)])).toEqual([
+        ['1', 25],
+        ['2', 25],
+        ['3', 25],
+        ['4', 25],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a second process waits for the lock, then exits 4 naming the holder', async () => {
+    const env = await testCliEnv();
+    const holder = spawn(process.execPath, [fixture('holder.mjs'), env.NOETL_DATA_DIR!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const r = await runCli(['--lock-timeout', '1s', 'db', 'status'], { env });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(new RegExp(`^error: data directory is locked by pid ${holder.pid} on .+ \\(holder\\) since .+: wait for it to finish, or raise --lock-timeout`));
+    } finally {
+      holder.kill('SIGTERM');
+      await new Promise((resolve) => holder.once('close', resolve));
+    }
+    expect((await runCli(['db', 'status'], { env })).code).toBe(0);
+  });
+
+  it('a lock left by a process that died does not block the next one', async () => {
+    const env = await testCliEnv();
+    const holder = spawn(process.execPath, [fixture('holder.mjs'), env.NOETL_DATA_DIR!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('close', resolve));
+    expect(existsSync(`${env.NOETL_DATA_DIR}.lock`)).toBe(true);
+    const r = await runCli(['--lock-timeout', '5s', 'db', 'status'], { env });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('refuses a directory that is not a database and writes nothing into it', async () => {
+    const env = await testCliEnv();
+    const dir = mkdtempSync(join(tmpdir(), 'noetl-notdb-'));
+    writeFileSync(join(dir, 'notes.txt'), 'keep me');
+    env.NOETL_DATA_DIR = dir;
+    const r = await runCli(['db', 'migrate'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`error: ${dir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written\n`);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+  });
+
+  it('uses $XDG_DATA_HOME/noetl/db by default', async () => {
+    const env = await testCliEnv();
+    delete env.NOETL_DATA_DIR;
+    mkdirSync(env.XDG_DATA_HOME!, { recursive: true });
+    const r = await runCli(['db', 'info', '-o', 'json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).location).toBe(join(env.XDG_DATA_HOME!, 'noetl', 'db'));
+  });
+});
