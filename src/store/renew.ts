@@ -1,0 +1,235 @@
+/**
+ * OAuth2 renewal of keychain entries from their renew_config, once per expiry across every
+ * process and connection: the renewer holds a PostgreSQL advisory lock on the entry's
+ * cache key while it calls the token endpoint; concurrent readers wait on the same lock
+ * (shared mode, so they are all released together), then read the renewer's result.
+ * Whoever holds the lock re-reads the row first, so a renewal that already happened is
+ * never repeated. A failed renewal leaves the row as it was.
+ */
+import { CliError, ExitCode, notFoundError } from '../cli/errors.js';
+import { seal, type KeySet } from '../core/envelope.js';
+import { isDueForRenewal } from '../core/scope.js';
+import { issuedTtlSeconds, normalizeRow, openRenewConfig, selectKeychainRow, type KeychainRow } from './keychain.js';
+import type { Queryable, Store } from './store.js';
+
+/** The seeds' renew_config, plus two optional knobs of this tool. */
+export interface RenewConfig {
+  endpoint: string;
+  method?: string;
+  headers?: Record<string, string>;
+  /** Sent as a form or as JSON, per the Content-Type header (a form by default). */
+  data?: Record<string, unknown>;
+  /** Field of the response holding the token (default access_token). */
+  token_field?: string;
+  /** Field of the response holding its lifetime in seconds (default expires_in). */
+  ttl_field?: string;
+  /** Renew this long before expiry (default max(60 s, 10% of the TTL)). */
+  refresh_margin_seconds?: number;
+  /** HTTP timeout of the token request (default 10 s). */
+  timeout_seconds?: number;
+}
+
+export interface RenewOptions {
+  /** Overrides the entry's refresh margin (seconds). */
+  refreshMarginSeconds?: number;
+  /** Overrides the HTTP timeout (milliseconds). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_RENEW_TIMEOUT_MS = 10_000;
+
+/** A renewal that failed: `KEYCHAIN: Failed to renew 'NAME': HTTP 401 invalid_client`. Never a secret. */
+export class RenewError extends CliError {
+  constructor(
+    readonly keychainName: string,
+    readonly reason: string,
+  ) {
+    super(`KEYCHAIN: Failed to renew '${keychainName}': ${reason}`, ExitCode.failure);
+    this.name = 'RenewError';
+  }
+}
+
+export interface TokenResponse {
+  /** The whole JSON response (access_token, token_type, expires_in, …). */
+  tokenData: Record<string, unknown>;
+  /** Its lifetime, from ttl_field, when the response has one. */
+  ttlSeconds?: number;
+}
+
+/** Where a request goes, fit for a message: origin and path, no query, no user info. */
+function describeEndpoint(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+function formValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** An OAuth2-style error code from a response body, if it is a short code and not free text. */
+function errorCode(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    const code = parsed?.error;
+    if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) return code;
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}
+
+/**
+ * Sends the token request of a renew_config (or of an oauth2/http keychain entry) and
+ * returns the JSON response. Every failure is a RenewError naming the status and the
+ * OAuth2 error code only.
+ */
+export async function requestToken(
+  name: string,
+  config: RenewConfig,
+  options: { timeoutMs?: number; requireTokenField?: boolean } = {},
+): Promise<TokenResponse> {
+  let url: URL;
+  try {
+    url = new URL(config.endpoint);
+  } catch {
+    throw new RenewError(name, 'renew_config.endpoint is not a valid URL');
+  }
+  const method = (config.method ?? 'POST').toUpperCase();
+  const headers: Record<string, string> = { Accept: 'application/json', ...(config.headers ?? {}) };
+  let body: string | undefined;
+  const data = config.data ?? {};
+  if (method === 'GET' || method === 'HEAD') {
+    for (const [k, v] of Object.entries(data)) url.searchParams.set(k, formValue(v));
+  } else {
+    const contentType = headerValue(headers, 'content-type');
+    if (contentType && /json/i.test(contentType)) {
+      body = JSON.stringify(data);
+    } else {
+      if (!contentType) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(Object.entries(data).map(([k, v]): [string, string] => [k, formValue(v)])).toString();
+    }
+  }
+  const timeoutMs = options.timeoutMs ?? (config.timeout_seconds ? config.timeout_seconds * 1000 : DEFAULT_RENEW_TIMEOUT_MS);
+  const where = describeEndpoint(url);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    text = await response.text();
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      throw new RenewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
+    }
+    throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.message})`);
+  }
+  if (!response.ok) {
+    const code = errorCode(text);
+    throw new RenewError(name, `HTTP ${response.status}${code ? ` ${code}` : ''}`);
+  }
+  let tokenData: unknown;
+  try {
+    tokenData = JSON.parse(text);
+  } catch {
+    throw new RenewError(name, `response from ${where} is not JSON`);
+  }
+  if (tokenData === null || typeof tokenData !== 'object' || Array.isArray(tokenData)) {
+    throw new RenewError(name, `response from ${where} is not a JSON object`);
+  }
+  const fields = tokenData as Record<string, unknown>;
+  const tokenField = config.token_field ?? 'access_token';
+  if (options.requireTokenField !== false && (fields[tokenField] === undefined || fields[tokenField] === null || fields[tokenField] === '')) {
+    throw new RenewError(name, `response from ${where} has no '${tokenField}' field`);
+  }
+  const rawTtl = fields[config.ttl_field ?? 'expires_in'];
+  const ttl = typeof rawTtl === 'number' ? rawTtl : typeof rawTtl === 'string' ? Number(rawTtl) : NaN;
+  return { tokenData: fields, ttlSeconds: Number.isFinite(ttl) && ttl > 0 ? ttl : undefined };
+}
+
+export interface RenewOutcome {
+  row: KeychainRow;
+  /** False when the entry was already fresh (another reader renewed it). */
+  renewed: boolean;
+}
+
+const lockKey = (schema: string, key: string) => `noetl.keychain.renew:${schema}:${key}`;
+
+function marginFor(config: RenewConfig | undefined, options: RenewOptions): number | undefined {
+  return options.refreshMarginSeconds ?? config?.refresh_margin_seconds;
+}
+
+/**
+ * Renews an auto-renew entry if it is (still) due, once for everyone. With `force`, renews
+ * now even when it is fresh (`noetl keychain renew`).
+ */
+export async function renewKeychainEntry(
+  store: Store,
+  keys: KeySet,
+  cacheKey: string,
+  options: RenewOptions & { force?: boolean } = {},
+): Promise<RenewOutcome> {
+  const lock = lockKey(store.info.schema, cacheKey);
+  return store.session(async (conn) => {
+    const { rows } = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lock]);
+    if (!rows[0].ok) return waitForRenewer(conn, store, keys, cacheKey, lock, options);
+    try {
+      return await renewHoldingLock(conn, store, keys, cacheKey, options);
+    } finally {
+      await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
+    }
+  });
+}
+
+/** Someone else holds the lock (renewing): wait for it to finish, then take their result. */
+async function waitForRenewer(
+  conn: Queryable,
+  store: Store,
+  keys: KeySet,
+  cacheKey: string,
+  lock: string,
+  options: RenewOptions & { force?: boolean },
+): Promise<RenewOutcome> {
+  await conn.query('SELECT pg_advisory_lock_shared(hashtext($1))', [lock]);
+  await conn.query('SELECT pg_advisory_unlock_shared(hashtext($1))', [lock]);
+  const row = await selectKeychainRow(conn, cacheKey);
+  if (!row) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
+  if (options.force) return { row, renewed: false };
+  const config = openRenewConfig(row, keys);
+  if (!isDueForRenewal(row.created_at, row.expires_at, store.now(), marginFor(config, options))) return { row, renewed: false };
+  // Whoever held the lock found it due and tried; it is still due, so that attempt failed.
+  // Renewals are not retried automatically (seed 003): report it, the next read tries again.
+  throw new RenewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
+}
+
+async function renewHoldingLock(
+  conn: Queryable,
+  store: Store,
+  keys: KeySet,
+  cacheKey: string,
+  options: RenewOptions & { force?: boolean },
+): Promise<RenewOutcome> {
+  // Re-check after acquiring: another process may have renewed it a moment ago.
+  const row = await selectKeychainRow(conn, cacheKey);
+  if (!row) throw notFoundError(`keychain entry ${cacheKey} not found`);
+  const config = openRenewConfig(row, keys);
+  if (!options.force && !isDueForRenewal(row.created_at, row.expires_at, store.now(), marginFor(config, options))) {
+    return { row, renewed: false };
+  }
+  if (!config) {
+    throw new RenewError(row.keychain_name, 'it has no renew_config; set it again with --auto-renew --renew-config @FILE');
+  }
+  const { tokenData, ttlSeconds } = await requestToken(row.keychain_name, config, { timeoutMs: options.timeoutMs });
+  const now = store.now();
+  const ttl = ttlSeconds ?? (issuedTtlSeconds(row) || 3600);
+  const expiresAt = new Date(now.getTime() + ttl * 1000);
+  const { rows } = await conn.query<KeychainRow>(
+    `UPDATE keychain SET data_encrypted = $2, created_at = $3, expires_at = $4 WHERE cache_key = $1 RETURNING *`,
+    [cacheKey, seal(tokenData, keys.current), now, expiresAt],
+  );
+  if (rows.length === 0) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
+  return { row: normalizeRow(rows[0]), renewed: true };
+}
