@@ -1,0 +1,55 @@
+import { createInterface } from 'node:readline/promises';
+import { parseId64 } from '../../core/ids.js';
+import { isSecretKey, looksLikeSecretValue, maskString, maskValue } from '../../core/mask.js';
+import type { ExecutionVariable } from '../../store/variables.js';
+import { usageError } from '../errors.js';
+import type { IO } from '../io.js';
+
+/** A 64-bit execution id from the command line, exact; anything else exits 2. */
+export function executionIdArg(text: string, what = 'execution id'): string {
+  const id = parseId64(text);
+  if (id === undefined) throw usageError(`${what} '${text}' is not a 64-bit number (e.g. 507431238966182398)`);
+  return id;
+}
+
+/** Whether a variable's whole value is secret: a bearer token, or a name like `oauth_token`. */
+export function isSecretVariable(v: Pick<ExecutionVariable, 'name' | 'type'>): boolean {
+  return v.type === 'bearer_token' || isSecretKey(v.name);
+}
+
+/** A variable's value as shown without --reveal: secret variables masked whole, else secret-looking parts. */
+export function displayValue(v: Pick<ExecutionVariable, 'name' | 'type' | 'value'>, reveal: boolean): unknown {
+  if (reveal) return v.value;
+  return isSecretVariable(v) ? maskValue(v.value) : maskSecrets(v.value);
+}
+
+/** Masks the leaves under secret-named keys and strings that look like secrets (JWTs, PEM keys). */
+export function maskSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return looksLikeSecretValue(value) ? maskString(value) : value;
+  if (Array.isArray(value)) return value.map(maskSecrets);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, isSecretKey(k) ? maskValue(v) : maskSecrets(v)]));
+  }
+  return value;
+}
+
+/** One line of a value for a table: strings as they are, the rest as compact JSON, cut to `width`. */
+export function preview(value: unknown, width = 60): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const oneLine = (text ?? 'null').replace(/\s+/g, ' ');
+  return oneLine.length > width ? `${oneLine.slice(0, width - 1)}…` : oneLine;
+}
+
+/**
+ * Asks a yes/no question on a TTY (stderr), default no. Off a TTY nothing is asked: the caller
+ * must have been given --yes.
+ */
+export async function confirm(io: IO, question: string): Promise<boolean> {
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: false });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,98 @@
+import { Command } from 'commander';
+import { isSecretKey, looksLikeSecretValue, maskValue } from '../../core/mask.js';
+import { closest } from '../../core/suggest.js';
+import type { Store } from '../../store/store.js';
+import type { CommandContext } from '../context.js';
+import { notFoundError } from '../errors.js';
+import type { IO } from '../io.js';
+import { keyValueView, printData, type OutputFormat } from '../output.js';
+import { displayValue, executionIdArg, isSecretVariable } from './common.js';
+
+export interface GetOptions {
+  executionId: string;
+  name: string;
+  /** A dotted path into the value: `data.items.0.id`. */
+  field?: string;
+  reveal: boolean;
+  output: OutputFormat;
+}
+
+export interface GetDeps {
+  io: IO;
+  store: Store;
+}
+
+export function newGetCommand(ctx: CommandContext): Command {
+  return new Command('get')
+    .description('Show one variable, or one field of its value')
+    .argument('<execution-id>', 'the 64-bit execution id')
+    .argument('<name>', 'the variable name')
+    .option('--field <path>', 'one field of the value, as a dotted path (a.b.0.c)')
+    .option('--reveal', 'show secrets; with --field, print the raw value with no trailing newline')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ noetl vars get 507431238966182398 fetch_data\n  $ noetl vars get 507431238966182398 fetch_data --field data.status\n  $ TOKEN=$(noetl vars get 507431238966182398 amadeus_token --field . --reveal)',
+    )
+    .action(async (executionId: string, name: string, opts: { field?: string; reveal?: boolean }) => {
+      const store = await ctx.openStore();
+      await runGet({ executionId, name, field: opts.field, reveal: Boolean(opts.reveal), output: ctx.globals().output }, { io: ctx.io, store });
+    });
+}
+
+export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
+  const executionId = executionIdArg(opts.executionId);
+  const { getVariableRecord, listVariables } = await import('../../store/variables.js');
+  const v = await getVariableRecord(deps.store, executionId, opts.name);
+  if (!v) {
+    const names = (await listVariables(deps.store, executionId)).map((x) => x.name);
+    if (names.length === 0) throw notFoundError(`no variables for execution ${executionId}`);
+    const guess = closest(opts.name, names);
+    throw notFoundError(`no variable '${opts.name}' in execution ${executionId}${guess ? ` (did you mean '${guess}'?)` : ''}; see 'noetl vars show ${executionId}'`);
+  }
+  if (opts.field !== undefined) {
+    const path = opts.field === '.' || opts.field === '' ? [] : opts.field.split('.');
+    const found = fieldAt(v.value, path);
+    if (!found.ok) throw notFoundError(`variable '${v.name}' has no field '${opts.field}'${found.available ? ` (fields: ${found.available})` : ''}`);
+    if (opts.reveal && opts.output === 'table') {
+      deps.io.stdout.write(typeof found.value === 'string' ? found.value : JSON.stringify(found.value));
+      return;
+    }
+    const secret = isSecretVariable(v) || path.some(isSecretKey) || (typeof found.value === 'string' && looksLikeSecretValue(found.value));
+    const shown = opts.reveal ? found.value : secret ? maskValue(found.value) : displayValue({ ...v, value: found.value }, false);
+    if (opts.output === 'table') deps.io.stdout.write((typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2)) + '\n');
+    else printData(deps.io, opts.output, shown, () => ({ head: [], rows: [] }));
+    return;
+  }
+  const record = {
+    execution_id: v.executionId,
+    name: v.name,
+    type: v.type,
+    source_step: v.sourceStep,
+    created_at: v.createdAt.toISOString(),
+    updated_at: v.updatedAt.toISOString(),
+    value: displayValue(v, opts.reveal),
+  };
+  printData(deps.io, opts.output, record, () =>
+    keyValueView([
+      ['execution_id', record.execution_id],
+      ['name', record.name],
+      ['type', record.type],
+      ['source_step', record.source_step ?? '-'],
+      ['created_at', record.created_at],
+      ['updated_at', record.updated_at],
+      ['value', typeof record.value === 'string' ? record.value : JSON.stringify(record.value)],
+    ]),
+  );
+}
+
+function fieldAt(value: unknown, path: string[]): { ok: true; value: unknown } | { ok: false; available?: string } {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object' || !Object.prototype.hasOwnProperty.call(current, segment)) {
+      const available = current !== null && typeof current === 'object' && !Array.isArray(current) ? Object.keys(current).slice(0, 10).join(', ') : undefined;
+      return { ok: false, available };
+    }
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return { ok: true, value: current };
+}

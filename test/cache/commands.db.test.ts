@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCleanup } from '../../src/cli/cache/cleanup.js';
+import { runLs } from '../../src/cli/cache/ls.js';
+import { runPurge } from '../../src/cli/cache/purge.js';
+import { runStats } from '../../src/cli/cache/stats.js';
+import { CliError } from '../../src/cli/errors.js';
+import type { KeySet } from '../../src/core/envelope.js';
+import { fetchCredentialWithCache, listCacheEntries, storeTokenInCache } from '../../src/store/cache.js';
+import type { Store } from '../../src/store/store.js';
+import { memIO } from '../helpers/memio.js';
+import { fakeClock, testStore } from '../helpers/store.js';
+
+const PARENT = '507431238966182300';
+const EXEC = '507431238966182398';
+const keys: KeySet = { current: { provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv: 'v1', key: randomBytes(32) }, previous: [] };
+const load = async (name: string) => ({ type: 'httpBearerAuth', data: { api_key: `sk-${name}-0123456789abcdef` } });
+
+async function fails(p: Promise<unknown>): Promise<CliError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CliError);
+  return err as CliError;
+}
+
+describe('cache commands (run functions)', () => {
+  let store: Store;
+  const clock = fakeClock(new Date('2026-03-01T10:00:00Z'));
+  const info: string[] = [];
+  beforeEach(async () => {
+    clock.set(new Date('2026-03-01T10:00:00Z'));
+    info.length = 0;
+    store = await testStore({ clock });
+    await fetchCredentialWithCache(store, keys, { credentialName: 'openai', executionId: PARENT }, load);
+    await fetchCredentialWithCache(store, keys, { credentialName: 'openai', executionId: EXEC, parentExecutionId: PARENT, cacheTtl: 60 }, load);
+    await fetchCredentialWithCache(store, keys, { credentialName: 'openai', executionId: EXEC }, load);
+    await storeTokenInCache(store, keys, { credentialName: 'amadeus', tokenData: { access_token: 'tok', expires_in: 1799 }, tokenType: 'oauth' });
+    await fetchCredentialWithCache(store, keys, { credentialName: 'pg', executionId: '42' }, load);
+  });
+  afterEach(async () => store.close());
+
+  it('ls lists entries without their data; ids exact in JSON', async () => {
+    const m = memIO();
+    await runLs({ expired: false, output: 'table' }, { io: m.io, store, now: clock() });
+    const lines = m.stdout().trim().split('\n');
+    expect(lines[0]).toBe('KEY\tCREDENTIAL\tTYPE\tSCOPE\tEXECUTION\tPARENT\tEXPIRES\tACCESSES');
+    expect(lines).toContain(`openai:${EXEC}\topenai\tsecret\texecution\t${EXEC}\t${PARENT}\tin 1m\t1`);
+    expect(lines).toContain('amadeus:global:oauth\tamadeus\ttoken\tglobal\t-\t-\tin 29m\t0');
+    expect(m.stdout()).not.toContain('sk-');
+    const j = memIO();
+    await runLs({ scope: 'execution', execution: PARENT, expired: false, output: 'json' }, { io: j.io, store, now: clock() });
+    expect(j.stdout()).toContain(`"parent_execution_id": "${PARENT}"`);
+    expect(JSON.parse(j.stdout()).map((e: { cache_key: string }) => e.cache_key).sort()).toEqual([`openai:${PARENT}`, `openai:${EXEC}`]);
+    const g = memIO();
+    await runLs({ scope: 'global', expired: false, output: 'json' }, { io: g.io, store, now: clock() });
+    expect(JSON.parse(g.stdout())).toHaveLength(1);
+  });
+
+  it('ls --expired, then purge --expired removes exactly those', async () => {
+    clock.advance(61_000);
+    const m = memIO();
+    await runLs({ expired: true, output: 'table' }, { io: m.io, store, now: clock() });
+    expect(m.stdout()).toContain(`openai:${EXEC}`);
+    expect(m.stdout()).toContain('expired 1s ago');
+    expect(m.stdout().trim().split('\n')).toHaveLength(2);
+    const p = memIO();
+    await runPurge({ expired: true, output: 'json' }, { io: p.io, store, info: (s) => info.push(s) });
+    expect(JSON.parse(p.stdout())).toEqual({ removed: 1 });
+    expect(info).toEqual(['purged 1 expired cache entry']);
+    expect((await listCacheEntries(store)).map((e) => e.cacheKey)).not.toContain(`openai:${EXEC}`);
+  });
+
+  it('purge without --expired is a usage error and removes nothing', async () => {
+    const m = memIO();
+    clock.advance(61_000);
+    expect((await fails(runPurge({ expired: false, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
+    expect(await listCacheEntries(store)).toHaveLength(4);
+  });
+
+  it('cleanup --execution removes the execution and its children only', async () => {
+    const m = memIO();
+    await runCleanup({ execution: PARENT, output: 'table' }, { io: m.io, store, info: (s) => info.push(s) });
+    expect(m.stdout()).toBe('');
+    expect(info).toEqual([`removed 2 cache entries of execution ${PARENT} and its children`]);
+    expect((await listCacheEntries(store)).map((e) => e.cacheKey).sort()).toEqual(['amadeus:global:oauth', 'pg:42']);
+    expect((await fails(runCleanup({ execution: 'abc', output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
+    expect((await fails(runLs({ execution: '1e5', expired: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+  });
+
+  it('stats reports the three monitoring queries', async () => {
+    clock.advance(61_000);
+    const m = memIO();
+    await runStats({ output: 'json' }, { io: m.io, store });
+    const report = JSON.parse(m.stdout());
+    expect(report.by_credential[0]).toEqual({ credential_name: 'openai', cache_type: 'secret', scope_type: 'execution', entries: 2, total_accesses: 1, avg_accesses: 0.5 });
+    expect(report.expired_entries).toBe(1);
+    expect(report.executions).toContainEqual({ execution_id: EXEC, parent_execution_id: PARENT, cached_credentials: 1 });
+    expect(report.executions).toContainEqual({ execution_id: '42', parent_execution_id: null, cached_credentials: 1 });
+    const t = memIO();
+    await runStats({ output: 'table' }, { io: t.io, store });
+    expect(t.stdout()).toContain('openai\tsecret\texecution\t2\t1\t0.5');
+    expect(t.stdout()).toContain('expired entries awaiting cleanup: 1');
+    expect(t.stdout()).toContain(`${EXEC}\t${PARENT}\t1`);
+  });
+});

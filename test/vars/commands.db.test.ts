@@ -1,0 +1,223 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/errors.js';
+import { runGet } from '../../src/cli/vars/get.js';
+import { runRm } from '../../src/cli/vars/rm.js';
+import { runSet } from '../../src/cli/vars/set.js';
+import { runShow } from '../../src/cli/vars/show.js';
+import { runStats } from '../../src/cli/vars/stats.js';
+import type { Store } from '../../src/store/store.js';
+import { getAllVariables, getVariableRecord, setBearerToken, setStepResult, setVariable } from '../../src/store/variables.js';
+import { memIO } from '../helpers/memio.js';
+import { fakeClock, testStore } from '../helpers/store.js';
+
+const EXEC = '507431238966182398';
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'eyJzdWIiOiJ1c2VyX2lkIn0'.repeat(30) + '.c2lnbmF0dXJl';
+
+async function fails(p: Promise<unknown>): Promise<CliError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(CliError);
+  return err as CliError;
+}
+
+describe('vars commands (run functions)', () => {
+  let store: Store;
+  const clock = fakeClock(new Date('2026-03-01T10:00:00Z'));
+  const info: string[] = [];
+  beforeEach(async () => {
+    clock.set(new Date('2026-03-01T10:00:00Z'));
+    info.length = 0;
+    store = await testStore({ clock });
+  });
+  afterEach(async () => store.close());
+
+  async function seed() {
+    await setBearerToken(store, { executionId: EXEC, name: 'amadeus_token', token: JWT, sourceStep: 'get_amadeus_token' });
+    clock.advance(1000);
+    await setStepResult(store, { executionId: EXEC, stepName: 'fetch_data', result: { status: 'success', data: [1, 2], client_secret: 'abcdefghijklmnopqrstuvwxyz' } });
+    clock.advance(1000);
+    await setVariable(store, { executionId: EXEC, name: 'computed_value', value: { total: 1500 }, type: 'computed', sourceStep: 'calc' });
+  }
+
+  describe('show', () => {
+    it('lists name, type, source step, updated and a masked preview', async () => {
+      await seed();
+      clock.advance(2 * 3600_000);
+      const m = memIO();
+      await runShow({ executionId: EXEC, reveal: false, output: 'table' }, { io: m.io, store, now: clock() });
+      const lines = m.stdout().trim().split('\n');
+      expect(lines[0]).toBe('NAME\tTYPE\tSOURCE STEP\tUPDATED\tVALUE');
+      expect(lines[1]).toBe(`amadeus_token\tbearer_token\tget_amadeus_token\t2h ago\teyJh…(${JWT.length} chars)`);
+      expect(lines[2]).toContain('fetch_data\tstep_result\tfetch_data\t2h ago\t{');
+      expect(lines[2]).toContain('"data":[1,2]');
+      expect(lines[3]).toContain('computed_value\tcomputed\tcalc');
+      expect(m.stdout()).not.toContain(JWT);
+      expect(m.stdout()).not.toContain('abcdefghijklmnopqrstuvwxyz');
+    });
+
+    it('-o json keeps the 64-bit id exact and masks unless --reveal', async () => {
+      await seed();
+      const m = memIO();
+      await runShow({ executionId: EXEC, reveal: false, output: 'json' }, { io: m.io, store, now: clock() });
+      expect(m.stdout()).toContain(`"execution_id": "${EXEC}"`);
+      const rows = JSON.parse(m.stdout());
+      expect(rows[0]).toMatchObject({ name: 'amadeus_token', value: `eyJh…(${JWT.length} chars)`, created_at: '2026-03-01T10:00:00.000Z' });
+      expect(rows[1].value).toEqual({ status: 'success', data: [1, 2], client_secret: 'abcd…(26 chars)' });
+      expect(rows.map((r: { name: string }) => r.name)).toEqual(['amadeus_token', 'fetch_data', 'computed_value']);
+      const r = memIO();
+      await runShow({ executionId: EXEC, reveal: true, output: 'json' }, { io: r.io, store, now: clock() });
+      expect(JSON.parse(r.stdout())[0].value).toBe(JWT);
+      const y = memIO();
+      await runShow({ executionId: EXEC, reveal: false, output: 'yaml' }, { io: y.io, store, now: clock() });
+      expect(y.stdout()).toContain(`execution_id: "${EXEC}"`);
+    });
+
+    it('filters by --type; an unknown type exits 2', async () => {
+      await seed();
+      const m = memIO();
+      await runShow({ executionId: EXEC, type: 'computed', reveal: false, output: 'json' }, { io: m.io, store, now: clock() });
+      expect(JSON.parse(m.stdout()).map((r: { name: string }) => r.name)).toEqual(['computed_value']);
+      expect((await fails(runShow({ executionId: EXEC, type: 'secret', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+    });
+
+    it('exits 3 with "no variables for execution N" when there are none, 2 on a bad id', async () => {
+      const m = memIO();
+      const err = await fails(runShow({ executionId: EXEC, reveal: false, output: 'table' }, { io: m.io, store, now: clock() }));
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toBe(`no variables for execution ${EXEC}`);
+      expect((await fails(runShow({ executionId: 'abc', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+      expect((await fails(runShow({ executionId: '9223372036854775808', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+      expect(m.stdout()).toBe('');
+    });
+  });
+
+  describe('get', () => {
+    it('shows a record; masks a bearer token unless --reveal', async () => {
+      await seed();
+      const m = memIO();
+      await runGet({ executionId: EXEC, name: 'amadeus_token', reveal: false, output: 'json' }, { io: m.io, store });
+      expect(JSON.parse(m.stdout())).toMatchObject({ execution_id: EXEC, name: 'amadeus_token', type: 'bearer_token', source_step: 'get_amadeus_token', value: `eyJh…(${JWT.length} chars)` });
+      const t = memIO();
+      await runGet({ executionId: EXEC, name: 'computed_value', reveal: false, output: 'table' }, { io: t.io, store });
+      expect(t.stdout()).toContain('value\t{"total":1500}');
+    });
+
+    it('--field a.b picks a field; --reveal prints the raw value with no trailing newline', async () => {
+      await seed();
+      const m = memIO();
+      await runGet({ executionId: EXEC, name: 'fetch_data', field: 'status', reveal: false, output: 'table' }, { io: m.io, store });
+      expect(m.stdout()).toBe('success\n');
+      const d = memIO();
+      await runGet({ executionId: EXEC, name: 'fetch_data', field: 'data.1', reveal: false, output: 'json' }, { io: d.io, store });
+      expect(JSON.parse(d.stdout())).toBe(2);
+      const s = memIO();
+      await runGet({ executionId: EXEC, name: 'fetch_data', field: 'client_secret', reveal: false, output: 'table' }, { io: s.io, store });
+      expect(s.stdout()).toBe('abcd…(26 chars)\n');
+      const r = memIO();
+      await runGet({ executionId: EXEC, name: 'amadeus_token', field: '.', reveal: true, output: 'table' }, { io: r.io, store });
+      expect(r.stdout()).toBe(JWT);
+    });
+
+    it('exits 3 for a missing variable (with a suggestion) or field', async () => {
+      await seed();
+      const m = memIO();
+      const err = await fails(runGet({ executionId: EXEC, name: 'amadeus_tokn', reveal: false, output: 'table' }, { io: m.io, store }));
+      expect(err.exitCode).toBe(3);
+      expect(err.message).toContain("did you mean 'amadeus_token'?");
+      const f = await fails(runGet({ executionId: EXEC, name: 'fetch_data', field: 'nope.x', reveal: false, output: 'table' }, { io: m.io, store }));
+      expect(f.exitCode).toBe(3);
+      expect(f.message).toMatch(/fields: .*client_secret/);
+      expect((await fails(runGet({ executionId: '12x', name: 'a', reveal: false, output: 'table' }, { io: m.io, store }))).exitCode).toBe(2);
+    });
+  });
+
+  describe('set', () => {
+    it('stores JSON literals, @file and stdin values', async () => {
+      const m = memIO();
+      await runSet({ executionId: EXEC, name: 'a', value: '{"x": [1, 2]}', raw: false, output: 'table' }, { io: m.io, store, info: (s) => info.push(s) });
+      expect(await getVariableRecord(store, EXEC, 'a')).toMatchObject({ value: { x: [1, 2] }, type: 'user_defined' });
+      expect(info).toEqual([`set user_defined variable 'a' for execution ${EXEC}`]);
+      const dir = mkdtempSync(join(tmpdir(), 'noetl-vars-'));
+      writeFileSync(join(dir, 'v.json'), '{"total": 1500}\n');
+      await runSet({ executionId: EXEC, name: 'b', value: `@${join(dir, 'v.json')}`, raw: false, type: 'computed', sourceStep: 'calc', output: 'table' }, { io: m.io, store, info: () => {} });
+      expect(await getVariableRecord(store, EXEC, 'b')).toMatchObject({ value: { total: 1500 }, type: 'computed', sourceStep: 'calc' });
+      const stdin = memIO({ stdin: 'plain token text\n' });
+      await runSet({ executionId: EXEC, name: 'c', value: '-', raw: true, output: 'table' }, { io: stdin.io, store, info: () => {} });
+      expect(await getVariableRecord(store, EXEC, 'c')).toMatchObject({ value: 'plain token text' });
+      await runSet({ executionId: EXEC, name: 'd', value: 'eu-west-1', raw: true, output: 'table' }, { io: m.io, store, info: () => {} });
+      expect((await getVariableRecord(store, EXEC, 'd'))!.value).toBe('eu-west-1');
+    });
+
+    it('refuses non-JSON without --raw, bad types, bad ids and secret-looking literals, writing nothing', async () => {
+      const m = memIO();
+      const deps = { io: m.io, store, info: () => {} };
+      const notJson = await fails(runSet({ executionId: EXEC, name: 'a', value: 'eu-west-1', raw: false, output: 'table' }, deps));
+      expect(notJson.exitCode).toBe(2);
+      expect(notJson.message).toContain('--raw');
+      expect((await fails(runSet({ executionId: EXEC, name: 'a', value: '1', raw: false, type: 'bearer_token', output: 'table' }, deps))).exitCode).toBe(2);
+      expect((await fails(runSet({ executionId: 'x1', name: 'a', value: '1', raw: false, output: 'table' }, deps))).exitCode).toBe(2);
+      const secret = await fails(runSet({ executionId: EXEC, name: 'a', value: JSON.stringify(JWT), raw: false, output: 'table' }, deps));
+      expect(secret.exitCode).toBe(2);
+      const rawSecret = await fails(runSet({ executionId: EXEC, name: 'a', value: JWT, raw: true, output: 'table' }, deps));
+      expect(rawSecret.exitCode).toBe(2);
+      expect(rawSecret.message).not.toContain(JWT.slice(0, 20));
+      expect((await fails(runSet({ executionId: EXEC, name: 'a', value: '@/nonexistent/x.json', raw: false, output: 'table' }, deps))).exitCode).toBe(3);
+      expect(await getAllVariables(store, EXEC)).toEqual({});
+    });
+  });
+
+  describe('rm', () => {
+    it('deletes one variable; exits 3 when it does not exist', async () => {
+      await seed();
+      const m = memIO();
+      await runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: (s) => info.push(s) });
+      expect(Object.keys(await getAllVariables(store, EXEC)).sort()).toEqual(['amadeus_token', 'fetch_data']);
+      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
+    });
+
+    it('the whole execution needs --yes off a TTY, asks on a TTY', async () => {
+      await seed();
+      const piped = memIO();
+      const refused = await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: piped.io, store, info: () => {} }));
+      expect(refused.exitCode).toBe(2);
+      expect(refused.message).toContain('--yes');
+      const no = memIO({ tty: true, stdin: 'n\n' });
+      expect((await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: no.io, store, info: () => {} }))).exitCode).toBe(1);
+      expect(no.stderr()).toContain(`delete all 3 variables of execution ${EXEC}? [y/N]`);
+      expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
+      const yes = memIO({ tty: true, stdin: 'y\n' });
+      await runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: yes.io, store, info: () => {} });
+      expect(await getAllVariables(store, EXEC)).toEqual({});
+      await seed();
+      const j = memIO();
+      await runRm({ executionId: EXEC, yes: true, output: 'json' }, { io: j.io, store, info: () => {} });
+      expect(JSON.parse(j.stdout())).toEqual({ execution_id: EXEC, name: null, removed: 3 });
+      expect((await fails(runRm({ executionId: EXEC, yes: true, output: 'table' }, { io: j.io, store, info: () => {} }))).exitCode).toBe(3);
+    });
+  });
+
+  describe('stats', () => {
+    it('reports counts by type, executions, and bearer tokens without their values', async () => {
+      await seed();
+      await setBearerToken(store, { executionId: '1', name: 'other_token', token: JWT });
+      const m = memIO();
+      await runStats({ output: 'json' }, { io: m.io, store });
+      const report = JSON.parse(m.stdout());
+      expect(report.total_variables).toBe(4);
+      expect(report.total_executions).toBe(2);
+      expect(report.by_type).toContainEqual({ type: 'bearer_token', count: 2, executions: 2 });
+      expect(report.recent_bearer_tokens.map((b: { execution_id: string }) => b.execution_id).sort()).toEqual(['1', EXEC]);
+      expect(m.stdout()).not.toContain(JWT);
+      const t = memIO();
+      await runStats({ output: 'table' }, { io: t.io, store });
+      expect(t.stdout()).toContain('bearer_token\t2\t2');
+      expect(t.stdout()).toContain('total\t4\t2');
+      expect(t.stdout()).toContain(`${EXEC}\tamadeus_token\tget_amadeus_token`);
+    });
+  });
+});
