@@ -5,6 +5,21 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
+// pg probes for Cloudflare Workers with `new Response(…)`, which loads Node's whole fetch
+// implementation (~15 ms) on every start; on Node that probe is always false.
+const skipCloudflareProbe = {
+  name: 'skip-cloudflare-probe',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/pg\/lib\/stream\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const patched = text.replace("typeof Response === 'function'", 'false');
+      if (patched === text) throw new Error('pg/lib/stream.js changed: review the skip-cloudflare-probe patch in scripts/build.mjs');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const root = new URL('..', import.meta.url).pathname;
 
@@ -18,10 +33,12 @@ await build({
   platform: 'node',
   target: 'node20',
   // Database drivers, WebAssembly and the template engine stay in node_modules and load on use.
-  external: ['pg', '@electric-sql/pglite', '@electric-sql/pglite/*', '@napi-rs/keyring', 'nunjucks', 'ajv', 'oauth2-mock-server'],
+  // yaml and cli-table3 stay out too: output.ts loads them with require() on first use.
+  external: ['pg-native', 'yaml', 'cli-table3', '@electric-sql/pglite', '@electric-sql/pglite/*', '@napi-rs/keyring', 'nunjucks', 'ajv', 'oauth2-mock-server'],
   define: { NOETL_VERSION: JSON.stringify(pkg.version) },
   banner: { js: "import { createRequire as __noetlCreateRequire } from 'node:module'; const require = __noetlCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [skipCloudflareProbe],
   logLevel: 'warning',
 });
 mkdirSync(`${root}dist/chunks/migrations`, { recursive: true });

@@ -1,6 +1,9 @@
-import Table from 'cli-table3';
-import { stringify as toYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { IO } from './io.js';
+
+// cli-table3 and yaml load on first use: most runs print neither a table on a TTY nor YAML,
+// and start-up time is what every command pays.
+const loadCjs = createRequire(import.meta.url);
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 export const OUTPUT_FORMATS: OutputFormat[] = ['table', 'json', 'yaml'];
@@ -21,7 +24,8 @@ export function printData(io: IO, format: OutputFormat, value: unknown, table: (
     return;
   }
   if (format === 'yaml') {
-    io.stdout.write(toYaml(toPlain(value)));
+    const { stringify } = loadCjs('yaml') as typeof import('yaml');
+    io.stdout.write(stringify(toPlain(value)));
     return;
   }
   const view = table();
@@ -30,6 +34,7 @@ export function printData(io: IO, format: OutputFormat, value: unknown, table: (
 
 export function renderTable(view: TableView, tty: boolean, color: boolean): string {
   if (!tty) return [view.head, ...view.rows].map((r) => r.join('\t')).join('\n');
+  const Table = loadCjs('cli-table3') as typeof import('cli-table3');
   const table = new Table({
     head: view.head,
     style: { head: color ? ['bold'] : [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },

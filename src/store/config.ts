@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { CliError, ExitCode } from '../cli/errors.js';
 
 /** Where the database is, after flag > environment > config file > embedded default. */
@@ -37,7 +37,9 @@ export function loadConfigFile(env: NodeJS.ProcessEnv): ConfigFile {
   if (!existsSync(path)) return {};
   let parsed: unknown;
   try {
-    parsed = parseYaml(readFileSync(path, 'utf8'));
+    // yaml loads only when a config file exists: start-up time is what every command pays.
+    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    parsed = parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new CliError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}; fix or remove it`, ExitCode.usage);
   }

@@ -177,7 +177,9 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
     ]);
     let db: InstanceType<typeof PGlite>;
     try {
-      db = await PGlite.create(dataDir);
+      // PGlite starts with 128MB of shared buffers, which it zeroes at every start: a CLI's
+      // small working set needs far less, and the smaller pool halves start-up memory.
+      db = await PGlite.create(dataDir, { postgresqlconf: 'shared_buffers=8MB' });
     } catch (err) {
       throw new CliError(`cannot open the data directory ${dataDir}: ${(err as Error).message}; is it a PGlite data directory?`, ExitCode.failure);
     }

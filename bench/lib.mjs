@@ -1,0 +1,52 @@
+// Helpers shared by the benches: timing child processes, medians and percentiles,
+// and throw-away databases on both backends.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const root = new URL('..', import.meta.url).pathname;
+export const noetl = join(root, 'bin', 'noetl');
+export const serverUrl = process.env.NOETL_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+export const median = (values) => percentile(values, 50);
+
+/** Wall time of one run of a command, in ms; throws if it fails. */
+export function timeCommand(cmd, args, env) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+/**
+ * Times several commands round-robin (so load on the machine hits them alike) and returns
+ * the median of each, after warm-up runs.
+ */
+export function timeInterleaved(commands, runs = 15, warmup = 2) {
+  const samples = commands.map(() => []);
+  for (let i = 0; i < warmup + runs; i++) {
+    commands.forEach((c, k) => {
+      const ms = timeCommand(c.cmd, c.args, c.env);
+      if (i >= warmup) samples[k].push(ms);
+    });
+  }
+  return samples.map(median);
+}
+
+export function uniqueName(prefix) {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export const fmt = (ms) => `${ms.toFixed(1)} ms`;
+export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
