@@ -5,6 +5,9 @@ import { newCompletionCommand } from './completion/index.js';
 import { newDbCommand } from './db/index.js';
 import { newVarsCommand } from './vars/index.js';
 import { newCacheCommand } from './cache/index.js';
+import { newCatalogCommand } from './catalog/index.js';
+import { newKeychainCommand } from './keychain/index.js';
+import { newLintCommand } from './lint/index.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { VERSION } from './version.js';
 
@@ -42,6 +45,9 @@ Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_
   program.addCommand(newDbCommand(ctx));
   program.addCommand(newVarsCommand(ctx));
   program.addCommand(newCacheCommand(ctx));
+  program.addCommand(newCatalogCommand(ctx));
+  program.addCommand(newKeychainCommand(ctx));
+  program.addCommand(newLintCommand(ctx));
   program.addCommand(newCompletionCommand(ctx, () => program));
   showGlobalOptionsEverywhere(program);
   return program;

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { Store } from '../../store/store.js';
+import type { CommandContext } from '../context.js';
+import { CliError, ExitCode } from '../errors.js';
+import { readAll, type IO } from '../io.js';
+import { printData, type OutputFormat } from '../output.js';
+
+export interface RegisterOptions {
+  /** A playbook file, or - for stdin. */
+  file: string;
+  output: OutputFormat;
+}
+
+export interface RegisterDeps {
+  io: IO;
+  store: Store;
+  info(message: string): void;
+}
+
+export function newRegisterCommand(ctx: CommandContext): Command {
+  return new Command('register')
+    .description('Register a playbook under its metadata.path, as the next version of that path')
+    .argument('<file>', 'the playbook YAML file, or - for stdin')
+    .addHelpText('after', '\nExamples:\n  $ noetl catalog register playbooks/travel_booking.yaml\n  $ noetl catalog register playbook.yaml -o json | jq -r .catalog_id')
+    .action(async (file: string) => {
+      const content = await readPlaybook(file, ctx.io);
+      const store = await ctx.openStore();
+      await runRegister({ file, output: ctx.globals().output }, { io: ctx.io, store, info: (m) => ctx.info(m) }, content);
+    });
+}
+
+export async function readPlaybook(file: string, io: IO): Promise<string> {
+  if (file === '-') return readAll(io.stdin);
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${file}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.failure);
+  }
+}
+
+export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, content?: string): Promise<void> {
+  const text = content ?? (await readPlaybook(opts.file, deps.io));
+  const { registerPlaybook } = await import('../../store/catalog.js');
+  const entry = await registerPlaybook(deps.store, text, opts.file === '-' ? 'stdin' : opts.file);
+  if (opts.output === 'table') deps.io.stdout.write(`${entry.catalog_id}\n`);
+  else printData(deps.io, opts.output, entry, () => ({ head: [], rows: [] }));
+  deps.info(`registered ${entry.path} version ${entry.version} as catalog id ${entry.catalog_id}`);
+}

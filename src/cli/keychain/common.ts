@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { parseDuration } from '../../core/duration.js';
+import { parseId64 } from '../../core/ids.js';
+import { maskValue } from '../../core/mask.js';
+import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
+import type { Store } from '../../store/store.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { readAll, type IO } from '../io.js';
+
+/** How a keychain command names its playbook and scope. */
+export interface ScopeFlags {
+  playbook?: string;
+  catalogId?: string;
+  scope?: string;
+  execution?: string;
+  rootExecution?: string;
+}
+
+export function addPlaybookOptions(command: Command): Command {
+  return command
+    .option('--playbook <path[@version]>', 'the playbook, by catalog path (latest version unless @VERSION)')
+    .option('--catalog-id <id>', 'the playbook, by its 64-bit catalog id');
+}
+
+export function addScopeOptions(command: Command): Command {
+  return addPlaybookOptions(command)
+    .addOption(new Option('--scope <scope>', 'global, catalog, local (one execution) or shared (an execution tree)').choices([...SCOPE_TYPES]).default('global'))
+    .option('--execution <id>', 'the execution (required for local and shared)')
+    .option('--root-execution <id>', 'the root execution of the tree (shared; default: --execution)');
+}
+
+function idFlag(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined) return undefined;
+  const id = parseId64(text);
+  if (id === undefined) throw usageError(`${flag} '${text}' is not a 64-bit id (digits only, e.g. 518508477736551392)`);
+  return id;
+}
+
+/** The scope part of the flags, checked before anything is opened: a conflict exits 2 naming it. */
+export function checkScopeFlags(flags: ScopeFlags): { scope: ScopeType; executionId?: string; rootExecutionId?: string } {
+  const scope = flags.scope ?? 'global';
+  if (!isScopeType(scope)) throw usageError(`--scope '${scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
+  const conflict = scopeFlagConflict(scope, { execution: flags.execution, rootExecution: flags.rootExecution });
+  if (conflict) throw usageError(conflict);
+  return { scope, executionId: idFlag(flags.execution, '--execution'), rootExecutionId: idFlag(flags.rootExecution, '--root-execution') };
+}
+
+/** Checks --playbook/--catalog-id before the store is opened (exactly one; an id must be one). */
+export function checkPlaybookFlags(flags: ScopeFlags, required = true): void {
+  if (flags.playbook && flags.catalogId) throw usageError('--playbook and --catalog-id both name a playbook: give one of them');
+  if (required && !flags.playbook && !flags.catalogId) throw usageError('name the playbook with --playbook PATH[@VERSION] or --catalog-id ID');
+  idFlag(flags.catalogId, '--catalog-id');
+}
+
+/** The full reference: flags checked, then the playbook resolved in the catalog (exit 3 if unknown). */
+export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<ScopeRef> {
+  const scope = checkScopeFlags(flags);
+  checkPlaybookFlags(flags);
+  const { resolvePlaybookSelector } = await import('../../store/catalog.js');
+  const entry = await resolvePlaybookSelector(store, { playbook: flags.playbook, catalogId: flags.catalogId });
+  return { ...scope, catalogId: entry.catalog_id };
+}
+
+/** A duration flag (`90s`, `30m`, `24h`, `7d`) in seconds; anything else exits 2. */
+export function durationFlag(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = parseDuration(text);
+  if (seconds === undefined) throw usageError(`${flag} '${text}' is not a duration: use e.g. 90s, 30m, 24h or 7d`);
+  return seconds;
+}
+
+/** Input that may hold secrets: `@file` or `-` (stdin), never the flag's own value. */
+export async function readSecretInput(spec: string, flag: string, io: IO): Promise<string> {
+  if (spec === '-') return readAll(io.stdin);
+  if (spec.startsWith('@')) {
+    const path = spec.slice(1);
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CliError(`cannot read ${flag} file ${path}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.failure);
+    }
+  }
+  throw usageError(`${flag} takes @FILE or - (stdin), not the value itself, so secrets stay out of the shell history`);
+}
+
+/** A JSON or YAML mapping from input text; anything else exits 2. */
+export function parseMapping(text: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    try {
+      value = parseYaml(text);
+    } catch {
+      throw usageError(`${what} is neither JSON nor YAML`);
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw usageError(`${what} must be a JSON (or YAML) object`);
+  return value as Record<string, unknown>;
+}
+
+/** Keychain data as shown without --reveal: every leaf masked. */
+export function shownData(value: unknown, reveal: boolean): unknown {
+  return reveal ? value : maskValue(value);
+}

@@ -1,0 +1,84 @@
+import { Command } from 'commander';
+import type { KeySet } from '../../core/envelope.js';
+import { relativeTime } from '../../core/duration.js';
+import type { Store } from '../../store/store.js';
+import type { CommandContext } from '../context.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import type { IO } from '../io.js';
+import { printData, type OutputFormat } from '../output.js';
+import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
+
+export interface RenewCommandOptions extends ScopeFlags {
+  names: string[];
+  timeout?: string;
+  output: OutputFormat;
+}
+
+export interface RenewDeps {
+  io: IO;
+  store: Store;
+  keys: KeySet;
+  info(message: string): void;
+}
+
+export function newRenewCommand(ctx: CommandContext): Command {
+  const command = new Command('renew').description('Renew auto-renew entries now from their renew_config').argument('<names...>', 'entry names');
+  addScopeOptions(command)
+    .option('--timeout <duration>', 'HTTP timeout of the token request (default 10s)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ noetl keychain renew amadeus_token --playbook integrations/travel_booking
+  $ noetl keychain renew amadeus_token openai_token --catalog-id 518486534513754563 --timeout 30s -o json`,
+    )
+    .action(async (names: string[], opts: Omit<RenewCommandOptions, 'names' | 'output'>) => {
+      checkScopeFlags(opts);
+      checkPlaybookFlags(opts);
+      durationFlag(opts.timeout, '--timeout');
+      const store = await ctx.openStore();
+      const keys = await ctx.keys('write');
+      ctx.setExitCode(await runRenew({ ...opts, names, output: ctx.globals().output }, { io: ctx.io, store, keys, info: (m) => ctx.info(m) }));
+    });
+  return command;
+}
+
+/** Renews each named entry; returns 0, or the first failure's exit code (1 renewal failed, 3 not found). */
+export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Promise<number> {
+  if (!opts.names.length) throw usageError('name the entries to renew');
+  const timeoutSeconds = durationFlag(opts.timeout, '--timeout');
+  const ref = await resolveScopeRef(deps.store, opts);
+  const { keychainCacheKey, selectKeychainRow } = await import('../../store/keychain.js');
+  const { renewKeychainEntry } = await import('../../store/renew.js');
+  const results: { keychain_name: string; cache_key: string; status: string; expires_at?: string; error?: string }[] = [];
+  let exitCode: number = ExitCode.ok;
+  for (const name of opts.names) {
+    const key = keychainCacheKey(name, ref);
+    const row = await selectKeychainRow(deps.store, key);
+    if (!row) {
+      results.push({ keychain_name: name, cache_key: key, status: 'not_found', error: `KEYCHAIN: Entry '${name}' not found (cache key ${key})` });
+      if (exitCode === ExitCode.ok) exitCode = ExitCode.notFound;
+      continue;
+    }
+    if (!row.auto_renew) {
+      results.push({ keychain_name: name, cache_key: key, status: 'failed', error: `KEYCHAIN: Entry '${name}' is not auto-renew: set it again with --auto-renew --renew-config @FILE` });
+      if (exitCode === ExitCode.ok) exitCode = ExitCode.failure;
+      continue;
+    }
+    try {
+      const outcome = await renewKeychainEntry(deps.store, deps.keys, key, { force: true, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
+      results.push({ keychain_name: name, cache_key: key, status: 'renewed', expires_at: outcome.row.expires_at.toISOString() });
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      results.push({ keychain_name: name, cache_key: key, status: 'failed', error: err.message });
+      if (exitCode === ExitCode.ok) exitCode = err.exitCode;
+    }
+  }
+  if (opts.output !== 'table') printData(deps.io, opts.output, results, () => ({ head: [], rows: [] }));
+  const now = deps.store.now();
+  for (const r of results) {
+    if (r.error) deps.io.stderr.write(`error: ${r.error}\n`);
+    else deps.info(`renewed '${r.keychain_name}', expires ${relativeTime(new Date(r.expires_at!), now)}`);
+  }
+  return exitCode;
+}
