@@ -3,6 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import type { CommandContext } from './context.js';
 import { newCompletionCommand } from './completion/index.js';
 import { newDbCommand } from './db/index.js';
+import { newCredentialCommand } from './credential/index.js';
 import { newVarsCommand } from './vars/index.js';
 import { newCacheCommand } from './cache/index.js';
 import { newCatalogCommand } from './catalog/index.js';
@@ -43,6 +44,7 @@ Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict o
 Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE, NO_COLOR, NOETL_DEBUG.`,
   );
   program.addCommand(newDbCommand(ctx));
+  program.addCommand(newCredentialCommand(ctx));
   program.addCommand(newVarsCommand(ctx));
   program.addCommand(newCacheCommand(ctx));
   program.addCommand(newCatalogCommand(ctx));

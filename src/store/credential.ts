@@ -5,7 +5,7 @@
  * getCredential. Nothing here prints: warnings come back as data.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { knownTypeWarnings } from '../core/credential-types.js';
@@ -293,17 +293,53 @@ export interface RegistrationFile {
   error?: string;
 }
 
-/** Parses one registration file's text (JSON, or YAML when it does not look like JSON). */
-export function parseRegistration(text: string, file: string): RegistrationFile {
-  let parsed: unknown;
-  const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed === '') return { file, ignored: [], error: `${file}: file is empty` };
-  const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[') || /\.json/i.test(file);
+/**
+ * Parses JSON or YAML (`format` auto: JSON when it starts like JSON or the name says .json).
+ * The error says where the text is broken, never what it holds: parsers quote the input
+ * around the error, and this input is secret.
+ */
+export function parseStructured(text: string, source: string, format: 'json' | 'yaml' | 'auto' = 'auto'): unknown {
+  const body = text.replace(/^\uFEFF/, '');
+  const trimmed = body.trim();
+  if (trimmed === '') throw new CredentialInputError(`${source}: file is empty`);
+  const json = format === 'json' || (format === 'auto' && (trimmed.startsWith('{') || trimmed.startsWith('[') || /\.json/i.test(source)));
+  if (json) {
+    try {
+      return JSON.parse(trimmed);
+    } catch (err) {
+      throw new CredentialInputError(`${source}: invalid JSON: ${jsonErrorWhere((err as Error).message, trimmed)}`);
+    }
+  }
   try {
-    parsed = looksJson ? JSON.parse(trimmed) : parseYaml(trimmed);
+    return parseYaml(body);
   } catch (err) {
-    const kind = looksJson ? 'JSON' : 'YAML';
-    return { file, ignored: [], error: `${file}: invalid ${kind}: ${(err as Error).message.split('\n')[0]}` };
+    const e = err as Error & { linePos?: { line: number; col: number }[] };
+    const what = e.message.split(' at line ')[0].split('\n')[0];
+    const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new CredentialInputError(`${source}: invalid YAML: ${what}${where}`);
+  }
+}
+
+function jsonErrorWhere(message: string, text: string): string {
+  const at = /at position (\d+)/.exec(message);
+  if (at) {
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split('\n').length;
+    const col = before.length - before.lastIndexOf('\n');
+    return `syntax error at line ${line}, column ${col}`;
+  }
+  if (/end of (JSON )?input/i.test(message)) return 'unexpected end of input (unclosed brace or string?)';
+  return 'syntax error (unexpected character)';
+}
+
+/** Parses one registration file's text (JSON, or YAML when it does not look like JSON). */
+export function parseRegistration(text: string, file: string, format: 'json' | 'yaml' | 'auto' = 'auto'): RegistrationFile {
+  let parsed: unknown;
+  try {
+    parsed = parseStructured(text, file, format);
+  } catch (err) {
+    if (err instanceof CredentialInputError) return { file, ignored: [], error: err.message };
+    throw err;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { file, ignored: [], error: `${file}: expected a mapping {name, type, data, …}, got ${Array.isArray(parsed) ? 'a list' : parsed === null ? 'nothing' : typeof parsed}` };
@@ -356,20 +392,12 @@ function readOne(full: string, shown: string): RegistrationFile {
   } catch (err) {
     return { file: shown, ignored: [], error: `${shown}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
   }
-  const parsed = parseRegistration(text, shown);
-  // A `.yaml` file is YAML even when it starts with `{`; retry before calling it invalid JSON.
-  if (parsed.error && /\.ya?ml/i.test(extname(full) || full) && !/\.json/i.test(full)) {
-    try {
-      const value = parseYaml(text);
-      return parseRegistration(JSON.stringify(value), shown);
-    } catch {
-      return parsed;
-    }
-  }
-  return parsed;
+  // A .yaml/.yml file is YAML even when it starts with `{`.
+  return parseRegistration(text, shown, /\.ya?ml(\.|$)/i.test(full) ? 'yaml' : 'auto');
 }
 
-export type ImportStatus = 'added' | 'replaced' | 'invalid' | 'conflict' | 'not-loaded';
+/** `valid` is what validation (without storing) says of a good file. */
+export type ImportStatus = 'added' | 'replaced' | 'valid' | 'invalid' | 'conflict' | 'not-loaded';
 
 export interface ImportEntry {
   file: string;
@@ -479,7 +507,7 @@ function worst(entries: ImportEntry[]): number {
 export async function validateRegistrations(files: RegistrationFile[]): Promise<ImportEntry[]> {
   const out: ImportEntry[] = [];
   for (const file of files) {
-    const entry: ImportEntry = { file: file.file, status: 'added', messages: [], warnings: [] };
+    const entry: ImportEntry = { file: file.file, status: 'valid', messages: [], warnings: [] };
     if (file.ignored.length > 0) entry.warnings.push(`${file.file}: not stored (not part of a registration): ${file.ignored.join(', ')}`);
     if (!file.input) {
       entry.status = 'invalid';

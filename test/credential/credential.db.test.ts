@@ -286,7 +286,7 @@ describe('registration files and import', () => {
     const entries = await validateRegistrations(readRegistrations(dir).files);
     expect(entries.map((e) => [e.name, e.status])).toEqual([
       ['bad', 'invalid'],
-      ['ok', 'added'],
+      ['ok', 'valid'],
     ]);
     expect(entries[0].messages).toEqual([expect.stringMatching(/does not match its schema: Missing required field: b$/), 'Expected fields: b', 'Provided fields: a']);
     expect(await rowCount(store)).toBe(0);

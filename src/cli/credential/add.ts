@@ -1,0 +1,147 @@
+import { Command } from 'commander';
+import type { ImportReport } from '../../store/credential.js';
+import type { CommandContext } from '../context.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { printData } from '../output.js';
+import { depsFrom, parseMeta, printWarnings, readObjectSource, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
+
+export interface AddOptions {
+  name?: string;
+  type?: string;
+  /** `@file.json`, `@file.yaml` or `-` (stdin); never the value itself. */
+  data?: string;
+  /** A registration file or a directory of them. */
+  file?: string;
+  description?: string;
+  tags: string[];
+  meta: string[];
+  /** `@file` holding the schema. */
+  schema?: string;
+  replace: boolean;
+  continueOnError: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function newAddCommand(ctx: CommandContext): Command {
+  return new Command('add')
+    .description('Register a credential: data from @file, stdin or a hidden prompt, sealed at rest')
+    .argument('[name]', 'credential name (letters, digits, _ . -; 1-128 characters)')
+    .option('-t, --type <type>', 'credential type (postgres, oauth2, bearer, basic, api_key, service_account, snowflake, or any other)')
+    .option('--data <source>', 'the data: @file.json, @file.yaml or - for stdin (never inline); on a TTY, prompted when omitted')
+    .option('-f, --file <path>', 'a NoETL registration file {name, type, description, tags, meta, schema, data}, or a directory of them')
+    .option('--description <text>', 'what the credential is for')
+    .option('--tag <tag>', 'a tag (repeatable)', collect, [])
+    .option('--meta <key=value>', 'a metadata entry (repeatable)', collect, [])
+    .option('--schema <@file>', 'a schema the data must match (compact fields/required/types form, or JSON Schema)')
+    .option('--replace', 'overwrite a credential of the same name')
+    .option('--continue-on-error', 'with -f DIR: load the valid files and report the rest (default: all or none)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ noetl credential add pg_prod --type postgres --data @pg_prod.json
+  $ vault kv get -format=json secret/pg | jq .data.data | noetl credential add pg_prod --type postgres --data -
+  $ noetl credential add openai --type api_key                  # prompts for api_key, api_secret (hidden)
+  $ noetl credential add -f credentials/google_oauth.json
+  $ noetl credential add -f credentials/ --replace              # a directory: all files in one transaction`,
+    )
+    .action(async (name: string | undefined, opts: Omit<AddOptions, 'name' | 'tags'> & { tag: string[] }) => {
+      const { tag, ...rest } = opts;
+      await runAdd({ ...rest, name, tags: tag, replace: Boolean(opts.replace), continueOnError: Boolean(opts.continueOnError) }, depsFrom(ctx));
+    });
+}
+
+/** Registers one credential (flags) or many (registration files). */
+export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<void> {
+  if (opts.file) return addFromFiles(opts, deps);
+  if (!opts.name) throw usageError('give a credential name (noetl credential add NAME --type TYPE --data @file.json), or -f FILE');
+  if (!opts.type) throw usageError(`give the type of credential '${opts.name}' with --type (e.g. postgres, oauth2, api_key)`);
+  if (opts.continueOnError) throw usageError('--continue-on-error applies to -f DIR only');
+  const { addCredential, prepareCredential } = await import('../../store/credential.js');
+  const { knownTypeSchema } = await import('../../core/credential-types.js');
+  const schema = opts.schema ? await readObjectSource(opts.schema, '--schema', deps.io) : undefined;
+  const data = opts.data ? await readObjectSource(opts.data, '--data', deps.io) : await promptData(opts, deps, schema ?? knownTypeSchema(opts.type));
+  const input = { name: opts.name, type: opts.type, data, description: opts.description, tags: opts.tags, meta: parseMeta(opts.meta), schema };
+  // Validate before opening anything: bad input never creates a database or a key.
+  await withDetails(deps.io, () => prepareCredential(input));
+  const store = await deps.store();
+  const keys = await deps.keys('write');
+  const result = await withDetails(deps.io, () => addCredential(store, keys, input, { replace: opts.replace }));
+  printWarnings(deps.io, result.warnings);
+  if (deps.output !== 'table') {
+    printData(deps.io, deps.output, { ...result.credential, replaced: result.replaced }, () => ({ head: [], rows: [] }));
+  }
+  deps.info(`${result.replaced ? 'replaced' : 'added'} credential '${result.credential.name}' (${result.credential.type})`);
+}
+
+/** On a TTY with no --data: one hidden prompt per schema field; an empty answer leaves the field out. */
+async function promptData(opts: AddOptions, deps: CredentialDeps, schema: { fields?: string[]; types?: Record<string, string>; required?: string[] } | undefined): Promise<Record<string, unknown>> {
+  if (!deps.io.stdinIsTTY) {
+    throw usageError(`no data for credential '${opts.name}': give --data @file.json (or .yaml), or --data - to read stdin; inline values are refused`);
+  }
+  const fields = schema?.fields ?? [...new Set([...(schema?.required ?? []), ...Object.keys(schema?.types ?? {})])];
+  if (fields.length === 0) {
+    throw usageError(`type '${opts.type}' has no known fields to ask for: give --schema @schema.json, or --data @file.json`);
+  }
+  const ask = deps.prompt ?? ((message: string) => ttyPrompt(deps.io, message));
+  const data: Record<string, unknown> = {};
+  for (const field of fields) {
+    const required = schema?.required?.includes(field);
+    const answer = await ask(`${field}${required ? '' : ' (optional)'}:`);
+    if (answer === '') continue;
+    data[field] = typedAnswer(field, answer, schema?.types?.[field]);
+  }
+  return data;
+}
+
+function typedAnswer(field: string, answer: string, type: string | undefined): unknown {
+  if (type === 'integer' || type === 'number') {
+    const n = Number(answer);
+    if (answer.trim() === '' || Number.isNaN(n) || (type === 'integer' && !Number.isInteger(n))) throw usageError(`Field '${field}' must be ${type}; nothing was written`);
+    return n;
+  }
+  if (type === 'boolean') {
+    if (/^(true|yes|y|1)$/i.test(answer)) return true;
+    if (/^(false|no|n|0)$/i.test(answer)) return false;
+    throw usageError(`Field '${field}' must be boolean (true/false); nothing was written`);
+  }
+  return answer;
+}
+
+async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<void> {
+  if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length) {
+    throw usageError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag and --meta');
+  }
+  const { importCredentials, readRegistrations } = await import('../../store/credential.js');
+  const { files, skipped } = readRegistrations(opts.file!);
+  if (files.length === 0) throw usageError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
+  const store = await deps.store();
+  const keys = await deps.keys('write');
+  const report = await importCredentials(store, keys, files, { replace: opts.replace, continueOnError: opts.continueOnError });
+  printImportReport(deps, report, skipped);
+  if (report.exitCode !== ExitCode.ok) throw new CliError(importSummary(report, opts), report.exitCode);
+}
+
+export function printImportReport(deps: CredentialDeps, report: Pick<ImportReport, 'entries'> & { rolledBack?: boolean }, skipped: string[]): void {
+  for (const s of skipped) deps.info(`skipped ${s} (not a .json/.yaml registration file)`);
+  for (const e of report.entries) {
+    printWarnings(deps.io, e.warnings);
+    for (const [i, m] of e.messages.entries()) deps.io.stderr.write(i === 0 ? `${m}\n` : `  ${m}\n`);
+  }
+  const rows = report.entries.map((e) => ({ file: e.file, name: e.name ?? null, status: e.status }));
+  printData(deps.io, deps.output, deps.output === 'table' ? rows : { entries: report.entries, rolledBack: report.rolledBack ?? false }, () => ({
+    head: ['FILE', 'NAME', 'STATUS'],
+    rows: rows.map((r) => [r.file, r.name ?? '-', r.status]),
+  }));
+}
+
+function importSummary(report: ImportReport, opts: AddOptions): string {
+  const failed = report.entries.filter((e) => e.status === 'invalid' || e.status === 'conflict').length;
+  const of = `${failed} of ${report.entries.length} registration file${report.entries.length === 1 ? '' : 's'} failed`;
+  if (report.rolledBack) {
+    return `${of}; nothing was written (all or none${report.entries.length > 1 ? ': fix them, or use --continue-on-error to load the valid ones' : ''})`;
+  }
+  const loaded = report.entries.filter((e) => e.status === 'added' || e.status === 'replaced').length;
+  return `${of}; loaded ${loaded}${opts.replace ? '' : ' (use --replace to overwrite existing names)'}`;
+}

@@ -1,0 +1,126 @@
+/**
+ * What the credential commands share: reading secret data from `@file` or stdin (never
+ * from a flag's value), the hidden prompt, the confirmation, and how warnings and
+ * per-field errors are shown. Heavy modules (the store, yaml) load inside the functions.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { KeySet } from '../../core/envelope.js';
+import type { CredentialInputError } from '../../store/credential.js';
+import type { Store } from '../../store/store.js';
+import { CliError, usageError } from '../errors.js';
+import { readAll, type IO } from '../io.js';
+import type { OutputFormat } from '../output.js';
+
+/** What every credential run function gets: its IO and lazily opened store and keys. */
+export interface CredentialDeps {
+  io: IO;
+  output: OutputFormat;
+  /** Opens the store (once); not called by commands that need no database. */
+  store(): Promise<Store>;
+  keys(purpose: 'read' | 'write'): Promise<KeySet>;
+  /** Progress and confirmations (stderr), silenced by --quiet. */
+  info(message: string): void;
+  /** A hidden prompt for one value (TTY only); tests pass their own. */
+  prompt?(message: string): Promise<string>;
+  /** A yes/no question (TTY only); tests pass their own. */
+  confirm?(message: string): Promise<boolean>;
+}
+
+/** Builds the deps from the command context. */
+export function depsFrom(ctx: import('../context.js').CommandContext): CredentialDeps {
+  return {
+    io: ctx.io,
+    output: ctx.globals().output,
+    store: () => ctx.openStore(),
+    keys: (purpose) => ctx.keys(purpose),
+    info: (m) => ctx.info(m),
+  };
+}
+
+const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a JSON/YAML object from `@file` or `-` (stdin). Anything else is refused: a value
+ * on the command line leaks into shell history and `ps`. The value is never echoed.
+ */
+export async function readObjectSource(spec: string, flag: string, io: IO): Promise<Record<string, unknown>> {
+  const { parseStructured } = await import('../../store/credential.js');
+  let text: string;
+  let source: string;
+  let format: 'json' | 'yaml' | 'auto' = 'auto';
+  if (spec === '-') {
+    if (io.stdinIsTTY) throw usageError(`${flag} - reads stdin, but stdin is a terminal: pipe the data in, or give ${flag} @file.json`);
+    text = await readAll(io.stdin);
+    source = `${flag} - (stdin)`;
+  } else if (spec.startsWith('@') && spec.length > 1) {
+    const path = spec.slice(1);
+    source = path;
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch (err) {
+      throw usageError(`cannot read ${path} (${flag}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as NodeJS.ErrnoException).code}`);
+    }
+    if (size > MAX_INPUT_BYTES) throw usageError(`${path} (${flag}) is ${size} bytes: too large`);
+    text = readFileSync(path, 'utf8');
+    if (/\.ya?ml$/i.test(path)) format = 'yaml';
+    else if (/\.json$/i.test(path)) format = 'json';
+  } else {
+    throw usageError(
+      `refusing ${flag} given inline: command-line arguments leak into shell history and \`ps\`; put it in a file and pass ${flag} @file.json (or .yaml), or pipe it with ${flag} -`,
+    );
+  }
+  const value = parseStructured(text, source, format);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw usageError(`${source}: expected a JSON/YAML object of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** `--meta key=value` pairs as an object (values are text). */
+export function parseMeta(pairs: string[]): Record<string, unknown> | undefined {
+  if (pairs.length === 0) return undefined;
+  const meta: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError(`--meta ${JSON.stringify(pair)} is not key=value`);
+    meta[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return meta;
+}
+
+/** The hidden prompt on the terminal (stdin/stderr), loaded only when asked. */
+export async function ttyPrompt(io: IO, message: string): Promise<string> {
+  const { default: password } = await import('@inquirer/password');
+  return password({ message, mask: false }, { input: io.stdin, output: io.stderr as NodeJS.WritableStream });
+}
+
+/** A y/N question on the terminal. */
+export async function ttyConfirm(io: IO, message: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${message} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Warnings on stderr, one line each. */
+export function printWarnings(io: IO, warnings: string[]): void {
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+}
+
+/** Shows the per-field lines of an input error under it, then rethrows it as the one-line error. */
+export async function withDetails<T>(io: IO, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const { CredentialInputError, extraDetails } = await import('../../store/credential.js');
+    if (err instanceof CredentialInputError) {
+      for (const line of extraDetails(err as CredentialInputError)) io.stderr.write(`  ${line}\n`);
+      throw new CliError(`${err.message}; nothing was written`, err.exitCode);
+    }
+    throw err;
+  }
+}
