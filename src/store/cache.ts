@@ -1,3 +1,4 @@
+import { CliError, ExitCode } from '../cli/errors.js';
 import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
 import { parseId64 } from '../core/ids.js';
 import type { Store } from './store.js';
@@ -53,6 +54,21 @@ export interface LoadedCredential {
 
 /** Loads a credential from the credential store by name (undefined when there is none). */
 export type CredentialLoader = (name: string) => Promise<LoadedCredential | undefined>;
+
+/** The loader over this store's `credential` table (the default of fetchCredentialWithCache). */
+export function credentialStoreLoader(store: Store, keys: KeySet): CredentialLoader {
+  return async (name) => {
+    const { getCredential } = await import('./credential.js');
+    try {
+      const credential = await getCredential(store, keys, name);
+      return { type: credential.type, data: credential.data };
+    } catch (err) {
+      // An unknown name is a miss with nothing to load, not an error.
+      if (err instanceof CliError && err.exitCode === ExitCode.notFound) return undefined;
+      throw err;
+    }
+  };
+}
 
 export interface CachedCredential {
   data: unknown;
@@ -148,12 +164,13 @@ export interface FetchCredentialInput {
  * Seed 004's fetch_credential_with_cache: a live `{name}:{execution_id}` entry is returned
  * without calling `load`; on a miss (or an expired entry) the credential is loaded, cached
  * with execution scope and returned. Undefined when the credential does not exist.
+ * `load` defaults to the credential store; tests pass their own to count the loads.
  */
 export async function fetchCredentialWithCache(
   store: Store,
   keys: KeySet,
   input: FetchCredentialInput,
-  load: CredentialLoader,
+  load: CredentialLoader = credentialStoreLoader(store, keys),
 ): Promise<CachedCredential | undefined> {
   const executionId = idOf(input.executionId);
   const parentExecutionId = input.parentExecutionId == null ? null : idOf(input.parentExecutionId, 'parent execution id');

@@ -12,6 +12,7 @@ import {
   storeTokenInCache,
   type CredentialLoader,
 } from '../../src/store/cache.js';
+import { addCredential, removeCredential } from '../../src/store/credential.js';
 import type { Store } from '../../src/store/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
@@ -86,6 +87,17 @@ describe('credential cache', () => {
     expect((await fetchCredentialWithCache(store, keys, { credentialName: 'k', executionId: CHILD, cacheTtl: 300 }, load))!.hit).toBe(false);
     const entry = (await listCacheEntries(store)).find((e) => e.executionId === CHILD)!;
     expect(entry.accessCount).toBe(0);
+  });
+
+  it('loads from the credential store by default; a hit is served even after the credential is gone', async () => {
+    await addCredential(store, keys, { name: 'openai_api_key', type: 'httpBearerAuth', data: { api_key: 'sk-abc' } });
+    const miss = await fetchCredentialWithCache(store, keys, { credentialName: 'openai_api_key', executionId: EXEC });
+    expect(miss).toMatchObject({ hit: false, credentialType: 'httpBearerAuth', data: { api_key: 'sk-abc' } });
+    await removeCredential(store, 'openai_api_key');
+    const hit = await fetchCredentialWithCache(store, keys, { credentialName: 'openai_api_key', executionId: EXEC });
+    expect(hit).toMatchObject({ hit: true, data: { api_key: 'sk-abc' } });
+    expect(await fetchCredentialWithCache(store, keys, { credentialName: 'openai_api_key', executionId: CHILD })).toBeUndefined();
+    expect(await fetchCredentialWithCache(store, keys, { credentialName: 'never_added', executionId: EXEC })).toBeUndefined();
   });
 
   it('returns undefined for an unknown credential and caches nothing', async () => {
