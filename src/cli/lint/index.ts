@@ -1,0 +1,49 @@
+import { Command, Option } from 'commander';
+import type { CommandContext } from '../context.js';
+import { VERSION } from '../version.js';
+import { LINT_FORMATS, type LintFormat } from './run.js';
+
+export function newLintCommand(ctx: CommandContext): Command {
+  return new Command('lint')
+    .description("Check the auth and keychain parts of playbooks: references, scopes, secrets, naming")
+    .argument('[paths...]', 'playbook files, folders (searched for *.yaml / *.yml), or - for stdin')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(LINT_FORMATS))
+    .addOption(new Option('--fail-level <level>', 'lowest severity that makes the exit code 1').choices(['error', 'warning']).default('error'))
+    .option('--stdin-filename <name>', 'the file name to report for input read from -')
+    .option('--list-rules', 'list every rule with its id, default severity and summary')
+    .option('--explain <rule>', "print a rule's documentation")
+    .option('--check-credentials', 'also check that the credentials auth references exist in the configured database')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ noetl lint playbooks/
+  $ noetl lint --format github playbooks/            # annotations in a GitHub Actions run
+  $ noetl lint --format sarif playbooks/ > lint.sarif
+  $ cat playbook.yaml | noetl lint - --stdin-filename playbook.yaml
+  $ noetl lint --explain undefined-keychain
+  $ noetl lint --check-credentials --fail-level warning playbooks/
+
+Exit codes: 0 no findings at or above the fail level, 1 findings, 2 usage, 3 could not run.
+Configuration: .noetl-lint.yaml (rule severities, ignored paths), found walking up from each path.
+Suppress one finding: # noetl-lint-ignore RULE-ID: reason  (on its line or the line above)`,
+    )
+    .action(async (paths: string[], opts: { format?: LintFormat; failLevel: 'error' | 'warning'; stdinFilename?: string; listRules?: boolean; explain?: string; checkCredentials?: boolean }) => {
+      const { runLint } = await import('./run.js');
+      const g = ctx.globals();
+      const code = await runLint(
+        {
+          paths,
+          format: opts.format ?? (g.output === 'json' ? 'json' : 'text'),
+          failLevel: opts.failLevel,
+          stdinFilename: opts.stdinFilename,
+          listRules: Boolean(opts.listRules),
+          explain: opts.explain,
+          checkCredentials: Boolean(opts.checkCredentials),
+          quiet: g.quiet,
+        },
+        { io: ctx.io, cwd: process.cwd(), version: VERSION, openStore: () => ctx.openStore() },
+      );
+      ctx.setExitCode(code);
+    });
+}

@@ -1,0 +1,180 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Store } from '../../store/store.js';
+import { closest } from '../../core/suggest.js';
+import { ConfigError, configFor, isIgnored, type LintConfig } from '../../lint/config.js';
+import { formatCompact } from '../../lint/format/compact.js';
+import { formatGithub } from '../../lint/format/github.js';
+import { formatJson } from '../../lint/format/json.js';
+import { formatSarif } from '../../lint/format/sarif.js';
+import { formatText } from '../../lint/format/text.js';
+import { lintText, sortFindings } from '../../lint/lint.js';
+import { RULES, RULES_BY_ID } from '../../lint/rules/index.js';
+import { SourceFile } from '../../lint/source.js';
+import { severityRank, type Finding } from '../../lint/types.js';
+import { CliError, ExitCode, usageError } from '../errors.js';
+import { readAll, type IO } from '../io.js';
+
+export const LINT_FORMATS = ['text', 'json', 'sarif', 'github', 'compact'] as const;
+export type LintFormat = (typeof LINT_FORMATS)[number];
+
+/** `noetl lint` exit codes (DESIGN.md): 3 when linting could not run at all. */
+export const LINT_COULD_NOT_RUN = 3;
+
+export interface LintCommandOptions {
+  paths: string[];
+  format: LintFormat;
+  failLevel: 'error' | 'warning';
+  stdinFilename?: string;
+  listRules: boolean;
+  explain?: string;
+  checkCredentials: boolean;
+  quiet: boolean;
+}
+
+export interface LintDeps {
+  io: IO;
+  /** Relative paths are resolved from here (for config lookup and reading). */
+  cwd: string;
+  version: string;
+  /** Only called with --check-credentials. */
+  openStore?: () => Promise<Store>;
+}
+
+interface Input {
+  /** As shown in findings. */
+  path: string;
+  /** For reading and config lookup; undefined for stdin. */
+  file?: string;
+  config: LintConfig;
+}
+
+const PLAYBOOK_FILE = /\.ya?ml$/i;
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+function walk(dir: string, shown: string, out: { file: string; path: string }[]): void {
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const file = join(dir, e.name);
+    const path = shown === '.' ? e.name : `${shown.replace(/\/+$/, '')}/${e.name}`;
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(file, path, out);
+    } else if (e.isFile() && PLAYBOOK_FILE.test(e.name)) out.push({ file, path });
+  }
+}
+
+/** The files to lint, in a stable order; folders are searched recursively. */
+function collectInputs(opts: LintCommandOptions, cwd: string): Input[] {
+  const inputs: Input[] = [];
+  for (const arg of opts.paths) {
+    if (arg === '-') {
+      inputs.push({ path: opts.stdinFilename ?? '<stdin>', config: configFor(resolve(cwd, opts.stdinFilename ?? '.')) });
+      continue;
+    }
+    const file = resolve(cwd, arg);
+    let stat;
+    try {
+      stat = statSync(file);
+    } catch {
+      throw usageError(`${arg}: no such file or folder`);
+    }
+    if (stat.isDirectory()) {
+      const found: { file: string; path: string }[] = [];
+      walk(file, arg, found);
+      for (const f of found) {
+        const config = configFor(f.file);
+        if (!isIgnored(config, f.file)) inputs.push({ ...f, config });
+      }
+    } else inputs.push({ file, path: arg, config: configFor(file) });
+  }
+  return inputs;
+}
+
+function listRules(io: IO): void {
+  const width = Math.max(...RULES.map((r) => r.id.length));
+  for (const r of RULES) io.stdout.write(`${r.id.padEnd(width)}  ${r.defaultSeverity.padEnd(7)}  ${r.summary}\n`);
+}
+
+function explain(io: IO, id: string): void {
+  const rule = RULES_BY_ID.get(id);
+  if (!rule) {
+    const s = closest(id, RULES_BY_ID.keys());
+    throw usageError(`unknown rule '${id}'${s ? `; did you mean '${s}'?` : ''}; see 'noetl lint --list-rules'`);
+  }
+  io.stdout.write(`${rule.id} (default severity: ${rule.defaultSeverity})\n${rule.summary}\n\n${rule.docs}\n`);
+}
+
+/** Lints the given paths and prints the findings; returns the exit code. */
+export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise<number> {
+  const { io } = deps;
+  if (opts.listRules) {
+    listRules(io);
+    return ExitCode.ok;
+  }
+  if (opts.explain !== undefined) {
+    explain(io, opts.explain);
+    return ExitCode.ok;
+  }
+  if (opts.paths.length === 0) throw usageError("no playbooks to lint: give files, folders, or - for stdin; see 'noetl lint --help'");
+  if (opts.paths.filter((p) => p === '-').length > 1) throw usageError('- (stdin) can be given only once');
+  let inputs: Input[];
+  try {
+    inputs = collectInputs(opts, deps.cwd);
+  } catch (e) {
+    if (e instanceof ConfigError) throw usageError(e.message);
+    throw e;
+  }
+  const sources = new Map<string, SourceFile>();
+  const findings: Finding[] = [];
+  const progress = io.stderrIsTTY && !opts.quiet && inputs.length >= 500;
+  for (const [n, input] of inputs.entries()) {
+    let text: string;
+    try {
+      text = input.file === undefined ? await readAll(io.stdin) : readFileSync(input.file, 'utf8');
+    } catch (e) {
+      throw new CliError(`cannot read ${input.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, LINT_COULD_NOT_RUN);
+    }
+    const severities = input.config.severities;
+    findings.push(...lintText(input.path, text, { severity: (id) => severities.get(id) }));
+    sources.set(input.path, new SourceFile(input.path, text));
+    if (progress && n % 250 === 0) io.stderr.write(`\rlinting ${n}/${inputs.length}`);
+  }
+  if (progress) io.stderr.write('\r\x1b[K');
+  if (opts.checkCredentials) {
+    if (!deps.openStore) throw new CliError('--check-credentials needs a database', LINT_COULD_NOT_RUN);
+    const { checkCredentials } = await import('../../lint/credentials.js');
+    let store: Store;
+    try {
+      store = await deps.openStore();
+    } catch (e) {
+      throw new CliError(`--check-credentials: cannot open the database: ${(e as Error).message.split('\n')[0]}`, LINT_COULD_NOT_RUN);
+    }
+    findings.push(...(await checkCredentials(store, [...sources.values()], (path) => inputs.find((i) => i.path === path)?.config.severities)));
+  }
+  sortFindings(findings);
+  io.stdout.write(render(opts.format, findings, sources, io, deps.version));
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  if (!opts.quiet) {
+    const files = `${inputs.length} file${inputs.length === 1 ? '' : 's'}`;
+    const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+    io.stderr.write(findings.length === 0 ? `${files} linted: no findings\n` : `${files} linted: ${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
+  }
+  const threshold = severityRank(opts.failLevel);
+  return findings.some((f) => severityRank(f.severity) >= threshold) ? ExitCode.failure : ExitCode.ok;
+}
+
+function render(format: LintFormat, findings: Finding[], sources: Map<string, SourceFile>, io: IO, version: string): string {
+  switch (format) {
+    case 'json':
+      return formatJson(findings);
+    case 'sarif':
+      return formatSarif(findings, RULES, version);
+    case 'github':
+      return formatGithub(findings);
+    case 'compact':
+      return formatCompact(findings);
+    default:
+      return formatText(findings, (path, line) => sources.get(path)?.lineText(line), { color: io.color });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `.noetl-lint.yaml`, found by walking up from the linted path:
+ *
+ *     rules:
+ *       auth-ref-naming: off          # error | warning | off
+ *       undefined-reference: warning
+ *     ignore:
+ *       - fixtures/broken/**          # globs relative to the config file's folder
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parse } from 'yaml';
+import { closest } from '../core/suggest.js';
+import { RULES_BY_ID } from './rules/index.js';
+import type { Severity } from './types.js';
+
+export const CONFIG_FILE = '.noetl-lint.yaml';
+
+export interface LintConfig {
+  /** The config file, when one was found. */
+  file?: string;
+  dir: string;
+  severities: Map<string, Severity | 'off'>;
+  ignore: RegExp[];
+}
+
+export class ConfigError extends Error {}
+
+/** The nearest `.noetl-lint.yaml` at or above `start` (a file or a folder). */
+export function findConfigFile(start: string): string | undefined {
+  let dir = resolve(start);
+  if (existsSync(dir) && !isDirectory(dir)) dir = dirname(dir);
+  for (;;) {
+    const candidate = join(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** A glob (`*`, `**`, `?`) as a regular expression over `/`-separated relative paths. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  const g = glob.replace(/^\.\//, '').replace(/\/$/, '');
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*' && g[i + 1] === '*') {
+      if (g[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i += 1;
+      }
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  // A pattern also ignores everything under a folder it matches.
+  return new RegExp(`^${re}(?:/.*)?$`);
+}
+
+export function parseConfig(text: string, file: string): LintConfig {
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const config: LintConfig = { file, dir: dirname(file), severities: new Map(), ignore: [] };
+  if (data == null) return config;
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${file}: expected a mapping with 'rules' and 'ignore'`);
+  const { rules, ignore, ...rest } = data as Record<string, unknown>;
+  const unknownKeys = Object.keys(rest);
+  if (unknownKeys.length > 0) throw new ConfigError(`${file}: unknown key '${unknownKeys[0]}' (expected 'rules' or 'ignore')`);
+  if (rules != null) {
+    if (typeof rules !== 'object' || Array.isArray(rules)) throw new ConfigError(`${file}: 'rules' must map rule ids to error, warning or off`);
+    for (const [id, level] of Object.entries(rules as Record<string, unknown>)) {
+      if (!RULES_BY_ID.has(id)) {
+        const s = closest(id, RULES_BY_ID.keys());
+        throw new ConfigError(`${file}: unknown rule '${id}'${s ? `; did you mean '${s}'?` : ''} (see noetl lint --list-rules)`);
+      }
+      // YAML reads a bare `off` as the string "off" (YAML 1.2); accept false too.
+      const value = level === false ? 'off' : level;
+      if (value !== 'error' && value !== 'warning' && value !== 'off') throw new ConfigError(`${file}: rule '${id}' must be error, warning or off, got ${JSON.stringify(level)}`);
+      config.severities.set(id, value);
+    }
+  }
+  if (ignore != null) {
+    if (!Array.isArray(ignore) || ignore.some((g) => typeof g !== 'string')) throw new ConfigError(`${file}: 'ignore' must be a list of path globs`);
+    config.ignore = (ignore as string[]).map(globToRegExp);
+  }
+  return config;
+}
+
+const cache = new Map<string, LintConfig>();
+
+/** The config that applies to `path` (cached per config file), or the defaults. */
+export function configFor(path: string): LintConfig {
+  const file = findConfigFile(path);
+  if (file === undefined) return { dir: process.cwd(), severities: new Map(), ignore: [] };
+  let config = cache.get(file);
+  if (!config) {
+    config = parseConfig(readFileSync(file, 'utf8'), file);
+    cache.set(file, config);
+  }
+  return config;
+}
+
+/** Whether the config ignores `path`. */
+export function isIgnored(config: LintConfig, path: string): boolean {
+  if (config.ignore.length === 0) return false;
+  const rel = relative(config.dir, resolve(path)).split(sep).join('/');
+  if (rel.startsWith('..')) return false;
+  return config.ignore.some((re) => re.test(rel));
+}

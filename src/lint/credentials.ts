@@ -1,0 +1,94 @@
+/**
+ * `noetl lint --check-credentials`: the credential names that `auth` (and keychain entries of
+ * kind credential) reference must exist in the configured store. The only part of linting
+ * that touches a database; the CLI loads this module only when the flag is given.
+ */
+import { isMap, isScalar, type Node, type Scalar } from 'yaml';
+import type { Queryable } from '../store/store.js';
+import { looksLikeReferenceName } from './knowledge.js';
+import { lintDocuments } from './lint.js';
+import { nodeSpan, templateSpan, valueOf, type Playbook } from './playbook.js';
+import type { SourceFile } from './source.js';
+import { isSuppressed, readSuppressions } from './suppress.js';
+import { RULES_BY_ID } from './rules/index.js';
+import type { Finding, Severity, Span } from './types.js';
+
+export interface CredentialReference {
+  name: string;
+  span: Span;
+}
+
+/** A literal credential name, or `{{ workload.k }}` / `{{ k }}` where workload key k holds one. */
+function resolveName(pb: Playbook, node: Node | null | undefined): CredentialReference | undefined {
+  if (!isScalar(node) || typeof node.value !== 'string') return undefined;
+  const value = node.value.trim();
+  if (!value.includes('{{')) return looksLikeReferenceName(value) ? { name: value, span: nodeSpan(node) } : undefined;
+  const t = pb.templates.find((x) => x.node === node);
+  if (!t || t.scan.references.length !== 1 || t.scan.spans.length !== 1) return undefined;
+  const span = t.scan.spans[0];
+  if (span.start !== 0 || span.end !== t.value.length) return undefined;
+  const ref = t.scan.references[0];
+  const key = ref.root === 'workload' && ref.path.length === 1 ? ref.path[0].name : ref.path.length === 0 ? ref.root : undefined;
+  const pair = key === undefined ? undefined : pb.workload.get(key);
+  const target = pair?.value;
+  if (!isScalar(target) || typeof target.value !== 'string' || target.value.includes('{{') || !looksLikeReferenceName(target.value)) return undefined;
+  return { name: target.value, span: templateSpan(t, ref.start, ref.end) };
+}
+
+/** Every credential name a playbook's auth attributes and credential keychain entries reference. */
+export function credentialReferences(pb: Playbook): CredentialReference[] {
+  const out: CredentialReference[] = [];
+  const add = (r: CredentialReference | undefined) => r && out.push(r);
+  for (const use of pb.auths) {
+    if (isMap(use.node)) {
+      add(resolveName(pb, valueOf(use.node, 'credential')));
+      // Multi-auth: `auth: {alias: {source: credential, key: …}}`.
+      for (const pair of use.node.items) {
+        if (isMap(pair.value) && (valueOf(pair.value, 'source') === undefined || (valueOf(pair.value, 'source') as Scalar | undefined)?.value === 'credential')) {
+          add(resolveName(pb, valueOf(pair.value, 'key') ?? valueOf(pair.value, 'credential')));
+        }
+      }
+    } else add(resolveName(pb, use.node));
+  }
+  for (const entry of pb.keychain) {
+    if (entry.kind === 'credential') add(resolveName(pb, valueOf(entry.node, 'credential')));
+    if (entry.kind === 'google_id_token') add(resolveName(pb, valueOf(entry.node, 'service_account_credential')));
+  }
+  return out;
+}
+
+/** The names among `names` that the store does not have. */
+export async function missingCredentials(db: Queryable, names: string[]): Promise<Set<string>> {
+  const { credentialExists } = await import('../store/credential.js');
+  const missing = new Set<string>();
+  for (const name of names) if (!(await credentialExists(db, name))) missing.add(name);
+  return missing;
+}
+
+/** Findings (rule missing-credential) for every referenced credential the store lacks. */
+export async function checkCredentials(db: Queryable, sources: SourceFile[], severities: (path: string) => Map<string, Severity | 'off'> | undefined): Promise<Finding[]> {
+  const refs: { source: SourceFile; ref: CredentialReference }[] = [];
+  for (const source of sources) {
+    for (const pb of lintDocuments(source)) for (const ref of credentialReferences(pb)) refs.push({ source, ref });
+  }
+  const missing = await missingCredentials(db, [...new Set(refs.map((r) => r.ref.name))]);
+  const findings: Finding[] = [];
+  const suppressions = new Map(sources.map((s) => [s, readSuppressions(s, (id) => RULES_BY_ID.has(id)).suppressions]));
+  for (const { source, ref } of refs) {
+    if (!missing.has(ref.name)) continue;
+    if (isSuppressed(suppressions.get(source) ?? [], 'missing-credential', source.position(ref.span.start).line)) continue;
+    const severity = severities(source.path)?.get('missing-credential') ?? 'error';
+    if (severity === 'off') continue;
+    findings.push({
+      ruleId: 'missing-credential',
+      severity,
+      message: `credential '${ref.name}' does not exist in the configured database; add it with \`noetl credential add ${ref.name} …\``,
+      path: source.path,
+      start: source.position(ref.span.start),
+      end: source.position(ref.span.end),
+      startOffset: ref.span.start,
+      endOffset: ref.span.end,
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,96 @@
+/**
+ * What the linter knows about NoETL playbooks (seeds 000/001/003/004 and the upstream
+ * corpus): keychain kinds and their fields, what the runtime puts in the template context,
+ * and which keys hold secrets rather than references to them.
+ */
+import { isSecretKey, looksLikeSecretValue } from '../core/mask.js';
+
+export const KEYCHAIN_SCOPES = ['global', 'catalog', 'local', 'shared'] as const;
+export const SECRET_PROVIDERS = ['gcp', 'aws', 'azure', 'vault', 'k8s'] as const;
+
+export interface KeychainKindSpec {
+  /** Keys this kind understands besides the common ones. */
+  keys: string[];
+  /** Whether the runtime can renew it (auto_renew makes sense). */
+  renewable: boolean;
+}
+
+export const KEYCHAIN_COMMON_KEYS = ['name', 'kind', 'scope', 'ttl_seconds', 'auto_renew', 'description', 'desc', 'schema', 'renew_config'];
+
+export const KEYCHAIN_KINDS: Record<string, KeychainKindSpec> = {
+  secret_manager: { keys: ['provider', 'auth', 'map', 'project_id', 'region', 'vault_url'], renewable: false },
+  secrets: { keys: ['provider', 'auth', 'map', 'project_id', 'region', 'vault_url'], renewable: false },
+  oauth2: { keys: ['endpoint', 'method', 'headers', 'data', 'params', 'payload', 'json', 'auth', 'token_field', 'ttl_field', 'timeout'], renewable: true },
+  http: { keys: ['endpoint', 'method', 'headers', 'data', 'params', 'payload', 'json', 'auth', 'token_field', 'ttl_field', 'timeout'], renewable: true },
+  credential: { keys: ['credential'], renewable: false },
+  static: { keys: ['map', 'value'], renewable: false },
+  bearer: { keys: ['token'], renewable: false },
+  google_id_token: { keys: ['auth', 'service_account_secret', 'service_account_credential', 'target_audience'], renewable: true },
+};
+
+/** Misspellings and old spellings of keychain keys with the key meant. */
+export const KEYCHAIN_KEY_ALIASES: Record<string, string> = { type: 'kind', ttl: 'ttl_seconds', url: 'endpoint', renew: 'auto_renew', autorenew: 'auto_renew', ref: 'credential' };
+
+/**
+ * Names the runtime provides to every template (seed 001 "Context Extension", the DSL's
+ * `ctx`/`iter`/`event`/`output` of v2, and Jinja's own globals).
+ */
+export const RUNTIME_NAMES = new Set([
+  'workload', 'keychain', 'payload', 'spec', 'job', 'env', 'vars', 'ctx', 'iter', 'event', 'output', 'result', 'results',
+  'input', 'error', 'response', 'item', 'loop', 'loop_index', 'execution_id', 'parent_execution_id', 'root_execution_id', 'catalog_id',
+  'step', 'steps', 'context', 'secret', 'range', 'lipsum', 'dict', 'cycler', 'joiner', 'namespace', 'now',
+]);
+
+/** Keys whose value names a credential, a path or a setting: never secret material themselves. */
+const REFERENCE_KEY = /(^|_)(auth|credentials?|creds?|path|paths|name|names|field|url|uri|endpoint|type|ttl|expires_in|id|ref|bucket|table|mode|enabled|count|source|provider|file|env|var|variable|header|prefix|format|length|seconds|minutes|version|location|arn)$/i;
+
+/** A key whose value is the secret itself (`password`, `client_secret`, `api_key`, `access_token`). */
+export function isSecretMaterialKey(key: string): boolean {
+  if (!isSecretKey(key) || REFERENCE_KEY.test(key)) return false;
+  return /(pass(word)?|passwd|pwd|secret|token|api[_-]?key|private[_-]?key|access[_-]?key|signature|hmac|cookie)$/i.test(key);
+}
+
+/** Keys any literal value of which is a secret (a password can be short and plain). */
+export const isPasswordKey = (key: string): boolean => isSecretMaterialKey(key) && /(pass(word)?|passwd|pwd|secret|private[_-]?key)$/i.test(key);
+
+/**
+ * Whether a literal for a token/key-like field has the shape of a real token: long, no spaces,
+ * not a readable snake_case label such as `test_session_123`.
+ */
+export function looksLikeTokenValue(value: string): boolean {
+  if (looksLikeSecretValue(value) || looksLikeApiKey(value)) return true;
+  return value.length >= 16 && /^[A-Za-z0-9._~+/=:-]+$/.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value) && !/^[a-z]+([_.-][a-z0-9]+)+$/.test(value);
+}
+
+/** Whether a literal looks like a credential name (`pg_local`, `google-oauth`) rather than secret material. */
+export function looksLikeReferenceName(value: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9_.:/-]{0,63}$/.test(value) && !looksLikeSecretValue(value) && !looksLikeApiKey(value);
+}
+
+/** Shapes of well-known API keys and long random strings. */
+export function looksLikeApiKey(value: string): boolean {
+  if (/^(sk|pk|rk)[-_](live|test|proj)?[-_]?[A-Za-z0-9]{16,}$/.test(value)) return true;
+  if (/^(ghp|gho|ghu|ghs|github_pat)_[A-Za-z0-9_]{20,}$/.test(value)) return true;
+  if (/^xox[abprs]-[A-Za-z0-9-]{10,}$/.test(value)) return true;
+  if (/^AKIA[0-9A-Z]{16}$/.test(value)) return true;
+  if (/^AIza[0-9A-Za-z_-]{35}$/.test(value)) return true;
+  // A long token of mixed case and digits with no separators is a key, not a name.
+  return value.length >= 32 && /^[A-Za-z0-9+/=_-]+$/.test(value) && /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value) && !/[_-]{1}[a-z]+[_-]/.test(value);
+}
+
+/** A value that names something instead of holding it: a template, an env/secret reference, or empty. */
+export function isIndirectValue(value: string): boolean {
+  const v = value.trim();
+  return v === '' || v.includes('{{') || v.includes('{%') || /^\$\{?[A-Za-z_]/.test(v) || /^(secret|env|vault|gcp|aws|k8s):\/?\/?/i.test(v);
+}
+
+/** `lowercase_with_underscores`, the seeds' convention for variables and auth references. */
+export const SNAKE_CASE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase();
+}

@@ -1,0 +1,316 @@
+/**
+ * The lint model of one playbook document: its workload keys, keychain entries, steps
+ * (both dialects: `tool: http` with step-level fields, and `tool: {kind: http, …}`), and
+ * every string that holds a Jinja template, each with its references already scanned and
+ * a map back to file offsets.
+ */
+import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { hasTemplate, scanTemplate, type TemplateScan } from '../core/templates.js';
+import { scalarValueMap, type SourceFile, type ValueMap } from './source.js';
+import type { Span } from './types.js';
+
+export interface KeychainEntry {
+  index: number;
+  node: YAMLMap;
+  name?: string;
+  nameNode?: Scalar;
+  kind?: string;
+  /** Templates inside this entry. */
+  templates: TemplateString[];
+}
+
+export interface AuthUse {
+  /** The `auth` value node (a scalar reference or a mapping). */
+  node: Node;
+  keyNode: Scalar;
+  /** Where it sits: the step (both dialects) or a keychain entry. */
+  step?: Step;
+  keychainEntry?: KeychainEntry;
+}
+
+export interface Step {
+  index: number;
+  name?: string;
+  nameNode?: Scalar;
+  node: YAMLMap;
+  /** `tool: http` (v1) or `tool: {kind: http}` (v2); for a task list, the first task's kind. */
+  toolKind?: string;
+  dialect: 'v1' | 'v2';
+  /** Step names reachable in one transition (`next`, `then`, `else`, `arcs`). */
+  next: { name: string; node: Scalar }[];
+  /** `auth: {bearer: true, variable: x}`: the variable this step sets. */
+  sets?: { name: string; node: Scalar };
+  /** Arguments passed to a child playbook (`kind: playbook`): the args/input mappings. */
+  childArgs: Node[];
+  /** Names of the tasks of a task-list tool (`tool: [{name: x, kind: …}]`): their results are addressable by name. */
+  taskNames: string[];
+}
+
+export interface TemplateString {
+  node: Scalar;
+  value: string;
+  scan: TemplateScan;
+  /** Mapping keys from the document root down to this value. */
+  keys: string[];
+  step?: Step;
+  keychainEntry?: KeychainEntry;
+  /** Value offset → file offset. */
+  map: ValueMap;
+}
+
+export interface Playbook {
+  source: SourceFile;
+  doc: Document.Parsed;
+  root: YAMLMap;
+  dialect: 'v1' | 'v2';
+  workload: Map<string, Pair>;
+  workloadNode?: YAMLMap;
+  keychain: KeychainEntry[];
+  keychainNode?: Node;
+  steps: Step[];
+  stepsByName: Map<string, Step>;
+  /** Workbook task names (`workbook: [{name: …}]`): results addressable like steps. */
+  workbookTasks: Set<string>;
+  /** Names a playbook defines for templates besides workload and steps: loop iterators, `set`/`vars` keys, `as` aliases. */
+  definedNames: Set<string>;
+  templates: TemplateString[];
+  auths: AuthUse[];
+}
+
+export const scalarString = (node: unknown): string | undefined =>
+  isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean') ? String(node.value) : undefined;
+
+/** The pair for `key` in a mapping (the first one, as the runtime sees it). */
+export function pairOf(map: unknown, key: string): Pair<Scalar, Node | null> | undefined {
+  if (!isMap(map)) return undefined;
+  for (const item of map.items) if (isScalar(item.key) && String(item.key.value) === key) return item as Pair<Scalar, Node | null>;
+  return undefined;
+}
+export const valueOf = (map: unknown, key: string): Node | null | undefined => pairOf(map, key)?.value;
+export const stringOf = (map: unknown, key: string): string | undefined => scalarString(valueOf(map, key));
+
+/** The span a node covers in the file (its value, without trailing comments). */
+export function nodeSpan(node: Node | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {
+  const r = node?.range;
+  if (!r) return fallback;
+  return { start: r[0], end: Math.max(r[1], r[0] + 1) };
+}
+
+/** The span of [start, end) in a template string's value, as file offsets. */
+export function templateSpan(t: TemplateString, start: number, end: number): Span {
+  const s = t.map(start);
+  const e = end > start ? t.map(end - 1) + 1 : s + 1;
+  return { start: s, end: Math.max(e, s + 1) };
+}
+
+/** A document is a playbook when it says `kind: Playbook` or has a `workflow` or `keychain` key. */
+export function isPlaybookRoot(root: unknown): root is YAMLMap {
+  if (!isMap(root)) return false;
+  return stringOf(root, 'kind') === 'Playbook' || pairOf(root, 'workflow') !== undefined || pairOf(root, 'keychain') !== undefined;
+}
+
+function stepTargets(node: unknown, out: { name: string; node: Scalar }[]): void {
+  if (isSeq(node)) for (const item of node.items) stepTargets(item, out);
+  else if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = scalarString(pair.key);
+      if (key === 'step' && isScalar(pair.value)) {
+        const name = scalarString(pair.value);
+        if (name !== undefined) out.push({ name, node: pair.value });
+      } else if (key !== 'when' && key !== 'set' && key !== 'args' && key !== 'input' && key !== 'data') stepTargets(pair.value, out);
+    }
+  } else if (isScalar(node) && typeof node.value === 'string' && !hasTemplate(node.value)) {
+    // `next: other_step` and `then: [other_step]` shorthand.
+    out.push({ name: node.value, node });
+  }
+}
+
+function readStep(node: YAMLMap, index: number): Step {
+  const nameNode = valueOf(node, 'step');
+  const tool = valueOf(node, 'tool');
+  let toolKind: string | undefined;
+  let dialect: 'v1' | 'v2' = 'v1';
+  const toolMaps: YAMLMap[] = [];
+  const taskNames: string[] = [];
+  if (isScalar(tool)) toolKind = scalarString(tool);
+  else if (isMap(tool)) {
+    dialect = 'v2';
+    toolKind = stringOf(tool, 'kind');
+    toolMaps.push(tool);
+  } else if (isSeq(tool)) {
+    // A task list: `- label: {kind: …}` or `- {kind: …}`.
+    dialect = 'v2';
+    for (const task of tool.items) {
+      if (!isMap(task)) continue;
+      if (pairOf(task, 'kind')) {
+        toolMaps.push(task);
+        const name = stringOf(task, 'name');
+        if (name !== undefined) taskNames.push(name);
+      } else {
+        for (const p of task.items) {
+          if (!isMap(p.value)) continue;
+          toolMaps.push(p.value);
+          const label = scalarString(p.key);
+          if (label !== undefined) taskNames.push(label);
+        }
+      }
+    }
+    toolKind = toolMaps.length > 0 ? stringOf(toolMaps[0], 'kind') : undefined;
+  }
+  const next: { name: string; node: Scalar }[] = [];
+  stepTargets(valueOf(node, 'next'), next);
+  let sets: Step['sets'];
+  for (const holder of [node, ...toolMaps]) {
+    const auth = valueOf(holder, 'auth');
+    const variable = valueOf(auth, 'variable');
+    const name = scalarString(variable);
+    if (name !== undefined && isScalar(variable)) sets = { name, node: variable };
+  }
+  const childArgs: Node[] = [];
+  if (toolKind === 'playbook') {
+    for (const holder of [node, ...toolMaps]) {
+      for (const key of ['args', 'input', 'payload', 'workload']) {
+        const v = valueOf(holder, key);
+        if (v) childArgs.push(v);
+      }
+    }
+  }
+  return {
+    index,
+    name: scalarString(nameNode),
+    nameNode: isScalar(nameNode) ? nameNode : undefined,
+    node,
+    toolKind,
+    dialect,
+    next,
+    sets,
+    childArgs,
+    taskNames,
+  };
+}
+
+/** Builds the model of a playbook document. */
+export function readPlaybook(source: SourceFile, doc: Document.Parsed, root: YAMLMap): Playbook {
+  const apiVersion = stringOf(root, 'apiVersion');
+  const pb: Playbook = {
+    source,
+    doc,
+    root,
+    dialect: apiVersion === 'noetl.io/v1' ? 'v1' : 'v2',
+    workload: new Map(),
+    keychain: [],
+    steps: [],
+    stepsByName: new Map(),
+    workbookTasks: new Set(),
+    definedNames: new Set(),
+    templates: [],
+    auths: [],
+  };
+  const workload = valueOf(root, 'workload');
+  if (isMap(workload)) {
+    pb.workloadNode = workload;
+    for (const pair of workload.items) {
+      const key = scalarString(pair.key);
+      if (key !== undefined && !pb.workload.has(key)) pb.workload.set(key, pair);
+    }
+  }
+  const keychain = valueOf(root, 'keychain');
+  if (keychain) pb.keychainNode = keychain;
+  if (isSeq(keychain)) {
+    keychain.items.forEach((item, index) => {
+      if (!isMap(item)) return;
+      const nameNode = valueOf(item, 'name');
+      pb.keychain.push({
+        index,
+        node: item,
+        name: scalarString(nameNode),
+        nameNode: isScalar(nameNode) ? nameNode : undefined,
+        kind: stringOf(item, 'kind'),
+        templates: [],
+      });
+    });
+  }
+  const workflow = valueOf(root, 'workflow');
+  if (isSeq(workflow)) {
+    workflow.items.forEach((item, index) => {
+      if (!isMap(item)) return;
+      const step = readStep(item, index);
+      pb.steps.push(step);
+      if (step.name !== undefined && !pb.stepsByName.has(step.name)) pb.stepsByName.set(step.name, step);
+      for (const task of step.taskNames) pb.definedNames.add(task);
+    });
+  }
+  if (pb.steps.some((s) => s.dialect === 'v2')) pb.dialect = 'v2';
+  else if (pb.steps.length > 0 && apiVersion !== 'noetl.io/v2') pb.dialect = 'v1';
+  const workbook = valueOf(root, 'workbook');
+  if (isSeq(workbook)) for (const task of workbook.items) {
+    const name = stringOf(task, 'name');
+    if (name !== undefined) pb.workbookTasks.add(name);
+  }
+  collect(pb, root, [], {});
+  return pb;
+}
+
+interface Where {
+  step?: Step;
+  keychainEntry?: KeychainEntry;
+}
+
+/** One walk over the document: templates, auth uses, and the names the playbook defines. */
+function collect(pb: Playbook, node: unknown, keys: string[], where: Where): void {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = scalarString(pair.key) ?? '';
+      const child = pair.value as Node | null;
+      if (keys.length === 0 && key === 'workflow' && isSeq(child)) {
+        child.items.forEach((item) => {
+          const step = pb.steps.find((s) => s.node === item);
+          collect(pb, item, [key], { step });
+        });
+        continue;
+      }
+      if (keys.length === 0 && key === 'keychain' && isSeq(child)) {
+        child.items.forEach((item) => {
+          const entry = pb.keychain.find((e) => e.node === item);
+          collect(pb, item, [key], { keychainEntry: entry });
+        });
+        continue;
+      }
+      if (key === 'auth' && child && isScalar(pair.key)) pb.auths.push({ node: child, keyNode: pair.key, ...where });
+      if (key === 'iterator' || key === 'as' || key === 'element') {
+        const name = scalarString(child);
+        if (name !== undefined && /^[A-Za-z_]\w*$/.test(name)) pb.definedNames.add(name);
+      }
+      if ((key === 'set' || key === 'vars') && isMap(child)) {
+        for (const p of child.items) {
+          const name = scalarString(p.key)?.split('.')[0];
+          if (name !== undefined && name !== 'ctx' && name !== 'vars') pb.definedNames.add(name);
+        }
+      }
+      collect(pb, child, [...keys, key], where);
+      if (isScalar(pair.key) && typeof pair.key.value === 'string' && hasTemplate(pair.key.value)) addTemplate(pb, pair.key, keys, where);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) collect(pb, item, keys, where);
+  } else if (isScalar(node) && typeof node.value === 'string' && hasTemplate(node.value)) {
+    addTemplate(pb, node, keys, where);
+  }
+}
+
+function addTemplate(pb: Playbook, node: Scalar, keys: string[], where: Where): void {
+  const value = node.value as string;
+  let cached: ValueMap | undefined;
+  const text = pb.source.text;
+  const t: TemplateString = {
+    node,
+    value,
+    scan: scanTemplate(value),
+    keys,
+    step: where.step,
+    keychainEntry: where.keychainEntry,
+    map: (i) => (cached ??= scalarValueMap(text, node))(i),
+  };
+  pb.templates.push(t);
+  where.keychainEntry?.templates.push(t);
+}

@@ -1,0 +1,64 @@
+/** What a playbook's templates can name, and the order its steps can run in. */
+import { RUNTIME_NAMES } from './knowledge.js';
+import type { Playbook, Step } from './playbook.js';
+
+/** Bearer variables: name → the steps whose `auth.variable` sets it. */
+export function bearerVariables(pb: Playbook): Map<string, Step[]> {
+  const out = new Map<string, Step[]>();
+  for (const step of pb.steps) {
+    if (step.sets === undefined) continue;
+    const list = out.get(step.sets.name) ?? [];
+    list.push(step);
+    out.set(step.sets.name, list);
+  }
+  return out;
+}
+
+/** Runtime internals (`__frame_max_rows`) are dunder names. */
+export const isRuntimeInternal = (name: string): boolean => name.startsWith('__');
+
+/** Every bare name a template in this playbook may use without it being a mistake. */
+export function knownNames(pb: Playbook): Set<string> {
+  return new Set([...RUNTIME_NAMES, ...pb.workload.keys(), ...pb.stepsByName.keys(), ...pb.workbookTasks, ...pb.definedNames, ...bearerVariables(pb).keys()]);
+}
+
+/**
+ * Steps reachable from `from` in one or more transitions. A step without `next` is
+ * followed by the next step in the list (the lenient reading: some runtimes run them in order).
+ */
+export function reachableFrom(pb: Playbook, from: Step): Set<Step> {
+  const seen = new Set<Step>();
+  const queue: Step[] = [from];
+  while (queue.length > 0) {
+    const step = queue.shift() as Step;
+    const targets: Step[] = [];
+    if (step.next.length === 0 && !step.node.has('next')) {
+      const following = pb.steps[pb.steps.indexOf(step) + 1];
+      if (following) targets.push(following);
+    }
+    for (const n of step.next) {
+      const target = pb.stepsByName.get(n.name);
+      if (target) targets.push(target);
+    }
+    for (const t of targets) {
+      if (seen.has(t)) continue;
+      seen.add(t);
+      queue.push(t);
+    }
+  }
+  return seen;
+}
+
+/** Workload keys that an `auth` attribute references (`auth: "{{ workload.k }}"` or `"{{ k }}"`): they hold credential names. */
+export function authWorkloadKeys(pb: Playbook): Set<string> {
+  const keys = new Set<string>();
+  const nodes = new Set(pb.auths.map((a) => a.node));
+  for (const t of pb.templates) {
+    if (!nodes.has(t.node) && !(t.keys[t.keys.length - 1] === 'auth' || t.keys.includes('auth'))) continue;
+    for (const ref of t.scan.references) {
+      const name = ref.root === 'workload' ? ref.path[0]?.name : ref.path.length === 0 ? ref.root : undefined;
+      if (name !== undefined && pb.workload.has(name)) keys.add(name);
+    }
+  }
+  return keys;
+}

@@ -1,0 +1,46 @@
+import { isScalar, type Node } from 'yaml';
+import { nodeSpan } from '../playbook.js';
+import type { Rule } from '../types.js';
+
+const MISLEADING = /^(.*?)_?(password|passwd|pwd|secret|api_?key|key|token|cred|creds|credential|credentials)$/i;
+
+/** The seeds' suggestion for a misleading auth reference name: `<service>_auth`. */
+export function suggestAuthName(name: string): string {
+  const m = MISLEADING.exec(name);
+  const base = (m?.[1] ?? '').replace(/_+$/, '');
+  return `${base === '' ? 'service' : base}_auth`;
+}
+
+export const authRefNaming: Rule = {
+  id: 'auth-ref-naming',
+  defaultSeverity: 'warning',
+  summary: 'Workload keys used as auth references are named <service>_auth',
+  docs: `The \`auth\` attribute holds a reference to a credential, not the credential. The seeds'
+naming convention makes that visible: name the workload key after the service plus \`_auth\`
+(\`pg_auth\`, \`gcp_auth\`, \`snowflake_auth\`). Names such as \`oauth_cred\`, \`postgres_password\`,
+\`api_key\` or \`db_credential\` read like the secret itself and invite someone to put the secret there.
+
+    workload:
+      postgres_password: pg_local      # auth-ref-naming: rename to postgres_auth
+    workflow:
+      - step: load
+        tool: { kind: postgres, auth: "{{ workload.postgres_password }}" }`,
+  check({ playbook, report }) {
+    // One finding per workload key, at its declaration: that is where the rename happens.
+    const reported = new Set<string>();
+    for (const use of playbook.auths) {
+      if (!isScalar(use.node)) continue;
+      const t = playbook.templates.find((x) => x.node === use.node);
+      if (!t) continue;
+      for (const ref of t.scan.references) {
+        const name = ref.root === 'workload' ? ref.path[0]?.name : ref.path.length === 0 ? ref.root : undefined;
+        if (name === undefined || reported.has(name) || !MISLEADING.test(name)) continue;
+        const pair = playbook.workload.get(name);
+        if (!pair) continue;
+        reported.add(name);
+        const line = playbook.source.position(t.map(ref.start)).line;
+        report(nodeSpan(pair.key as Node), `workload key '${name}' is used as an auth reference (line ${line}) but sounds like the secret itself; name it '${suggestAuthName(name)}' (the seeds' convention: <service>_auth)`);
+      }
+    }
+  },
+};

@@ -1,0 +1,38 @@
+import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { looksLikeSecretValue } from '../../core/mask.js';
+import { isIndirectValue, isSecretMaterialKey, looksLikeReferenceName } from '../knowledge.js';
+import { nodeSpan, scalarString } from '../playbook.js';
+import type { Rule, Span } from '../types.js';
+
+export const inlineAuthSecret: Rule = {
+  id: 'inline-auth-secret',
+  defaultSeverity: 'error',
+  summary: 'auth is a reference to a credential, never the secret itself',
+  docs: `\`auth\` names a stored credential — directly (\`auth: pg_local\`) or through the workload
+(\`auth: "{{ workload.pg_auth }}"\`) — and the worker fetches the secret from the credential
+store. Writing the password, token or key into \`auth\` puts it in the playbook, the catalog,
+and every log that prints the step. Store it with \`noetl credential add\` and reference it.
+
+    auth:
+      password: s3cr3t          # inline-auth-secret
+    auth: "Bearer eyJhbGciOi…"  # inline-auth-secret
+    auth: "{{ workload.pg_auth }}"   # fine`,
+  check({ playbook, report }) {
+    const walk = (node: Node | null, key: string | undefined, at: Span) => {
+      if (isScalar(node)) {
+        const value = scalarString(node);
+        if (value === undefined || typeof node.value !== 'string' || isIndirectValue(value)) return;
+        if (key !== undefined && isSecretMaterialKey(key)) {
+          report(nodeSpan(node, at), `auth holds a literal '${key}'; store it as a credential and reference it by name`);
+        } else if (looksLikeSecretValue(value) || /^(Bearer|Basic|Token)\s+\S/i.test(value) || (key === undefined && !looksLikeReferenceName(value))) {
+          report(nodeSpan(node, at), 'auth holds what looks like secret material; auth must name a credential (e.g. auth: "{{ workload.api_auth }}")');
+        }
+      } else if (isMap(node)) {
+        for (const pair of node.items) walk(pair.value as Node | null, scalarString(pair.key), nodeSpan(pair.key as Node, at));
+      } else if (isSeq(node)) {
+        for (const item of node.items) walk(item as Node, key, at);
+      }
+    };
+    for (const use of playbook.auths) walk(use.node, undefined, nodeSpan(use.keyNode));
+  },
+};

@@ -1,0 +1,31 @@
+import { isScalar } from 'yaml';
+import { nodeSpan, pairOf } from '../playbook.js';
+import type { Rule } from '../types.js';
+
+export const keychainTtl: Rule = {
+  id: 'keychain-ttl',
+  defaultSeverity: 'error',
+  summary: 'ttl_seconds is a positive integer',
+  docs: `\`ttl_seconds\` is how long the cached value lives, in whole seconds. It must be a positive
+integer (a template that renders one is accepted). Without it the default applies: 3600 s for
+\`local\` entries, 86400 s otherwise. A duration string such as \`30m\` or a quoted number is not
+read as seconds.
+
+    - name: user_session
+      kind: oauth2
+      scope: local
+      ttl_seconds: 1800     # 30 minutes`,
+  check({ playbook, report }) {
+    for (const entry of playbook.keychain) {
+      const pair = pairOf(entry.node, 'ttl_seconds');
+      if (pair === undefined) continue;
+      const v = pair.value;
+      if (isScalar(v) && typeof v.value === 'string' && v.value.includes('{{')) continue;
+      const ok = isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value > 0;
+      if (ok) continue;
+      const shown = isScalar(v) ? JSON.stringify(v.value) : 'a collection';
+      const hint = isScalar(v) && typeof v.value === 'string' && /^\d+$/.test(v.value) ? ` (write it unquoted: ${v.value})` : '';
+      report(nodeSpan(v ?? pair.key), `ttl_seconds must be a positive integer number of seconds, got ${shown}${hint}`);
+    }
+  },
+};

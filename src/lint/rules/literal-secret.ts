@@ -1,0 +1,68 @@
+import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { looksLikeSecretValue } from '../../core/mask.js';
+import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
+import { nodeSpan, scalarString } from '../playbook.js';
+import { authWorkloadKeys } from '../references.js';
+import type { Rule } from '../types.js';
+
+const AUTH_HEADER = /^(Bearer|Basic|Token)\s+(\S+)/i;
+
+export const literalSecret: Rule = {
+  id: 'literal-secret',
+  defaultSeverity: 'error',
+  summary: 'No literal secret anywhere in a playbook',
+  docs: `A playbook is stored in the catalog and shown in logs and UIs; a secret written into it is
+no longer a secret. This rule reports:
+
+- a password/secret-like key (\`password\`, \`client_secret\`, \`private_key\`, …) with any
+  literal value, and a token/api_key-like key (\`api_key\`, \`access_token\`, …) whose literal
+  value has the shape of a token (long, no spaces; readable labels such as \`test_session_1\`
+  are test data, not tokens);
+- an \`Authorization\` header with a literal \`Bearer <token>\` or \`Basic <credentials>\`;
+- any value that looks like a JWT (\`eyJ….….…\`) or a PEM private key.
+
+Values that are templates (\`{{ keychain.api.token }}\`, \`{{ workload.x }}\`) or references to the
+environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
+(\`openai_secret_path\`, \`auth\`, \`db_credential\`) are not secret material.
+
+    headers:
+      Authorization: Bearer abc123     # literal-secret
+      Authorization: "Bearer {{ keychain.service_token.access_token }}"   # fine`,
+  check({ playbook, report }) {
+    // A workload key that auth references holds a credential name (auth-ref-naming covers its name).
+    const authKeys = authWorkloadKeys(playbook);
+    const workload = playbook.workloadNode;
+    const walk = (node: unknown, key: string | undefined) => {
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair)) continue;
+          const k = scalarString(pair.key);
+          // auth values are inline-auth-secret's business.
+          if (k === 'auth') continue;
+          if (node === workload && k !== undefined && authKeys.has(k)) continue;
+          walk(pair.value, k);
+        }
+      } else if (isSeq(node)) {
+        for (const item of node.items) walk(item, key);
+      } else if (isScalar(node) && typeof node.value === 'string') {
+        const value = node.value;
+        if (looksLikeSecretValue(value.trim()) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
+          report(nodeSpan(node as Node), `literal ${value.includes('PRIVATE KEY') ? 'private key' : 'JWT'}${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
+          return;
+        }
+        if (isIndirectValue(value)) return;
+        const header = AUTH_HEADER.exec(value);
+        if (key !== undefined && /^(authorization|proxy-authorization)$/i.test(key) && header) {
+          report(nodeSpan(node as Node), `literal ${header[1]} credentials in the ${key} header; use a template such as "Bearer {{ keychain.<entry>.access_token }}"`);
+          return;
+        }
+        if (key !== undefined && isSecretMaterialKey(key) && (isPasswordKey(key) || looksLikeTokenValue(value))) {
+          report(nodeSpan(node as Node), `literal value for '${key}'; store it as a credential (noetl credential add) or a keychain entry and reference it with a template`);
+        }
+      } else if (isScalar(node) && typeof node.value === 'number' && key !== undefined && isSecretMaterialKey(key) && /pass|pin/i.test(key)) {
+        report(nodeSpan(node as Node), `literal value for '${key}'; store it as a credential and reference it with a template`);
+      }
+    };
+    walk(playbook.root, undefined);
+  },
+};

@@ -1,0 +1,43 @@
+import type { Playbook } from './playbook.js';
+import type { Position } from './source.js';
+
+export type Severity = 'error' | 'warning';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning'];
+
+/** Severity order for --fail-level: a finding fails the run when its rank is ≥ the level's. */
+export const severityRank = (s: Severity): number => (s === 'error' ? 2 : 1);
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  /** The path as the user named it. */
+  path: string;
+  start: Position;
+  end: Position;
+  /** File offsets of the span [startOffset, endOffset). */
+  startOffset: number;
+  endOffset: number;
+}
+
+/** A span in the file, as rules report it: file offsets [start, end). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface RuleContext {
+  playbook: Playbook;
+  report(span: Span, message: string): void;
+}
+
+export interface Rule {
+  /** kebab-case id used in output, suppressions and config. */
+  id: string;
+  defaultSeverity: Severity;
+  /** One line for --list-rules. */
+  summary: string;
+  /** Full documentation for --explain: what, why, and an example of the fix. */
+  docs: string;
+  check(ctx: RuleContext): void;
+}

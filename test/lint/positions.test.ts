@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { covered, lint, spans } from './helpers.js';
+
+const head = 'kind: Playbook\nworkload:\n  pg_auth: pg_local\nworkflow:\n  - step: a\n    tool:\n      kind: http\n';
+
+describe('positions inside scalars', () => {
+  it('plain scalar', () => {
+    const y = `${head}      url: https://x/{{ workload.bogus }}\n`;
+    expect(spans(y, 'undefined-workload-key')).toEqual(['8:34-8:39']);
+    expect(covered(y, 'undefined-workload-key')).toEqual(['bogus']);
+  });
+
+  it('double-quoted scalar with escapes before the span', () => {
+    const y = `${head}      url: "a\\t\\"b\\u00e9 {{ workload.bogus }}"\n`;
+    expect(covered(y, 'undefined-workload-key')).toEqual(['bogus']);
+  });
+
+  it("single-quoted scalar with '' before the span", () => {
+    const y = `${head}      q: 'it''s {{ workload.bogus }}'\n`;
+    expect(covered(y, 'undefined-workload-key')).toEqual(['bogus']);
+  });
+
+  it('multi-line plain and quoted scalars (folded lines)', () => {
+    const y = `${head}      q: first line\n        second {{ workload.bogus }}\n      r: "one\n        two {{ workload.other }}"\n`;
+    expect(spans(y, 'undefined-workload-key')).toEqual(['9:28-9:33', '11:25-11:30']);
+  });
+
+  it('literal block scalar, including more-indented lines', () => {
+    const y = `${head}      command: |\n        SELECT 1\n          FROM t\n        WHERE a = '{{ workload.bogus }}'\n`;
+    expect(spans(y, 'undefined-workload-key')).toEqual(['11:32-11:37']);
+  });
+
+  it('folded block scalar with a chomping indicator', () => {
+    const y = `${head}      command: >-\n        one\n\n        two {{ workload.bogus }}\n`;
+    expect(spans(y, 'undefined-workload-key')).toEqual(['11:25-11:30']);
+  });
+
+  it('template syntax errors point at the exact column inside a block scalar', () => {
+    const y = `${head}      command: |\n        SELECT {{ workload.pg_auth }\n`;
+    expect(spans(y, 'template-syntax')).toEqual(['9:36-9:37']);
+  });
+
+  it('keys and values of flow collections', () => {
+    const y = `${head}      headers: { X-Id: "{{ workload.bogus }}" }\n`;
+    expect(covered(y, 'undefined-workload-key')).toEqual(['bogus']);
+  });
+
+  it('CRLF line endings', () => {
+    const y = `${head}      url: https://x/{{ workload.bogus }}\n`.replace(/\n/g, '\r\n');
+    expect(spans(y, 'undefined-workload-key')).toEqual(['8:34-8:39']);
+  });
+});
+
+describe('parsing', () => {
+  it('reports YAML syntax errors and goes on with the other documents', () => {
+    const y = `kind: Playbook\nworkflow:\n  - step: a\n    tool: "unclosed\n---\n${head}      url: "{{ workload.bogus }}"\n`;
+    const f = lint(y);
+    expect(f.filter((x) => x.ruleId === 'yaml-syntax').length).toBeGreaterThan(0);
+    expect(f.filter((x) => x.ruleId === 'undefined-workload-key').map((x) => x.start.line)).toEqual([13]);
+  });
+
+  it('reports a duplicate key at the second occurrence, and lints the rest', () => {
+    const y = `${head}      auth: "{{ workload.pg_auth }}"\n      auth: "{{ workload.bogus }}"\n`;
+    expect(spans(y, 'duplicate-key')).toEqual(['9:7-9:8']);
+  });
+
+  it('lints only playbook documents', () => {
+    expect(lint('kind: Subscription\nauth: "Bearer abcdefghijklmnop1234"\n')).toEqual([]);
+    expect(lint('keychain:\n  - name: x\n')).not.toEqual([]);
+  });
+
+  it('never throws on odd input', () => {
+    for (const text of ['', '---', '\t\t', ': :', '- - -', 'kind: Playbook\nworkflow: 3', 'kind: Playbook\nkeychain: {a: 1}', '%YAML 9.9\n---\na']) {
+      expect(() => lint(text)).not.toThrow();
+    }
+  });
+});
