@@ -1,0 +1,56 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, testCliEnv } from '../helpers/cli.js';
+
+describe('noetl catalog', () => {
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  beforeAll(async () => {
+    env = await testCliEnv();
+    dir = mkdtempSync(join(tmpdir(), 'noetl-catalog-'));
+    writeFileSync(join(dir, 'pb.yaml'), 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: integrations/travel_booking\n');
+    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n');
+  });
+
+  it('registers versions, lists and shows them with exact 64-bit ids', async () => {
+    const first = await runCli(['catalog', 'register', join(dir, 'pb.yaml'), '-o', 'json'], { env });
+    expect(first.code).toBe(0);
+    const entry = JSON.parse(first.stdout);
+    expect(entry).toMatchObject({ path: 'integrations/travel_booking', version: 1, kind: 'Playbook' });
+    expect(entry.catalog_id).toMatch(/^[0-9]{16,19}$/);
+
+    const second = await runCli(['catalog', 'register', join(dir, 'pb.yaml')], { env });
+    expect(second.code).toBe(0);
+    const secondId = second.stdout.trim();
+    expect(secondId).toMatch(/^[0-9]{16,19}$/);
+    expect(second.stderr).toContain('version 2');
+
+    const ls = await runCli(['catalog', 'ls'], { env });
+    expect(ls.stdout.split('\n')).toEqual([
+      'CATALOG ID\tPATH\tVERSION\tKIND\tREGISTERED',
+      expect.stringMatching(new RegExp(`^${entry.catalog_id}\tintegrations/travel_booking\t1\tPlaybook\t`)),
+      expect.stringMatching(new RegExp(`^${secondId}\tintegrations/travel_booking\t2\t`)),
+      '',
+    ]);
+
+    const byId = await runCli(['catalog', 'show', entry.catalog_id, '-o', 'yaml'], { env });
+    expect(byId.stdout).toContain(`catalog_id: "${entry.catalog_id}"`);
+    const latest = await runCli(['catalog', 'show', 'integrations/travel_booking', '-o', 'json'], { env });
+    expect(JSON.parse(latest.stdout).catalog_id).toBe(secondId);
+    const content = await runCli(['catalog', 'show', 'integrations/travel_booking@1', '--content'], { env });
+    expect(content.stdout).toContain('path: integrations/travel_booking');
+  });
+
+  it('exits 2 for a playbook without metadata.path and 3 for unknown ones', async () => {
+    const bad = await runCli(['catalog', 'register', join(dir, 'bad.yaml')], { env });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: .*has no metadata\.path/);
+    const missing = await runCli(['catalog', 'register', join(dir, 'missing.yaml')], { env });
+    expect(missing.code).toBe(3);
+    const unknown = await runCli(['catalog', 'show', 'integrations/travel_bookin'], { env });
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toContain('did you mean integrations/travel_booking?');
+  });
+});
