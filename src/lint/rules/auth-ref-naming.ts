@@ -7,8 +7,8 @@ const MISLEADING = /^(.*?)_?(password|passwd|pwd|secret|api_?key|key|token|cred|
 /** The seeds' suggestion for a misleading auth reference name: `<service>_auth`. */
 export function suggestAuthName(name: string): string {
   const m = MISLEADING.exec(name);
-  const base = (m?.[1] ?? '').replace(/_+$/, '');
-  return `${base === '' ? 'service' : base}_auth`;
+  const base = (m?.[1] ?? '').replace(/_+$/, '') || name.split('_')[0];
+  return `${base}_auth`;
 }
 
 export const authRefNaming: Rule = {

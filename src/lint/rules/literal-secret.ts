@@ -3,6 +3,7 @@ import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';
+import { scalarValueMap } from '../source.js';
 import type { Rule } from '../types.js';
 
 const AUTH_HEADER = /^(Bearer|Basic|Token)\s+(\S+)/i;
@@ -46,8 +47,15 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
         for (const item of node.items) walk(item, key);
       } else if (isScalar(node) && typeof node.value === 'string') {
         const value = node.value;
-        if (looksLikeSecretValue(value.trim()) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) {
-          report(nodeSpan(node as Node), `literal ${value.includes('PRIVATE KEY') ? 'private key' : 'JWT'}${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
+        const pem = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.exec(value);
+        if (pem) {
+          // Point at the BEGIN line, inside whatever scalar style holds the key.
+          const map = scalarValueMap(playbook.source.text, node);
+          report({ start: map(pem.index), end: map(pem.index + pem[0].length - 1) + 1 }, `literal private key${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
+          return;
+        }
+        if (looksLikeSecretValue(value.trim())) {
+          report(nodeSpan(node as Node), `literal JWT${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
         if (isIndirectValue(value)) return;
