@@ -50,13 +50,15 @@ interface Input {
 }
 
 const PLAYBOOK_FILE = /\.ya?ml$/i;
-const SKIP_DIRS = new Set(['node_modules', '.git']);
+const SKIP_DIRS = new Set(['node_modules']);
 
 function walk(dir: string, shown: string, out: { file: string; path: string }[]): void {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const file = join(dir, e.name);
     const path = shown === '.' ? e.name : `${shown.replace(/\/+$/, '')}/${e.name}`;
+    // Hidden folders (.git, .github) and files (.noetl-lint.yaml) are not playbooks.
+    if (e.name.startsWith('.')) continue;
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name)) walk(file, path, out);
     } else if (e.isFile() && PLAYBOOK_FILE.test(e.name)) out.push({ file, path });

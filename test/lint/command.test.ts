@@ -1,0 +1,133 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLint, type LintCommandOptions } from '../../src/cli/lint/run.js';
+import { memIO } from '../helpers/memio.js';
+
+const BAD = `kind: Playbook
+workload:
+  pg_auth: pg_local
+workflow:
+  - step: a
+    tool: { kind: postgres, auth: "{{ workload.pg_aut }}" }
+`;
+const WARN = `kind: Playbook
+workflow:
+  - step: get_token
+    tool: python
+    auth: { credential: x_auth, bearer: true, variable: myToken }
+`;
+const GOOD = `kind: Playbook
+workload:
+  pg_auth: pg_local
+workflow:
+  - step: a
+    tool: { kind: postgres, auth: "{{ workload.pg_auth }}" }
+`;
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'noetl-lint-cmd-'));
+  mkdirSync(join(dir, 'plays', 'nested'), { recursive: true });
+  mkdirSync(join(dir, 'plays', 'node_modules'), { recursive: true });
+  writeFileSync(join(dir, 'plays', 'bad.yaml'), BAD);
+  writeFileSync(join(dir, 'plays', 'nested', 'warn.yml'), WARN);
+  writeFileSync(join(dir, 'plays', 'nested', 'good.yaml'), GOOD);
+  writeFileSync(join(dir, 'plays', 'nested', 'notes.txt'), BAD);
+  writeFileSync(join(dir, 'plays', 'node_modules', 'skip.yaml'), BAD);
+});
+
+const base: LintCommandOptions = { paths: [], format: 'compact', failLevel: 'error', listRules: false, checkCredentials: false, quiet: false };
+async function run(opts: Partial<LintCommandOptions>, stdin?: string) {
+  const m = memIO({ stdin });
+  let code: number;
+  try {
+    code = await runLint({ ...base, ...opts }, { io: m.io, cwd: dir, version: '1.0.0' });
+  } catch (e) {
+    code = (e as { exitCode?: number }).exitCode ?? -1;
+    m.io.stderr.write(`error: ${(e as Error).message}\n`);
+  }
+  return { code, stdout: m.stdout(), stderr: m.stderr() };
+}
+
+describe('noetl lint (run function)', () => {
+  it('lints folders recursively (*.yaml, *.yml; not node_modules), in a stable order, exit 1 on errors', async () => {
+    const r = await run({ paths: ['plays'] });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(': ')[0])).toEqual(['plays/bad.yaml:6:48', 'plays/nested/warn.yml:5:57']);
+    expect(r.stderr).toBe('3 files linted: 1 error, 1 warning\n');
+  });
+
+  it('exit 0 when only warnings, unless --fail-level warning', async () => {
+    expect((await run({ paths: ['plays/nested'] })).code).toBe(0);
+    expect((await run({ paths: ['plays/nested'], failLevel: 'warning' })).code).toBe(1);
+  });
+
+  it('clean files: exit 0, nothing on stdout, a summary on stderr', async () => {
+    const r = await run({ paths: ['plays/nested/good.yaml'] });
+    expect(r).toEqual({ code: 0, stdout: '', stderr: '1 file linted: no findings\n' });
+  });
+
+  it('reads - from stdin, reported under --stdin-filename', async () => {
+    const r = await run({ paths: ['-'], stdinFilename: 'from-ci.yaml' }, BAD);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^from-ci\.yaml:6:48: error: /);
+  });
+
+  it('usage errors exit 2: no paths, a missing path, an unknown rule to explain', async () => {
+    expect((await run({ paths: [] })).code).toBe(2);
+    const missing = await run({ paths: ['nope.yaml'] });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('error: nope.yaml: no such file or folder\n');
+    const unknown = await run({ explain: 'literal-secrets' });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("did you mean 'literal-secret'?");
+  });
+
+  it('an invalid .noetl-lint.yaml is a usage error', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'noetl-lint-badcfg-'));
+    writeFileSync(join(d, '.noetl-lint.yaml'), 'rules:\n  nope: off\n');
+    writeFileSync(join(d, 'p.yaml'), GOOD);
+    const m = memIO();
+    await expect(runLint({ ...base, paths: [d] }, { io: m.io, cwd: d, version: '1' })).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it('the config applies severities and ignored paths', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'noetl-lint-cfg-'));
+    mkdirSync(join(d, 'broken'));
+    writeFileSync(join(d, '.noetl-lint.yaml'), 'rules:\n  undefined-workload-key: warning\nignore:\n  - broken/**\n');
+    writeFileSync(join(d, 'p.yaml'), BAD);
+    writeFileSync(join(d, 'broken', 'x.yaml'), BAD);
+    const m = memIO();
+    const code = await runLint({ ...base, paths: ['.'] }, { io: m.io, cwd: d, version: '1' });
+    expect(code).toBe(0);
+    expect(m.stdout()).toMatch(/^p\.yaml:6:48: warning: /);
+    expect(m.stderr()).toBe('1 file linted: 0 errors, 1 warning\n');
+  });
+
+  it('--list-rules and --explain', async () => {
+    const list = await run({ listRules: true });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^undefined-keychain\s+error\s+\{\{ keychain\.X \}\} names an entry/m);
+    const explain = await run({ explain: 'local-scope-to-child' });
+    expect(explain.stdout).toMatch(/^local-scope-to-child \(default severity: warning\)\n/);
+    expect(explain.stdout).toContain('scope: shared');
+  });
+
+  it('--format json prints only JSON on stdout', async () => {
+    const r = await run({ paths: ['plays/bad.yaml'], format: 'json' });
+    expect(JSON.parse(r.stdout)).toMatchObject([{ path: 'plays/bad.yaml', line: 6, column: 48, rule: 'undefined-workload-key' }]);
+  });
+
+  it('--format github and sarif', async () => {
+    expect((await run({ paths: ['plays/bad.yaml'], format: 'github' })).stdout).toMatch(/^::error file=plays\/bad\.yaml,line=6,col=48,/);
+    const sarif = JSON.parse((await run({ paths: ['plays/bad.yaml'], format: 'sarif' })).stdout);
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.semanticVersion).toBe('1.0.0');
+  });
+
+  it('--quiet drops the summary', async () => {
+    expect((await run({ paths: ['plays/nested/good.yaml'], quiet: true })).stderr).toBe('');
+  });
+});
