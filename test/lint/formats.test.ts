@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Ajv from 'ajv';
+import AjvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { formatCompact } from '../../src/lint/format/compact.js';
 import { formatGithub } from '../../src/lint/format/github.js';
@@ -9,6 +9,9 @@ import { toSarif } from '../../src/lint/format/sarif.js';
 import { formatText, underline } from '../../src/lint/format/text.js';
 import { lintText } from '../../src/lint/lint.js';
 import { RULES } from '../../src/lint/rules/index.js';
+
+// ajv is CommonJS: under NodeNext its class is the module's default export.
+const Ajv = AjvModule.default;
 
 const yaml = `kind: Playbook
 workload:
