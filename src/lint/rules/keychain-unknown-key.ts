@@ -24,6 +24,8 @@ ${Object.entries(KEYCHAIN_KINDS).map(([k, s]) => `- ${k}: ${s.keys.join(', ')}`)
       for (const pair of entry.node.items) {
         const key = scalarString(pair.key);
         if (key === undefined || allowed.includes(key)) continue;
+        // `type:` without `kind:` is already keychain-kind's finding.
+        if (key === 'type' && entry.kind === undefined) continue;
         const alias = KEYCHAIN_KEY_ALIASES[key];
         const suggestion = alias !== undefined && allowed.includes(alias) ? alias : closest(key, allowed);
         const where = spec ? `kind ${entry.kind}` : 'a keychain entry';
