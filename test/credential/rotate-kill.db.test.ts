@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeMasterKey, open, seal } from '../../src/core/envelope.js';
+import { resolveConnection } from '../../src/store/config.js';
+import { openStore } from '../../src/store/connect.js';
+import { masterKey } from '../../src/store/keys.js';
+import { isOnKey } from '../../src/store/rotate.js';
+import type { Store } from '../../src/store/store.js';
+import { noetlBin, repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
+
+const ROWS = 2000;
+
+async function withCliStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(resolveConnection({}, env, {}), { schemaCheck: 'none' });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Starts `noetl --verbose credential rotate-key …` and SIGKILLs it as soon as the first batch is reported. */
+function rotateAndKill(env: NodeJS.ProcessEnv, keyFile: string): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [noetlBin, '--verbose', 'credential', 'rotate-key', '--new-key-file', keyFile, '--batch-size', '2'], {
+      env,
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (/^credential: \d+\/\d+ \(batch \d+/m.test(stderr)) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (_code, signal) => resolve({ signal, stderr }));
+  });
+}
+
+describe('rotate-key killed midway (a real SIGKILL)', () => {
+  it('leaves every row readable with the old or the new key, and running it again finishes the job', { timeout: 300_000 }, async () => {
+    const env = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
+    const oldKey = masterKey(decodeMasterKey(env.NOETL_ENCRYPTION_KEY!, 'test'), 'env:NOETL_ENCRYPTION_KEY');
+    const newBytes = randomBytes(32);
+    const newKey = masterKey(newBytes, 'file:key-file');
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'noetl-rotate-kill-')), 'new.key');
+    writeFileSync(keyFile, newBytes.toString('base64'), { mode: 0o600 });
+
+    await withCliStore(env, async (store) => {
+      const names = Array.from({ length: ROWS }, (_, i) => `cred_${String(i).padStart(5, '0')}`);
+      await store.query(
+        `INSERT INTO credential (id, name, type, data_encrypted)
+         SELECT 1000 + n, name, 'secret', sealed FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(name, sealed, n)`,
+        [names, names.map((n) => seal({ secret: `value-of-${n}` }, oldKey))],
+      );
+    });
+
+    const killed = await rotateAndKill(env, keyFile);
+    expect(killed.signal).toBe('SIGKILL');
+
+    const rows = await withCliStore(env, async (store) => (await store.query<{ name: string; data_encrypted: string }>('SELECT name, data_encrypted FROM credential')).rows);
+    expect(rows).toHaveLength(ROWS);
+    const onNew = rows.filter((r) => isOnKey(r.data_encrypted, newKey)).length;
+    // Killed in the middle: some rows moved, most did not.
+    expect(onNew).toBeGreaterThan(0);
+    expect(onNew).toBeLessThan(ROWS);
+    for (const row of rows) {
+      const key = isOnKey(row.data_encrypted, newKey) ? newKey : oldKey;
+      expect(open(row.data_encrypted, { current: key, previous: [] }).value).toEqual({ secret: `value-of-${row.name}` });
+    }
+
+    const again = await runCli(['credential', 'rotate-key', '--new-key-file', keyFile, '--batch-size', '500', '-o', 'json'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as { tables: { table: string; skipped: number; rewrapped: number }[] };
+    const credential = report.tables.find((t) => t.table === 'credential')!;
+    expect(credential.skipped).toBe(onNew);
+    expect(credential.rewrapped).toBe(ROWS - onNew);
+
+    const after = await withCliStore(env, async (store) => (await store.query<{ data_encrypted: string }>('SELECT data_encrypted FROM credential')).rows);
+    expect(after.every((r) => isOnKey(r.data_encrypted, newKey))).toBe(true);
+    const got = await runCli(['credential', 'get', 'cred_01999', '--field', 'secret', '--reveal'], { env: { ...env, NOETL_ENCRYPTION_KEY: newBytes.toString('base64') } });
+    expect(got.stdout).toBe('value-of-cred_01999');
+  });
+});
