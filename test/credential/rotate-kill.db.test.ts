@@ -43,7 +43,7 @@ function rotateAndKill(env: NodeJS.ProcessEnv, keyFile: string): Promise<{ signa
 
 describe('rotate-key killed midway (a real SIGKILL)', () => {
   it('leaves every row readable with the old or the new key, and running it again finishes the job', { timeout: 300_000 }, async () => {
-    const env = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
+    const env: NodeJS.ProcessEnv = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
     const oldKey = masterKey(decodeMasterKey(env.NOETL_ENCRYPTION_KEY!, 'test'), 'env:NOETL_ENCRYPTION_KEY');
     const newBytes = randomBytes(32);
     const newKey = masterKey(newBytes, 'file:key-file');
