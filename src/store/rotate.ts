@@ -174,7 +174,7 @@ export async function keyStatus(store: Store, batchSize = 1000): Promise<KeyStat
       }
       after = rows[rows.length - 1].k;
     }
-    out.push(...[...groups.values()].sort((a, b) => b.records - a.records));
+    out.push(...[...groups.values()].sort((a, b) => b.records - a.records || `${a.provider}/${a.kid}/${a.kv}`.localeCompare(`${b.provider}/${b.kid}/${b.kv}`)));
   }
   return out;
 }

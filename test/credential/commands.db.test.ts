@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runAdd, type AddOptions } from '../../src/cli/credential/add.js';
+import { runGet } from '../../src/cli/credential/get.js';
+import type { CredentialDeps } from '../../src/cli/credential/input.js';
+import { runKeyStatus } from '../../src/cli/credential/key-status.js';
+import { runLs } from '../../src/cli/credential/ls.js';
+import { runRm } from '../../src/cli/credential/rm.js';
+import { runValidate } from '../../src/cli/credential/validate.js';
+import type { OutputFormat } from '../../src/cli/output.js';
+import type { KeySet } from '../../src/core/envelope.js';
+import { getCredential } from '../../src/store/credential.js';
+import { masterKey } from '../../src/store/keys.js';
+import type { Store } from '../../src/store/store.js';
+import { memIO } from '../helpers/memio.js';
+import { testStore } from '../helpers/store.js';
+
+const SECRET = 'pr0mpted-s3cret-value';
+const keys: KeySet = { current: masterKey(randomBytes(32), 'env:NOETL_ENCRYPTION_KEY'), previous: [] };
+
+function addOpts(over: Partial<AddOptions>): AddOptions {
+  return { tags: [], meta: [], replace: false, continueOnError: false, ...over };
+}
+
+describe('credential run functions', () => {
+  let store: Store;
+  let dir: string;
+  beforeAll(async () => {
+    store = await testStore();
+    dir = mkdtempSync(join(tmpdir(), 'noetl-cred-run-'));
+  });
+  beforeEach(async () => {
+    await store.query('DELETE FROM credential');
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  function deps(options: { tty?: boolean; stdin?: string; output?: OutputFormat; answers?: string[]; confirm?: boolean } = {}) {
+    const mem = memIO({ tty: options.tty, stdin: options.stdin });
+    const asked: string[] = [];
+    const info: string[] = [];
+    const d: CredentialDeps = {
+      io: mem.io,
+      output: options.output ?? 'table',
+      store: async () => store,
+      keys: async () => keys,
+      info: (m) => info.push(m),
+      prompt: async (message) => {
+        asked.push(message);
+        return options.answers?.shift() ?? '';
+      },
+      confirm: async () => options.confirm ?? false,
+    };
+    return { d, mem, asked, info };
+  }
+
+  it('on a TTY with no --data, asks one hidden prompt per field of the known type, typed, skipping empty answers', async () => {
+    const { d, asked, info } = deps({ tty: true, answers: ['db.example', '5432', 'app', SECRET, ''] });
+    await runAdd(addOpts({ name: 'pg', type: 'postgres' }), d);
+    expect(asked).toEqual(['db_host:', 'db_port (optional):', 'db_user:', 'db_password:', 'db_name:']);
+    expect(info).toEqual(["added credential 'pg' (postgres)"]);
+    const got = await getCredential(store, keys, 'pg');
+    expect(got.data).toEqual({ db_host: 'db.example', db_port: 5432, db_user: 'app', db_password: SECRET });
+  });
+
+  it('asks for the fields of --schema, and refuses a non-number for an integer field', async () => {
+    const schema = join(dir, 'schema.json');
+    writeFileSync(schema, JSON.stringify({ fields: ['key', 'port'], required: ['key'], types: { port: 'integer' } }));
+    const { d, asked } = deps({ tty: true, answers: [SECRET, 'eighty'] });
+    await expect(runAdd(addOpts({ name: 'c', type: 'custom', schema: `@${schema}` }), d)).rejects.toMatchObject({ exitCode: 2, message: "Field 'port' must be integer; nothing was written" });
+    expect(asked).toEqual(['key:', 'port (optional):']);
+    expect((await store.query('SELECT 1 FROM credential')).rows).toHaveLength(0);
+  });
+
+  it('refuses to prompt for a type with no known fields and no schema', async () => {
+    const { d } = deps({ tty: true });
+    await expect(runAdd(addOpts({ name: 'k', type: 'kafka' }), d)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/has no known fields to ask for/) });
+  });
+
+  it('reads --data - from stdin, prints the record with -o json and nothing secret', async () => {
+    const { d, mem } = deps({ stdin: JSON.stringify({ token: SECRET }), output: 'json' });
+    await runAdd(addOpts({ name: 'b', type: 'bearer', data: '-', tags: ['x'], meta: ['owner=ops'], description: 'd' }), d);
+    const printed = JSON.parse(mem.stdout());
+    expect(printed).toMatchObject({ name: 'b', type: 'bearer', tags: ['x'], meta: { owner: 'ops' }, description: 'd', replaced: false });
+    expect(mem.stdout() + mem.stderr()).not.toContain(SECRET);
+  });
+
+  it('get masks every value; --field without --reveal prints the masked value with a newline; with --reveal the raw value without', async () => {
+    const { d } = deps({ stdin: JSON.stringify({ token: SECRET, n: { deep: SECRET } }) });
+    await runAdd(addOpts({ name: 'b', type: 'secret', data: '-' }), d);
+    let r = deps();
+    await runGet({ name: 'b', reveal: false }, r.d);
+    expect(r.mem.stdout()).toContain('data.token\tpr0m…(21 chars)');
+    expect(r.mem.stdout()).toContain('data.n.deep\tpr0m…(21 chars)');
+    expect(r.mem.stdout()).not.toContain(SECRET);
+    r = deps();
+    await runGet({ name: 'b', reveal: false, field: 'token' }, r.d);
+    expect(r.mem.stdout()).toBe('"pr0m…(21 chars)"\n');
+    r = deps();
+    await runGet({ name: 'b', reveal: true, field: 'n.deep' }, r.d);
+    expect(r.mem.stdout()).toBe(SECRET);
+    r = deps({ output: 'yaml' });
+    await runGet({ name: 'b', reveal: true }, r.d);
+    expect(r.mem.stdout()).toContain(`token: ${SECRET}`);
+  });
+
+  it('ls filters by type and tag and never shows data', async () => {
+    await runAdd(addOpts({ name: 'a', type: 'secret', data: '-', tags: ['prod'] }), deps({ stdin: JSON.stringify({ secret: SECRET }) }).d);
+    await runAdd(addOpts({ name: 'b', type: 'basic', data: '-', tags: ['dev'] }), deps({ stdin: JSON.stringify({ username: 'u', password: SECRET }) }).d);
+    let r = deps({ output: 'json' });
+    await runLs({ tags: ['prod'] }, r.d);
+    expect((JSON.parse(r.mem.stdout()) as { name: string }[]).map((c) => c.name)).toEqual(['a']);
+    r = deps();
+    await runLs({ type: 'basic', tags: [] }, r.d);
+    expect(r.mem.stdout().split('\n')[0]).toBe('NAME\tTYPE\tTAGS\tUPDATED\tDESCRIPTION');
+    expect(r.mem.stdout()).toMatch(/^b\tbasic\tdev\t/m);
+    expect(r.mem.stdout()).not.toContain(SECRET);
+  });
+
+  it('rm asks on a TTY: no keeps it, yes deletes it', async () => {
+    await runAdd(addOpts({ name: 'a', type: 'secret', data: '-' }), deps({ stdin: '{"secret":"x"}' }).d);
+    await expect(runRm({ name: 'a', yes: false }, deps({ tty: true, confirm: false }).d)).rejects.toMatchObject({ exitCode: 1 });
+    expect((await store.query('SELECT 1 FROM credential')).rows).toHaveLength(1);
+    await runRm({ name: 'a', yes: false }, deps({ tty: true, confirm: true }).d);
+    expect((await store.query('SELECT 1 FROM credential')).rows).toHaveLength(0);
+  });
+
+  it('validate reports per file and exits 2 on an invalid one, storing nothing', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ name: 'x', type: 'y', data: { a: 1 }, schema: { required: ['b'] } }));
+    const r = deps();
+    await expect(runValidate({ path: bad }, r.d)).rejects.toMatchObject({ exitCode: 2, message: '1 of 1 registration file invalid' });
+    expect(r.mem.stderr()).toContain("bad.json: credential 'x' does not match its schema: Missing required field: b\n  Expected fields: b\n  Provided fields: a\n");
+    expect(r.mem.stdout()).toMatch(/bad\.json\tx\tinvalid/);
+  });
+
+  it('key-status marks the current key', async () => {
+    await runAdd(addOpts({ name: 'a', type: 'secret', data: '-' }), deps({ stdin: '{"secret":"x"}' }).d);
+    await store.query(`INSERT INTO credential (id, name, type, data_encrypted) VALUES ('7', 'old', 'basic', '{"password":"p"}')`);
+    const r = deps({ output: 'json' });
+    await runKeyStatus({}, r.d);
+    expect(JSON.parse(r.mem.stdout())).toEqual([
+      { table: 'credential', provider: 'legacy', kid: null, kv: null, records: 1, current: false },
+      { table: 'credential', provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv: keys.current.kv, records: 1, current: true },
+    ]);
+  });
+});
