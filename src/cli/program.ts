@@ -6,6 +6,7 @@ import { newDbCommand } from './db/index.js';
 import { newCredentialCommand } from './credential/index.js';
 import { newVarsCommand } from './vars/index.js';
 import { newCacheCommand } from './cache/index.js';
+import { newRenderCommand } from './render/index.js';
 import { newCatalogCommand } from './catalog/index.js';
 import { newKeychainCommand } from './keychain/index.js';
 import { newLintCommand } from './lint/index.js';
@@ -47,6 +48,7 @@ Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_
   program.addCommand(newCredentialCommand(ctx));
   program.addCommand(newVarsCommand(ctx));
   program.addCommand(newCacheCommand(ctx));
+  program.addCommand(newRenderCommand(ctx));
   program.addCommand(newCatalogCommand(ctx));
   program.addCommand(newKeychainCommand(ctx));
   program.addCommand(newLintCommand(ctx));
