@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLint } from '../../src/cli/lint/run.js';
+import type { KeySet } from '../../src/core/envelope.js';
+import { credentialReferences } from '../../src/lint/credentials.js';
+import { lintDocuments } from '../../src/lint/lint.js';
+import { SourceFile } from '../../src/lint/source.js';
+import { addCredential } from '../../src/store/credential.js';
+import type { Store } from '../../src/store/store.js';
+import { memIO } from '../helpers/memio.js';
+import { testStore } from '../helpers/store.js';
+
+const PLAYBOOK = `kind: Playbook
+workload:
+  pg_auth: pg_local
+  gcp_auth: google_oauth
+  dynamic_auth: "{{ payload.auth }}"
+keychain:
+  - name: sa
+    kind: credential
+    credential: gcs_service_account
+workflow:
+  - step: a
+    tool: { kind: postgres, auth: "{{ workload.pg_auth }}" }
+  - step: b
+    tool: { kind: http, auth: "{{ gcp_auth }}" }
+  - step: c
+    tool: { kind: postgres, auth: pg_k8s }
+  - step: d
+    tool: { kind: http, auth: "{{ workload.dynamic_auth }}" }
+  - step: e
+    tool:
+      kind: duckdb
+      auth:
+        pg_db: { source: credential, key: "{{ pg_auth }}" }
+`;
+
+const keys: KeySet = { current: { provider: 'local', kid: 'test', kv: 'v1', key: randomBytes(32) }, previous: [] };
+
+describe('--check-credentials', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await testStore();
+    await addCredential(store, keys, { name: 'pg_local', type: 'postgres', data: { db_host: 'localhost', db_password: 'pw' } });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('finds the credential names auth and credential keychain entries reference (resolving workload keys)', () => {
+    const [pb] = lintDocuments(new SourceFile('p.yaml', PLAYBOOK));
+    expect(credentialReferences(pb).map((r) => r.name)).toEqual(['pg_local', 'google_oauth', 'pg_k8s', 'pg_local', 'gcs_service_account']);
+  });
+
+  it('reports each missing credential at the reference; exit 1', async () => {
+    const m = memIO({ stdin: PLAYBOOK });
+    const code = await runLint(
+      { paths: ['-'], stdinFilename: 'p.yaml', format: 'compact', failLevel: 'error', listRules: false, checkCredentials: true, quiet: false },
+      { io: m.io, cwd: process.cwd(), version: '1', openStore: async () => store },
+    );
+    expect(code).toBe(1);
+    expect(m.stdout()).toBe(
+      [
+        "p.yaml:9:17: error: credential 'gcs_service_account' does not exist in the configured database; add it with `noetl credential add gcs_service_account …` [missing-credential]",
+        "p.yaml:14:35: error: credential 'google_oauth' does not exist in the configured database; add it with `noetl credential add google_oauth …` [missing-credential]",
+        "p.yaml:16:35: error: credential 'pg_k8s' does not exist in the configured database; add it with `noetl credential add pg_k8s …` [missing-credential]",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('is quiet when every credential exists', async () => {
+    for (const name of ['google_oauth', 'pg_k8s', 'gcs_service_account']) await addCredential(store, keys, { name, type: 'bearer', data: { access_token: 'x' } });
+    const m = memIO({ stdin: PLAYBOOK });
+    const code = await runLint(
+      { paths: ['-'], stdinFilename: 'p.yaml', format: 'compact', failLevel: 'error', listRules: false, checkCredentials: true, quiet: false },
+      { io: m.io, cwd: process.cwd(), version: '1', openStore: async () => store },
+    );
+    expect(m.stdout()).toBe('');
+    expect(code).toBe(0);
+  });
+});
