@@ -121,11 +121,11 @@ export async function requestToken(
     response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     text = await response.text();
   } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
+    const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') {
       throw new RenewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
     }
-    throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.message})`);
+    throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
   }
   if (!response.ok) {
     const code = errorCode(text);

@@ -1,0 +1,127 @@
+import { Command } from 'commander';
+import { relativeTime } from '../../core/duration.js';
+import type { KeySet } from '../../core/envelope.js';
+import type { ProviderName, SecretProvider } from '../../store/providers/index.js';
+import type { Store } from '../../store/store.js';
+import type { CommandContext } from '../context.js';
+import { ExitCode, notFoundError } from '../errors.js';
+import type { IO } from '../io.js';
+import { printData, type OutputFormat } from '../output.js';
+import { readPlaybook } from '../catalog/register.js';
+import { executionIdArg } from '../vars/common.js';
+import { checkPlaybookFlags, durationFlag, parseMapping, readSecretInput } from './common.js';
+
+export interface ResolveOptions {
+  file: string;
+  executionId: string;
+  rootExecution?: string;
+  playbook?: string;
+  catalogId?: string;
+  /** `@file` or `-`: workload values overriding the playbook's. */
+  workload?: string;
+  dryRun: boolean;
+  timeout?: string;
+  output: OutputFormat;
+}
+
+export interface ResolveDeps {
+  io: IO;
+  store: Store;
+  /** Absent on a dry run: nothing is decrypted or sealed. */
+  keys?: KeySet;
+  providers: Record<ProviderName, SecretProvider>;
+  warn(message: string): void;
+  info(message: string): void;
+}
+
+export function newResolveCommand(ctx: CommandContext): Command {
+  return new Command('resolve')
+    .description("Resolve a playbook's keychain section for an execution: fetch what is missing or expired, store it, in dependency order")
+    .argument('<playbook-file>', 'the playbook YAML (registered in the catalog), or - for stdin')
+    .requiredOption('--execution-id <id>', 'the execution the entries are resolved for')
+    .option('--root-execution <id>', 'the root of its execution tree, for shared entries (default: the execution)')
+    .option('--playbook <path[@version]>', 'the catalog entry to key the entries by (default: the latest version of its metadata.path)')
+    .option('--catalog-id <id>', 'the catalog entry to key the entries by, by id')
+    .option('--workload <@file|->', 'workload values (JSON or YAML) overriding the playbook workload')
+    .option('--dry-run', 'print the plan (order, kind, scope, cache key, what would be fetched) and contact nothing')
+    .option('--timeout <duration>', 'HTTP timeout of each request (default 10s)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ noetl keychain resolve playbooks/travel_booking.yaml --execution-id 518508477736551392 --dry-run
+  $ noetl keychain resolve playbooks/travel_booking.yaml --execution-id 518508477736551392 --workload @workload.yaml
+  $ noetl keychain resolve child.yaml --execution-id 518508477736551999 --root-execution 518508477736551392 -o json
+
+Secret providers: gcp (auth: a credential with access_token or a service-account key), aws (access_key_id,
+secret_access_key, region), azure (tenant_id, client_id, client_secret). Endpoints can be overridden with
+NOETL_GCP_SECRET_MANAGER_URL, NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
+    )
+    .action(async (file: string, opts: Omit<ResolveOptions, 'file' | 'output' | 'dryRun'> & { dryRun?: boolean }) => {
+      const full: ResolveOptions = { ...opts, file, dryRun: Boolean(opts.dryRun), output: ctx.globals().output };
+      checkResolveFlags(full);
+      const store = await ctx.openStore();
+      const keys = full.dryRun ? undefined : await ctx.keys('write');
+      const { defaultProviders, providerEndpoints } = await import('../../store/providers/index.js');
+      ctx.setExitCode(
+        await runResolve(full, { io: ctx.io, store, keys, providers: defaultProviders(providerEndpoints(ctx.env)), warn: (m) => ctx.warn(m), info: (m) => ctx.info(m) }),
+      );
+    });
+}
+
+function checkResolveFlags(opts: ResolveOptions): void {
+  executionIdArg(opts.executionId, '--execution-id');
+  if (opts.rootExecution !== undefined) executionIdArg(opts.rootExecution, '--root-execution');
+  checkPlaybookFlags(opts, false);
+  durationFlag(opts.timeout, '--timeout');
+}
+
+/** Resolves or plans; returns 0, or 1 when an entry failed. */
+export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
+  checkResolveFlags(opts);
+  const text = await readPlaybook(opts.file, deps.io);
+  const workload = opts.workload ? parseMapping(await readSecretInput(opts.workload, '--workload', deps.io), '--workload') : undefined;
+  const catalog = await import('../../store/catalog.js');
+  let catalogId: string;
+  if (opts.playbook || opts.catalogId) {
+    catalogId = (await catalog.resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalogId: opts.catalogId })).catalog_id;
+  } else {
+    const { path } = catalog.readPlaybookIdentity(text, opts.file);
+    const latest = await catalog.getCatalogByPath(deps.store, path);
+    if (!latest) throw notFoundError(`playbook ${path} is not registered: run \`noetl catalog register ${opts.file}\` first (its catalog id keys the entries)`);
+    if (latest.content !== text) deps.warn(`${opts.file} differs from the registered ${path} version ${latest.version}; entries are keyed by its catalog id ${latest.catalog_id}`);
+    catalogId = latest.catalog_id;
+  }
+  const timeoutSeconds = durationFlag(opts.timeout, '--timeout');
+  const { resolveKeychain } = await import('../../store/resolve.js');
+  const result = await resolveKeychain(deps.store, deps.keys, {
+    playbook: text,
+    catalogId,
+    executionId: executionIdArg(opts.executionId, '--execution-id'),
+    rootExecutionId: opts.rootExecution === undefined ? undefined : executionIdArg(opts.rootExecution, '--root-execution'),
+    workload,
+    dryRun: opts.dryRun,
+    providers: deps.providers,
+    timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+  });
+  for (const w of result.warnings) deps.warn(w);
+  // The resolved values never leave the library through the CLI.
+  const { keychain: _values, warnings: _warnings, ...shown } = result;
+  const now = deps.store.now();
+  printData(deps.io, opts.output, shown, () => ({
+    head: ['#', 'NAME', 'KIND', 'SCOPE', 'CACHE KEY', opts.dryRun ? 'WOULD FETCH' : 'STATUS', opts.dryRun ? 'DEPENDS ON' : 'EXPIRES'],
+    rows: result.entries.map((e, i) => [
+      String(i + 1),
+      e.name,
+      e.kind,
+      e.scope,
+      e.cache_key,
+      opts.dryRun ? e.source : e.status,
+      opts.dryRun ? e.depends_on.join(', ') || '-' : e.expires_at ? relativeTime(new Date(e.expires_at), now) : '-',
+    ]),
+  }));
+  const failures = result.entries.filter((e) => e.error);
+  for (const f of failures) deps.io.stderr.write(`error: ${f.error}\n`);
+  if (!opts.dryRun) deps.info(`resolved ${result.entries.length - failures.length} of ${result.entries.length} keychain entries for execution ${result.execution_id}`);
+  return failures.length ? ExitCode.failure : ExitCode.ok;
+}

@@ -1,0 +1,58 @@
+import { field, httpFailure, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
+
+const DEFAULT_LOGIN = 'https://login.microsoftonline.com';
+
+/**
+ * Azure Key Vault: a secret named by its URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION]).
+ * Auth: a credential with an access_token, or a service principal (tenant_id, client_id,
+ * client_secret) exchanged for a Key Vault token.
+ */
+export function azureProvider(loginBase = DEFAULT_LOGIN): SecretProvider {
+  return {
+    name: 'azure',
+    async fetchSecret({ path, auth, timeoutMs }: SecretRequest): Promise<string> {
+      let url: URL;
+      try {
+        url = new URL(path);
+      } catch {
+        throw new ProviderError('azure', `'${path}' is not a Key Vault secret URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION])`);
+      }
+      if (!/^\/secrets\/[^/]+(\/[^/]+)?\/?$/.test(url.pathname)) {
+        throw new ProviderError('azure', `'${path}' is not a Key Vault secret URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION])`);
+      }
+      url.searchParams.set('api-version', '7.4');
+      const token = await accessToken(auth, loginBase, timeoutMs);
+      const { status, body } = await providerFetch('azure', url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } }, timeoutMs);
+      if (status !== 200) throw httpFailure('azure', status, body, `${url.origin}${url.pathname}`);
+      const value = (JSON.parse(body) as { value?: unknown }).value;
+      if (typeof value !== 'string') throw new ProviderError('azure', `the answer for ${url.origin}${url.pathname} has no value`);
+      return value;
+    },
+  };
+}
+
+async function accessToken(auth: Record<string, unknown> | undefined, loginBase: string, timeoutMs: number): Promise<string> {
+  const direct = field(auth, 'access_token', 'token');
+  if (direct) return direct;
+  const tenant = field(auth, 'tenant_id', 'tenant');
+  const clientId = field(auth, 'client_id');
+  const clientSecret = field(auth, 'client_secret');
+  if (!tenant || !clientId || !clientSecret) {
+    throw new ProviderError('azure', 'not configured: give the entry `auth:` naming a credential with tenant_id, client_id and client_secret (or an access_token)');
+  }
+  const url = new URL(`${loginBase.replace(/\/$/, '')}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
+  const { status, body } = await providerFetch(
+    'azure',
+    url,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://vault.azure.net/.default' }).toString(),
+    },
+    timeoutMs,
+  );
+  if (status !== 200) throw httpFailure('azure', status, body, `the token of client ${clientId}`);
+  const token = (JSON.parse(body) as { access_token?: unknown }).access_token;
+  if (typeof token !== 'string') throw new ProviderError('azure', `the token endpoint gave no access_token for client ${clientId}`);
+  return token;
+}

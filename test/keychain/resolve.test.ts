@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { orderKeychain, readKeychainSection } from '../../src/store/resolve.js';
+
+const section = (entries: unknown[]) => readKeychainSection({ keychain: entries });
+
+describe('keychain section order', () => {
+  it('puts an entry after the entries it refers to, keeping file order otherwise', () => {
+    const specs = section([
+      { name: 'token', kind: 'oauth2', endpoint: 'https://a/token', data: { client_id: '{{ keychain.creds.client_id }}', s: "{{ keychain['other'].x }}" } },
+      { name: 'independent', kind: 'static', map: { a: 1 } },
+      { name: 'creds', kind: 'secrets', provider: 'gcp', map: { client_id: '{{ workload.path }}' } },
+      { name: 'other', type: 'static', map: { x: '{{ keychain.creds.client_id }}' } },
+    ]);
+    expect(specs.find((s) => s.name === 'token')?.dependsOn.sort()).toEqual(['creds', 'other']);
+    expect(orderKeychain(specs).map((s) => s.name)).toEqual(['creds', 'other', 'token', 'independent']);
+  });
+
+  it('names a cycle', () => {
+    const specs = section([
+      { name: 'a', kind: 'static', map: { x: '{{ keychain.b.x }}' } },
+      { name: 'b', kind: 'static', map: { x: '{{ keychain.c.x }}' } },
+      { name: 'c', kind: 'static', map: { x: '{{ keychain.a.x }}' } },
+    ]);
+    expect(() => orderKeychain(specs)).toThrow('keychain entries depend on each other in a cycle: a → b → c → a');
+    expect(() => orderKeychain(section([{ name: 's', kind: 'static', map: { x: '{{ keychain.s.x }}' } }]))).toThrow('cycle: s → s');
+  });
+
+  it('refuses unknown kinds, unknown references, duplicates and bad scopes (exit 2)', () => {
+    expect(() => section([{ name: 'x', kind: 'google_id_token' }])).toThrow(/kind 'google_id_token' is not supported; supported kinds: oauth2, http/);
+    expect(() => section([{ name: 'x', kind: 'static', map: { a: '{{ keychain.nope.a }}' } }])).toThrow("keychain entry 'x' refers to keychain.nope");
+    expect(() => section([{ name: 'x', kind: 'static' }, { name: 'x', kind: 'static' }])).toThrow(/defined twice/);
+    expect(() => section([{ name: 'x', kind: 'static', scope: 'everyone' }])).toThrow(/scope 'everyone'/);
+    let caught: unknown;
+    try {
+      section([{ name: 'x' }]);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ exitCode: 2 });
+  });
+});
