@@ -7,6 +7,7 @@ import { lintDocuments } from '../../src/lint/lint.js';
 import { SourceFile } from '../../src/lint/source.js';
 import { addCredential } from '../../src/store/credential.js';
 import type { Store } from '../../src/store/store.js';
+import { runCli, testCliEnv } from '../helpers/cli.js';
 import { memIO } from '../helpers/memio.js';
 import { testStore } from '../helpers/store.js';
 
@@ -78,5 +79,13 @@ describe('--check-credentials', () => {
     );
     expect(m.stdout()).toBe('');
     expect(code).toBe(0);
+  });
+
+  it('through the built CLI, against the configured database', async () => {
+    const env = await testCliEnv();
+    expect((await runCli(['db', 'migrate'], { env })).code).toBe(0);
+    const r = await runCli(['lint', '--check-credentials', '--format', 'compact', '-', '--stdin-filename', 'p.yaml'], { env, input: PLAYBOOK });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.split(': ')[0])).toEqual(['p.yaml:9:17', 'p.yaml:12:39', 'p.yaml:14:35', 'p.yaml:16:35', 'p.yaml:23:47']);
   });
 });
