@@ -173,7 +173,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
     const blocked = spec.dependsOn.filter((d) => failed.has(d));
     if (blocked.length) {
       entry.status = 'skipped';
-      entry.error = `depends on ${blocked.map((b) => `'${b}'`).join(', ')}, which failed`;
+      entry.error = `KEYCHAIN: Entry '${spec.name}' (${spec.kind}): not resolved: it depends on ${blocked.map((b) => `'${b}'`).join(', ')}, which failed`;
       failed.add(spec.name);
       continue;
     }

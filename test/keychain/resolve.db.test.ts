@@ -199,7 +199,7 @@ keychain:
     expect(byName.amadeus_credentials.error).toBe(
       "KEYCHAIN: Entry 'amadeus_credentials' (secret_manager): gcp: not configured: give the entry `auth:` naming a credential with an access_token, or a service-account key (client_email, private_key)",
     );
-    expect(byName.amadeus_token).toMatchObject({ status: 'skipped', error: "depends on 'amadeus_credentials', which failed" });
+    expect(byName.amadeus_token).toMatchObject({ status: 'skipped', error: "KEYCHAIN: Entry 'amadeus_token' (oauth2): not resolved: it depends on 'amadeus_credentials', which failed" });
     expect(byName.project_context.status).toBe('fetched');
     expect(result.keychain.amadeus_credentials).toBeUndefined();
     expect((await listKeychainEntries(store)).map((e) => e.keychain_name).sort()).toEqual(['db', 'project_context']);
