@@ -19,10 +19,9 @@ export function newRotateKeyCommand(ctx: CommandContext): Command {
       'after',
       `
 Examples:
-  $ openssl rand -base64 32 > new.key && chmod 600 new.key
-  $ noetl credential rotate-key --new-key-file new.key
-  $ export NOETL_ENCRYPTION_KEY="$(cat new.key)"      # then use the new key
-  $ noetl credential rotate-key                       # only seal legacy rows / finish onto the current key
+  $ noetl credential rotate-key --new-key-file new.key      # new.key: openssl rand -base64 32 > new.key
+  $ NOETL_ENCRYPTION_KEY="$(cat new.key)" noetl credential key-status
+  $ noetl credential rotate-key                             # only seal legacy rows, onto the current key
 
 Interrupted? Run it again with the same keys: rows already on the new key are skipped.`,
     )
