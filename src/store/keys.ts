@@ -17,7 +17,7 @@
  * the key was supplied, and rotation can tell which rows are already on the new key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError, ExitCode } from '../cli/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../core/envelope.js';
@@ -203,7 +203,6 @@ export async function replaceGeneratedKey(env: NodeJS.ProcessEnv, source: KeySou
     const next = `${source.location}.new`;
     writeFileSync(next, key.toString('base64') + '\n', { mode: 0o600 });
     chmodSync(next, 0o600);
-    const { renameSync } = await import('node:fs');
     renameSync(next, source.location);
   }
 }

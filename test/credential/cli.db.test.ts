@@ -229,7 +229,16 @@ describe('noetl credential (built CLI)', () => {
     const second = await runCli(['credential', 'add', 'k2', '--type', 'secret', '--data', `@${data}`], { env });
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain('generated');
-    const got = await runCli(['credential', 'get', 'k1', '--field', 'secret', '--reveal'], { env });
+    let got = await runCli(['credential', 'get', 'k1', '--field', 'secret', '--reveal'], { env });
+    expect(got.stdout).toBe(SECRET);
+
+    // Rotating the generated default key replaces it where it is kept.
+    const newKey = randomBytes(32).toString('base64');
+    const rotated = await runCli(['credential', 'rotate-key', '--new-key-file', file('gen-new.key', newKey)], { env });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stderr).toContain(`the default key in ${keyFile} was replaced with it`);
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(newKey);
+    got = await runCli(['credential', 'get', 'k2', '--field', 'secret', '--reveal'], { env });
     expect(got.stdout).toBe(SECRET);
   });
 });
