@@ -33,20 +33,35 @@ interface VariableRow {
   execution_id: string;
   variable_name: string;
   variable_type: VariableType;
-  variable_value: unknown;
+  /** The JSONB value as text, parsed by parseJsonExact (pg's own parse would round 64-bit ids). */
+  variable_value: string;
   source_step: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'execution_id, variable_name, variable_type, variable_value, source_step, created_at, updated_at';
+const COLUMNS = 'execution_id, variable_name, variable_type, variable_value::text AS variable_value, source_step, created_at, updated_at';
+
+/** An integer literal outside a JSON string (strings are matched first and kept). */
+const JSON_STRING_OR_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g;
+
+/**
+ * JSON.parse, except that integers beyond 2^53 (64-bit ids in step results) become exact
+ * decimal strings instead of rounded numbers.
+ */
+export function parseJsonExact(text: string): unknown {
+  const guarded = text.replace(JSON_STRING_OR_INTEGER, (token) =>
+    token.startsWith('"') || Number.isSafeInteger(Number(token)) ? token : `"${token}"`,
+  );
+  return JSON.parse(guarded);
+}
 
 function toVariable(row: VariableRow): ExecutionVariable {
   return {
     executionId: String(row.execution_id),
     name: row.variable_name,
     type: row.variable_type,
-    value: row.variable_value,
+    value: parseJsonExact(row.variable_value),
     sourceStep: row.source_step,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -150,6 +150,8 @@ describe('vars commands (run functions)', () => {
       await runSet({ executionId: EXEC, name: 'c', value: '-', raw: true, output: 'table' }, { io: stdin.io, store, info: () => {} });
       expect(await getVariableRecord(store, EXEC, 'c')).toMatchObject({ value: 'plain token text' });
       await runSet({ executionId: EXEC, name: 'd', value: 'eu-west-1', raw: true, output: 'table' }, { io: m.io, store, info: () => {} });
+      await runSet({ executionId: EXEC, name: 'e', value: '{"child": 507431238966182399}', raw: false, output: 'table' }, { io: m.io, store, info: () => {} });
+      expect((await getVariableRecord(store, EXEC, 'e'))!.value).toEqual({ child: '507431238966182399' });
       expect((await getVariableRecord(store, EXEC, 'd'))!.value).toBe('eu-west-1');
     });
 
@@ -178,6 +180,7 @@ describe('vars commands (run functions)', () => {
       await runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: (s) => info.push(s) });
       expect(Object.keys(await getAllVariables(store, EXEC)).sort()).toEqual(['amadeus_token', 'fetch_data']);
       expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
+      expect((await fails(runRm({ executionId: 'all', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
     });
 
     it('the whole execution needs --yes off a TTY, asks on a TTY', async () => {

@@ -55,6 +55,14 @@ describe('execution variables', () => {
     }
   });
 
+  it('reads 64-bit integers inside values exactly (a step result written by the server)', async () => {
+    await store.query(
+      `INSERT INTO execution_variable (execution_id, variable_name, variable_type, variable_value) VALUES ($1, 'child', 'step_result', '{"execution_id": 507431238966182399, "rows": 3}'::jsonb)`,
+      [EXEC],
+    );
+    expect(await getVariable(store, EXEC, 'child')).toEqual({ execution_id: '507431238966182399', rows: 3 });
+  });
+
   it('getAllVariables returns every variable of one execution only', async () => {
     await setBearerToken(store, { executionId: EXEC, name: 'oauth_token', token: 'eyJabc', sourceStep: 'get_token' });
     await setStepResult(store, { executionId: EXEC, stepName: 'fetch_data', result: { data: [1, 2], status: 'success' } });

@@ -58,9 +58,9 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   }
   if (opts.name.trim() === '') throw usageError('a variable name must not be empty');
   const input = await readValue(opts.value, deps.io);
-  const value = parseValue(input, opts.raw);
+  const { parseJsonExact, setVariable } = await import('../../store/variables.js');
+  const value = parseValue(input, opts.raw, parseJsonExact);
   if (!input.fromInput && typeof value === 'string' && looksLikeSecretValue(value)) throw secretLiteral();
-  const { setVariable } = await import('../../store/variables.js');
   const v = await setVariable(deps.store, { executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], sourceStep: opts.sourceStep });
   if (opts.output !== 'table') {
     printData(deps.io, opts.output, { execution_id: v.executionId, name: v.name, type: v.type, source_step: v.sourceStep, value: displayValue(v, false) }, () => ({ head: [], rows: [] }));
@@ -88,9 +88,10 @@ function secretLiteral() {
   return usageError('--value looks like a secret: pass it with @file or - (stdin) so it stays out of the shell history');
 }
 
-function parseValue(input: { text: string; fromInput: boolean }, raw: boolean): unknown {
+function parseValue(input: { text: string; fromInput: boolean }, raw: boolean, parseJson: (text: string) => unknown): unknown {
   try {
-    return JSON.parse(input.text);
+    // 64-bit integers stay exact (as decimal strings) rather than being rounded.
+    return parseJson(input.text);
   } catch {
     if (!raw) throw usageError('--value is not valid JSON: quote a string as JSON (\'"text"\') or pass --raw to store it as a string');
     // A file or a pipe ends with a newline that is not part of the value.
