@@ -27,7 +27,7 @@ export function newGetCommand(ctx: CommandContext): Command {
     .description('Show one variable, or one field of its value')
     .argument('<execution-id>', 'the 64-bit execution id')
     .argument('<name>', 'the variable name')
-    .option('--field <path>', 'one field of the value, as a dotted path (a.b.0.c)')
+    .option('--field <path>', "one field of the value, as a dotted path (a.b.0.c); '.' for the whole value")
     .option('--reveal', 'show secrets; with --field, print the raw value with no trailing newline')
     .addHelpText(
       'after',
