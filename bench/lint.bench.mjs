@@ -1,0 +1,150 @@
+// `noetl lint`:
+// - the upstream corpus (../shared/corpus/upstream-playbooks, ~100 real playbooks), linted by
+//   `noetl lint` against `yamllint` on the same files, as whole processes, in the same run
+//   (target: noetl at most a quarter of yamllint's time);
+// - a generated set of 10,000 playbooks (both dialects, keychains, templates, some mistakes):
+//   files per second, and time at 2,500 / 5,000 / 10,000 files to show it grows linearly.
+// yamllint is the Debian package `yamllint` (apt-get install -y yamllint).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fmt, median, noetl, ratio, root, tempDir } from './lib.mjs';
+
+const corpus = resolve(root, '../shared/corpus/upstream-playbooks');
+
+function yamlFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .flatMap((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
+}
+
+/** Wall time of one process run in ms; exit 0 or 1 (findings) is fine. */
+function timeRun(cmd, args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.error) throw r.error;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+/** Medians of several commands timed round-robin, after a warm-up round. */
+function interleaved(commands, runs) {
+  const samples = commands.map(() => []);
+  for (let i = 0; i <= runs; i++) {
+    commands.forEach((c, k) => {
+      const ms = timeRun(c.cmd, c.args);
+      if (i > 0) samples[k].push(ms);
+    });
+  }
+  return samples.map(median);
+}
+
+const yamllintFound = spawnSync('yamllint', ['--version'], { stdio: 'ignore' }).status === 0;
+
+// 1. The corpus against yamllint.
+const files = yamlFiles(corpus);
+console.log(`corpus: ${files.length} files (${(files.reduce((n, f) => n + readFileSync(f).length, 0) / 1024).toFixed(0)} KiB)`);
+const lintCorpus = { cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...files] };
+if (yamllintFound) {
+  const [ours, theirs] = interleaved([lintCorpus, { cmd: 'yamllint', args: ['-f', 'parsable', ...files] }], 7);
+  console.log(`  noetl lint: ${fmt(ours)}   yamllint: ${fmt(theirs)}   noetl/yamllint: ${ratio(ours, theirs)} (target ≤ 0.25×)`);
+} else {
+  const [ours] = interleaved([lintCorpus], 7);
+  console.log(`  noetl lint: ${fmt(ours)}`);
+  console.log('  NOTE: yamllint is not installed, so there is no baseline: install the Debian package (apt-get install -y yamllint).');
+}
+
+// 2. A generated set of 10,000 playbooks in three folders of 2,500, 2,500 and 5,000.
+const work = tempDir('noetl-bench-lint-');
+const groups = [
+  ['a', 2500],
+  ['b', 2500],
+  ['c', 5000],
+];
+let n = 0;
+for (const [dir, count] of groups) {
+  mkdirSync(join(work, dir));
+  for (let i = 0; i < count; i++, n++) writeFileSync(join(work, dir, `playbook_${String(n).padStart(5, '0')}.yaml`), playbook(n));
+}
+const sizes = [
+  [2500, ['a']],
+  [5000, ['a', 'b']],
+  [10000, ['a', 'b', 'c']],
+];
+const times = interleaved(
+  sizes.map(([, dirs]) => ({ cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...dirs.map((d) => join(work, d))] })),
+  3,
+);
+console.log('generated playbooks (whole process, including start-up):');
+sizes.forEach(([count], k) => {
+  console.log(`  ${String(count).padStart(6)} files: ${fmt(times[k])}   ${Math.round(count / (times[k] / 1000))} files/s   ${((times[k] / count) * 1000).toFixed(0)} µs/file`);
+});
+console.log(`  growth: 5,000/2,500 = ${ratio(times[1], times[0])} (linear: 2×), 10,000/2,500 = ${ratio(times[2], times[0])} (linear: 4×)`);
+
+// 3. The linter alone, in process (the library's lintText from dist/lib.js): no start-up, no walk.
+const lib = await import('../dist/lib.js');
+if (typeof lib.lintText !== 'function') {
+  console.log('in process: skipped (dist/lib.js does not export lintText yet)');
+} else {
+  const texts = [];
+  for (const [dir, count] of groups) for (const name of readdirSync(join(work, dir)).slice(0, count)) texts.push([name, readFileSync(join(work, dir, name), 'utf8')]);
+  for (const [name, text] of texts.slice(0, 500)) lib.lintText(name, text); // warm-up
+  console.log('generated playbooks, in process (lintText):');
+  let previous;
+  for (const [count] of sizes) {
+    const start = process.hrtime.bigint();
+    for (const [name, text] of texts.slice(0, count)) lib.lintText(name, text);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    console.log(`  ${String(count).padStart(6)} files: ${fmt(ms)}   ${Math.round(count / (ms / 1000))} files/s${previous ? `   ×${(ms / previous).toFixed(2)} the previous size` : ''}`);
+    previous = ms;
+  }
+}
+
+/** One playbook: every fifth in the v1 dialect; a keychain on most; a mistake in every tenth. */
+function playbook(i) {
+  const v1 = i % 5 === 0;
+  const typo = i % 10 === 3;
+  const steps = 4 + (i % 5);
+  const lines = [`apiVersion: noetl.io/${v1 ? 'v1' : 'v2'}`, 'kind: Playbook', 'metadata:', `  name: generated_${i}`, `  path: bench/generated_${i}`, 'workload:', '  pg_auth: pg_local', '  gcp_auth: google_oauth', `  openai_secret_path: projects/${i}/secrets/openai/versions/latest`, `  base_url: https://api.example.com/v${i % 3}`];
+  if (i % 4 !== 0) {
+    lines.push(
+      'keychain:',
+      '  - name: openai_token',
+      '    kind: secrets',
+      '    provider: gcp',
+      '    scope: global',
+      '    auth: "{{ workload.gcp_auth }}"',
+      '    map:',
+      "      api_key: '{{ workload.openai_secret_path }}'",
+      '  - name: service_token',
+      '    kind: oauth2',
+      `    scope: ${i % 3 === 0 ? 'local' : 'shared'}`,
+      '    ttl_seconds: 1800',
+      '    auto_renew: true',
+      '    endpoint: "{{ workload.base_url }}/oauth/token"',
+      '    data:',
+      '      grant_type: client_credentials',
+      `      client_id: "{{ keychain.openai_token.${typo ? 'api_kye' : 'api_key'} }}"`,
+    );
+  }
+  lines.push('workflow:');
+  for (let s = 0; s < steps; s++) {
+    const name = s === 0 ? 'start' : `step_${s}`;
+    const next = s + 1 < steps ? `step_${s + 1}` : 'end';
+    const prev = s === 0 ? 'workload' : `step_${s - 1 || 'x'}`.replace('step_x', 'start');
+    lines.push(`  - step: ${name}`, `    desc: Generated step ${s} of playbook ${i}`);
+    if (s % 2 === 0) {
+      if (v1) lines.push('    tool: postgres', `    auth: "{{ ${typo && s === 2 ? 'pg_aut' : 'workload.pg_auth'} }}"`);
+      else lines.push('    tool:', '      kind: postgres', '      auth: "{{ pg_auth }}"');
+      lines.push(`${v1 ? '    ' : '      '}command: |`, `${v1 ? '      ' : '        '}INSERT INTO results (execution_id, step, payload)`, `${v1 ? '      ' : '        '}VALUES ({{ execution_id }}, '${name}', '{{ ${prev === 'workload' ? 'workload.base_url' : `${prev}.data | tojson`} }}');`);
+    } else {
+      if (v1) lines.push('    tool: http', '    method: GET', `    endpoint: "{{ workload.base_url }}/items/{{ ${prev}.id }}"`, '    headers:', `      Authorization: "Bearer {{ keychain.${i % 4 === 0 ? 'service_token' : 'service_token'}.access_token }}"`);
+      else lines.push('    tool:', '      kind: http', '      method: GET', `      url: "{{ base_url }}/items/{{ ${prev}.id | default(0) }}"`, '      headers:', `        Authorization: "Bearer {{ keychain.openai_token.api_key }}"`);
+    }
+    if (v1) lines.push('    next:', `      - step: ${next}`);
+    else lines.push('    next:', '      spec:', '        mode: exclusive', '      arcs:', `        - step: ${next}`, `          when: "{{ event.name == 'step.done' }}"`);
+  }
+  lines.push('  - step: end', '    desc: done');
+  return `${lines.join('\n')}\n`;
+}
