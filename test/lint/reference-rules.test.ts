@@ -90,9 +90,12 @@ ${next}`;
     expect(spans(play(getToken('    next:\n      - step: call_api\n') + useToken), 'undefined-reference')).toEqual([]);
   });
 
-  it('a bearer variable nobody sets is an undefined reference', () => {
+  it('a bearer variable nobody sets is an undefined reference, with a hint', () => {
     const y = play(useToken);
     expect(covered(y, 'undefined-reference')).toEqual(['amadeus_token']);
+    expect(messages(y, 'undefined-reference')).toEqual([
+      "'amadeus_token' is not a workload key, a step or a variable; no step sets it: add `auth: {bearer: true, variable: amadeus_token}` to the step that fetches the token",
+    ]);
   });
 
   it('v2 next arcs are followed', () => {

@@ -32,6 +32,10 @@ Names a template binds itself (\`{% for row in rows %}\`, \`{% set n = … %}\`)
         if (ref.path.length > 0 && stepHint) hint = `; did you mean step '${stepHint}'?`;
         else if (otherHint) hint = `; did you mean '${otherHint}'?`;
         else if (stepHint) hint = `; did you mean step '${stepHint}'?`;
+        // `Bearer {{ x }}`: x is meant to be a bearer variable that no step sets.
+        if (!hint && ref.path.length === 0 && /Bearer\s*\{\{-?\s*$/i.test(t.value.slice(0, ref.start))) {
+          hint = `; no step sets it: add \`auth: {bearer: true, variable: ${ref.root}}\` to the step that fetches the token`;
+        }
         const what = ref.path.length > 0 ? 'is not a step, a workload key or a variable' : 'is not a workload key, a step or a variable';
         report(templateSpan(t, ref.start, ref.start + ref.root.length), `'${ref.root}' ${what}${hint}`);
       }
