@@ -35,9 +35,10 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 1, pending_migrations: 0 });
   });
 
-  it('four concurrent `db migrate` runs all exit 0 and apply each migration exactly once', async () => {
+  it('four concurrent `db migrate` runs all exit 0 and apply each migration exactly once', { timeout: 300_000 }, async () => {
     const env = await unmigratedEnv();
-    const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['db', 'migrate', '-o', 'json'], { env })));
+    // Embedded: the first run creates the data directory (initdb, seconds) while the others wait for its lock.
+    const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['--lock-timeout', '300s', 'db', 'migrate', '-o', 'json'], { env, timeoutMs: 300_000 })));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const appliedCounts = runs.map((r) => JSON.parse(r.stdout).applied.length);
     expect(appliedCounts.reduce((a, b) => a + b, 0)).toBe(1);
