@@ -166,10 +166,11 @@ function mapPgError(err: unknown, where: string): unknown {
 
 async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedded' }>, options: OpenOptions): Promise<Store> {
   const dataDir = resolve(config.dataDir);
-  checkDataDir(dataDir);
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 });
   const lock: DirLock = await acquireDirLock(`${dataDir}.lock`, options.lockTimeoutMs ?? 30_000, options.command ?? 'noetl');
   try {
+    // Under the lock: a directory another process is creating right now is not yet complete.
+    checkDataDir(dataDir);
     const [{ PGlite }, { createPgConfig }, pg] = await Promise.all([
       import('@electric-sql/pglite'),
       import('@electric-sql/pglite/node-postgres'),
