@@ -304,7 +304,9 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 /** A workload value that is itself an unrendered template (`{{ payload.email }}`) must not be sent anywhere. */
 function assertRendered(value: unknown, name: string, path = ''): void {
   if (typeof value === 'string') {
-    if (isTemplate(value)) throw usageError(`${path || 'a field'} still holds a template after rendering ('${value.slice(0, 60)}'): give that workload value with --workload`);
+    // Name only the leftover template syntax: the rest of the string may hold a rendered secret.
+    const leftover = /\{\{[^}]*\}\}|\{%[^%]*%\}/.exec(value)?.[0] ?? '{{ … }}';
+    if (isTemplate(value)) throw usageError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that workload value with --workload`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => assertRendered(v, name, `${path}[${i}]`));
   } else if (isMapping(value)) {

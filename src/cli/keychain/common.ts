@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../core/duration.js';
 import { parseId64 } from '../../core/ids.js';
 import { maskValue } from '../../core/mask.js';
@@ -86,13 +85,14 @@ export async function readSecretInput(spec: string, flag: string, io: IO): Promi
   throw usageError(`${flag} takes @FILE or - (stdin), not the value itself, so secrets stay out of the shell history`);
 }
 
-/** A JSON or YAML mapping from input text; anything else exits 2. */
-export function parseMapping(text: string, what: string): Record<string, unknown> {
+/** A JSON or YAML mapping from input text; anything else exits 2. yaml loads only for non-JSON input. */
+export async function parseMapping(text: string, what: string): Promise<Record<string, unknown>> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     try {
+      const { parse: parseYaml } = await import('yaml');
       value = parseYaml(text);
     } catch {
       throw usageError(`${what} is neither JSON nor YAML`);

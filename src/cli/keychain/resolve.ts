@@ -80,7 +80,7 @@ function checkResolveFlags(opts: ResolveOptions): void {
 export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
   checkResolveFlags(opts);
   const text = await readPlaybook(opts.file, deps.io);
-  const workload = opts.workload ? parseMapping(await readSecretInput(opts.workload, '--workload', deps.io), '--workload') : undefined;
+  const workload = opts.workload ? await parseMapping(await readSecretInput(opts.workload, '--workload', deps.io), '--workload') : undefined;
   const catalog = await import('../../store/catalog.js');
   let catalogId: string;
   if (opts.playbook || opts.catalogId) {

@@ -73,9 +73,9 @@ function checkSetFlags(opts: SetOptions): void {
 export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   checkSetFlags(opts);
   const ttlSeconds = durationFlag(opts.ttl, '--ttl');
-  const data = parseMapping(await readSecretInput(opts.data!, '--data', deps.io), '--data');
-  const schema = opts.schema ? parseMapping(await readSecretInput(opts.schema, '--schema', deps.io), '--schema') : undefined;
-  const renewConfig = opts.renewConfig ? parseMapping(await readSecretInput(opts.renewConfig, '--renew-config', deps.io), '--renew-config') : undefined;
+  const data = await parseMapping(await readSecretInput(opts.data!, '--data', deps.io), '--data');
+  const schema = opts.schema ? await parseMapping(await readSecretInput(opts.schema, '--schema', deps.io), '--schema') : undefined;
+  const renewConfig = opts.renewConfig ? await parseMapping(await readSecretInput(opts.renewConfig, '--renew-config', deps.io), '--renew-config') : undefined;
   const ref = await resolveScopeRef(deps.store, opts);
   const { checkRenewConfig, setKeychainEntry } = await import('../../store/keychain.js');
   const response = await setKeychainEntry(deps.store, deps.keys, {
