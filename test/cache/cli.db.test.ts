@@ -33,7 +33,7 @@ describe('noetl cache (built CLI)', () => {
 
   it('ls and stats show entries, never data; ids exact', async () => {
     let r = await runCli(['cache', 'ls'], { env });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`openai:${EXEC}\topenai\tsecret\texecution\t${EXEC}\t${PARENT}\t`);
     expect(r.stdout).not.toContain('sk-live');
     r = await runCli(['cache', 'ls', '--scope', 'global', '-o', 'json'], { env });
@@ -50,12 +50,12 @@ describe('noetl cache (built CLI)', () => {
     let r = await runCli(['cache', 'ls', '--expired', '-o', 'json'], { env: later });
     expect(JSON.parse(r.stdout).map((e: { cache_key: string }) => e.cache_key)).toEqual(['amadeus:global:oauth']);
     r = await runCli(['cache', 'purge'], { env: later });
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     r = await runCli(['cache', 'purge', '--expired', '-o', 'json'], { env: later });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ removed: 1 });
     r = await runCli(['cache', 'cleanup', '--execution', PARENT], { env });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('removed 2 cache entries');
     r = await runCli(['cache', 'ls', '-o', 'json'], { env });
     expect(JSON.parse(r.stdout)).toEqual([]);
@@ -64,7 +64,7 @@ describe('noetl cache (built CLI)', () => {
   it('a non-numeric execution id exits 2', async () => {
     for (const args of [['cache', 'cleanup', '--execution', 'abc'], ['cache', 'ls', '--execution', '1.5']]) {
       const r = await runCli(args, { env });
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(/^error: execution id '.*' is not a 64-bit number/);
     }
   });

@@ -63,7 +63,7 @@ describe('noetl render (built CLI)', () => {
 
   it('renders masked, lists the expired entry and exits 1', { timeout: 120_000 }, async () => {
     const r = await runCli(['render', file, '--execution-id', EXEC], { env });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain(`use_token\ttool.headers.Authorization\t20:25\tBearer eyJh…(${TOKEN.length} chars)`);
     expect(r.stdout).toContain('use_token\ttool.headers.X-Api-Key\t21:21\tsk-l…(24 chars)');
     expect(r.stdout).toMatch(/22:\d+\tuse_token\tkeychain\.stale\.access_token\tkeychain entry expired\t/);
@@ -80,12 +80,12 @@ describe('noetl render (built CLI)', () => {
 
   it('exits 0 for a step whose references all resolve; 2 on a bad id; 3 on an unknown step', { timeout: 120_000 }, async () => {
     const ok = await runCli(['render', file, '--execution-id', EXEC, '--step', 'get_token'], { env });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toBe('STEP\tFIELD\tLINE\tRENDERED\nget_token\ttool.auth.credential\t13:22\tmy_creds\n');
     const bad = await runCli(['render', file, '--execution-id', 'abc'], { env });
-    expect(bad.code).toBe(2);
+    expect(bad.code, bad.stderr).toBe(2);
     const step = await runCli(['render', file, '--execution-id', EXEC, '--step', 'use_tokn'], { env });
-    expect(step.code).toBe(3);
+    expect(step.code, step.stderr).toBe(3);
     expect(step.stderr).toContain("did you mean 'use_token'?");
   });
 });
