@@ -107,7 +107,8 @@ function playbook(i) {
   const typo = i % 10 === 3;
   const steps = 4 + (i % 5);
   const lines = [`apiVersion: noetl.io/${v1 ? 'v1' : 'v2'}`, 'kind: Playbook', 'metadata:', `  name: generated_${i}`, `  path: bench/generated_${i}`, 'workload:', '  pg_auth: pg_local', '  gcp_auth: google_oauth', `  openai_secret_path: projects/${i}/secrets/openai/versions/latest`, `  base_url: https://api.example.com/v${i % 3}`];
-  if (i % 4 !== 0) {
+  const keychain = i % 4 !== 0;
+  if (keychain) {
     lines.push(
       'keychain:',
       '  - name: openai_token',
@@ -125,22 +126,26 @@ function playbook(i) {
       '    endpoint: "{{ workload.base_url }}/oauth/token"',
       '    data:',
       '      grant_type: client_credentials',
-      `      client_id: "{{ keychain.openai_token.${typo ? 'api_kye' : 'api_key'} }}"`,
+      `      client_id: "{{ keychain.${typo ? 'openai_tokn' : 'openai_token'}.api_key }}"`,
     );
   }
   lines.push('workflow:');
+  if (!keychain) {
+    lines.push('  - step: get_token', '    tool: python', '    auth:', '      credential: "{{ workload.gcp_auth }}"', '      bearer: true', '      variable: api_token', "    code: \"def main(auth_credential): return auth_credential['token']\"", '    next:', '      - step: start');
+  }
   for (let s = 0; s < steps; s++) {
     const name = s === 0 ? 'start' : `step_${s}`;
     const next = s + 1 < steps ? `step_${s + 1}` : 'end';
     const prev = s === 0 ? 'workload' : `step_${s - 1 || 'x'}`.replace('step_x', 'start');
     lines.push(`  - step: ${name}`, `    desc: Generated step ${s} of playbook ${i}`);
     if (s % 2 === 0) {
-      if (v1) lines.push('    tool: postgres', `    auth: "{{ ${typo && s === 2 ? 'pg_aut' : 'workload.pg_auth'} }}"`);
-      else lines.push('    tool:', '      kind: postgres', '      auth: "{{ pg_auth }}"');
+      if (v1) lines.push('    tool: postgres', '    auth: "{{ workload.pg_auth }}"');
+      else lines.push('    tool:', '      kind: postgres', `      auth: "{{ ${typo && s === 2 ? 'pg_aut' : 'pg_auth'} }}"`);
       lines.push(`${v1 ? '    ' : '      '}command: |`, `${v1 ? '      ' : '        '}INSERT INTO results (execution_id, step, payload)`, `${v1 ? '      ' : '        '}VALUES ({{ execution_id }}, '${name}', '{{ ${prev === 'workload' ? 'workload.base_url' : `${prev}.data | tojson`} }}');`);
     } else {
-      if (v1) lines.push('    tool: http', '    method: GET', `    endpoint: "{{ workload.base_url }}/items/{{ ${prev}.id }}"`, '    headers:', `      Authorization: "Bearer {{ keychain.${i % 4 === 0 ? 'service_token' : 'service_token'}.access_token }}"`);
-      else lines.push('    tool:', '      kind: http', '      method: GET', `      url: "{{ base_url }}/items/{{ ${prev}.id | default(0) }}"`, '      headers:', `        Authorization: "Bearer {{ keychain.openai_token.api_key }}"`);
+      const bearer = keychain ? '{{ keychain.service_token.access_token }}' : '{{ api_token }}';
+      if (v1) lines.push('    tool: http', '    method: GET', `    endpoint: "{{ workload.base_url }}/items/{{ ${prev}.id }}"`, '    headers:', `      Authorization: "Bearer ${bearer}"`);
+      else lines.push('    tool:', '      kind: http', '      method: GET', `      url: "{{ base_url }}/items/{{ ${prev}.id | default(0) }}"`, '      headers:', `        Authorization: "Bearer ${bearer}"`);
     }
     if (v1) lines.push('    next:', `      - step: ${next}`);
     else lines.push('    next:', '      spec:', '        mode: exclusive', '      arcs:', `        - step: ${next}`, `          when: "{{ event.name == 'step.done' }}"`);

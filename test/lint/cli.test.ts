@@ -63,3 +63,16 @@ describe('noetl lint (built CLI)', () => {
     expect(loaded.filter((url) => /node_modules\/(pg|pg-[a-z-]+|@electric-sql\/pglite)\/|\/chunks\/(connect|esm)-/.test(url))).toEqual([]);
   });
 });
+
+describe('noetl lint on many files (worker threads)', () => {
+  it('lints across threads with the same findings as in one thread', async () => {
+    const many = mkdtempSync(join(tmpdir(), 'noetl-lint-many-'));
+    for (let i = 0; i < 120; i++) writeFileSync(join(many, `p${String(i).padStart(3, '0')}.yaml`), i % 7 === 0 ? BAD : GOOD);
+    const one = await runCli(['lint', '.'], { cwd: many, env: { ...env, NOETL_LINT_JOBS: '1' } });
+    const three = await runCli(['lint', '.'], { cwd: many, env: { ...env, NOETL_LINT_JOBS: '3' } });
+    expect(one.code).toBe(1);
+    expect(three).toEqual(one);
+    expect(one.stderr).toBe('120 files linted: 18 errors, 0 warnings\n');
+    expect(one.stdout).toContain(' 6 |     tool: { kind: postgres, auth: "{{ workload.pg_aut }}" }\n');
+  });
+});

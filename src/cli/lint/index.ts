@@ -42,7 +42,7 @@ Suppress one finding: # noetl-lint-ignore RULE-ID: reason  (on its line or the l
           checkCredentials: Boolean(opts.checkCredentials),
           quiet: g.quiet,
         },
-        { io: ctx.io, cwd: process.cwd(), version: VERSION, openStore: () => ctx.openStore() },
+        { io: ctx.io, cwd: process.cwd(), version: VERSION, env: ctx.env, openStore: () => ctx.openStore() },
       );
       ctx.setExitCode(code);
     });

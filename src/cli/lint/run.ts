@@ -14,6 +14,7 @@ import { SourceFile } from '../../lint/source.js';
 import { severityRank, type Finding } from '../../lint/types.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { readAll, type IO } from '../io.js';
+import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';
 
 export const LINT_FORMATS = ['text', 'json', 'sarif', 'github', 'compact'] as const;
 export type LintFormat = (typeof LINT_FORMATS)[number];
@@ -37,6 +38,8 @@ export interface LintDeps {
   /** Relative paths are resolved from here (for config lookup and reading). */
   cwd: string;
   version: string;
+  /** NOETL_LINT_JOBS: threads to lint with (default: one per core, for many files). */
+  env?: NodeJS.ProcessEnv;
   /** Only called with --check-credentials. */
   openStore?: () => Promise<Store>;
 }
@@ -127,9 +130,22 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     throw e;
   }
   const sources = new Map<string, SourceFile>();
+  const lines = new Map<string, Record<number, string>>();
   const findings: Finding[] = [];
-  const progress = io.stderrIsTTY && !opts.quiet && inputs.length >= 500;
-  for (const [n, input] of inputs.entries()) {
+  const fileInputs = inputs.filter((i): i is Input & { file: string } => i.file !== undefined);
+  // --check-credentials reads every source again in this thread: lint here too.
+  const threads = opts.checkCredentials ? 1 : threadCount(fileInputs.length, deps.env ?? {});
+  if (threads > 1) {
+    const jobs: FileJob[] = fileInputs.map((i) => ({ file: i.file, path: i.path, severities: [...i.config.severities] }));
+    for (const r of await lintFilesInParallel(jobs, threads)) {
+      if (r.readError !== undefined) throw new CliError(`cannot read ${r.path}: ${r.readError}`, LINT_COULD_NOT_RUN);
+      findings.push(...r.findings);
+      lines.set(r.path, r.lines);
+    }
+  }
+  const local = threads > 1 ? inputs.filter((i) => i.file === undefined) : inputs;
+  const progress = io.stderrIsTTY && !opts.quiet && local.length >= 500;
+  for (const [n, input] of local.entries()) {
     let text: string;
     try {
       text = input.file === undefined ? await readAll(io.stdin) : readFileSync(input.file, 'utf8');
@@ -139,7 +155,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     const severities = input.config.severities;
     findings.push(...lintText(input.path, text, { severity: (id) => severities.get(id) }));
     sources.set(input.path, new SourceFile(input.path, text));
-    if (progress && n % 250 === 0) io.stderr.write(`\rlinting ${n}/${inputs.length}`);
+    if (progress && n % 250 === 0) io.stderr.write(`\rlinting ${n}/${local.length}`);
   }
   if (progress) io.stderr.write('\r\x1b[K');
   if (opts.checkCredentials) {
@@ -154,7 +170,8 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     findings.push(...(await checkCredentials(store, [...sources.values()], (path) => inputs.find((i) => i.path === path)?.config.severities)));
   }
   sortFindings(findings);
-  io.stdout.write(render(opts.format, findings, sources, io, deps.version));
+  const lineOf = (path: string, line: number) => sources.get(path)?.lineText(line) ?? lines.get(path)?.[line];
+  io.stdout.write(render(opts.format, findings, lineOf, io, deps.version));
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
   if (!opts.quiet) {
@@ -166,7 +183,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   return findings.some((f) => severityRank(f.severity) >= threshold) ? ExitCode.failure : ExitCode.ok;
 }
 
-function render(format: LintFormat, findings: Finding[], sources: Map<string, SourceFile>, io: IO, version: string): string {
+function render(format: LintFormat, findings: Finding[], lineOf: (path: string, line: number) => string | undefined, io: IO, version: string): string {
   switch (format) {
     case 'json':
       return formatJson(findings);
@@ -177,6 +194,6 @@ function render(format: LintFormat, findings: Finding[], sources: Map<string, So
     case 'compact':
       return formatCompact(findings);
     default:
-      return formatText(findings, (path, line) => sources.get(path)?.lineText(line), { color: io.color });
+      return formatText(findings, lineOf, { color: io.color });
   }
 }
