@@ -103,10 +103,15 @@ export function parseConfig(text: string, file: string): LintConfig {
 }
 
 const cache = new Map<string, LintConfig>();
+/** Folder → its config file: a folder of 10,000 playbooks looks the file up once. */
+const lookups = new Map<string, string | undefined>();
 
-/** The config that applies to `path` (cached per config file), or the defaults. */
+/** The config that applies to `path` (cached per folder and per config file), or the defaults. */
 export function configFor(path: string): LintConfig {
-  const file = findConfigFile(path);
+  const dir = dirname(resolve(path));
+  const key = isDirectory(path) ? resolve(path) : dir;
+  if (!lookups.has(key)) lookups.set(key, findConfigFile(key));
+  const file = lookups.get(key);
   if (file === undefined) return { dir: process.cwd(), severities: new Map(), ignore: [] };
   let config = cache.get(file);
   if (!config) {
