@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -129,5 +130,18 @@ describe('noetl lint (run function)', () => {
 
   it('--quiet drops the summary', async () => {
     expect((await run({ paths: ['plays/nested/good.yaml'], quiet: true })).stderr).toBe('');
+  });
+
+  it('exit 3 when a file cannot be read', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'noetl-lint-unreadable-'));
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(join(d, 'socket.yaml'), resolve));
+    try {
+      const r = await run({ paths: [join(d, 'socket.yaml')] });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/^error: cannot read .*socket\.yaml: /);
+    } finally {
+      server.close();
+    }
   });
 });
