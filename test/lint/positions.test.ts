@@ -45,6 +45,22 @@ describe('positions inside scalars', () => {
     expect(covered(y, 'undefined-workload-key')).toEqual(['bogus']);
   });
 
+  it('escaped line breaks, more-indented folded lines, astral characters, keep and explicit indentation, blocks in sequences', () => {
+    const cases: [string, string[]][] = [
+      [`${head}      q: "one \\\n        two {{ workload.bogus }}"\n`, ['9:25-9:30']],
+      [`${head}      q: >\n        para\n          indented {{ workload.bogus }}\n        back {{ workload.other }}\n`, ['10:32-10:37', '11:26-11:31']],
+      [`${head}      q: "\\U0001F600 {{ workload.bogus }}"\n`, ['8:34-8:39']],
+      [`${head}      q: 😀 {{ workload.bogus }}\n`, ['8:25-8:30']],
+      [`${head}      q: |+\n        a {{ workload.bogus }}\n\n`, ['9:23-9:28']],
+      [`${head}      q: |2\n          a {{ workload.bogus }}\n`, ['9:25-9:30']],
+      [`${head}      args:\n        - |\n          x {{ workload.bogus }}\n`, ['10:25-10:30']],
+    ];
+    for (const [y, expected] of cases) {
+      expect(spans(y, 'undefined-workload-key'), y).toEqual(expected);
+      expect(covered(y, 'undefined-workload-key').every((c) => c === 'bogus' || c === 'other'), y).toBe(true);
+    }
+  });
+
   it('CRLF line endings', () => {
     const y = `${head}      url: https://x/{{ workload.bogus }}\n`.replace(/\n/g, '\r\n');
     expect(spans(y, 'undefined-workload-key')).toEqual(['8:34-8:39']);
