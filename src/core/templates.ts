@@ -272,15 +272,16 @@ function statementBindings(tag: string, tokens: Token[]): { bound: string[]; exp
     }
     return { bound, exprFrom: k + 1 };
   }
-  if (tag === 'macro' || tag === 'call') {
+  if (tag === 'macro') {
+    // `macro name(p, q=default)`: the name and the parameters (not the defaults' names).
     let depth = 0;
     for (let k = 1; k < tokens.length; k++) {
       const t = tokens[k];
       if (t.value === '(') depth++;
       else if (t.value === ')') depth--;
-      else if (t.kind === 'name' && (tag === 'macro' ? depth <= 1 : false) && (tokens[k - 1]?.value === '(' || tokens[k - 1]?.value === ',' || k === 1)) bound.push(t.value);
+      else if (t.kind === 'name' && depth <= 1 && (k === 1 || tokens[k - 1].value === '(' || tokens[k - 1].value === ',')) bound.push(t.value);
     }
-    return { bound, exprFrom: tag === 'macro' ? tokens.length : 1 };
+    return { bound, exprFrom: tokens.length };
   }
   if (tag === 'with') {
     for (let k = 1; k < tokens.length; k++) if (tokens[k].kind === 'name' && tokens[k + 1]?.value === '=') bound.push(tokens[k].value);

@@ -104,3 +104,17 @@ describe('scanTemplate', () => {
     expect(hasTemplate('a {{ b }}')).toBe(true);
   });
 });
+
+describe('scanTemplate bindings', () => {
+  it('macro names and parameters are bound; call arguments are references', () => {
+    const text = '{% macro row(id, label=default_label) %}{{ id }} {{ label }}{% endmacro %}{% call row(user_id) %}{% endcall %}';
+    expect(scanTemplate(text).errors).toEqual([]);
+    expect(scanTemplate(text).references.map((r) => r.root)).toEqual(['user_id']);
+  });
+
+  it('with-assignments and set blocks bind their names', () => {
+    const text = '{% with a = b %}{{ a }}{% endwith %}{% set body %}x{% endset %}{{ body }}';
+    expect(scanTemplate(text).errors).toEqual([]);
+    expect(scanTemplate(text).references.map((r) => r.root)).toEqual(['b']);
+  });
+});
