@@ -288,7 +288,10 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
           if (name !== undefined && name !== 'ctx' && name !== 'vars') pb.definedNames.add(name);
         }
       }
-      collect(pb, child, [...keys, key], where);
+      // One key stack for the whole walk; a template copies it (few values are templates).
+      keys.push(key);
+      collect(pb, child, keys, where);
+      keys.pop();
       if (isScalar(pair.key) && typeof pair.key.value === 'string' && hasTemplate(pair.key.value)) addTemplate(pb, pair.key, keys, where);
     }
   } else if (isSeq(node)) {
@@ -306,7 +309,7 @@ function addTemplate(pb: Playbook, node: Scalar, keys: string[], where: Where): 
     node,
     value,
     scan: scanTemplate(value),
-    keys,
+    keys: keys.slice(),
     step: where.step,
     keychainEntry: where.keychainEntry,
     map: (i) => (cached ??= scalarValueMap(text, node))(i),
