@@ -19,7 +19,6 @@ export function toSarif(findings: Finding[], rules: readonly Rule[], version: st
           driver: {
             name: 'noetl lint',
             semanticVersion: version,
-            informationUri: 'https://github.com/noetl/noetl',
             rules: rules.map((r) => ({
               id: r.id,
               shortDescription: { text: r.summary },
