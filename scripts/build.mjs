@@ -2,7 +2,7 @@
 // chunks that load only when a command needs them), the library (dist/lib.js), the SQL
 // migrations beside them, and the library's type declarations (--types).
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 // pg probes for Cloudflare Workers with `new Response(…)`, which loads Node's whole fetch
@@ -23,10 +23,12 @@ const skipCloudflareProbe = {
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const root = new URL('..', import.meta.url).pathname;
 
-rmSync(`${root}dist`, { recursive: true, force: true });
+// Built beside dist/ and swapped in at the end, so a CLI test running meanwhile never sees half a build.
+const out = `${root}dist.next`;
+rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: { noetl: `${root}src/cli/entry.ts`, lib: `${root}src/lib.ts` },
-  outdir: `${root}dist`,
+  outdir: out,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -41,10 +43,15 @@ await build({
   plugins: [skipCloudflareProbe],
   logLevel: 'warning',
 });
-mkdirSync(`${root}dist/chunks/migrations`, { recursive: true });
 // Migrations are read next to the module that runs them (a chunk, or the entry).
-cpSync(`${root}src/store/migrations`, `${root}dist/migrations`, { recursive: true });
-cpSync(`${root}src/store/migrations`, `${root}dist/chunks/migrations`, { recursive: true });
+cpSync(`${root}src/store/migrations`, `${out}/migrations`, { recursive: true });
+cpSync(`${root}src/store/migrations`, `${out}/chunks/migrations`, { recursive: true });
+const types = `${root}dist/types`;
+if (existsSync(types)) renameSync(types, `${out}/types`);
+rmSync(`${root}dist.old`, { recursive: true, force: true });
+if (existsSync(`${root}dist`)) renameSync(`${root}dist`, `${root}dist.old`);
+renameSync(out, `${root}dist`);
+rmSync(`${root}dist.old`, { recursive: true, force: true });
 
 if (process.argv.includes('--types')) {
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });

@@ -9,3 +9,33 @@ export { migrate, migrationStatus, databaseInfo, loadMigrations } from './store/
 export { seal, open, rewrap, decodeMasterKey, EnvelopeError, type MasterKey, type KeySet } from './core/envelope.js';
 export { parseId64 } from './core/ids.js';
 export { parseDuration } from './core/duration.js';
+export { cacheKey, defaultTtlSeconds, isVisibleTo, refreshMarginSeconds, SCOPE_TYPES, type ScopeType, type ScopeRef } from './core/scope.js';
+export { renderTemplate, renderValue, workloadContext, TemplateError } from './core/jinja.js';
+export {
+  registerPlaybook,
+  listCatalog,
+  findCatalogEntry,
+  getCatalogById,
+  getCatalogByPath,
+  resolvePlaybookSelector,
+  type CatalogEntry,
+  type CatalogEntryWithContent,
+} from './store/catalog.js';
+export {
+  setKeychainEntry,
+  getKeychainEntry,
+  deleteKeychainEntry,
+  listKeychainEntries,
+  listCatalogKeychain,
+  keychainStats,
+  purgeExpiredKeychain,
+  keychainCacheKey,
+  type SetKeychainInput,
+  type KeychainGetResponse,
+  type KeychainGetResult,
+  type KeychainListEntry,
+  type KeychainStats,
+} from './store/keychain.js';
+export { renewKeychainEntry, requestToken, RenewError, type RenewConfig } from './store/renew.js';
+export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './store/resolve.js';
+export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './store/providers/index.js';
