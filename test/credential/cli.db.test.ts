@@ -76,7 +76,7 @@ describe('noetl credential (built CLI)', () => {
     ];
     for (const [what, args, code, pattern, key] of cases) {
       r = await runCli(args, { env: key ? { ...env, NOETL_ENCRYPTION_KEY: key } : env });
-      expect(r.code, what).toBe(code);
+      expect(r.code, `${what}: ${r.stderr}`).toBe(code);
       expect(r.stderr, what).toMatch(pattern);
       expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('error: ')), what).toHaveLength(1);
       noSecret(r);

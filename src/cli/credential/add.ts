@@ -113,9 +113,18 @@ async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<voi
   if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length) {
     throw usageError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag and --meta');
   }
-  const { importCredentials, readRegistrations } = await import('../../store/credential.js');
+  const { importCredentials, readRegistrations, validateRegistrations } = await import('../../store/credential.js');
   const { files, skipped } = readRegistrations(opts.file!);
   if (files.length === 0) throw usageError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
+  if (!opts.continueOnError) {
+    // All or none: invalid files stop the import before a database is opened or a key generated.
+    const checked = await validateRegistrations(files);
+    if (checked.some((e) => e.status === 'invalid')) {
+      const report: ImportReport = { entries: checked.map((e) => (e.status === 'valid' ? { ...e, status: 'not-loaded' } : e)), rolledBack: true, exitCode: ExitCode.usage };
+      printImportReport(deps, report, skipped);
+      throw new CliError(importSummary(report, opts), ExitCode.usage);
+    }
+  }
   const store = await deps.store();
   const keys = await deps.keys('write');
   const report = await importCredentials(store, keys, files, { replace: opts.replace, continueOnError: opts.continueOnError });
@@ -143,5 +152,6 @@ function importSummary(report: ImportReport, opts: AddOptions): string {
     return `${of}; nothing was written (all or none${report.entries.length > 1 ? ': fix them, or use --continue-on-error to load the valid ones' : ''})`;
   }
   const loaded = report.entries.filter((e) => e.status === 'added' || e.status === 'replaced').length;
-  return `${of}; loaded ${loaded}${opts.replace ? '' : ' (use --replace to overwrite existing names)'}`;
+  const conflicts = report.entries.some((e) => e.status === 'conflict');
+  return `${of}; loaded ${loaded}${conflicts && !opts.replace ? ' (use --replace to overwrite existing names)' : ''}`;
 }

@@ -83,7 +83,8 @@ export function parseMeta(pairs: string[]): Record<string, unknown> | undefined 
   const meta: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw usageError(`--meta ${JSON.stringify(pair)} is not key=value`);
+    // The value is not echoed: it may have been meant for somewhere else.
+    if (eq <= 0) throw usageError('a --meta value is not key=value (e.g. --meta owner=ops)');
     meta[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return meta;
