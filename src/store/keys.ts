@@ -56,6 +56,14 @@ const KEYRING_TIMEOUT_MS = 3000;
 const HOW_TO_SET =
   'set NOETL_ENCRYPTION_KEY to the base64 of 32 random bytes (e.g. `export NOETL_ENCRYPTION_KEY=$(openssl rand -base64 32)`, the same key as the NoETL server), or pass --key-file FILE / NOETL_ENCRYPTION_KEY_FILE';
 
+/** No master key is configured (and none may be generated): exit 2, with how to set one. */
+export class NoMasterKeyError extends CliError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+    this.name = 'NoMasterKeyError';
+  }
+}
+
 /** The master keys for this command: the current one and any previous ones to read with. */
 export async function loadKeys(options: LoadKeysOptions): Promise<KeySet> {
   return (await loadKeysWithSource(options)).keys;
@@ -70,11 +78,11 @@ export async function loadKeysWithSource(options: LoadKeysOptions): Promise<Load
 
   if (options.backend === 'postgres') {
     const what = options.purpose === 'write' ? 'refusing to store secrets' : 'cannot decrypt stored secrets';
-    throw new CliError(`no master key configured for PostgreSQL, ${what}: ${HOW_TO_SET}; nothing was written`, ExitCode.usage);
+    throw new NoMasterKeyError(`no master key configured for PostgreSQL, ${what}: ${HOW_TO_SET}; nothing was written`);
   }
   const generated = (await readGeneratedKey(env)) ?? (options.purpose === 'write' ? await generateKey(env, options.warn) : undefined);
   if (!generated) {
-    throw new CliError(`no master key configured and none generated yet (nothing has been stored): ${HOW_TO_SET}`, ExitCode.usage);
+    throw new NoMasterKeyError(`no master key configured and none generated yet (nothing has been stored): ${HOW_TO_SET}`);
   }
   return { keys: { current: generated.key, previous: previous.filter((k) => k.kv !== generated.key.kv) }, source: generated.source };
 }

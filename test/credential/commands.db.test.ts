@@ -9,11 +9,13 @@ import type { CredentialDeps } from '../../src/cli/credential/input.js';
 import { runKeyStatus } from '../../src/cli/credential/key-status.js';
 import { runLs } from '../../src/cli/credential/ls.js';
 import { runRm } from '../../src/cli/credential/rm.js';
+import { runRotateKey } from '../../src/cli/credential/rotate-key.js';
 import { runValidate } from '../../src/cli/credential/validate.js';
 import type { OutputFormat } from '../../src/cli/output.js';
 import type { KeySet } from '../../src/core/envelope.js';
 import { getCredential } from '../../src/store/credential.js';
-import { masterKey } from '../../src/store/keys.js';
+import { masterKey, NoMasterKeyError } from '../../src/store/keys.js';
+import { isOnKey } from '../../src/store/rotate.js';
 import type { Store } from '../../src/store/store.js';
 import { memIO } from '../helpers/memio.js';
 import { testStore } from '../helpers/store.js';
@@ -147,5 +149,39 @@ describe('credential run functions', () => {
       { table: 'credential', provider: 'legacy', kid: null, kv: null, records: 1, current: false },
       { table: 'credential', provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv: keys.current.kv, records: 1, current: true },
     ]);
+  });
+
+  it('rotate-key with no key configured seals legacy plaintext rows (from the Python server) under the new key', async () => {
+    await store.query(`INSERT INTO credential (id, name, type, data_encrypted) VALUES ('7', 'old', 'basic', '{"password":"${SECRET}"}')`);
+    const newBytes = randomBytes(32);
+    const keyFile = join(dir, 'rotate-new.key');
+    writeFileSync(keyFile, newBytes.toString('base64'), { mode: 0o600 });
+    const r = deps({ output: 'json' });
+    await runRotateKey(
+      { newKeyFile: keyFile, batchSize: 10 },
+      {
+        ...r.d,
+        env: {},
+        verbose: false,
+        keysWithSource: async () => {
+          throw new NoMasterKeyError('no master key configured');
+        },
+      },
+    );
+    const report = JSON.parse(r.mem.stdout()) as { tables: { table: string; sealed: number }[] };
+    expect(report.tables.find((t) => t.table === 'credential')!.sealed).toBe(1);
+    const row = (await store.query<{ data_encrypted: string }>(`SELECT data_encrypted FROM credential WHERE name = 'old'`)).rows[0];
+    expect(row.data_encrypted).not.toContain(SECRET);
+    expect(isOnKey(row.data_encrypted, masterKey(newBytes, 'x'))).toBe(true);
+    expect(r.info.at(-1)).toMatch(/^every record is on the new key [0-9a-f]{12}: from now on use it/);
+  });
+
+  it('rotate-key refuses a new key that is the current one', async () => {
+    const keyFile = join(dir, 'same.key');
+    writeFileSync(keyFile, keys.current.key.toString('base64'), { mode: 0o600 });
+    const r = deps();
+    await expect(
+      runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, env: {}, verbose: false, keysWithSource: async () => ({ keys, source: { kind: 'env', location: 'NOETL_ENCRYPTION_KEY' } }) }),
+    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--new-key-file holds the current master key/) });
   });
 });

@@ -49,13 +49,21 @@ export interface RotateKeyDeps extends CredentialDeps {
 }
 
 export async function runRotateKey(opts: RotateKeyOptions, deps: RotateKeyDeps): Promise<void> {
-  const { masterKey, readKeyFile, replaceGeneratedKey } = await import('../../store/keys.js');
+  const { masterKey, NoMasterKeyError, readKeyFile, replaceGeneratedKey } = await import('../../store/keys.js');
   const { rotateMasterKey } = await import('../../store/rotate.js');
   const store = await deps.store();
-  const { keys, source } = await deps.keysWithSource();
   const warn = (m: string) => deps.io.stderr.write(`warning: ${m}\n`);
-  const to = opts.newKeyFile ? masterKey(readKeyFile(opts.newKeyFile, '--new-key-file', warn), 'file:key-file') : keys.current;
-  if (opts.newKeyFile && to.kv === keys.current.kv) throw usageError(`--new-key-file holds the current master key (${to.kv}): generate a new one with \`openssl rand -base64 32\``);
+  const newKey = opts.newKeyFile ? masterKey(readKeyFile(opts.newKeyFile, '--new-key-file', warn), 'file:key-file') : undefined;
+  let loaded: import('../../store/keys.js').LoadedKeys | undefined;
+  try {
+    loaded = await deps.keysWithSource();
+  } catch (err) {
+    // With no key yet (rows from NoETL's Python server are plaintext), the new key alone seals them.
+    if (!(newKey && err instanceof NoMasterKeyError)) throw err;
+  }
+  const keys = loaded?.keys ?? { current: newKey!, previous: [] };
+  const to = newKey ?? keys.current;
+  if (loaded && newKey && to.kv === keys.current.kv) throw usageError(`--new-key-file holds the current master key (${to.kv}): generate a new one with \`openssl rand -base64 32\``);
   const tty = deps.io.stderrIsTTY;
   const result = await rotateMasterKey(store, keys, to, {
     batchSize: opts.batchSize,
@@ -76,11 +84,12 @@ export async function runRotateKey(opts: RotateKeyOptions, deps: RotateKeyDeps):
   if (result.failures.length > 0) {
     throw new CliError(`${result.failures.length} row(s) open with none of the keys and were left as they are; every other row is on key ${to.kv}`, ExitCode.failure);
   }
-  if (opts.newKeyFile && (source.kind === 'generated-file' || source.kind === 'generated-keyring')) {
+  const source = loaded?.source;
+  if (opts.newKeyFile && source && (source.kind === 'generated-file' || source.kind === 'generated-keyring')) {
     await replaceGeneratedKey(deps.env, source, to.key);
     deps.info(`every record is on the new key ${to.kv}; the default key in ${source.location} was replaced with it`);
   } else if (opts.newKeyFile) {
-    deps.info(`every record is on the new key ${to.kv}: from now on use it (NOETL_ENCRYPTION_KEY=$(cat ${opts.newKeyFile}) or --key-file ${opts.newKeyFile}) instead of the key from ${source.location}`);
+    deps.info(`every record is on the new key ${to.kv}: from now on use it (NOETL_ENCRYPTION_KEY=$(cat ${opts.newKeyFile}) or --key-file ${opts.newKeyFile})${source ? ` instead of the key from ${source.location}` : ''}`);
   } else {
     deps.info(`every record is on the current key ${to.kv}`);
   }
