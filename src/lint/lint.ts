@@ -54,7 +54,10 @@ export function lintText(path: string, text: string, options: LintOptions = {}):
   }
   for (const doc of docs) {
     for (const err of doc.errors) {
-      add(err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'yaml-syntax', { start: err.pos[0], end: err.pos[1] }, parserMessage(err.message));
+      if (err.code === 'DUPLICATE_KEY') {
+        const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))?.[0].trimEnd() || text.slice(err.pos[0], err.pos[1]);
+        add('duplicate-key', { start: err.pos[0], end: err.pos[0] + Math.max(1, key.length) }, `duplicate key ${/^["']/.test(key) ? key : `'${key}'`}: YAML allows a key once per mapping, and only one of the values is used`);
+      } else add('yaml-syntax', { start: err.pos[0], end: err.pos[1] }, parserMessage(err.message));
     }
     if (!isPlaybookRoot(doc.contents)) continue;
     const playbook = readPlaybook(source, doc, doc.contents);

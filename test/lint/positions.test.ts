@@ -77,7 +77,9 @@ describe('parsing', () => {
 
   it('reports a duplicate key at the second occurrence, and lints the rest', () => {
     const y = `${head}      auth: "{{ workload.pg_auth }}"\n      auth: "{{ workload.bogus }}"\n`;
-    expect(spans(y, 'duplicate-key')).toEqual(['9:7-9:8']);
+    expect(spans(y, 'duplicate-key')).toEqual(['9:7-9:11']);
+    expect(lint(y).find((f) => f.ruleId === 'duplicate-key')?.message).toBe("duplicate key 'auth': YAML allows a key once per mapping, and only one of the values is used");
+    expect(spans(y, 'undefined-workload-key')).toEqual(['9:26-9:31']);
   });
 
   it('lints only playbook documents', () => {
