@@ -188,9 +188,16 @@ function toInfo(row: InfoRow): CredentialInfo {
 }
 
 /** Inserts (or, with replace, overwrites) one credential; undefined when the name is taken and replace is off. */
-async function writeCredential(tx: Queryable, now: Date, prepared: Prepared, sealed: string, replace: boolean): Promise<{ credential: CredentialInfo; replaced: boolean } | undefined> {
+async function writeCredential(
+  tx: Queryable,
+  now: Date,
+  prepared: Prepared,
+  sealed: string,
+  replace: boolean,
+  id: string = newId64(now),
+): Promise<{ credential: CredentialInfo; replaced: boolean } | undefined> {
   const p = prepared.input;
-  const params = [newId64(now), p.name, p.type, sealed, json(p.schema), json(p.meta), p.tags, p.description, now];
+  const params = [id, p.name, p.type, sealed, json(p.schema), json(p.meta), p.tags, p.description, now];
   const onConflict = replace
     ? `ON CONFLICT (name) DO UPDATE SET type = EXCLUDED.type, data_encrypted = EXCLUDED.data_encrypted, schema = EXCLUDED.schema,
          meta = EXCLUDED.meta, tags = EXCLUDED.tags, description = EXCLUDED.description, updated_at = EXCLUDED.updated_at`
@@ -478,8 +485,13 @@ export async function importCredentials(
   try {
     await store.transaction(async (tx) => {
       const now = store.now();
+      // One clock reading for the whole import: ids drawn at the same millisecond must still differ.
+      const ids = new Set<string>();
       for (const r of ready) {
-        const written = await writeCredential(tx, now, r.prepared, r.sealed, replace);
+        let id = newId64(now);
+        while (ids.has(id)) id = newId64(now);
+        ids.add(id);
+        const written = await writeCredential(tx, now, r.prepared, r.sealed, replace, id);
         if (!written) {
           r.entry.status = 'conflict';
           r.entry.messages.push(`${r.entry.file}: credential '${r.prepared.input.name}' already exists: use --replace to overwrite it`);

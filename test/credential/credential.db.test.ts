@@ -9,6 +9,7 @@ import {
   addCredential,
   getCredential,
   importCredentials,
+  parseRegistration,
   listCredentials,
   readRegistrations,
   removeCredential,
@@ -276,6 +277,14 @@ describe('registration files and import', () => {
     expect(report.rolledBack).toBe(true);
     expect(await rowCount(store)).toBe(1);
     expect((await getCredential(store, k, 'b')).data).toEqual({ secret: 'old' });
+  });
+
+  it('imports thousands of registrations in one transaction, each with its own id', async () => {
+    const files = Array.from({ length: 2500 }, (_, i) => parseRegistration(JSON.stringify({ name: `bulk_${i}`, type: 'secret', data: { secret: `s${i}` } }), `bulk_${i}.json`));
+    const report = await importCredentials(store, k, files);
+    expect(report.exitCode).toBe(ExitCode.ok);
+    const ids = await store.query<{ n: string; d: string }>('SELECT count(*)::text AS n, count(DISTINCT id)::text AS d FROM credential');
+    expect(ids.rows[0]).toEqual({ n: '2500', d: '2500' });
   });
 
   it('validates without storing', async () => {
