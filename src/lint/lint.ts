@@ -21,6 +21,31 @@ function parserMessage(message: string): string {
   return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
 }
 
+/**
+ * Two parser errors playbook authors meet most, pointed at their cause: an unquoted value that
+ * starts with `{{` (YAML reads a flow mapping), and a quote that is never closed (the parser
+ * notices only at the end of the file).
+ */
+function explainParserError(source: SourceFile, pos: [number, number], message: string): { span: Span; message: string } {
+  const { text } = source;
+  const line = source.position(pos[0]).line;
+  const lineStart = source.lineStarts[line - 1];
+  const lineText = source.lineText(line);
+  const unquoted = /^(\s*(?:-\s+)?[^\s#'"][^:#]*:\s+|\s*-\s+)(\{\{)/.exec(lineText);
+  if (unquoted) {
+    const at = lineStart + unquoted[1].length;
+    return { span: { start: at, end: at + 2 }, message: `${message}: a value that starts with '{{' is read as a YAML mapping; quote the whole value ("{{ … }}")` };
+  }
+  if (/^Missing closing ["']quote/.test(message)) {
+    const quote = message.includes('"quote') ? '"' : "'";
+    const opener = new RegExp(`(?:^|[:,\\[{-])[ \\t]*(\\${quote})`, 'gm');
+    let at = -1;
+    for (let m = opener.exec(text); m !== null && m.index < pos[0]; m = opener.exec(text)) at = m.index + m[0].length - 1;
+    if (at >= 0) return { span: { start: at, end: at + 1 }, message: `${message}: the quote opened here is never closed` };
+  }
+  return { span: { start: pos[0], end: pos[1] }, message };
+}
+
 /** Every YAML document of a file, positions kept (never throws for bad YAML: errors are on each document). */
 export function parseDocuments(text: string): Document.Parsed[] {
   const docs = parseAllDocuments(text, { keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
@@ -57,7 +82,10 @@ export function lintText(path: string, text: string, options: LintOptions = {}):
       if (err.code === 'DUPLICATE_KEY') {
         const key = /^[^:\n]*/.exec(text.slice(err.pos[0]))?.[0].trimEnd() || text.slice(err.pos[0], err.pos[1]);
         add('duplicate-key', { start: err.pos[0], end: err.pos[0] + Math.max(1, key.length) }, `duplicate key ${/^["']/.test(key) ? key : `'${key}'`}: YAML allows a key once per mapping, and only one of the values is used`);
-      } else add('yaml-syntax', { start: err.pos[0], end: err.pos[1] }, parserMessage(err.message));
+      } else {
+        const { span, message } = explainParserError(source, err.pos, parserMessage(err.message));
+        add('yaml-syntax', span, message);
+      }
     }
     if (!isPlaybookRoot(doc.contents)) continue;
     const playbook = readPlaybook(source, doc, doc.contents);

@@ -82,6 +82,18 @@ describe('parsing', () => {
     expect(spans(y, 'undefined-workload-key')).toEqual(['9:26-9:31']);
   });
 
+  it('points an unclosed quote at the quote that opens it', () => {
+    const y = 'kind: Playbook\nworkflow:\n  - step: a\n    tool: "unclosed\n    x: 1\n';
+    expect(spans(y, 'yaml-syntax')).toEqual(['4:11-4:12']);
+    expect(lint(y)[0].message).toBe('Missing closing "quote: the quote opened here is never closed');
+  });
+
+  it('explains an unquoted value that starts with {{', () => {
+    const y = 'kind: Playbook\nurl: {{ workload.x }}/y\n';
+    expect(spans(y, 'yaml-syntax')).toEqual(['2:6-2:8']);
+    expect(lint(y)[0].message).toContain("a value that starts with '{{' is read as a YAML mapping; quote the whole value");
+  });
+
   it('lints only playbook documents', () => {
     expect(lint('kind: Subscription\nauth: "Bearer abcdefghijklmnop1234"\n')).toEqual([]);
     expect(lint('keychain:\n  - name: x\n')).not.toEqual([]);
