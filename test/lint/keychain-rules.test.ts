@@ -35,6 +35,12 @@ describe('keychain rules', () => {
     ]);
   });
 
+  it('keychain-name: the section must be a list', () => {
+    const y = `kind: Playbook\nkeychain:\n  openai_token:\n    kind: secrets\n`;
+    expect(spans(y, 'keychain-name')).toEqual(['3:3-3:16']);
+    expect(messages(y, 'keychain-name')).toEqual(['keychain must be a list of entries (`- name: …`)']);
+  });
+
   it('keychain-kind: missing (with the type: hint) and unknown (with did-you-mean)', () => {
     const y = pb(`  - name: a\n    type: google_oauth\n  - name: b\n    kind: oauth\n    endpoint: https://x\n`);
     expect(spans(y, 'keychain-kind')).toEqual(['7:11-7:12', '10:11-10:16']);

@@ -1,4 +1,4 @@
-import { isScalar } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 
@@ -15,6 +15,13 @@ a name with a hyphen or a dot cannot be written after \`keychain.\` in a templat
       - name: amadeus-token        # keychain-name: use amadeus_token
         kind: oauth2`,
   check({ playbook, report }) {
+    const section = playbook.keychainNode;
+    if (section && !isSeq(section) && !(isScalar(section) && section.value === null)) {
+      const span = nodeSpan(section);
+      const lineEnd = playbook.source.text.indexOf('\n', span.start);
+      report({ start: span.start, end: lineEnd > span.start && lineEnd < span.end ? lineEnd : span.end }, 'keychain must be a list of entries (`- name: …`)');
+      return;
+    }
     const seen = new Map<string, number>();
     for (const entry of playbook.keychain) {
       const pair = pairOf(entry.node, 'name');
