@@ -2,7 +2,6 @@ import type { Playbook } from './playbook.js';
 import type { Position } from './source.js';
 
 export type Severity = 'error' | 'warning';
-export const SEVERITIES: readonly Severity[] = ['error', 'warning'];
 
 /** Severity order for --fail-level: a finding fails the run when its rank is ≥ the level's. */
 export const severityRank = (s: Severity): number => (s === 'error' ? 2 : 1);
