@@ -71,7 +71,7 @@ export interface Playbook {
   stepsByName: Map<string, Step>;
   /** Workbook task names (`workbook: [{name: …}]`): results addressable like steps. */
   workbookTasks: Set<string>;
-  /** Names a playbook defines for templates besides workload and steps: loop iterators, `set`/`vars` keys, `as` aliases. */
+  /** Names a playbook defines for templates besides workload and steps: loop iterators, `set`/`vars`/`with`/`args`/`input` keys, `as` aliases, task names. */
   definedNames: Set<string>;
   templates: TemplateString[];
   auths: AuthUse[];
@@ -282,7 +282,8 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
         const name = scalarString(child);
         if (name !== undefined && /^[A-Za-z_]\w*$/.test(name)) pb.definedNames.add(name);
       }
-      if ((key === 'set' || key === 'vars') && isMap(child)) {
+      // Names passed into a task or tool (`with:` of a workbook call, `args:`, `input:`) are bare names inside it.
+      if ((key === 'set' || key === 'vars' || key === 'with' || key === 'args' || key === 'input') && isMap(child)) {
         for (const p of child.items) {
           const name = scalarString(p.key)?.split('.')[0];
           if (name !== undefined && name !== 'ctx' && name !== 'vars') pb.definedNames.add(name);

@@ -48,6 +48,11 @@ workflow:
     expect(covered(y, 'undefined-reference')).toEqual(['fetch_dta', 'base_ulr', 'mystery']);
   });
 
+  it('knows names passed with with:/args:/input: (workbook tasks of the v1 dialect)', () => {
+    const t = `apiVersion: noetl.io/v1\nkind: Playbook\nworkload:\n  cities: []\nworkflow:\n  - step: a\n    call:\n      name: fetch_weather\n      with:\n        city: "{{ workload.cities[0] }}"\nworkbook:\n  - name: fetch_weather\n    type: http\n    endpoint: "https://x/{{ city.lat }}"\n`;
+    expect(spans(t, 'undefined-reference')).toEqual([]);
+  });
+
   it('knows task names of a task-list tool and set: keys', () => {
     const t = `kind: Playbook\nworkflow:\n  - step: a\n    tool:\n      - name: build\n        kind: python\n      - name: send\n        kind: http\n        url: "{{ build.url }}"\n    set:\n      total: "{{ 1 }}"\n  - step: b\n    tool: { kind: http, url: "{{ total }}" }\n`;
     expect(spans(t, 'undefined-reference')).toEqual([]);
