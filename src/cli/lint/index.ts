@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
-import { LINT_FORMATS, type LintFormat } from './run.js';
+import { LINT_FORMATS, type LintFormat } from './formats.js';
 
 export function newLintCommand(ctx: CommandContext): Command {
   return new Command('lint')

@@ -14,10 +14,10 @@ import { SourceFile } from '../../lint/source.js';
 import { severityRank, type Finding } from '../../lint/types.js';
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { readAll, type IO } from '../io.js';
+import type { LintFormat } from './formats.js';
 import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';
 
-export const LINT_FORMATS = ['text', 'json', 'sarif', 'github', 'compact'] as const;
-export type LintFormat = (typeof LINT_FORMATS)[number];
+export { LINT_FORMATS, type LintFormat } from './formats.js';
 
 /** `noetl lint` exit codes (DESIGN.md): 3 when linting could not run at all. */
 export const LINT_COULD_NOT_RUN = 3;
