@@ -27,6 +27,12 @@ workflow:
     expect(messages(y, 'inline-auth-secret')[0]).toBe("auth holds a literal 'password'; store it as a credential and reference it by name");
   });
 
+  it('reports a workload key that auth uses when it holds secret material', () => {
+    const y = `kind: Playbook\nworkload:\n  api_auth: sk-proj-abcdefghijklmnopqrstuvwx1234\nworkflow:\n  - step: a\n    tool: { kind: http, auth: "{{ workload.api_auth }}" }\n`;
+    expect(spans(y, 'inline-auth-secret')).toEqual(['3:13-3:49']);
+    expect(messages(y, 'inline-auth-secret')).toEqual(["workload key 'api_auth' is used as auth but holds what looks like secret material; it must name a credential"]);
+  });
+
   it('passes for references: names, templates, mappings of references', () => {
     const ok = `kind: Playbook
 workload:

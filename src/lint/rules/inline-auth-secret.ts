@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, type Node } from 'yaml';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isSecretMaterialKey, looksLikeReferenceName } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
+import { authWorkloadKeys } from '../references.js';
 import type { Rule, Span } from '../types.js';
 
 export const inlineAuthSecret: Rule = {
@@ -34,5 +35,12 @@ and every log that prints the step. Store it with \`noetl credential add\` and r
       }
     };
     for (const use of playbook.auths) walk(use.node, undefined, nodeSpan(use.keyNode));
+    // `auth: "{{ workload.api_auth }}"` with the secret itself in the workload.
+    for (const key of authWorkloadKeys(playbook)) {
+      const value = playbook.workload.get(key)?.value;
+      const text = scalarString(value);
+      if (!isScalar(value) || typeof value.value !== 'string' || text === undefined || isIndirectValue(text) || looksLikeReferenceName(text)) continue;
+      report(nodeSpan(value), `workload key '${key}' is used as auth but holds what looks like secret material; it must name a credential`);
+    }
   },
 };
