@@ -13,6 +13,7 @@ export const inlineAuthSecret: Rule = {
 (\`auth: "{{ workload.pg_auth }}"\`) — and the worker fetches the secret from the credential
 store. Writing the password, token or key into \`auth\` puts it in the playbook, the catalog,
 and every log that prints the step. Store it with \`noetl credential add\` and reference it.
+The workload key an auth template names (\`{{ workload.api_auth }}\`) is checked the same way.
 
     auth:
       password: s3cr3t          # inline-auth-secret
