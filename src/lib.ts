@@ -85,3 +85,28 @@ export {
   type FetchCredentialInput,
   type StoreTokenInput,
 } from './store/cache.js';
+export {
+  lintText,
+  lintDocuments,
+  RULES,
+  RULES_BY_ID,
+  toSarif,
+  formatSarif,
+  formatJson,
+  toJsonFindings,
+  formatGithub,
+  formatText,
+  formatCompact,
+  parseConfig,
+  configFor,
+  findConfigFile,
+  credentialReferences,
+  checkCredentials,
+  type Finding as LintFinding,
+  type Rule as LintRule,
+  type Severity as LintSeverity,
+  type LintOptions,
+  type LintConfig,
+  type JsonFinding,
+} from './lint/index.js';
+export { scanTemplate, templateReferences, hasTemplate, type TemplateScan, type TemplateReference, type TemplateSpan, type TemplateSyntaxError } from './core/templates.js';
