@@ -4,6 +4,39 @@ _noetl() {
   local path="noetl" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "$path ${COMP_WORDS[i]}" in
+      'noetl credential') path='noetl credential' ;;
+      'noetl credential add') path='noetl credential add' ;;
+      'noetl credential get') path='noetl credential get' ;;
+      'noetl credential ls') path='noetl credential ls' ;;
+      'noetl credential rm') path='noetl credential rm' ;;
+      'noetl credential validate') path='noetl credential validate' ;;
+      'noetl credential rotate-key') path='noetl credential rotate-key' ;;
+      'noetl credential key-status') path='noetl credential key-status' ;;
+      'noetl keychain') path='noetl keychain' ;;
+      'noetl keychain ls') path='noetl keychain ls' ;;
+      'noetl keychain get') path='noetl keychain get' ;;
+      'noetl keychain set') path='noetl keychain set' ;;
+      'noetl keychain rm') path='noetl keychain rm' ;;
+      'noetl keychain renew') path='noetl keychain renew' ;;
+      'noetl keychain stats') path='noetl keychain stats' ;;
+      'noetl keychain resolve') path='noetl keychain resolve' ;;
+      'noetl catalog') path='noetl catalog' ;;
+      'noetl catalog register') path='noetl catalog register' ;;
+      'noetl catalog ls') path='noetl catalog ls' ;;
+      'noetl catalog show') path='noetl catalog show' ;;
+      'noetl vars') path='noetl vars' ;;
+      'noetl vars show') path='noetl vars show' ;;
+      'noetl vars get') path='noetl vars get' ;;
+      'noetl vars set') path='noetl vars set' ;;
+      'noetl vars rm') path='noetl vars rm' ;;
+      'noetl vars stats') path='noetl vars stats' ;;
+      'noetl cache') path='noetl cache' ;;
+      'noetl cache ls') path='noetl cache ls' ;;
+      'noetl cache stats') path='noetl cache stats' ;;
+      'noetl cache purge') path='noetl cache purge' ;;
+      'noetl cache cleanup') path='noetl cache cleanup' ;;
+      'noetl render') path='noetl render' ;;
+      'noetl lint') path='noetl lint' ;;
       'noetl db') path='noetl db' ;;
       'noetl db migrate') path='noetl db migrate' ;;
       'noetl db status') path='noetl db status' ;;
@@ -14,11 +47,50 @@ _noetl() {
   case "$prev" in
     --output) COMPREPLY=($(compgen -W 'table json yaml' -- "$cur")); return ;;
     -o) COMPREPLY=($(compgen -W 'table json yaml' -- "$cur")); return ;;
+    --scope) COMPREPLY=($(compgen -W 'execution global' -- "$cur")); return ;;
+    --cache-type) COMPREPLY=($(compgen -W 'secret token' -- "$cur")); return ;;
+    --type) COMPREPLY=($(compgen -W 'computed user_defined' -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W 'text json sarif github compact' -- "$cur")); return ;;
+    -f) COMPREPLY=($(compgen -W 'text json sarif github compact' -- "$cur")); return ;;
+    --fail-level) COMPREPLY=($(compgen -W 'error warning' -- "$cur")); return ;;
   esac
   local words=""
   if [[ "$cur" == -* ]]; then
     case "$path" in
       'noetl') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential add') words='--type -t --data --file -f --description --tag --meta --schema --replace --continue-on-error --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential get') words='--reveal --field --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential ls') words='--type -t --tag --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential validate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential rotate-key') words='--new-key-file --batch-size --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl credential key-status') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain ls') words='--playbook --catalog-id --scope --execution --expired --name --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain get') words='--playbook --catalog-id --scope --execution --root-execution --reveal --field --no-renew --refresh-margin --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain set') words='--data --playbook --catalog-id --scope --execution --root-execution --ttl --type --cache-type --schema --auto-renew --renew-config --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain rm') words='--playbook --catalog-id --scope --execution --root-execution --expired --older-than --include-auto-renew --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain renew') words='--playbook --catalog-id --scope --execution --root-execution --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl keychain resolve') words='--execution-id --root-execution --playbook --catalog-id --workload --dry-run --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl catalog') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl catalog register') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl catalog ls') words='--path --latest --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl catalog show') words='--content --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl vars') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl vars show') words='--type --reveal --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl vars get') words='--field --reveal --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl vars set') words='--value --raw --type --source-step --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl vars rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl vars stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl cache') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl cache ls') words='--scope --execution --expired --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl cache stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl cache purge') words='--expired --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl cache cleanup') words='--execution --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl render') words='--execution-id --step --reveal --catalog-id --root-execution --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
+      'noetl lint') words='--format -f --fail-level --stdin-filename --list-rules --explain --check-credentials --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
       'noetl db') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
       'noetl db migrate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
       'noetl db status') words='--exit-code --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --help' ;;
@@ -27,7 +99,12 @@ _noetl() {
     esac
   else
     case "$path" in
-      'noetl') words='db completion' ;;
+      'noetl') words='credential keychain catalog vars cache render lint db completion' ;;
+      'noetl credential') words='add get ls rm validate rotate-key key-status' ;;
+      'noetl keychain') words='ls get set rm renew stats resolve' ;;
+      'noetl catalog') words='register ls show' ;;
+      'noetl vars') words='show get set rm stats' ;;
+      'noetl cache') words='ls stats purge cleanup' ;;
       'noetl db') words='migrate status info' ;;
     esac
   fi

@@ -110,3 +110,26 @@ export {
   type JsonFinding,
 } from './lint/index.js';
 export { scanTemplate, templateReferences, hasTemplate, type TemplateScan, type TemplateReference, type TemplateSpan, type TemplateSyntaxError } from './core/templates.js';
+export {
+  addCredential,
+  getCredential,
+  listCredentials,
+  removeCredential,
+  credentialExists,
+  importCredentials,
+  readRegistrations,
+  parseRegistration,
+  validateRegistrations,
+  prepareCredential,
+  CredentialInputError,
+  type CredentialInput,
+  type CredentialInfo,
+  type Credential,
+  type ImportReport,
+  type ImportEntry,
+  type RegistrationFile,
+} from './store/credential.js';
+export { validateAgainstSchema, checkSchema, schemaReport, compactToJsonSchema, type SchemaValidation } from './core/schema.js';
+export { KNOWN_TYPES, knownTypeWarnings } from './core/credential-types.js';
+export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile, NoMasterKeyError } from './store/keys.js';
+export { rotateMasterKey, keyStatus, isOnKey } from './store/rotate.js';

@@ -42,16 +42,17 @@ Examples:
   $ noetl lint playbooks/
 
 Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict or locked, 5 expired.
-Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE, NO_COLOR, NOETL_DEBUG.`,
+Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE,
+  NOETL_ENCRYPTION_KEY_PREVIOUS, NOETL_KEYRING, NO_COLOR, NOETL_DEBUG.`,
   );
-  program.addCommand(newDbCommand(ctx));
   program.addCommand(newCredentialCommand(ctx));
+  program.addCommand(newKeychainCommand(ctx));
+  program.addCommand(newCatalogCommand(ctx));
   program.addCommand(newVarsCommand(ctx));
   program.addCommand(newCacheCommand(ctx));
   program.addCommand(newRenderCommand(ctx));
-  program.addCommand(newCatalogCommand(ctx));
-  program.addCommand(newKeychainCommand(ctx));
   program.addCommand(newLintCommand(ctx));
+  program.addCommand(newDbCommand(ctx));
   program.addCommand(newCompletionCommand(ctx, () => program));
   showGlobalOptionsEverywhere(program);
   return program;

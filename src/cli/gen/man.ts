@@ -63,6 +63,8 @@ function rootPage(root: CommandNode, version: string): string {
       ['NOETL_SCHEMA', 'PostgreSQL schema (default noetl).'],
       ['NOETL_ENCRYPTION_KEY', 'master key, 32 bytes in base64 (the NoETL server reads the same variable).'],
       ['NOETL_ENCRYPTION_KEY_FILE', 'file holding the master key.'],
+      ['NOETL_ENCRYPTION_KEY_PREVIOUS', 'older master keys (comma-separated base64) to read records sealed before a rotation.'],
+      ['NOETL_KEYRING', 'set to off to never use the OS keyring.'],
       ['NO_COLOR', 'never color the output.'],
       ['NOETL_DEBUG', 'set to 1 to print stack traces with errors.'],
     ].flatMap(([k, v]) => ['.TP', `.B ${k}`, roff(v)]),
