@@ -1,7 +1,7 @@
 /**
  * What the credential commands share: reading secret data from `@file` or stdin (never
- * from a flag's value), the hidden prompt, the confirmation, and how warnings and
- * per-field errors are shown. Heavy modules (the store, yaml) load inside the functions.
+ * from a flag's value), the hidden prompt, and how warnings and per-field errors are
+ * shown (the confirmation is src/cli/prompt.ts). Heavy modules (the store, yaml) load inside the functions.
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { KeySet } from '../../core/envelope.js';
@@ -22,7 +22,7 @@ export interface CredentialDeps {
   info(message: string): void;
   /** A hidden prompt for one value (TTY only); tests pass their own. */
   prompt?(message: string): Promise<string>;
-  /** A yes/no question (TTY only); tests pass their own. */
+  /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
   confirm?(message: string): Promise<boolean>;
 }
 
@@ -94,17 +94,6 @@ export function parseMeta(pairs: string[]): Record<string, unknown> | undefined 
 export async function ttyPrompt(io: IO, message: string): Promise<string> {
   const { default: password } = await import('@inquirer/password');
   return password({ message, mask: false }, { input: io.stdin, output: io.stderr as NodeJS.WritableStream });
-}
-
-/** A y/N question on the terminal. */
-export async function ttyConfirm(io: IO, message: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${message} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 /** Warnings on stderr, one line each. */

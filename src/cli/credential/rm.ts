@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
-import { depsFrom, ttyConfirm, type CredentialDeps } from './input.js';
+import { CliError, ExitCode } from '../errors.js';
+import { confirmDestructive } from '../prompt.js';
+import { depsFrom, type CredentialDeps } from './input.js';
 
 export interface RmOptions {
   name: string;
@@ -26,9 +27,13 @@ export async function runRm(opts: RmOptions, deps: CredentialDeps): Promise<void
   if (!opts.yes) {
     // Not found is exit 3 before anything is asked.
     if (!(await credentialExists(store, opts.name))) await removeCredential(store, opts.name);
-    if (!deps.io.stdinIsTTY) throw usageError(`deleting credential '${opts.name}' needs confirmation: add --yes (stdin is not a terminal)`);
-    const confirm = deps.confirm ?? ((m: string) => ttyConfirm(deps.io, m));
-    if (!(await confirm(`Delete credential '${opts.name}'?`))) throw new CliError(`credential '${opts.name}' not deleted`, ExitCode.failure);
+    const confirmed = await confirmDestructive(deps.io, {
+      yes: false,
+      question: `Delete credential '${opts.name}'?`,
+      refusal: `deleting credential '${opts.name}' needs confirmation: add --yes (stdin is not a terminal)`,
+      ask: deps.confirm,
+    });
+    if (!confirmed) throw new CliError(`credential '${opts.name}' not deleted`, ExitCode.failure);
   }
   await removeCredential(store, opts.name);
   deps.info(`deleted credential '${opts.name}'`);

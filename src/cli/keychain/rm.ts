@@ -4,7 +4,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, usageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { confirm } from '../vars/common.js';
+import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
 
 export interface RmOptions extends ScopeFlags {
@@ -54,6 +54,8 @@ Examples:
   return command;
 }
 
+const NEEDS_YES = 'deleting keychain entries needs --yes when not on a terminal';
+
 function checkRmFlags(opts: RmOptions, io: IO): void {
   if (opts.expired) {
     if (opts.names.length) throw usageError('--expired deletes every expired entry: give either names or --expired, not both');
@@ -67,7 +69,7 @@ function checkRmFlags(opts: RmOptions, io: IO): void {
     checkScopeFlags(opts);
     checkPlaybookFlags(opts);
   }
-  if (!opts.yes && !io.stdinIsTTY) throw usageError('deleting keychain entries needs --yes when not on a terminal');
+  requireYesOffTerminal(io, opts.yes, NEEDS_YES);
 }
 
 /** Deletes; returns the exit code (3 when a named entry did not exist). */
@@ -76,7 +78,8 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   const keychain = await import('../../store/keychain.js');
   if (opts.expired) {
     const olderThanSeconds = durationFlag(opts.olderThan, '--older-than');
-    if (!opts.yes && !(await confirm(deps.io, `Delete every keychain entry expired${opts.olderThan ? ` more than ${opts.olderThan} ago` : ''}?`))) {
+    const question = `Delete every keychain entry expired${opts.olderThan ? ` more than ${opts.olderThan} ago` : ''}?`;
+    if (!(await confirmDestructive(deps.io, { yes: opts.yes, question, refusal: NEEDS_YES }))) {
       deps.info('nothing deleted');
       return ExitCode.ok;
     }
@@ -94,7 +97,8 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
     return ExitCode.ok;
   }
   const ref = await resolveScopeRef(deps.store, opts);
-  if (!opts.yes && !(await confirm(deps.io, `Delete ${opts.names.join(', ')} (${ref.scope}) from the keychain?`))) {
+  const question = `Delete ${opts.names.join(', ')} (${ref.scope}) from the keychain?`;
+  if (!(await confirmDestructive(deps.io, { yes: opts.yes, question, refusal: NEEDS_YES }))) {
     deps.info('nothing deleted');
     return ExitCode.ok;
   }

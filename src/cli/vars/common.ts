@@ -1,9 +1,7 @@
-import { createInterface } from 'node:readline/promises';
 import { parseId64 } from '../../core/ids.js';
 import { isSecretKey, looksLikeSecretValue, maskString, maskValue } from '../../core/mask.js';
 import type { ExecutionVariable } from '../../store/variables.js';
 import { usageError } from '../errors.js';
-import type { IO } from '../io.js';
 
 /** A 64-bit execution id from the command line, exact; anything else exits 2. */
 export function executionIdArg(text: string, what = 'execution id'): string {
@@ -38,18 +36,4 @@ export function preview(value: unknown, width = 60): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   const oneLine = (text ?? 'null').replace(/\s+/g, ' ');
   return oneLine.length > width ? `${oneLine.slice(0, width - 1)}…` : oneLine;
-}
-
-/**
- * Asks a yes/no question on a TTY (stderr), default no. Off a TTY nothing is asked: the caller
- * must have been given --yes.
- */
-export async function confirm(io: IO, question: string): Promise<boolean> {
-  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: false });
-  try {
-    const answer = await rl.question(`${question} [y/N] `);
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, notFoundError, usageError } from '../errors.js';
+import { CliError, ExitCode, notFoundError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { confirm, executionIdArg } from './common.js';
+import { confirmDestructive } from '../prompt.js';
+import { executionIdArg } from './common.js';
 
 export interface RmOptions {
   executionId: string;
@@ -44,14 +45,12 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
   } else {
     const count = (await listVariables(deps.store, executionId)).length;
     if (count === 0) throw notFoundError(`no variables for execution ${executionId}`);
-    if (!opts.yes) {
-      if (!deps.io.stdinIsTTY || !deps.io.stderrIsTTY) {
-        throw usageError(`refusing to delete all ${count} variables of execution ${executionId} without --yes`);
-      }
-      if (!(await confirm(deps.io, `delete all ${count} variables of execution ${executionId}?`))) {
-        throw new CliError('nothing deleted', ExitCode.failure);
-      }
-    }
+    const confirmed = await confirmDestructive(deps.io, {
+      yes: opts.yes,
+      question: `delete all ${count} variables of execution ${executionId}?`,
+      refusal: `refusing to delete all ${count} variables of execution ${executionId} without --yes`,
+    });
+    if (!confirmed) throw new CliError('nothing deleted', ExitCode.failure);
     removed = await cleanupExecution(deps.store, executionId);
   }
   if (opts.output !== 'table') {

@@ -1,0 +1,45 @@
+/**
+ * The confirmation every destructive command uses: --yes goes ahead; on a terminal the
+ * question is asked (default no); with no terminal to ask on it refuses with exit 2.
+ */
+import { usageError } from './errors.js';
+import type { IO } from './io.js';
+
+/** Whether a question can be asked: typed on stdin and seen on stderr. */
+export function canAsk(io: IO): boolean {
+  return io.stdinIsTTY && io.stderrIsTTY;
+}
+
+/** Refuses (exit 2, `refusal` as the message) when --yes is missing and nothing can be asked. */
+export function requireYesOffTerminal(io: IO, yes: boolean, refusal: string): void {
+  if (!yes && !canAsk(io)) throw usageError(refusal);
+}
+
+/** A y/N question on stderr, answered on stdin; anything but y/yes is no. */
+export async function askYesNo(io: IO, question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  // terminal: false leaves the line editing (and Ctrl-C) to the terminal itself.
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: false });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export interface ConfirmRequest {
+  /** --yes was given: nothing is asked. */
+  yes: boolean;
+  question: string;
+  /** The one-line error when --yes is missing and there is no terminal to ask on. */
+  refusal: string;
+  /** Asks the question; the terminal by default (tests pass their own). */
+  ask?(question: string): Promise<boolean>;
+}
+
+/** Whether to go ahead with a destructive change: --yes, or a yes on the terminal. */
+export async function confirmDestructive(io: IO, request: ConfirmRequest): Promise<boolean> {
+  if (request.yes) return true;
+  requireYesOffTerminal(io, false, request.refusal);
+  return (request.ask ?? ((q: string) => askYesNo(io, q)))(request.question);
+}
