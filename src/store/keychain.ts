@@ -5,7 +5,7 @@
  * warnings come back as data, never printed.
  */
 import { CliError, ExitCode, usageError } from '../cli/errors.js';
-import { EnvelopeError, classifyStored, open, seal, type KeySet } from '../core/envelope.js';
+import { EnvelopeError, classifyStored, open, rewrap, seal, type KeySet, type MasterKey } from '../core/envelope.js';
 import { cacheKey, defaultTtlSeconds, isDueForRenewal, sharedRoot, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { validateAgainstSchema, schemaReport } from '../core/schema.js';
 import { RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
@@ -95,9 +95,15 @@ export function sealRenewConfig(config: RenewConfig, keys: KeySet): unknown {
   return JSON.parse(seal(config, keys.current));
 }
 
+/** A renew_config column value as the stored string envelope.ts reads (pg may give JSONB back as text). */
+export function storedRenewConfig(column: unknown): string | undefined {
+  if (column === null || column === undefined) return undefined;
+  return typeof column === 'string' ? column : JSON.stringify(column);
+}
+
 export function openRenewConfig(row: KeychainRow, keys: KeySet): RenewConfig | undefined {
-  if (row.renew_config === null || row.renew_config === undefined) return undefined;
-  const stored = typeof row.renew_config === 'string' ? row.renew_config : JSON.stringify(row.renew_config);
+  const stored = storedRenewConfig(row.renew_config);
+  if (stored === undefined) return undefined;
   try {
     const form = classifyStored(stored);
     if (form.kind === 'legacy') return form.value as RenewConfig;
@@ -105,6 +111,20 @@ export function openRenewConfig(row: KeychainRow, keys: KeySet): RenewConfig | u
   } catch (err) {
     throw decryptError(row.keychain_name, err);
   }
+}
+
+/**
+ * A renew_config column value re-wrapped under `to` (master-key rotation), in the form to
+ * store; a plain one is sealed. Undefined when it is already on `to`. Throws EnvelopeError
+ * when it opens with none of `keys`.
+ */
+export function rewrapRenewConfig(column: unknown, keys: KeySet, to: MasterKey): { value: unknown; legacy: boolean } | undefined {
+  const stored = storedRenewConfig(column);
+  if (stored === undefined) return undefined;
+  const form = classifyStored(stored);
+  if (form.kind === 'legacy') return { value: sealRenewConfig(form.value as RenewConfig, { current: to, previous: [] }), legacy: true };
+  const next = rewrap(stored, keys, to);
+  return next === undefined ? undefined : { value: JSON.parse(next), legacy: false };
 }
 
 /** The TTL an entry was issued with: expires_at − created_at (set and renewal both reset created_at). */
