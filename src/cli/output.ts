@@ -32,6 +32,19 @@ export function printData(io: IO, format: OutputFormat, value: unknown, table: (
   io.stdout.write(renderTable(view, io.stdoutIsTTY, io.color) + '\n');
 }
 
+/**
+ * Prints a report of several parts: JSON and YAML get `value` whole; the table view is the
+ * `sections` (tables, or lines of text) one after another, a blank line between them.
+ */
+export function printSections(io: IO, format: OutputFormat, value: unknown, sections: () => (TableView | string)[]): void {
+  if (format !== 'table') {
+    printData(io, format, value, () => ({ head: [], rows: [] }));
+    return;
+  }
+  const parts = sections().map((s) => (typeof s === 'string' ? s : renderTable(s, io.stdoutIsTTY, io.color)));
+  io.stdout.write(parts.join('\n\n') + '\n');
+}
+
 export function renderTable(view: TableView, tty: boolean, color: boolean): string {
   if (!tty) return [view.head, ...view.rows].map((r) => r.join('\t')).join('\n');
   const Table = loadCjs('cli-table3') as typeof import('cli-table3');

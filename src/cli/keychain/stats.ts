@@ -1,26 +1,21 @@
-import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import type { IO } from '../io.js';
-import { keyValueView, printData, type OutputFormat } from '../output.js';
+import { keyValueView, printData } from '../output.js';
+import { newReportCommand, type ReportDeps, type ReportOptions } from '../report.js';
 
-export interface StatsOptions {
-  output: OutputFormat;
-}
-
-export interface StatsDeps {
-  io: IO;
-  store: Store;
-}
+export type StatsOptions = ReportOptions;
+export type StatsDeps = ReportDeps;
 
 export function newStatsCommand(ctx: CommandContext): Command {
-  return new Command('stats')
-    .description('Count keychain entries: by scope, expired, auto-renew, accesses')
-    .addHelpText('after', '\nExamples:\n  $ noetl keychain stats\n  $ noetl keychain stats -o json | jq .expired')
-    .action(async () => {
-      const store = await ctx.openStore();
-      await runStats({ output: ctx.globals().output }, { io: ctx.io, store });
-    });
+  return newReportCommand(
+    ctx,
+    {
+      name: 'stats',
+      description: 'Count keychain entries: by scope, expired, auto-renew, accesses',
+      examples: ['noetl keychain stats', 'noetl keychain stats -o json | jq .expired'],
+    },
+    runStats,
+  );
 }
 
 export async function runStats(opts: StatsOptions, deps: StatsDeps): Promise<void> {

@@ -1,26 +1,21 @@
-import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import type { IO } from '../io.js';
-import { printData, renderTable, type OutputFormat } from '../output.js';
+import { printSections, type TableView } from '../output.js';
+import { newReportCommand, type ReportDeps, type ReportOptions } from '../report.js';
 
-export interface StatsOptions {
-  output: OutputFormat;
-}
-
-export interface StatsDeps {
-  io: IO;
-  store: Store;
-}
+export type StatsOptions = ReportOptions;
+export type StatsDeps = ReportDeps;
 
 export function newStatsCommand(ctx: CommandContext): Command {
-  return new Command('stats')
-    .description("Variable usage: counts by type, executions, and the latest bearer tokens (the seeds' monitoring queries)")
-    .addHelpText('after', '\nExamples:\n  $ noetl vars stats\n  $ noetl vars stats -o json | jq .by_type')
-    .action(async () => {
-      const store = await ctx.openStore();
-      await runStats({ output: ctx.globals().output }, { io: ctx.io, store });
-    });
+  return newReportCommand(
+    ctx,
+    {
+      name: 'stats',
+      description: "Variable usage: counts by type, executions, and the latest bearer tokens (the seeds' monitoring queries)",
+      examples: ['noetl vars stats', 'noetl vars stats -o json | jq .by_type'],
+    },
+    runStats,
+  );
 }
 
 export async function runStats(opts: StatsOptions, deps: StatsDeps): Promise<void> {
@@ -37,28 +32,19 @@ export async function runStats(opts: StatsOptions, deps: StatsDeps): Promise<voi
       created_at: b.createdAt.toISOString(),
     })),
   };
-  if (opts.output !== 'table') {
-    printData(deps.io, opts.output, report, () => ({ head: [], rows: [] }));
-    return;
-  }
-  const { io } = deps;
-  const byType = renderTable(
-    {
-      head: ['TYPE', 'VARIABLES', 'EXECUTIONS'],
-      rows: [...stats.byType.map((t) => [t.type, String(t.count), String(t.executions)]), ['total', String(stats.totalVariables), String(stats.totalExecutions)]],
-    },
-    io.stdoutIsTTY,
-    io.color,
-  );
-  io.stdout.write(`${byType}\n`);
-  if (report.recent_bearer_tokens.length === 0) return;
-  const bearer = renderTable(
-    {
-      head: ['EXECUTION', 'BEARER TOKEN', 'SOURCE STEP', 'CREATED'],
-      rows: report.recent_bearer_tokens.map((b) => [b.execution_id, b.name, b.source_step ?? '-', b.created_at]),
-    },
-    io.stdoutIsTTY,
-    io.color,
-  );
-  io.stdout.write(`\n${bearer}\n`);
+  printSections(deps.io, opts.output, report, () => {
+    const sections: TableView[] = [
+      {
+        head: ['TYPE', 'VARIABLES', 'EXECUTIONS'],
+        rows: [...stats.byType.map((t) => [t.type, String(t.count), String(t.executions)]), ['total', String(stats.totalVariables), String(stats.totalExecutions)]],
+      },
+    ];
+    if (report.recent_bearer_tokens.length > 0) {
+      sections.push({
+        head: ['EXECUTION', 'BEARER TOKEN', 'SOURCE STEP', 'CREATED'],
+        rows: report.recent_bearer_tokens.map((b) => [b.execution_id, b.name, b.source_step ?? '-', b.created_at]),
+      });
+    }
+    return sections;
+  });
 }
