@@ -1,10 +1,11 @@
 /**
- * Linting many files on several cores: worker threads each lint a share of the files and send
- * back the findings with the source lines they point at. A worker runs this same module (the
- * check at the bottom), so the built bundle needs no extra entry point.
+ * Linting many files on several cores: this thread lints one share of the files while worker
+ * threads each lint another and send back the findings with the source lines they point at. A
+ * worker runs this same module (the check at the bottom), so the built bundle needs no extra
+ * entry point.
  */
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { lintText } from '../../lint/lint.js';
 import { SourceFile } from '../../lint/source.js';
@@ -30,8 +31,8 @@ interface WorkerData {
   jobs: FileJob[];
 }
 
-/** Lints files in this thread. */
-export function lintFiles(jobs: FileJob[]): FileResult[] {
+/** Lints files in this thread; `onRead` hears each file's length before it is linted. */
+export function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResult[] {
   return jobs.map((job) => {
     let text: string;
     try {
@@ -39,6 +40,7 @@ export function lintFiles(jobs: FileJob[]): FileResult[] {
     } catch (e) {
       return { path: job.path, findings: [], lines: {}, readError: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
     }
+    onRead?.(text.length);
     const severities = new Map(job.severities);
     const findings = lintText(job.path, text, { severity: (id) => severities.get(id) });
     const source = new SourceFile(job.path, text);
@@ -49,10 +51,17 @@ export function lintFiles(jobs: FileJob[]): FileResult[] {
 }
 
 /**
- * Files per worker below which starting threads costs more than it saves: a worker pays its own
- * start-up and cold JIT, so a hundred files (the upstream corpus) lint faster in one thread.
+ * Files per thread below which another thread costs more than it saves: a worker pays its own
+ * start-up and cold code (~60 ms of CPU), and on a busy machine (two cores, other processes) it
+ * only adds CPU time; so a hundred files (the upstream corpus) lint faster in one thread.
  */
-const MIN_FILES_PER_WORKER = 250;
+const MIN_FILES_PER_THREAD = 250;
+
+/**
+ * Bytes of YAML this thread lints while a worker starts: its share is that much larger, so
+ * the threads finish together.
+ */
+const WORKER_START_BYTES = 100_000;
 
 /** How many threads to use for `count` files (1: lint in this thread). NOETL_LINT_JOBS sets it. */
 export function threadCount(count: number, env: NodeJS.ProcessEnv): number {
@@ -60,28 +69,60 @@ export function threadCount(count: number, env: NodeJS.ProcessEnv): number {
   if (!import.meta.url.endsWith('.js')) return 1;
   const forced = Number(env.NOETL_LINT_JOBS);
   if (Number.isInteger(forced) && forced > 0) return Math.max(1, Math.min(forced, count));
-  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(count / MIN_FILES_PER_WORKER)));
+  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(count / MIN_FILES_PER_THREAD)));
 }
 
-/** Lints files across `threads` worker threads; results in the order of `jobs`. */
-export async function lintFilesInParallel(jobs: FileJob[], threads: number): Promise<FileResult[]> {
-  const shares: FileJob[][] = Array.from({ length: threads }, () => []);
-  // Contiguous shares keep a folder's files together (the same config, warm caches).
-  const size = Math.ceil(jobs.length / threads);
-  jobs.forEach((job, i) => shares[Math.floor(i / size)].push(job));
-  const results = await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<FileResult[]>((resolve, reject) => {
-          if (share.length === 0) return resolve([]);
-          const worker = new Worker(new URL(import.meta.url), { workerData: { noetlLintWorker: true, jobs: share } satisfies WorkerData });
-          worker.once('message', (r: FileResult[]) => resolve(r));
-          worker.once('error', reject);
-          worker.once('exit', (code) => code !== 0 && reject(new Error(`lint worker exited with code ${code}`)));
-        }),
-    ),
+/**
+ * Job indices in `threads` shares of about equal size in bytes (largest files first, each to the
+ * share with the least so far); share 0 is this thread's, which starts WORKER_START_BYTES ahead.
+ */
+function shareJobs(jobs: FileJob[], threads: number): number[][] {
+  const sizes = jobs.map((job) => {
+    try {
+      return statSync(job.file).size;
+    } catch {
+      return 0; // whoever lints it reports the read error
+    }
+  });
+  const shares: number[][] = Array.from({ length: threads }, () => []);
+  const totals: number[] = shares.map((_, k) => (k === 0 ? WORKER_START_BYTES : 0));
+  const bySize = jobs.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  for (const i of bySize) {
+    const k = totals.indexOf(Math.min(...totals));
+    shares[k].push(i);
+    totals[k] += sizes[i];
+  }
+  // Within a share, the order given (a folder's files together).
+  for (const share of shares) share.sort((a, b) => a - b);
+  return shares;
+}
+
+/**
+ * Lints files on `threads` threads (this one and workers); results in the order of `jobs`.
+ * `onRead` hears the length of each file this thread lints.
+ */
+export async function lintFilesInParallel(jobs: FileJob[], threads: number, onRead?: (chars: number) => void): Promise<FileResult[]> {
+  const [own, ...others] = shareJobs(jobs, threads);
+  const workers = others.map(
+    (share) =>
+      new Promise<FileResult[]>((resolve, reject) => {
+        if (share.length === 0) return resolve([]);
+        const worker = new Worker(new URL(import.meta.url), { workerData: { noetlLintWorker: true, jobs: share.map((i) => jobs[i]) } satisfies WorkerData });
+        worker.once('message', (r: FileResult[]) => resolve(r));
+        worker.once('error', reject);
+        worker.once('exit', (code) => code !== 0 && reject(new Error(`lint worker exited with code ${code}`)));
+      }),
   );
-  return results.flat();
+  // The workers start meanwhile: this thread lints its share while they load.
+  const ownResults = lintFiles(
+    own.map((i) => jobs[i]),
+    onRead,
+  );
+  const results: FileResult[] = new Array(jobs.length);
+  own.forEach((i, n) => (results[i] = ownResults[n]));
+  const workerResults = await Promise.all(workers);
+  others.forEach((share, k) => share.forEach((i, n) => (results[i] = workerResults[k][n])));
+  return results;
 }
 
 if (!isMainThread && (workerData as WorkerData | undefined)?.noetlLintWorker) {

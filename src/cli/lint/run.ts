@@ -56,12 +56,13 @@ interface Input {
 /**
  * Below this much text, V8's optimizing compiler costs more than it saves: linting the upstream
  * corpus (~100 files, 0.8 MB) spends a third of its CPU compiling code it runs only a few times.
- * So linting in this thread starts without it and turns it back on once this much text is being linted.
+ * So linting starts without it and turns it back on once this thread has this much text to lint
+ * (the flag is the process's: worker threads follow it).
  */
 const OPTIMIZE_AFTER_CHARS = 1_000_000;
 
-/** Turns V8's optimizing compiler off until OPTIMIZE_AFTER_CHARS of text are being linted. */
-function deferOptimization(): { linting(chars: number): void; restore(): void } {
+/** Turns V8's optimizing compiler off until this thread has OPTIMIZE_AFTER_CHARS of text to lint. */
+function deferOptimization(): { linting: (chars: number) => void; restore: () => void } {
   let remaining = OPTIMIZE_AFTER_CHARS;
   let off = true;
   setFlagsFromString('--no-turbofan');
@@ -70,7 +71,7 @@ function deferOptimization(): { linting(chars: number): void; restore(): void } 
     off = false;
   };
   return {
-    linting(chars) {
+    linting: (chars) => {
       remaining -= chars;
       if (remaining <= 0) restore();
     },
@@ -161,18 +162,18 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   const fileInputs = inputs.filter((i): i is Input & { file: string } => i.file !== undefined);
   // --check-credentials reads every source again in this thread: lint here too.
   const threads = opts.checkCredentials ? 1 : threadCount(fileInputs.length, deps.env ?? {});
-  if (threads > 1) {
-    const jobs: FileJob[] = fileInputs.map((i) => ({ file: i.file, path: i.path, severities: [...i.config.severities] }));
-    for (const r of await lintFilesInParallel(jobs, threads)) {
-      if (r.readError !== undefined) throw new CliError(`cannot read ${r.path}: ${r.readError}`, LINT_COULD_NOT_RUN);
-      findings.push(...r.findings);
-      lines.set(r.path, r.lines);
-    }
-  }
   const local = threads > 1 ? inputs.filter((i) => i.file === undefined) : inputs;
   const progress = io.stderrIsTTY && !opts.quiet && local.length >= 500;
-  const optimization = threads > 1 ? undefined : deferOptimization();
+  const optimization = deferOptimization();
   try {
+    if (threads > 1) {
+      const jobs: FileJob[] = fileInputs.map((i) => ({ file: i.file, path: i.path, severities: [...i.config.severities] }));
+      for (const r of await lintFilesInParallel(jobs, threads, optimization.linting)) {
+        if (r.readError !== undefined) throw new CliError(`cannot read ${r.path}: ${r.readError}`, LINT_COULD_NOT_RUN);
+        findings.push(...r.findings);
+        lines.set(r.path, r.lines);
+      }
+    }
     for (const [n, input] of local.entries()) {
       let text: string;
       try {
@@ -180,14 +181,14 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
       } catch (e) {
         throw new CliError(`cannot read ${input.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, LINT_COULD_NOT_RUN);
       }
-      optimization?.linting(text.length);
+      optimization.linting(text.length);
       const severities = input.config.severities;
       findings.push(...lintText(input.path, text, { severity: (id) => severities.get(id) }));
       sources.set(input.path, new SourceFile(input.path, text));
       if (progress && n % 250 === 0) io.stderr.write(`\rlinting ${n}/${local.length}`);
     }
   } finally {
-    optimization?.restore();
+    optimization.restore();
   }
   if (progress) io.stderr.write('\r\x1b[K');
   if (opts.checkCredentials) {
