@@ -1,3 +1,4 @@
+import { corpusDir } from '../helpers/corpus.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import type { Store } from '../../src/store/store.js';
 import { runCli, testCliEnv, type CliResult } from '../helpers/cli.js';
 import { testBackend } from '../helpers/backend.js';
 
-const CORPUS = '/work/shared/corpus/upstream-credentials';
+const CORPUS = corpusDir('upstream-credentials');
 const SECRET = 'Zq9-very-secret-Xy7Wk2';
 
 /** The CLI's database, opened from the test (after the CLI has exited: the embedded one is locked while in use). */

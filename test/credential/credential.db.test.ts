@@ -1,3 +1,4 @@
+import { corpusDir, sharedPath } from '../helpers/corpus.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +20,8 @@ import { masterKey } from '../../src/store/keys.js';
 import type { Store } from '../../src/store/store.js';
 import { testStore } from '../helpers/store.js';
 
-export const CORPUS = '/work/shared/corpus/upstream-credentials';
-const VECTORS = JSON.parse(readFileSync('/work/shared/spec/envelope-vectors.json', 'utf8')) as {
+export const CORPUS = corpusDir('upstream-credentials');
+const VECTORS = JSON.parse(readFileSync(sharedPath('spec', 'envelope-vectors.json'), 'utf8')) as {
   kek_base64: string;
   vectors: { plaintext_json: unknown; stored: string }[];
   must_fail: { why: string; stored: string; kek_base64?: string }[];

@@ -1,11 +1,12 @@
+import { corpusDir } from '../helpers/corpus.js';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/lint/lint.js';
 import { repoRoot } from '../helpers/cli.js';
 
 /** The real-world corpus beside the repository (shared/corpus, see its README). */
-const corpus = resolve(repoRoot, '../shared/corpus/upstream-playbooks');
+const corpus = corpusDir('upstream-playbooks');
 
 function yamlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
