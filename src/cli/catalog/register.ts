@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
-import { readAll, type IO } from '../io.js';
+import { readAll, readTextFile, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 
 export interface RegisterOptions {
@@ -31,13 +29,7 @@ export function newRegisterCommand(ctx: CommandContext): Command {
 }
 
 export async function readPlaybook(file: string, io: IO): Promise<string> {
-  if (file === '-') return readAll(io.stdin);
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read ${file}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.failure);
-  }
+  return file === '-' ? readAll(io.stdin) : readTextFile(file);
 }
 
 export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, content?: string): Promise<void> {

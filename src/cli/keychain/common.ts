@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
 import { parseId64 } from '../../core/ids.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
-import { readAll, type IO } from '../io.js';
+import { usageError } from '../errors.js';
+import { readInputSpec, type IO } from '../io.js';
 
 /** How a keychain command names its playbook and scope. */
 export interface ScopeFlags {
@@ -72,17 +71,9 @@ export function durationFlag(text: string | undefined, flag: string): number | u
 
 /** Input that may hold secrets: `@file` or `-` (stdin), never the flag's own value. */
 export async function readSecretInput(spec: string, flag: string, io: IO): Promise<string> {
-  if (spec === '-') return readAll(io.stdin);
-  if (spec.startsWith('@')) {
-    const path = spec.slice(1);
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new CliError(`cannot read ${flag} file ${path}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.failure);
-    }
-  }
-  throw usageError(`${flag} takes @FILE or - (stdin), not the value itself, so secrets stay out of the shell history`);
+  const text = await readInputSpec(spec, flag, io);
+  if (text === undefined) throw usageError(`${flag} takes @FILE or - (stdin), not the value itself, so secrets stay out of the shell history`);
+  return text;
 }
 
 /** A JSON or YAML mapping from input text; anything else exits 2. yaml loads only for non-JSON input. */

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
-import { readAll, type IO } from '../io.js';
+import { usageError } from '../errors.js';
+import { readInputSpec, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { displayValue, executionIdArg } from './common.js';
 
@@ -70,16 +69,8 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
 
 /** The text of --value: a literal, `@file`, or `-` (stdin). A literal that looks like a secret is refused. */
 async function readValue(spec: string, io: IO): Promise<{ text: string; fromInput: boolean }> {
-  if (spec === '-') return { text: await readAll(io.stdin), fromInput: true };
-  if (spec.startsWith('@')) {
-    const path = spec.slice(1);
-    try {
-      return { text: await readFile(path, 'utf8'), fromInput: true };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new CliError(`cannot read --value file ${path}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.failure);
-    }
-  }
+  const text = await readInputSpec(spec, '--value', io);
+  if (text !== undefined) return { text, fromInput: true };
   if (looksLikeSecretValue(spec)) throw secretLiteral();
   return { text: spec, fromInput: false };
 }
