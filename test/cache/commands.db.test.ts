@@ -4,10 +4,10 @@ import { runCleanup } from '../../src/cli/cache/cleanup.js';
 import { runLs } from '../../src/cli/cache/ls.js';
 import { runPurge } from '../../src/cli/cache/purge.js';
 import { runStats } from '../../src/cli/cache/stats.js';
-import { CliError } from '../../src/cli/errors.js';
 import type { KeySet } from '../../src/core/envelope.js';
 import { fetchCredentialWithCache, listCacheEntries, storeTokenInCache } from '../../src/store/cache.js';
 import type { Store } from '../../src/store/store.js';
+import { fails } from '../helpers/errors.js';
 import { memIO } from '../helpers/memio.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
@@ -15,15 +15,6 @@ const PARENT = '507431238966182300';
 const EXEC = '507431238966182398';
 const keys: KeySet = { current: { provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv: 'v1', key: randomBytes(32) }, previous: [] };
 const load = async (name: string) => ({ type: 'httpBearerAuth', data: { api_key: `sk-${name}-0123456789abcdef` } });
-
-async function fails(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
-}
 
 describe('cache commands (run functions)', () => {
   let store: Store;

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
 import { runGet } from '../../src/cli/vars/get.js';
 import { runRm } from '../../src/cli/vars/rm.js';
 import { runSet } from '../../src/cli/vars/set.js';
@@ -10,20 +9,12 @@ import { runShow } from '../../src/cli/vars/show.js';
 import { runStats } from '../../src/cli/vars/stats.js';
 import type { Store } from '../../src/store/store.js';
 import { getAllVariables, getVariableRecord, setBearerToken, setStepResult, setVariable } from '../../src/store/variables.js';
+import { fails } from '../helpers/errors.js';
 import { memIO } from '../helpers/memio.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
 const EXEC = '507431238966182398';
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'eyJzdWIiOiJ1c2VyX2lkIn0'.repeat(30) + '.c2lnbmF0dXJl';
-
-async function fails(p: Promise<unknown>): Promise<CliError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(CliError);
-  return err as CliError;
-}
 
 describe('vars commands (run functions)', () => {
   let store: Store;
