@@ -31,6 +31,19 @@ export function maskSecrets(value: unknown): unknown {
   return value;
 }
 
+/** A variable as `vars get` and `vars show` print it in JSON/YAML (value masked unless `reveal`). */
+export function variableRecord(v: ExecutionVariable, reveal: boolean) {
+  return {
+    execution_id: v.executionId,
+    name: v.name,
+    type: v.type,
+    source_step: v.sourceStep,
+    created_at: v.createdAt.toISOString(),
+    updated_at: v.updatedAt.toISOString(),
+    value: displayValue(v, reveal),
+  };
+}
+
 /** One line of a value for a table: strings as they are, the rest as compact JSON, cut to `width`. */
 export function preview(value: unknown, width = 60): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { notFoundError } from '../errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
-import { displayValue, executionIdArg, isSecretVariable } from './common.js';
+import { displayValue, executionIdArg, isSecretVariable, variableRecord } from './common.js';
 
 export interface GetOptions {
   executionId: string;
@@ -63,15 +63,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
     else printData(deps.io, opts.output, shown, () => ({ head: [], rows: [] }));
     return;
   }
-  const record = {
-    execution_id: v.executionId,
-    name: v.name,
-    type: v.type,
-    source_step: v.sourceStep,
-    created_at: v.createdAt.toISOString(),
-    updated_at: v.updatedAt.toISOString(),
-    value: displayValue(v, opts.reveal),
-  };
+  const record = variableRecord(v, opts.reveal);
   printData(deps.io, opts.output, record, () =>
     keyValueView([
       ['execution_id', record.execution_id],

@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { notFoundError, usageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { displayValue, executionIdArg, preview } from './common.js';
+import { executionIdArg, preview, variableRecord } from './common.js';
 
 export interface ShowOptions {
   executionId: string;
@@ -47,15 +47,7 @@ export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> 
   }
   const variables = await listVariables(deps.store, executionId, { type });
   if (variables.length === 0) throw notFoundError(`no ${type ? `${type} ` : ''}variables for execution ${executionId}`);
-  const rows = variables.map((v) => ({
-    execution_id: v.executionId,
-    name: v.name,
-    type: v.type,
-    source_step: v.sourceStep,
-    created_at: v.createdAt.toISOString(),
-    updated_at: v.updatedAt.toISOString(),
-    value: displayValue(v, opts.reveal),
-  }));
+  const rows = variables.map((v) => variableRecord(v, opts.reveal));
   printData(deps.io, opts.output, rows, () => ({
     head: ['NAME', 'TYPE', 'SOURCE STEP', 'UPDATED', 'VALUE'],
     rows: variables.map((v, i) => [v.name, v.type, v.sourceStep ?? '-', relativeTime(v.updatedAt, deps.now, ''), preview(rows[i].value)]),
