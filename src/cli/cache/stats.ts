@@ -3,11 +3,9 @@ import type { CommandContext } from '../context.js';
 import { printSections } from '../output.js';
 import { newReportCommand, type ReportDeps, type ReportOptions } from '../report.js';
 
-export type StatsOptions = ReportOptions;
-export type StatsDeps = ReportDeps;
-
-export function newStatsCommand(ctx: CommandContext): Command {
-  return newReportCommand(
+/** `cache stats`: a report verb with no flags of its own. */
+export const newStatsCommand = (ctx: CommandContext): Command =>
+  newReportCommand(
     ctx,
     {
       name: 'stats',
@@ -16,9 +14,8 @@ export function newStatsCommand(ctx: CommandContext): Command {
     },
     runStats,
   );
-}
 
-export async function runStats(opts: StatsOptions, deps: StatsDeps): Promise<void> {
+export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
   const { cacheStats } = await import('../../store/cache.js');
   const stats = await cacheStats(deps.store);
   const report = {
