@@ -10,14 +10,14 @@ import { parse as parseYaml } from 'yaml';
 import { CliError, ExitCode, usageError } from '../cli/errors.js';
 import type { KeySet } from '../core/envelope.js';
 import { isTemplate, renderValue, TemplateError, workloadContext } from '../core/jinja.js';
-import { isScopeType, type ScopeRef, type ScopeType } from '../core/scope.js';
+import { isScopeType, refreshMarginSeconds, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { templateReferences } from '../core/templates.js';
 import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type CacheType, type KeychainData } from './keychain.js';
-import { isProviderName, ProviderError, type ProviderName, type SecretProvider } from './providers/index.js';
+import { isProviderName, ProviderError, type Providers } from './providers/index.js';
 import { DEFAULT_RENEW_TIMEOUT_MS, RenewError, requestToken, type RenewConfig } from './renew.js';
 import type { Store } from './store.js';
 
-export const KEYCHAIN_KINDS = ['oauth2', 'http', 'credential', 'static', 'bearer', 'secret_manager', 'secrets'] as const;
+export const KEYCHAIN_KINDS = ['oauth2', 'http', 'credential', 'static', 'bearer', 'secret_manager', 'secrets', 'google_id_token'] as const;
 export type KeychainKind = (typeof KEYCHAIN_KINDS)[number];
 
 /** One entry of a playbook's keychain section, as written. */
@@ -101,7 +101,7 @@ export interface ResolveInput {
   /** Workload values that override the playbook's. */
   workload?: Record<string, unknown>;
   dryRun?: boolean;
-  providers: Record<ProviderName, SecretProvider>;
+  providers: Providers;
   /** HTTP timeout of each request (token endpoints, providers). */
   timeoutMs?: number;
 }
@@ -242,6 +242,13 @@ async function describeSource(spec: KeychainSpec, context: Record<string, unknow
       const paths = await Promise.all(Object.entries(map).map(async ([k, v]) => `${k} ← ${await preview(v, context)}`));
       return `${String(f.provider)} secrets: ${paths.join(', ')}${f.auth !== undefined ? ` (auth ${await preview(f.auth, context)})` : ''}`;
     }
+    case 'google_id_token': {
+      const account =
+        f.service_account_credential !== undefined
+          ? `credential ${await preview(f.service_account_credential, context)}`
+          : `gcp secret ${await preview(f.service_account_secret, context)}${f.auth !== undefined ? ` (auth ${await preview(f.auth, context)})` : ''}`;
+      return `Google ID token for ${await preview(f.target_audience, context)}, service account from ${account}`;
+    }
   }
 }
 
@@ -335,7 +342,7 @@ async function fetchByKind(
   spec: KeychainSpec,
   fields: Record<string, unknown>,
   timeoutMs: number,
-  providers: Record<ProviderName, SecretProvider>,
+  providers: Providers,
 ): Promise<Fetched> {
   switch (spec.kind) {
     case 'oauth2':
@@ -375,7 +382,53 @@ async function fetchByKind(
       }
       return { data, credentialType: 'secret_manager', cacheType: 'secret' };
     }
+    case 'google_id_token': {
+      if (typeof fields.target_audience !== 'string' || fields.target_audience === '') throw usageError('needs target_audience: the URL of the service the token is for');
+      const serviceAccount = await serviceAccountOf(store, keys, fields, providers, timeoutMs);
+      const { idToken, ttlSeconds } = await providers.gcp.fetchIdToken({ serviceAccount, audience: fields.target_audience, timeoutMs });
+      // A signed assertion cannot be replayed from a renew_config: the entry expires a
+      // refresh margin before the token does, and the next resolve mints a new one.
+      const lifetime = ttlSeconds ?? 3600;
+      return {
+        data: { id_token: idToken, token_type: 'Bearer', target_audience: fields.target_audience },
+        ttlSeconds: Math.max(1, Math.floor(lifetime - refreshMarginSeconds(lifetime))),
+        credentialType: 'google_id_token',
+        cacheType: 'token',
+      };
+    }
   }
+}
+
+/** The service-account key of a google_id_token entry: from a stored credential, or from GCP Secret Manager. */
+async function serviceAccountOf(store: Store, keys: KeySet, fields: Record<string, unknown>, providers: Providers, timeoutMs: number): Promise<Record<string, unknown>> {
+  if (fields.service_account_credential !== undefined) {
+    const { data } = await fromCredential(store, keys, fields.service_account_credential);
+    return serviceAccountKey(data, `credential '${String(fields.service_account_credential)}'`);
+  }
+  if (typeof fields.service_account_secret !== 'string' || fields.service_account_secret === '') {
+    throw usageError('needs service_account_credential (a stored credential) or service_account_secret (a GCP secret path, with auth)');
+  }
+  const auth = fields.auth === undefined ? undefined : (await fromCredential(store, keys, fields.auth)).data;
+  const text = await providers.gcp.fetchSecret({ path: fields.service_account_secret, auth, timeoutMs });
+  return serviceAccountKey(text, `secret ${fields.service_account_secret}`);
+}
+
+/** A service-account key JSON (client_email, private_key), given as an object, as JSON text, or as JSON text in one field of an object. */
+function serviceAccountKey(value: unknown, where: string): Record<string, unknown> {
+  const isKey = (v: unknown): v is Record<string, unknown> => isMapping(v) && typeof v.client_email === 'string' && typeof v.private_key === 'string';
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  if (isKey(value)) return value;
+  if (typeof value === 'string' && isKey(parse(value))) return parse(value) as Record<string, unknown>;
+  if (isMapping(value)) {
+    for (const v of Object.values(value)) if (typeof v === 'string' && isKey(parse(v))) return parse(v) as Record<string, unknown>;
+  }
+  throw usageError(`${where} is not a service-account key (JSON with client_email and private_key)`);
 }
 
 async function fromCredential(store: Store, keys: KeySet, name: unknown): Promise<Fetched> {

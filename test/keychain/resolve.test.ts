@@ -26,7 +26,7 @@ describe('keychain section order', () => {
   });
 
   it('refuses unknown kinds, unknown references, duplicates and bad scopes (exit 2)', () => {
-    expect(() => section([{ name: 'x', kind: 'google_id_token' }])).toThrow(/kind 'google_id_token' is not supported; supported kinds: oauth2, http/);
+    expect(() => section([{ name: 'x', kind: 'kerberos_ticket' }])).toThrow(/kind 'kerberos_ticket' is not supported; supported kinds: oauth2, http, .*google_id_token/);
     expect(() => section([{ name: 'x', kind: 'static', map: { a: '{{ keychain.nope.a }}' } }])).toThrow("keychain entry 'x' refers to keychain.nope");
     expect(() => section([{ name: 'x', kind: 'static' }, { name: 'x', kind: 'static' }])).toThrow(/defined twice/);
     expect(() => section([{ name: 'x', kind: 'static', scope: 'everyone' }])).toThrow(/scope 'everyone'/);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { relativeTime } from '../../core/duration.js';
 import type { KeySet } from '../../core/envelope.js';
-import type { ProviderName, SecretProvider } from '../../store/providers/index.js';
+import type { Providers } from '../../store/providers/index.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../errors.js';
@@ -29,7 +29,7 @@ export interface ResolveDeps {
   store: Store;
   /** Absent on a dry run: nothing is decrypted or sealed. */
   keys?: KeySet;
-  providers: Record<ProviderName, SecretProvider>;
+  providers: Providers;
   warn(message: string): void;
   info(message: string): void;
 }
@@ -54,8 +54,11 @@ Examples:
   $ noetl keychain resolve child.yaml --execution-id 518508477736551999 --root-execution 518508477736551392 -o json
 
 Secret providers: gcp (auth: a credential with access_token or a service-account key), aws (access_key_id,
-secret_access_key, region), azure (tenant_id, client_id, client_secret). Endpoints can be overridden with
-NOETL_GCP_SECRET_MANAGER_URL, NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
+secret_access_key, region), azure (tenant_id, client_id, client_secret). Kind google_id_token mints a
+Google ID token for target_audience from a service-account key (service_account_credential, or
+service_account_secret read from GCP with auth). Endpoints can be overridden with
+NOETL_GCP_SECRET_MANAGER_URL, NOETL_GCP_TOKEN_URL (the service-account token endpoint),
+NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
     )
     .action(async (file: string, opts: Omit<ResolveOptions, 'file' | 'output' | 'dryRun'> & { dryRun?: boolean }) => {
       const full: ResolveOptions = { ...opts, file, dryRun: Boolean(opts.dryRun), output: ctx.globals().output };

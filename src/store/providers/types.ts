@@ -21,6 +21,20 @@ export interface SecretProvider {
   fetchSecret(request: SecretRequest): Promise<string>;
 }
 
+export interface IdTokenRequest {
+  /** A service-account key (client_email, private_key, token_uri). */
+  serviceAccount: Record<string, unknown>;
+  /** The target_audience: the URL of the service the token is for. */
+  audience: string;
+  timeoutMs: number;
+}
+
+export interface IdTokenResult {
+  idToken: string;
+  /** The token's lifetime, from its claims. */
+  ttlSeconds?: number;
+}
+
 export class ProviderError extends Error {
   constructor(
     readonly provider: ProviderName,
@@ -34,6 +48,8 @@ export class ProviderError extends Error {
 /** Where each provider's API is; overridable for a private endpoint or an emulator. */
 export interface ProviderEndpoints {
   gcpSecretManager?: string;
+  /** Replaces a service-account key's token_uri (access tokens and ID tokens). */
+  gcpToken?: string;
   awsSecretsManager?: string;
   azureLogin?: string;
 }
@@ -41,6 +57,7 @@ export interface ProviderEndpoints {
 export function providerEndpoints(env: NodeJS.ProcessEnv): ProviderEndpoints {
   return {
     gcpSecretManager: env.NOETL_GCP_SECRET_MANAGER_URL || undefined,
+    gcpToken: env.NOETL_GCP_TOKEN_URL || undefined,
     awsSecretsManager: env.NOETL_AWS_SECRETS_MANAGER_URL || undefined,
     azureLogin: env.NOETL_AZURE_LOGIN_URL || undefined,
   };
