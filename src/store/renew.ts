@@ -38,6 +38,8 @@ export interface RenewOptions {
 
 export const DEFAULT_RENEW_TIMEOUT_MS = 10_000;
 
+const SOCKET_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
 /** A renewal that failed: `KEYCHAIN: Failed to renew 'NAME': HTTP 401 invalid_client`. Never a secret. */
 export class RenewError extends CliError {
   constructor(
@@ -115,17 +117,23 @@ export async function requestToken(
   }
   const timeoutMs = options.timeoutMs ?? (config.timeout_seconds ? config.timeout_seconds * 1000 : DEFAULT_RENEW_TIMEOUT_MS);
   const where = describeEndpoint(url);
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
-    text = await response.text();
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-      throw new RenewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
+  let response: Response | undefined;
+  let text = '';
+  const signal = AbortSignal.timeout(timeoutMs);
+  for (let attempt = 1; !response; attempt++) {
+    try {
+      response = await fetch(url, { method, headers, body, signal });
+      text = await response.text();
+    } catch (err) {
+      const e = err as Error & { cause?: { code?: string; message?: string } };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+        throw new RenewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
+      }
+      // A kept-alive connection the server closed meanwhile resets before the request is
+      // read, so sending it once more on a new connection cannot renew twice.
+      if (!response && attempt === 1 && SOCKET_CLOSED.has(e.cause?.code ?? '')) continue;
+      throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
     }
-    throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
   }
   if (!response.ok) {
     const code = errorCode(text);
