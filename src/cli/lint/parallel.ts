@@ -4,7 +4,7 @@
  * worker runs this same module (the check at the bottom), so the built bundle needs no extra
  * entry point.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { lintText } from '../../lint/lint.js';
@@ -53,7 +53,8 @@ export function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): Fi
 /**
  * Files per thread below which another thread costs more than it saves: a worker pays its own
  * start-up and cold code (~60 ms of CPU, about what 30 files of the upstream corpus take), so a
- * hundred files (the corpus) lint fastest on two threads (on an idle machine: 440 ms, not 520).
+ * hundred files (the corpus) lint fastest on two threads (on an idle machine: 440 ms, not 520;
+ * on cores other processes keep busy, one thread is faster: 760 ms, not 1070).
  */
 const MIN_FILES_PER_THREAD = 40;
 
@@ -69,11 +70,7 @@ export function threadCount(count: number, env: NodeJS.ProcessEnv): number {
   if (!import.meta.url.endsWith('.js')) return 1;
   const forced = Number(env.NOETL_LINT_JOBS);
   if (Number.isInteger(forced) && forced > 0) return Math.max(1, Math.min(forced, count));
-  // When other processes keep every core busy, another thread only adds its start-up (measured on
-  // two busy cores: the corpus took 1070 ms on two threads, 760 ms on one).
-  const cores = availableParallelism();
-  if (loadavg()[0] >= cores) return 1;
-  return Math.max(1, Math.min(cores, 8, Math.floor(count / MIN_FILES_PER_THREAD)));
+  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(count / MIN_FILES_PER_THREAD)));
 }
 
 /**
