@@ -59,10 +59,10 @@ export function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): Fi
 const MIN_FILES_PER_THREAD = 40;
 
 /**
- * Bytes of YAML this thread lints while a worker starts: its share is that much larger, so
- * the threads finish together.
+ * Bytes of YAML this thread lints while a worker starts and warms up (~130 ms): each worker's
+ * share is that much smaller, so the threads finish together.
  */
-const WORKER_START_BYTES = 100_000;
+const WORKER_START_BYTES = 200_000;
 
 /** How many threads to use for `count` files (1: lint in this thread). NOETL_LINT_JOBS sets it. */
 export function threadCount(count: number, env: NodeJS.ProcessEnv): number {
@@ -75,7 +75,7 @@ export function threadCount(count: number, env: NodeJS.ProcessEnv): number {
 
 /**
  * Job indices in `threads` shares of about equal size in bytes (largest files first, each to the
- * share with the least so far); share 0 is this thread's, which starts WORKER_START_BYTES ahead.
+ * share with the least so far); share 0 is this thread's, and each worker's counts WORKER_START_BYTES more.
  */
 function shareJobs(jobs: FileJob[], threads: number): number[][] {
   const sizes = jobs.map((job) => {
@@ -86,7 +86,7 @@ function shareJobs(jobs: FileJob[], threads: number): number[][] {
     }
   });
   const shares: number[][] = Array.from({ length: threads }, () => []);
-  const totals: number[] = shares.map((_, k) => (k === 0 ? WORKER_START_BYTES : 0));
+  const totals: number[] = shares.map((_, k) => (k === 0 ? 0 : WORKER_START_BYTES));
   const bySize = jobs.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
   for (const i of bySize) {
     const k = totals.indexOf(Math.min(...totals));
