@@ -26,9 +26,9 @@ const root = new URL('..', import.meta.url).pathname;
 // Built beside dist/ and swapped in at the end, so a CLI test running meanwhile never sees half a build.
 const out = `${root}dist.next`;
 rmSync(out, { recursive: true, force: true });
-await build({
-  entryPoints: { noetl: `${root}src/cli/entry.ts`, lib: `${root}src/lib.ts` },
-  outdir: out,
+// The command tree and the library are built apart: code they share would otherwise land in
+// small shared chunks, and every chunk a command loads costs start-up time.
+const common = {
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -43,10 +43,13 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [skipCloudflareProbe],
   logLevel: 'warning',
-});
+};
+await build({ ...common, entryPoints: { noetl: `${root}src/cli/entry.ts` }, outdir: out });
+await build({ ...common, entryPoints: { lib: `${root}src/lib.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
 // Migrations are read next to the module that runs them (a chunk, or the entry).
 cpSync(`${root}src/store/migrations`, `${out}/migrations`, { recursive: true });
 cpSync(`${root}src/store/migrations`, `${out}/chunks/migrations`, { recursive: true });
+cpSync(`${root}src/store/migrations`, `${out}/lib-chunks/migrations`, { recursive: true });
 const types = `${root}dist/types`;
 if (existsSync(types)) renameSync(types, `${out}/types`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });
