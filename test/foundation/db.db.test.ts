@@ -72,10 +72,11 @@ describe(`db commands (${testBackend()})`, () => {
 describe.runIf(testBackend() === 'postgres')('PostgreSQL specifics', () => {
   it('a command against a schema that is not initialised exits 1 and says to migrate', async () => {
     const env = await unmigratedEnv();
-    const { openStore } = await import('../../src/store/connect.js');
-    const { resolveConnection } = await import('../../src/store/config.js');
-    const err = await openStore(resolveConnection({}, env)).catch((e: Error) => e);
-    expect((err as Error).message).toBe(`schema ${env.NOETL_SCHEMA} is not initialised: run \`noetl db migrate\``);
+    for (const args of [['credential', 'ls'], ['vars', 'show', '507431238966182398'], ['keychain', 'stats']]) {
+      const r = await runCli(args, { env });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toBe(`error: schema ${env.NOETL_SCHEMA} is not initialised: run \`noetl db migrate\`\n`);
+    }
   });
 
   it('an unreachable server exits 1 naming host and port, without a stack trace', async () => {
