@@ -1,12 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
 import type { Reader } from '../../core/scope.js';
 import { closest } from '../../core/suggest.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, notFoundError, usageError } from '../errors.js';
-import type { IO } from '../io.js';
+import { ExitCode, notFoundError, usageError } from '../errors.js';
+import { readTextFile, type IO } from '../io.js';
 import { printData, renderTable, type OutputFormat } from '../output.js';
 import { executionIdArg } from '../vars/common.js';
 import { checkReference, collectSecrets, maskRendered, referenceText, visibleKeychainEntry, type KeychainState, type UnresolvedReason } from './resolve.js';
@@ -94,7 +93,7 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   const executionId = executionIdArg(opts.executionId);
   const rootExecutionId = opts.rootExecution === undefined ? undefined : executionIdArg(opts.rootExecution, 'root execution id');
   const catalogIdFlag = opts.catalogId === undefined ? undefined : executionIdArg(opts.catalogId, 'catalog id');
-  const text = await readPlaybookFile(opts.file);
+  const text = await readTextFile(opts.file, `playbook file ${opts.file}`);
 
   const [{ SourceFile }, { lintDocuments }, { renderTemplate, workloadContext, TemplateError }, variables, catalog, keychainStore] = await Promise.all([
     import('../../lint/source.js'),
@@ -229,16 +228,6 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
 
   printReport(deps.io, opts.output, report);
   return report.unresolved.length > 0 ? ExitCode.failure : ExitCode.ok;
-}
-
-async function readPlaybookFile(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw notFoundError(`playbook file ${file} does not exist`);
-    throw new CliError(`cannot read ${file}: ${code ?? (err as Error).message}`, ExitCode.failure);
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
