@@ -9,8 +9,8 @@ export interface KeychainEdge {
   segment: ReferenceSegment;
 }
 
-/** Uses between keychain entries, and the entries that sit on a cycle. */
-export function keychainEdges(pb: Playbook): { edges: KeychainEdge[]; inCycle: Set<KeychainEntry> } {
+/** Uses between keychain entries, and for each entry on a cycle the shortest cycle through it (names, first = last). */
+export function keychainEdges(pb: Playbook): { edges: KeychainEdge[]; cycles: Map<KeychainEntry, string[]> } {
   const byName = new Map<string, KeychainEntry>();
   for (const e of pb.keychain) if (e.name !== undefined && !byName.has(e.name)) byName.set(e.name, e);
   const edges: KeychainEdge[] = [];
@@ -23,26 +23,16 @@ export function keychainEdges(pb: Playbook): { edges: KeychainEdge[]; inCycle: S
       }
     }
   }
-  const inCycle = new Set<KeychainEntry>();
-  for (const start of pb.keychain) {
-    const stack = [start];
-    const seen = new Set<KeychainEntry>();
-    while (stack.length > 0) {
-      const at = stack.pop() as KeychainEntry;
-      for (const e of edges) {
-        if (e.from !== at) continue;
-        if (e.to === start) inCycle.add(start);
-        if (!seen.has(e.to)) {
-          seen.add(e.to);
-          stack.push(e.to);
-        }
-      }
-    }
+  const cycles = new Map<KeychainEntry, string[]>();
+  for (const entry of pb.keychain) {
+    const cycle = shortestCycle(edges, entry);
+    if (cycle) cycles.set(entry, cycle);
   }
-  return { edges, inCycle };
+  return { edges, cycles };
 }
 
-function cyclePath(edges: KeychainEdge[], start: KeychainEntry): string[] {
+/** Breadth-first from `start` back to it: the shortest cycle through it, or undefined when it is on none. */
+function shortestCycle(edges: KeychainEdge[], start: KeychainEntry): string[] | undefined {
   const prev = new Map<KeychainEntry, KeychainEntry>();
   const queue = [start];
   const seen = new Set<KeychainEntry>();
@@ -62,7 +52,7 @@ function cyclePath(edges: KeychainEdge[], start: KeychainEntry): string[] {
       }
     }
   }
-  return [];
+  return undefined;
 }
 
 export const keychainCycle: Rule = {
@@ -81,12 +71,12 @@ from the workload or a credential instead.
         kind: http
         endpoint: "{{ keychain.a.url }}"     # keychain-cycle: a → b → a`,
   check({ playbook, report }) {
-    const { edges, inCycle } = keychainEdges(playbook);
-    for (const entry of inCycle) {
+    const { edges, cycles } = keychainEdges(playbook);
+    for (const [entry, cycle] of cycles) {
       // One finding per entry on the cycle, at its first use of another cycle member.
-      const edge = edges.find((e) => e.from === entry && inCycle.has(e.to));
+      const edge = edges.find((e) => e.from === entry && cycles.has(e.to));
       if (!edge) continue;
-      report(templateSpan(edge.template, edge.segment.start, edge.segment.end), `keychain entries form a cycle: ${cyclePath(edges, entry).join(' → ')}`);
+      report(templateSpan(edge.template, edge.segment.start, edge.segment.end), `keychain entries form a cycle: ${cycle.join(' → ')}`);
     }
   },
 };

@@ -19,9 +19,9 @@ the one that uses it.
         kind: secrets
         …`,
   check({ playbook, report }) {
-    const { edges, inCycle } = keychainEdges(playbook);
+    const { edges, cycles } = keychainEdges(playbook);
     for (const edge of edges) {
-      if (edge.to.index <= edge.from.index || inCycle.has(edge.from)) continue;
+      if (edge.to.index <= edge.from.index || cycles.has(edge.from)) continue;
       const line = playbook.source.position(nodeSpan(edge.to.nameNode ?? edge.to.node).start).line;
       report(templateSpan(edge.template, edge.segment.start, edge.segment.end), `keychain entry '${edge.from.name}' uses '${edge.to.name}', which is declared after it (line ${line}); move '${edge.to.name}' above '${edge.from.name}'`);
     }
