@@ -63,14 +63,25 @@ const OPTIMIZE_AFTER_CHARS = 1_000_000;
 /** From this many files on, the optimizing compiler pays from the start (with workers busy, its background work competes with them). */
 const OPTIMIZE_FROM_FILES = 500;
 
-/** Turns V8's optimizing compiler off until this thread has OPTIMIZE_AFTER_CHARS of text to lint. */
+/** Lint runs in this process holding the optimizing compiler off: library callers may overlap, and only the last one out turns it back on. */
+let deferringRuns = 0;
+
+/** Whether the user chose how V8 optimizes (node --no-turbofan, --jitless, …): then it is left as they set it. */
+function optimizerChosenByUser(env: NodeJS.ProcessEnv): boolean {
+  return [...process.execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--(no-)?(turbofan|opt|jitless|max-opt)\b/.test(a));
+}
+
+/**
+ * Turns V8's optimizing compiler off until this thread has OPTIMIZE_AFTER_CHARS of text to lint.
+ * The caller calls `restore` in a finally: the flag is the whole process's.
+ */
 function deferOptimization(files: number): { linting: (chars: number) => void; restore: () => void } {
   let remaining = OPTIMIZE_AFTER_CHARS;
-  let off = files < OPTIMIZE_FROM_FILES;
-  if (off) setFlagsFromString('--no-turbofan');
+  let holding = files < OPTIMIZE_FROM_FILES && !optimizerChosenByUser(process.env);
+  if (holding && deferringRuns++ === 0) setFlagsFromString('--no-turbofan');
   const restore = () => {
-    if (off) setFlagsFromString('--turbofan');
-    off = false;
+    if (holding && --deferringRuns === 0) setFlagsFromString('--turbofan');
+    holding = false;
   };
   return {
     linting: (chars) => {
