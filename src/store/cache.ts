@@ -112,17 +112,11 @@ async function touchLiveEntry(store: Store, cacheKey: string, keys: KeySet): Pro
   }
 }
 
-interface UpsertInput {
-  cacheKey: string;
-  credentialName: string;
-  credentialType: string;
-  cacheType: CacheType;
-  scope: CacheScope;
-  executionId: string | null;
-  parentExecutionId: string | null;
+/** The identity columns of an entry (as listed), plus the value to seal and its lifetime. */
+type UpsertInput = Pick<CacheEntry, 'cacheKey' | 'credentialName' | 'credentialType' | 'cacheType' | 'scope' | 'executionId' | 'parentExecutionId'> & {
   value: unknown;
   ttlSeconds: number;
-}
+};
 
 async function upsertEntry(store: Store, keys: KeySet, input: UpsertInput): Promise<Date> {
   const now = store.now();
