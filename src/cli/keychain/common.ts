@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
 import { parseDuration } from '../../core/duration.js';
-import { parseId64 } from '../../core/ids.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
 import { usageError } from '../errors.js';
 import { readInputSpec, type IO } from '../io.js';
+import { executionIdArg } from '../vars/common.js';
 
 /** How a keychain command names its playbook and scope. */
 export interface ScopeFlags {
@@ -30,10 +30,7 @@ export function addScopeOptions(command: Command): Command {
 }
 
 function idFlag(text: string | undefined, flag: string): string | undefined {
-  if (text === undefined) return undefined;
-  const id = parseId64(text);
-  if (id === undefined) throw usageError(`${flag} '${text}' is not a 64-bit id (digits only, e.g. 518508477736551392)`);
-  return id;
+  return text === undefined ? undefined : executionIdArg(text, flag);
 }
 
 /** The scope part of the flags, checked before anything is opened: a conflict exits 2 naming it. */
