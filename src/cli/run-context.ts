@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { KeySet } from '../core/envelope.js';
+import type { ConnectionConfig } from '../store/config.js';
 import type { Store } from '../store/store.js';
 import { CliError, ExitCode } from './errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
@@ -13,6 +14,7 @@ import type { OutputFormat } from './output.js';
 export class RunContext implements CommandContext {
   private program?: Command;
   private store?: Promise<Store>;
+  private resolved?: Promise<ConnectionConfig>;
   private exitCode: number = ExitCode.ok;
   private readonly fixedNow?: Date;
 
@@ -59,8 +61,7 @@ export class RunContext implements CommandContext {
     if (!this.store) {
       const g = this.globals();
       this.store = (async () => {
-        const [{ resolveConnection }, { openStore }] = await Promise.all([import('../store/config.js'), import('../store/connect.js')]);
-        const config = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env);
+        const [config, { openStore }] = await Promise.all([this.connection(), import('../store/connect.js')]);
         if (g.verbose) this.info(`database: ${config.backend} (${config.source})`);
         return openStore(config, {
           lockTimeoutMs: g.lockTimeoutMs,
@@ -85,9 +86,19 @@ export class RunContext implements CommandContext {
   async keys(purpose: 'read' | 'write'): Promise<KeySet> {
     const g = this.globals();
     const { loadKeys } = await import('../store/keys.js');
-    const { resolveConnection } = await import('../store/config.js');
-    const backend = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env).backend;
+    const { backend } = await this.connection();
     return loadKeys({ env: this.env, keyFile: g.keyFile, backend, purpose, warn: (m) => this.warn(m) });
+  }
+
+  /** Where the database is (flags, environment, config file): resolved once per command. */
+  private connection(): Promise<ConnectionConfig> {
+    if (!this.resolved) {
+      const g = this.globals();
+      this.resolved = import('../store/config.js').then(({ resolveConnection }) =>
+        resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env),
+      );
+    }
+    return this.resolved;
   }
 
   now(): Date {
