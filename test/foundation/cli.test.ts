@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { completionScript, SHELLS } from '../../src/cli/gen/completion.js';
 import { manPages } from '../../src/cli/gen/man.js';
 import { examples, flatten, walk } from '../../src/cli/gen/tree.js';
+import { colorEnabled } from '../../src/cli/io.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { RunContext } from '../../src/cli/run-context.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
@@ -61,6 +62,16 @@ describe('the command tree', () => {
     expect(r.stdout).toContain('Usage: noetl db migrate');
     expect(r.stdout).toContain('--database-url');
     expect(r.stdout).toContain('Examples:');
+  });
+});
+
+describe('color', () => {
+  it('only on a TTY, never with NO_COLOR or --no-color', () => {
+    expect(colorEnabled(true, {}, false)).toBe(true);
+    expect(colorEnabled(false, {}, false)).toBe(false);
+    expect(colorEnabled(true, { NO_COLOR: '1' }, false)).toBe(false);
+    expect(colorEnabled(true, { NO_COLOR: '' }, false)).toBe(true);
+    expect(colorEnabled(true, {}, true)).toBe(false);
   });
 });
 

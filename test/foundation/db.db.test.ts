@@ -35,6 +35,17 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 1, pending_migrations: 0 });
   });
 
+  it('-q silences progress; --verbose says which database and why', async () => {
+    const env = await unmigratedEnv();
+    const quiet = await runCli(['-q', 'db', 'migrate'], { env });
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const verbose = await runCli(['--verbose', 'db', 'migrate'], { env });
+    expect(verbose.code).toBe(0);
+    const source = testBackend() === 'embedded' ? 'NOETL_DATA_DIR' : 'NOETL_DATABASE_URL';
+    expect(verbose.stderr).toContain(`database: ${testBackend()} (${source})`);
+    expect(verbose.stderr).toMatch(/is up to date \(version \d+\)/);
+  });
+
   it('four concurrent `db migrate` runs all exit 0 and apply each migration exactly once', { timeout: 300_000 }, async () => {
     const env = await unmigratedEnv();
     // Embedded: the first run creates the data directory (initdb, seconds) while the others wait for its lock.
@@ -87,6 +98,10 @@ describe.runIf(testBackend() === 'postgres')('PostgreSQL specifics', () => {
     expect(r.stderr).toMatch(/^error: cannot reach PostgreSQL at 127\.0\.0\.1:1 \(ECONNREFUSED\): check that the server is running/);
     expect(r.stderr).not.toContain('hunter2');
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    const debug = await runCli(['db', 'info'], { env: { ...env, NOETL_DEBUG: '1' } });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/^error: cannot reach PostgreSQL[^\n]*\n[\s\S]*\n\s+at /);
+    expect(debug.stderr).not.toContain('hunter2');
   });
 
   it('db info masks the password of the connection URL', async () => {
