@@ -106,10 +106,12 @@ const cache = new Map<string, LintConfig>();
 /** Folder → its config file: a folder of 10,000 playbooks looks the file up once. */
 const lookups = new Map<string, string | undefined>();
 
-/** The config that applies to `path` (cached per folder and per config file), or the defaults. */
-export function configFor(path: string): LintConfig {
-  const dir = dirname(resolve(path));
-  const key = isDirectory(path) ? resolve(path) : dir;
+/**
+ * The config that applies to `path` (cached per folder and per config file), or the defaults.
+ * A caller that knows `path` is a file (a folder walk) says so, sparing a stat per file.
+ */
+export function configFor(path: string, folder = isDirectory(path)): LintConfig {
+  const key = folder ? resolve(path) : dirname(resolve(path));
   if (!lookups.has(key)) lookups.set(key, findConfigFile(key));
   const file = lookups.get(key);
   if (file === undefined) return { dir: process.cwd(), severities: new Map(), ignore: [] };

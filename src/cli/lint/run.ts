@@ -127,10 +127,10 @@ function collectInputs(opts: LintCommandOptions, cwd: string): Input[] {
       const found: { file: string; path: string }[] = [];
       walk(file, arg, found);
       for (const f of found) {
-        const config = configFor(f.file);
+        const config = configFor(f.file, false);
         if (!isIgnored(config, f.file)) inputs.push({ ...f, config });
       }
-    } else inputs.push({ file, path: arg, config: configFor(file) });
+    } else inputs.push({ file, path: arg, config: configFor(file, false) });
   }
   return inputs;
 }
