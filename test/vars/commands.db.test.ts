@@ -109,6 +109,9 @@ describe('vars commands (run functions)', () => {
       const s = memIO();
       await runGet({ executionId: EXEC, name: 'fetch_data', field: 'client_secret', reveal: false, output: 'table' }, { io: s.io, store });
       expect(s.stdout()).toBe('abcd…(26 chars)\n');
+      const b = memIO();
+      await runGet({ executionId: EXEC, name: 'amadeus_token', field: '.', reveal: false, output: 'table' }, { io: b.io, store });
+      expect(b.stdout()).toBe(`eyJh…(${JWT.length} chars)\n`);
       const r = memIO();
       await runGet({ executionId: EXEC, name: 'amadeus_token', field: '.', reveal: true, output: 'table' }, { io: r.io, store });
       expect(r.stdout()).toBe(JWT);

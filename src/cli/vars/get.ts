@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { isSecretKey, looksLikeSecretValue, maskValue } from '../../core/mask.js';
+import { isSecretKey, maskValue } from '../../core/mask.js';
 import { closest } from '../../core/suggest.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { notFoundError } from '../errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
-import { displayValue, executionIdArg, isSecretVariable, variableRecord } from './common.js';
+import { executionIdArg, isSecretVariable, maskSecrets, variableRecord } from './common.js';
 
 export interface GetOptions {
   executionId: string;
@@ -57,8 +57,8 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
       deps.io.stdout.write(typeof found.value === 'string' ? found.value : JSON.stringify(found.value));
       return;
     }
-    const secret = isSecretVariable(v) || path.some(isSecretKey) || (typeof found.value === 'string' && looksLikeSecretValue(found.value));
-    const shown = opts.reveal ? found.value : secret ? maskValue(found.value) : displayValue({ ...v, value: found.value }, false);
+    // A field is secret whole when its variable is or a key on its path is; else mask its secret-looking parts.
+    const shown = opts.reveal ? found.value : isSecretVariable(v) || path.some(isSecretKey) ? maskValue(found.value) : maskSecrets(found.value);
     if (opts.output === 'table') deps.io.stdout.write((typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2)) + '\n');
     else printData(deps.io, opts.output, shown, () => ({ head: [], rows: [] }));
     return;
