@@ -10,7 +10,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 /** The largest whole unit of a span of seconds: `45s`, `23m`, `5h`, `3d`. */
-export function shortSpan(seconds: number): string {
+function shortSpan(seconds: number): string {
   const s = Math.abs(Math.round(seconds));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;

@@ -15,7 +15,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 }
 
 /** Damerau-Levenshtein distance (optimal string alignment): a transposition counts as one edit. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
   const d: number[][] = Array.from({ length: rows }, (_, i) => {
