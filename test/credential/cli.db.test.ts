@@ -4,24 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveConnection } from '../../src/store/config.js';
-import { openStore } from '../../src/store/connect.js';
-import type { Store } from '../../src/store/store.js';
 import { runCli, testCliEnv, type CliResult } from '../helpers/cli.js';
 import { testBackend } from '../helpers/backend.js';
+import { withCliStore } from './cli-store.js';
 
 const CORPUS = corpusDir('upstream-credentials');
 const SECRET = 'Zq9-very-secret-Xy7Wk2';
-
-/** The CLI's database, opened from the test (after the CLI has exited: the embedded one is locked while in use). */
-async function withCliStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(resolveConnection({}, env, {}), { schemaCheck: 'none' });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function cliEnv(options: { noKey?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
   return { ...(await testCliEnv(options)), NOETL_KEYRING: 'off' };

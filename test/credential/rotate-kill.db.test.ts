@@ -1,30 +1,15 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeMasterKey, open, seal } from '../../src/core/envelope.js';
-import { resolveConnection } from '../../src/store/config.js';
-import { openStore } from '../../src/store/connect.js';
 import { masterKey } from '../../src/store/keys.js';
 import { openRenewConfig, sealRenewConfig, type KeychainRow } from '../../src/store/keychain.js';
 import { isOnKey } from '../../src/store/rotate.js';
-import type { Store } from '../../src/store/store.js';
 import { noetlBin, repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
+import { newKeyFile, withCliStore } from './cli-store.js';
 import { registerTestPlaybook, renewConfig, startOAuthServer } from '../keychain/fixtures.js';
 
 const ROWS = 2000;
 const KEYCHAIN_ROWS = 1000;
-
-async function withCliStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(resolveConnection({}, env, {}), { schemaCheck: 'none' });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** Starts `noetl --verbose credential rotate-key …` and SIGKILLs it as soon as the first batch of `table` is reported. */
 function rotateAndKill(env: NodeJS.ProcessEnv, keyFile: string, table = 'credential'): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
@@ -49,10 +34,7 @@ describe('rotate-key killed midway (a real SIGKILL)', () => {
   it('leaves every row readable with the old or the new key, and running it again finishes the job', { timeout: 300_000 }, async () => {
     const env: NodeJS.ProcessEnv = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
     const oldKey = masterKey(decodeMasterKey(env.NOETL_ENCRYPTION_KEY!, 'test'), 'env:NOETL_ENCRYPTION_KEY');
-    const newBytes = randomBytes(32);
-    const newKey = masterKey(newBytes, 'file:key-file');
-    const keyFile = join(mkdtempSync(join(tmpdir(), 'noetl-rotate-kill-')), 'new.key');
-    writeFileSync(keyFile, newBytes.toString('base64'), { mode: 0o600 });
+    const { bytes: newBytes, key: newKey, path: keyFile } = newKeyFile();
 
     await withCliStore(env, async (store) => {
       const names = Array.from({ length: ROWS }, (_, i) => `cred_${String(i).padStart(5, '0')}`);
@@ -93,10 +75,7 @@ describe('rotate-key killed midway (a real SIGKILL)', () => {
   it("moves a keychain row's data and renew_config together, and renewal works with the new key alone", { timeout: 300_000 }, async () => {
     const env: NodeJS.ProcessEnv = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
     const oldKey = masterKey(decodeMasterKey(env.NOETL_ENCRYPTION_KEY!, 'test'), 'env:NOETL_ENCRYPTION_KEY');
-    const newBytes = randomBytes(32);
-    const newKey = masterKey(newBytes, 'file:key-file');
-    const keyFile = join(mkdtempSync(join(tmpdir(), 'noetl-rotate-kill-')), 'new.key');
-    writeFileSync(keyFile, newBytes.toString('base64'), { mode: 0o600 });
+    const { bytes: newBytes, key: newKey, path: keyFile } = newKeyFile();
     const oauth = await startOAuthServer(120);
     try {
       const config = renewConfig(oauth.tokenUrl);

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConnection } from '../../src/store/config.js';
+import { openStore } from '../../src/store/connect.js';
+import { masterKey } from '../../src/store/keys.js';
+import type { Store } from '../../src/store/store.js';
+
+/** The CLI's database, opened from the test (after the CLI has exited: the embedded one is locked while in use). */
+export async function withCliStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(resolveConnection({}, env, {}), { schemaCheck: 'none' });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A fresh master key to rotate onto, written to a mode-0600 file for --new-key-file. */
+export function newKeyFile(): { bytes: Buffer; key: ReturnType<typeof masterKey>; path: string } {
+  const bytes = randomBytes(32);
+  const path = join(mkdtempSync(join(tmpdir(), 'noetl-new-key-')), 'new.key');
+  writeFileSync(path, bytes.toString('base64'), { mode: 0o600 });
+  return { bytes, key: masterKey(bytes, 'file:key-file'), path };
+}
