@@ -6,6 +6,7 @@ import { OAuth2Server } from 'oauth2-mock-server';
 import type { KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/store/catalog.js';
 import type { Store } from '../../src/store/store.js';
+import { fakeClock, testStore } from '../helpers/store.js';
 
 export function testKeys(): KeySet {
   return { current: { provider: 'local', kid: 'test', kv: 'v1', key: randomBytes(32) }, previous: [] };
@@ -23,6 +24,13 @@ workload:
 /** Registers a playbook and returns its catalog_id. */
 export async function registerTestPlaybook(store: Store, content = PLAYBOOK): Promise<string> {
   return (await registerPlaybook(store, content)).catalog_id;
+}
+
+/** A fresh store on a fake clock, a master key and the test playbook registered: each keychain test's start. */
+export async function keychainTestbed(): Promise<{ clock: ReturnType<typeof fakeClock>; store: Store; keys: KeySet; catalogId: string }> {
+  const clock = fakeClock();
+  const store = await testStore({ clock });
+  return { clock, store, keys: testKeys(), catalogId: await registerTestPlaybook(store) };
 }
 
 export const CLIENT_ID = 'noetl-client';

@@ -10,8 +10,8 @@ import {
   setKeychainEntry,
 } from '../../src/store/keychain.js';
 import type { Store } from '../../src/store/store.js';
-import { fakeClock, testStore } from '../helpers/store.js';
-import { registerTestPlaybook, testKeys } from './fixtures.js';
+import type { fakeClock } from '../helpers/store.js';
+import { keychainTestbed, registerTestPlaybook, testKeys } from './fixtures.js';
 
 const TOKEN = { access_token: 'eyJhbGciOiJSUzI1NiJ9.secret-payload.sig', token_type: 'Bearer', expires_in: 1799 };
 const ROOT = '518508477736551392';
@@ -25,10 +25,7 @@ describe('keychain library', () => {
   let catalogId: string;
 
   beforeEach(async () => {
-    clock = fakeClock();
-    store = await testStore({ clock });
-    keys = testKeys();
-    catalogId = await registerTestPlaybook(store);
+    ({ clock, store, keys, catalogId } = await keychainTestbed());
   });
   afterEach(async () => {
     await store.close();

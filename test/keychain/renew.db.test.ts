@@ -5,7 +5,7 @@ import { renewKeychainEntry, requestToken } from '../../src/store/renew.js';
 import type { Store } from '../../src/store/store.js';
 import { testBackend } from '../helpers/backend.js';
 import { fakeClock, testStore } from '../helpers/store.js';
-import { CLIENT_SECRET, registerTestPlaybook, renewConfig, startOAuthServer, startTokenServer, testKeys } from './fixtures.js';
+import { CLIENT_SECRET, keychainTestbed, registerTestPlaybook, renewConfig, startOAuthServer, startTokenServer, testKeys } from './fixtures.js';
 
 const OLD = { access_token: 'old-token', token_type: 'Bearer', expires_in: 600 };
 
@@ -24,10 +24,7 @@ describe('renewal against a real OAuth2 token endpoint', () => {
     await oauth.stop();
   });
   beforeEach(async () => {
-    clock = fakeClock();
-    store = await testStore({ clock });
-    keys = testKeys();
-    catalogId = await registerTestPlaybook(store);
+    ({ clock, store, keys, catalogId } = await keychainTestbed());
   });
   afterEach(async () => {
     await store.close();

@@ -7,8 +7,8 @@ import { runStats } from '../../src/cli/keychain/stats.js';
 import type { KeySet } from '../../src/core/envelope.js';
 import type { Store } from '../../src/store/store.js';
 import { memIO } from '../helpers/memio.js';
-import { fakeClock, testStore } from '../helpers/store.js';
-import { registerTestPlaybook, testKeys } from './fixtures.js';
+import type { fakeClock } from '../helpers/store.js';
+import { keychainTestbed } from './fixtures.js';
 
 const PB = 'integrations/travel_booking';
 const base = { playbook: PB, scope: 'global', reveal: false, renew: true, output: 'table' as const };
@@ -18,10 +18,7 @@ describe('keychain run functions', () => {
   let keys: KeySet;
   let clock: ReturnType<typeof fakeClock>;
   beforeEach(async () => {
-    clock = fakeClock();
-    store = await testStore({ clock });
-    keys = testKeys();
-    await registerTestPlaybook(store);
+    ({ clock, store, keys } = await keychainTestbed());
   });
   afterEach(async () => {
     await store.close();
