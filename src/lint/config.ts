@@ -14,7 +14,7 @@ import { closest } from '../core/suggest.js';
 import { RULES_BY_ID } from './rules/index.js';
 import type { Severity } from './types.js';
 
-export const CONFIG_FILE = '.noetl-lint.yaml';
+const CONFIG_FILE = '.noetl-lint.yaml';
 
 export interface LintConfig {
   /** The config file, when one was found. */

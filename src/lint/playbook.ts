@@ -87,7 +87,7 @@ export function pairOf(map: unknown, key: string): Pair<Scalar, Node | null> | u
   return undefined;
 }
 export const valueOf = (map: unknown, key: string): Node | null | undefined => pairOf(map, key)?.value;
-export const stringOf = (map: unknown, key: string): string | undefined => scalarString(valueOf(map, key));
+const stringOf = (map: unknown, key: string): string | undefined => scalarString(valueOf(map, key));
 
 /** The span a node covers in the file (its value, without trailing comments). */
 export function nodeSpan(node: Node | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {

@@ -32,7 +32,7 @@ interface WorkerData {
 }
 
 /** Lints files in this thread; `onRead` hears each file's length before it is linted. */
-export function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResult[] {
+function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResult[] {
   return jobs.map((job) => {
     let text: string;
     try {

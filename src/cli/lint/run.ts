@@ -21,7 +21,7 @@ import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';
 export { LINT_FORMATS, type LintFormat } from './formats.js';
 
 /** `noetl lint` exit codes (DESIGN.md): 3 when linting could not run at all. */
-export const LINT_COULD_NOT_RUN = 3;
+const LINT_COULD_NOT_RUN = 3;
 
 export interface LintCommandOptions {
   paths: string[];

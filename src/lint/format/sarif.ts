@@ -1,7 +1,7 @@
 /** SARIF 2.1.0: one run, every rule described, results with physical locations (1-based, end exclusive). */
 import type { Finding, Rule } from '../types.js';
 
-export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 /** A relative path as a SARIF artifact URI (forward slashes, percent-encoded). */
 function artifactUri(path: string): string {

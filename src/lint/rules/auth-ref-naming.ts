@@ -5,7 +5,7 @@ import type { Rule } from '../types.js';
 const MISLEADING = /^(.*?)_?(password|passwd|pwd|secret|api_?key|key|token|cred|creds|credential|credentials)$/i;
 
 /** The seeds' suggestion for a misleading auth reference name: `<service>_auth`. */
-export function suggestAuthName(name: string): string {
+function suggestAuthName(name: string): string {
   const m = MISLEADING.exec(name);
   const base = (m?.[1] ?? '').replace(/_+$/, '') || name.split('_')[0];
   return `${base}_auth`;
