@@ -152,14 +152,7 @@ async function configuredKey(options: LoadKeysOptions): Promise<{ key: MasterKey
     const label = env.NOETL_ENCRYPTION_KEY_FILE ? 'NOETL_ENCRYPTION_KEY_FILE' : 'key_file in the config file';
     return { key: masterKey(readKeyFile(file, label, warn), 'file:key-file'), source: { kind: 'key-file', location: resolve(file) } };
   }
-  const fromKeyring = await keyringGet(env, KEYRING_ACCOUNT);
-  if (fromKeyring) {
-    return {
-      key: masterKey(decodeKey(fromKeyring, `OS keyring entry ${KEYRING_SERVICE}/${KEYRING_ACCOUNT}`), 'keyring:noetl'),
-      source: { kind: 'keyring', location: `OS keyring ${KEYRING_SERVICE}/${KEYRING_ACCOUNT}` },
-    };
-  }
-  return undefined;
+  return keyringKey(env, KEYRING_ACCOUNT, 'keyring:noetl', 'keyring');
 }
 
 async function readGeneratedKey(env: NodeJS.ProcessEnv): Promise<{ key: MasterKey; source: KeySource } | undefined> {
@@ -167,14 +160,17 @@ async function readGeneratedKey(env: NodeJS.ProcessEnv): Promise<{ key: MasterKe
   if (existsSync(path)) {
     return { key: masterKey(readKeyFile(path, 'generated default key', () => undefined), 'generated:noetl'), source: { kind: 'generated-file', location: path } };
   }
-  const stored = await keyringGet(env, KEYRING_GENERATED_ACCOUNT);
-  if (stored) {
-    return {
-      key: masterKey(decodeKey(stored, `OS keyring entry ${KEYRING_SERVICE}/${KEYRING_GENERATED_ACCOUNT}`), 'generated:noetl'),
-      source: { kind: 'generated-keyring', location: `OS keyring ${KEYRING_SERVICE}/${KEYRING_GENERATED_ACCOUNT}` },
-    };
-  }
-  return undefined;
+  return keyringKey(env, KEYRING_GENERATED_ACCOUNT, 'generated:noetl', 'generated-keyring');
+}
+
+/** The master key kept in an OS keyring entry, if there is one. */
+async function keyringKey(env: NodeJS.ProcessEnv, account: string, kid: string, kind: KeySourceKind): Promise<{ key: MasterKey; source: KeySource } | undefined> {
+  const stored = await keyringGet(env, account);
+  if (!stored) return undefined;
+  return {
+    key: masterKey(decodeKey(stored, `OS keyring entry ${KEYRING_SERVICE}/${account}`), kid),
+    source: { kind, location: `OS keyring ${KEYRING_SERVICE}/${account}` },
+  };
 }
 
 /** Generates the embedded default key: into the OS keyring when one runs, else a mode-0600 file. */
