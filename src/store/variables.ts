@@ -141,6 +141,12 @@ export async function listVariables(store: Store, executionId: string, options: 
   return rows.map(toVariable);
 }
 
+/** How many variables an execution has, without reading their values. */
+export async function countVariables(store: Store, executionId: string): Promise<number> {
+  const { rows } = await store.query<{ count: string }>('SELECT COUNT(*) AS count FROM execution_variable WHERE execution_id = $1', [executionIdOf(executionId)]);
+  return Number(rows[0].count);
+}
+
 /** Every variable of an execution as `{name: value}` (the seeds' get_all_variables). */
 export async function getAllVariables(store: Store, executionId: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};

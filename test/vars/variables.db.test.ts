@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   cleanupExecution,
+  countVariables,
   deleteVariable,
   extendContextWithVariables,
   getAllVariables,
@@ -108,6 +109,7 @@ describe('execution variables', () => {
     await setVariable(store, { executionId: EXEC, name: 'a', value: 1 });
     await setVariable(store, { executionId: EXEC, name: 'b', value: 2 });
     await setVariable(store, { executionId: OTHER, name: 'a', value: 3 });
+    expect([await countVariables(store, EXEC), await countVariables(store, OTHER)]).toEqual([2, 1]);
     expect(await deleteVariable(store, EXEC, 'a')).toBe(true);
     expect(await deleteVariable(store, EXEC, 'a')).toBe(false);
     expect(await cleanupExecution(store, EXEC)).toBe(1);

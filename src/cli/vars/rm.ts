@@ -35,7 +35,7 @@ export function newRmCommand(ctx: CommandContext): Command {
 
 export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
   const executionId = executionIdArg(opts.executionId);
-  const { cleanupExecution, deleteVariable, listVariables } = await import('../../store/variables.js');
+  const { cleanupExecution, countVariables, deleteVariable } = await import('../../store/variables.js');
   let removed: number;
   if (opts.name !== undefined) {
     if (!(await deleteVariable(deps.store, executionId, opts.name))) {
@@ -43,7 +43,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
     }
     removed = 1;
   } else {
-    const count = (await listVariables(deps.store, executionId)).length;
+    const count = await countVariables(deps.store, executionId);
     if (count === 0) throw notFoundError(`no variables for execution ${executionId}`);
     const confirmed = await confirmDestructive(deps.io, {
       yes: opts.yes,
