@@ -19,13 +19,8 @@ workflow:
     tool: python
     auth: { credential: x_auth, bearer: true, variable: myToken }
 `;
-const GOOD = `kind: Playbook
-workload:
-  pg_auth: pg_local
-workflow:
-  - step: a
-    tool: { kind: postgres, auth: "{{ workload.pg_auth }}" }
-`;
+/** BAD with its typo fixed. */
+const GOOD = BAD.replace('workload.pg_aut ', 'workload.pg_auth ');
 
 let dir: string;
 beforeAll(() => {
