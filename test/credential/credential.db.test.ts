@@ -47,19 +47,20 @@ async function rejects(promise: Promise<unknown>): Promise<{ message: string; ex
   throw new Error('expected a rejection');
 }
 
-describe('credential store', () => {
-  let store: Store;
-  const k = keys();
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  beforeEach(async () => {
-    await store.query('DELETE FROM credential');
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+// One store for the file; every test starts with no credentials.
+let store: Store;
+const k = keys();
+beforeAll(async () => {
+  store = await testStore();
+});
+beforeEach(async () => {
+  await store.query('DELETE FROM credential');
+});
+afterAll(async () => {
+  await store.close();
+});
 
+describe('credential store', () => {
   it('adds, reads back, lists and removes a credential; data is sealed at rest', async () => {
     const added = await addCredential(store, k, {
       name: 'pg_prod',
@@ -191,18 +192,6 @@ describe('credential store', () => {
 });
 
 describe('registration files and import', () => {
-  let store: Store;
-  const k = keys();
-  beforeAll(async () => {
-    store = await testStore();
-  });
-  beforeEach(async () => {
-    await store.query('DELETE FROM credential');
-  });
-  afterAll(async () => {
-    await store.close();
-  });
-
   it('registers every corpus file on its own', async () => {
     const files = readdirSync(CORPUS).sort();
     expect(files.length).toBeGreaterThanOrEqual(17);
