@@ -72,16 +72,17 @@ NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
     });
 }
 
-function checkResolveFlags(opts: ResolveOptions): void {
-  executionIdArg(opts.executionId, '--execution-id');
-  if (opts.rootExecution !== undefined) executionIdArg(opts.rootExecution, '--root-execution');
+/** The flags checked before anything is opened (exit 2), returned parsed. */
+function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExecutionId?: string; timeoutSeconds?: number } {
+  const executionId = executionIdArg(opts.executionId, '--execution-id');
+  const rootExecutionId = opts.rootExecution === undefined ? undefined : executionIdArg(opts.rootExecution, '--root-execution');
   checkPlaybookFlags(opts, false);
-  durationFlag(opts.timeout, '--timeout');
+  return { executionId, rootExecutionId, timeoutSeconds: durationFlag(opts.timeout, '--timeout') };
 }
 
 /** Resolves or plans; returns 0, or 1 when an entry failed. */
 export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
-  checkResolveFlags(opts);
+  const { executionId, rootExecutionId, timeoutSeconds } = checkResolveFlags(opts);
   const text = await readPlaybook(opts.file, deps.io);
   const workload = opts.workload ? await parseMapping(await readSecretInput(opts.workload, '--workload', deps.io), '--workload') : undefined;
   const catalog = await import('../../store/catalog.js');
@@ -95,13 +96,12 @@ export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promi
     if (latest.content !== text) deps.warn(`${opts.file} differs from the registered ${path} version ${latest.version}; entries are keyed by its catalog id ${latest.catalog_id}`);
     catalogId = latest.catalog_id;
   }
-  const timeoutSeconds = durationFlag(opts.timeout, '--timeout');
   const { resolveKeychain } = await import('../../store/resolve.js');
   const result = await resolveKeychain(deps.store, deps.keys, {
     playbook: text,
     catalogId,
-    executionId: executionIdArg(opts.executionId, '--execution-id'),
-    rootExecutionId: opts.rootExecution === undefined ? undefined : executionIdArg(opts.rootExecution, '--root-execution'),
+    executionId,
+    rootExecutionId,
     workload,
     dryRun: opts.dryRun,
     providers: deps.providers,
