@@ -18,8 +18,6 @@ import { readAll, type IO } from '../io.js';
 import type { LintFormat } from './formats.js';
 import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';
 
-export { LINT_FORMATS, type LintFormat } from './formats.js';
-
 /** `noetl lint` exit codes (DESIGN.md): 3 when linting could not run at all. */
 const LINT_COULD_NOT_RUN = 3;
 
