@@ -5,7 +5,7 @@ import { CliError, ExitCode } from '../cli/errors.js';
 import type { ConnectionConfig } from './config.js';
 import { maskUrl } from './config.js';
 import { acquireDirLock, type DirLock } from './lock.js';
-import { assertMigrated, migrate } from './migrate.js';
+import { assertMigrated, migrate, migrationStatus } from './migrate.js';
 import type { Queryable, QueryResult, Store, StoreInfo } from './store.js';
 
 export interface OpenOptions {
@@ -28,7 +28,12 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
   const store = config.backend === 'embedded' ? await openEmbedded(config, options) : await openPostgres(config, options);
   try {
     if (options.schemaCheck !== 'none') {
-      if (config.backend === 'embedded') await migrate(store);
+      // Embedded: migrate on first use. Reading the ledger is enough when it is current, which
+      // spares every command the lock and the DDL that migrate() takes.
+      if (config.backend === 'embedded') {
+        const states = await migrationStatus(store, store.info.schema);
+        if (states.some((s) => s.status !== 'applied')) await migrate(store);
+      }
       else await assertMigrated(store);
     }
   } catch (err) {
