@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError, usageError } from '../errors.js';
 import { readTextFile, type IO } from '../io.js';
 import { printData, renderTable, type OutputFormat } from '../output.js';
-import { executionIdArg } from '../vars/common.js';
+import { executionIdArg, preview } from '../vars/common.js';
 import { checkReference, collectSecrets, maskRendered, referenceText, visibleKeychainEntry, type KeychainState, type UnresolvedReason } from './resolve.js';
 
 export interface RenderOptions {
@@ -234,17 +234,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function oneLine(text: string, width = 100): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
-}
-
 function printReport(io: IO, format: OutputFormat, report: RenderReport): void {
   if (format !== 'table') {
     printData(io, format, report, () => ({ head: [], rows: [] }));
     return;
   }
-  const rows = report.steps.flatMap((s) => s.templates.map((t) => [s.step, t.field, `${t.line}:${t.col}`, t.rendered !== null ? oneLine(t.rendered) : `(${oneLine(t.error ?? 'not rendered')})`]));
+  const rows = report.steps.flatMap((s) => s.templates.map((t) => [s.step, t.field, `${t.line}:${t.col}`, t.rendered !== null ? preview(t.rendered, 100) : `(${preview(t.error ?? 'not rendered', 100)})`]));
   const parts = [renderTable({ head: ['STEP', 'FIELD', 'LINE', 'RENDERED'], rows }, io.stdoutIsTTY, io.color)];
   if (report.unresolved.length > 0) {
     parts.push(
@@ -252,7 +247,7 @@ function printReport(io: IO, format: OutputFormat, report: RenderReport): void {
       renderTable(
         {
           head: ['LINE', 'STEP', 'REFERENCE', 'REASON', 'DETAIL'],
-          rows: report.unresolved.map((u) => [`${u.line}:${u.col}`, u.step, oneLine(u.reference, 60), u.reason, u.detail]),
+          rows: report.unresolved.map((u) => [`${u.line}:${u.col}`, u.step, preview(u.reference), u.reason, u.detail]),
         },
         io.stdoutIsTTY,
         io.color,
