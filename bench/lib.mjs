@@ -16,12 +16,16 @@ export function percentile(values, p) {
 }
 export const median = (values) => percentile(values, 50);
 
-/** Wall time of one run of a command, in ms; throws if it fails. */
-export function timeCommand(cmd, args, env) {
+/**
+ * Wall time of one run of a command, in ms; throws unless it exits with one of `okCodes`
+ * (a linter exits 1 when it has findings).
+ */
+export function timeCommand(cmd, args, env, okCodes = [0]) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.error) throw r.error;
+  if (!okCodes.includes(r.status)) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${r.status}: ${r.stderr}`);
   return ms;
 }
 
@@ -33,7 +37,7 @@ export function timeInterleaved(commands, runs = 15, warmup = 2) {
   const samples = commands.map(() => []);
   for (let i = 0; i < warmup + runs; i++) {
     commands.forEach((c, k) => {
-      const ms = timeCommand(c.cmd, c.args, c.env);
+      const ms = timeCommand(c.cmd, c.args, c.env, c.okCodes);
       if (i >= warmup) samples[k].push(ms);
     });
   }

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fmt, median, noetl, ratio, root, tempDir } from './lib.mjs';
+import { fmt, noetl, ratio, root, tempDir, timeInterleaved } from './lib.mjs';
 
 const corpus = resolve(root, '../shared/corpus/upstream-playbooks');
 
@@ -18,39 +18,17 @@ function yamlFiles(dir) {
     .flatMap((e) => (e.isDirectory() ? yamlFiles(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
 }
 
-/** Wall time of one process run in ms; exit 0 or 1 (findings) is fine. */
-function timeRun(cmd, args) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (r.error) throw r.error;
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exited ${r.status}: ${r.stderr}`);
-  return ms;
-}
-
-/** Medians of several commands timed round-robin, after a warm-up round. */
-function interleaved(commands, runs) {
-  const samples = commands.map(() => []);
-  for (let i = 0; i <= runs; i++) {
-    commands.forEach((c, k) => {
-      const ms = timeRun(c.cmd, c.args);
-      if (i > 0) samples[k].push(ms);
-    });
-  }
-  return samples.map(median);
-}
-
 const yamllintFound = spawnSync('yamllint', ['--version'], { stdio: 'ignore' }).status === 0;
 
 // 1. The corpus against yamllint.
 const files = yamlFiles(corpus);
 console.log(`corpus: ${files.length} files (${(files.reduce((n, f) => n + readFileSync(f).length, 0) / 1024).toFixed(0)} KiB)`);
-const lintCorpus = { cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...files] };
+const lintCorpus = { cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...files], env: { NO_COLOR: '1' }, okCodes: [0, 1] };
 if (yamllintFound) {
-  const [ours, theirs] = interleaved([lintCorpus, { cmd: 'yamllint', args: ['-f', 'parsable', ...files] }], 7);
+  const [ours, theirs] = timeInterleaved([lintCorpus, { cmd: 'yamllint', args: ['-f', 'parsable', ...files], okCodes: [0, 1] }], 7, 1);
   console.log(`  noetl lint: ${fmt(ours)}   yamllint: ${fmt(theirs)}   noetl/yamllint: ${ratio(ours, theirs)} (target ≤ 0.25×)`);
 } else {
-  const [ours] = interleaved([lintCorpus], 7);
+  const [ours] = timeInterleaved([lintCorpus], 7, 1);
   console.log(`  noetl lint: ${fmt(ours)}`);
   console.log('  NOTE: yamllint is not installed, so there is no baseline: install the Debian package (apt-get install -y yamllint).');
 }
@@ -72,9 +50,10 @@ const sizes = [
   [5000, ['a', 'b']],
   [10000, ['a', 'b', 'c']],
 ];
-const times = interleaved(
-  sizes.map(([, dirs]) => ({ cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...dirs.map((d) => join(work, d))] })),
+const times = timeInterleaved(
+  sizes.map(([, dirs]) => ({ cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...dirs.map((d) => join(work, d))], env: { NO_COLOR: '1' }, okCodes: [0, 1] })),
   3,
+  1,
 );
 console.log('generated playbooks (whole process, including start-up):');
 sizes.forEach(([count], k) => {
