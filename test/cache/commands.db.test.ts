@@ -32,7 +32,7 @@ describe('cache commands (run functions)', () => {
   });
   afterEach(async () => store.close());
 
-  it('ls lists entries without their data; ids exact in JSON', async () => {
+  it('ls lists entries without their data; ids exact in JSON and YAML', async () => {
     const m = memIO();
     await runLs({ expired: false, output: 'table' }, { io: m.io, store, now: clock() });
     const lines = m.stdout().trim().split('\n');
@@ -47,6 +47,10 @@ describe('cache commands (run functions)', () => {
     const g = memIO();
     await runLs({ scope: 'global', expired: false, output: 'json' }, { io: g.io, store, now: clock() });
     expect(JSON.parse(g.stdout())).toHaveLength(1);
+    const y = memIO();
+    await runLs({ execution: PARENT, expired: false, output: 'yaml' }, { io: y.io, store, now: clock() });
+    expect(y.stdout()).toContain(`execution_id: "${EXEC}"`);
+    expect(y.stdout()).toContain(`parent_execution_id: "${PARENT}"`);
   });
 
   it('ls --expired, then purge --expired removes exactly those', async () => {
