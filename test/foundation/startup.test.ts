@@ -1,34 +1,22 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { noetlBin, repoRoot } from '../helpers/cli.js';
+import { DATABASE_MODULE, modulesLoadedBy } from '../helpers/cli.js';
 
-/** The modules a run of `noetl ARGS` loads. */
-function modulesLoadedBy(args: string[]): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'noetl-trace-'));
-  const trace = join(dir, 'modules.txt');
-  writeFileSync(trace, '');
-  spawnSync(process.execPath, ['--import', join(repoRoot, 'test/foundation/fixtures/trace-imports.mjs'), noetlBin, ...args], {
-    cwd: dir,
-    env: { ...process.env, NOETL_TRACE_IMPORTS: trace, NOETL_DATA_DIR: join(dir, 'db') },
-    encoding: 'utf8',
-  });
-  return readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+function modules(args: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'noetl-startup-'));
+  return modulesLoadedBy(args, { cwd: dir, env: { ...process.env, NOETL_DATA_DIR: join(dir, 'db') } }).modules;
 }
-
-const databaseCode = /node_modules\/(pg|pg-[a-z-]+|@electric-sql\/pglite)\/|\/chunks\/(connect|esm)-/;
 
 describe('start-up loads only what a command uses', () => {
   it.each([[['--help']], [['--version']], [['completion', 'bash']], [['db', '--help']]])('noetl %j loads no database code', (args) => {
-    const loaded = modulesLoadedBy(args);
+    const loaded = modules(args);
     expect(loaded.length).toBeGreaterThan(0);
-    expect(loaded.filter((url) => databaseCode.test(url))).toEqual([]);
+    expect(loaded.filter((url) => DATABASE_MODULE.test(url))).toEqual([]);
   });
 
   it('a database command does load the driver (the check above can fail)', () => {
-    const loaded = modulesLoadedBy(['db', 'status', '-o', 'json']);
-    expect(loaded.some((url) => databaseCode.test(url))).toBe(true);
+    expect(modules(['db', 'status', '-o', 'json']).some((url) => DATABASE_MODULE.test(url))).toBe(true);
   });
 });

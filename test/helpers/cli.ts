@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,4 +70,22 @@ export function runCli(
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Module URLs of database code: pg (bundled into the connect/esm chunks) and PGlite. */
+export const DATABASE_MODULE = /node_modules\/(pg|pg-[a-z-]+|@electric-sql\/pglite)\/|\/chunks\/(connect|esm)-/;
+
+/**
+ * Runs the built CLI with a module-resolve hook and returns its exit code and every module
+ * URL it loaded, to show what a command keeps off its start-up path.
+ */
+export function modulesLoadedBy(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { code: number | null; modules: string[] } {
+  const trace = join(mkdtempSync(join(tmpdir(), 'noetl-trace-')), 'modules.txt');
+  writeFileSync(trace, '');
+  const r = spawnSync(process.execPath, ['--import', join(repoRoot, 'test/foundation/fixtures/trace-imports.mjs'), noetlBin, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...(options.env ?? process.env), NOETL_TRACE_IMPORTS: trace },
+    encoding: 'utf8',
+  });
+  return { code: r.status, modules: readFileSync(trace, 'utf8').split('\n').filter(Boolean) };
 }
