@@ -211,7 +211,8 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     } catch (e) {
       throw new CliError(`--check-credentials: cannot open the database: ${(e as Error).message.split('\n')[0]}`, LINT_COULD_NOT_RUN);
     }
-    findings.push(...(await checkCredentials(store, [...sources.values()], (path) => inputs.find((i) => i.path === path)?.config.severities)));
+    const severitiesByPath = new Map(inputs.map((i) => [i.path, i.config.severities]));
+    findings.push(...(await checkCredentials(store, [...sources.values()], (path) => severitiesByPath.get(path))));
   }
   sortFindings(findings);
   const lineOf = (path: string, line: number) => sources.get(path)?.lineText(line) ?? lines.get(path)?.[line];
