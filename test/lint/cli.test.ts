@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { noetlBin, repoRoot, runCli } from '../helpers/cli.js';
+import { DATABASE_MODULE, modulesLoadedBy, runCli } from '../helpers/cli.js';
 
 const BAD = `kind: Playbook\nworkload:\n  pg_auth: pg_local\nworkflow:\n  - step: a\n    tool: { kind: postgres, auth: "{{ workload.pg_aut }}" }\n`;
 const GOOD = BAD.replace('pg_aut ', 'pg_auth ');
@@ -50,17 +49,10 @@ describe('noetl lint (built CLI)', () => {
   });
 
   it('loads no database code, even with findings', () => {
-    const trace = join(dir, 'modules.txt');
-    writeFileSync(trace, '');
-    const r = spawnSync(process.execPath, ['--import', join(repoRoot, 'test/foundation/fixtures/trace-imports.mjs'), noetlBin, 'lint', 'bad.yaml'], {
-      cwd: dir,
-      env: { ...env, NOETL_TRACE_IMPORTS: trace },
-      encoding: 'utf8',
-    });
-    expect(r.status).toBe(1);
-    const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
-    expect(loaded.length).toBeGreaterThan(0);
-    expect(loaded.filter((url) => /node_modules\/(pg|pg-[a-z-]+|@electric-sql\/pglite)\/|\/chunks\/(connect|esm)-/.test(url))).toEqual([]);
+    const { code, modules } = modulesLoadedBy(['lint', 'bad.yaml'], { cwd: dir, env });
+    expect(code).toBe(1);
+    expect(modules.length).toBeGreaterThan(0);
+    expect(modules.filter((url) => DATABASE_MODULE.test(url))).toEqual([]);
   });
 });
 
