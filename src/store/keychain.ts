@@ -6,9 +6,9 @@
  */
 import { CliError, ExitCode, usageError } from '../cli/errors.js';
 import { EnvelopeError, classifyStored, open, rewrap, seal, type KeySet, type MasterKey } from '../core/envelope.js';
-import { cacheKey, defaultTtlSeconds, isDueForRenewal, sharedRoot, type ScopeRef, type ScopeType } from '../core/scope.js';
+import { cacheKey, defaultTtlSeconds, sharedRoot, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { validateAgainstSchema, schemaReport } from '../core/schema.js';
-import { RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
+import { isRowDueForRenewal, RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
 import type { Queryable, Store } from './store.js';
 
 export type CacheType = 'secret' | 'token';
@@ -352,9 +352,7 @@ export async function getKeychainEntry(
   if (!row) return { response: { status: 'not_found', ...base }, warnings };
   let renewed = false;
   if (row.auto_renew && options.renew !== false) {
-    const config = openRenewConfig(row, keys);
-    const margin = options.refreshMarginSeconds ?? config?.refresh_margin_seconds;
-    if (isDueForRenewal(row.created_at, row.expires_at, store.now(), margin)) {
+    if (isRowDueForRenewal(row, openRenewConfig(row, keys), store.now(), options)) {
       try {
         const outcome = await renewKeychainEntry(store, keys, key, options);
         row = outcome.row;

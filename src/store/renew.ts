@@ -166,8 +166,9 @@ export interface RenewOutcome {
 
 const lockKey = (schema: string, key: string) => `noetl.keychain.renew:${schema}:${key}`;
 
-function marginFor(config: RenewConfig | undefined, options: RenewOptions): number | undefined {
-  return options.refreshMarginSeconds ?? config?.refresh_margin_seconds;
+/** Whether an auto-renew row is due at `now`: expired, or within the margin asked for, its renew_config's, or the default. */
+export function isRowDueForRenewal(row: KeychainRow, config: RenewConfig | undefined, now: Date, options: RenewOptions): boolean {
+  return isDueForRenewal(row.created_at, row.expires_at, now, options.refreshMarginSeconds ?? config?.refresh_margin_seconds);
 }
 
 /**
@@ -207,7 +208,7 @@ async function waitForRenewer(
   if (!row) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
   if (options.force) return { row, renewed: false };
   const config = openRenewConfig(row, keys);
-  if (!isDueForRenewal(row.created_at, row.expires_at, store.now(), marginFor(config, options))) return { row, renewed: false };
+  if (!isRowDueForRenewal(row, config, store.now(), options)) return { row, renewed: false };
   // Whoever held the lock found it due and tried; it is still due, so that attempt failed.
   // Renewals are not retried automatically (seed 003): report it, the next read tries again.
   throw new RenewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
@@ -224,7 +225,7 @@ async function renewHoldingLock(
   const row = await selectKeychainRow(conn, cacheKey);
   if (!row) throw notFoundError(`keychain entry ${cacheKey} not found`);
   const config = openRenewConfig(row, keys);
-  if (!options.force && !isDueForRenewal(row.created_at, row.expires_at, store.now(), marginFor(config, options))) {
+  if (!options.force && !isRowDueForRenewal(row, config, store.now(), options)) {
     return { row, renewed: false };
   }
   if (!config) {
