@@ -6,7 +6,6 @@
 //   primary-key SELECT of the same table, through the same store, in the same run.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
 import { fetchCredentialWithCache, getTokenFromCache, migrate, openStore, setVariable, storeTokenInCache } from '../dist/lib.js';
 import { fmt, noetl, ratio, serverUrl, tempDir, timeInterleaved, uniqueName } from './lib.mjs';
 
@@ -96,12 +95,9 @@ for (let round = 0; round < 3; round++) {
   best[2] = Math.max(best[2], await throughput(credentialHit));
 }
 await cacheStore.close();
+// The bench store drops its own schema: no second client just for that.
+await serverStore.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 await serverStore.close();
-
-const client = new pg.Client({ connectionString: serverUrl });
-await client.connect();
-await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-await client.end();
 
 const perSec = (n) => `${Math.round(n).toLocaleString('en-US')} ops/s`;
 const line = (label, value, note) => console.log(`${label.padEnd(58)}${value.padEnd(14)}${note}`);
