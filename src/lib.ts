@@ -45,6 +45,7 @@ export {
   getVariableRecord,
   getAllVariables,
   listVariables,
+  countVariables,
   setBearerToken,
   setBearerTokenFromResult,
   setStepResult,
