@@ -253,7 +253,8 @@ export async function setKeychainEntry(db: Store | Queryable, keys: KeySet, inpu
       expiresAt,
       now,
       autoRenew,
-      renewConfig ? JSON.stringify(sealRenewConfig(renewConfig, keys)) : null,
+      // The envelope is JSON text already: it goes into the JSONB column as it is.
+      renewConfig ? seal(renewConfig, keys.current) : null,
     ],
   );
   return {
