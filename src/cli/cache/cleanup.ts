@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { executionIdArg } from '../vars/common.js';
+import { id64Arg } from '../args.js';
 
 export interface CleanupOptions {
   execution: string;
@@ -28,7 +28,7 @@ export function newCleanupCommand(ctx: CommandContext): Command {
 }
 
 export async function runCleanup(opts: CleanupOptions, deps: CleanupDeps): Promise<void> {
-  const executionId = executionIdArg(opts.execution);
+  const executionId = id64Arg(opts.execution);
   const { cleanupExecutionCache } = await import('../../store/cache.js');
   const removed = await cleanupExecutionCache(deps.store, executionId);
   if (opts.output !== 'table') printData(deps.io, opts.output, { execution_id: executionId, removed }, () => ({ head: [], rows: [] }));

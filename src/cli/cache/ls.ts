@@ -5,7 +5,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { executionIdArg } from '../vars/common.js';
+import { id64Arg } from '../args.js';
 
 export interface LsOptions {
   scope?: CacheScope;
@@ -35,7 +35,7 @@ export function newLsCommand(ctx: CommandContext): Command {
 }
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
-  const executionId = opts.execution === undefined ? undefined : executionIdArg(opts.execution);
+  const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution);
   const { listCacheEntries } = await import('../../store/cache.js');
   const entries = await listCacheEntries(deps.store, { scope: opts.scope, executionId, expired: opts.expired });
   const rows = entries.map((e) => ({

@@ -5,7 +5,7 @@ import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeT
 import type { Store } from '../../store/store.js';
 import { usageError } from '../errors.js';
 import { readInputSpec, type IO } from '../io.js';
-import { executionIdArg } from '../vars/common.js';
+import { id64Arg } from '../args.js';
 
 /** How a keychain command names its playbook and scope. */
 export interface ScopeFlags {
@@ -30,7 +30,7 @@ export function addScopeOptions(command: Command): Command {
 }
 
 function idFlag(text: string | undefined, flag: string): string | undefined {
-  return text === undefined ? undefined : executionIdArg(text, flag);
+  return text === undefined ? undefined : id64Arg(text, flag);
 }
 
 /** The scope part of the flags, checked before anything is opened: a conflict exits 2 naming it. */

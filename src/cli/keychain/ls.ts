@@ -7,7 +7,7 @@ import { usageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { addPlaybookOptions, checkPlaybookFlags } from './common.js';
-import { executionIdArg } from '../vars/common.js';
+import { id64Arg } from '../args.js';
 
 export interface LsOptions {
   playbook?: string;
@@ -50,7 +50,7 @@ Examples:
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   checkPlaybookFlags(opts, false);
   if (opts.scope !== undefined && !isScopeType(opts.scope)) throw usageError(`--scope '${opts.scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
-  const executionId = opts.execution === undefined ? undefined : executionIdArg(opts.execution, '--execution');
+  const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
   let catalogId: string | undefined;
   if (opts.playbook || opts.catalogId) {
     const { resolvePlaybookSelector } = await import('../../store/catalog.js');

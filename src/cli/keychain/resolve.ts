@@ -8,7 +8,7 @@ import { ExitCode, notFoundError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { readPlaybook } from '../catalog/register.js';
-import { executionIdArg } from '../vars/common.js';
+import { id64Arg } from '../args.js';
 import { checkPlaybookFlags, durationFlag, parseMapping, readSecretInput } from './common.js';
 
 export interface ResolveOptions {
@@ -74,8 +74,8 @@ NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
 
 /** The flags checked before anything is opened (exit 2), returned parsed. */
 function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExecutionId?: string; timeoutSeconds?: number } {
-  const executionId = executionIdArg(opts.executionId, '--execution-id');
-  const rootExecutionId = opts.rootExecution === undefined ? undefined : executionIdArg(opts.rootExecution, '--root-execution');
+  const executionId = id64Arg(opts.executionId, '--execution-id');
+  const rootExecutionId = opts.rootExecution === undefined ? undefined : id64Arg(opts.rootExecution, '--root-execution');
   checkPlaybookFlags(opts, false);
   return { executionId, rootExecutionId, timeoutSeconds: durationFlag(opts.timeout, '--timeout') };
 }

@@ -3,11 +3,12 @@ import type { KeySet } from '../../core/envelope.js';
 import type { Reader } from '../../core/scope.js';
 import { closest } from '../../core/suggest.js';
 import type { Store } from '../../store/store.js';
+import { id64Arg } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError, usageError } from '../errors.js';
 import { readTextFile, type IO } from '../io.js';
 import { printData, renderTable, type OutputFormat } from '../output.js';
-import { executionIdArg, preview } from '../vars/common.js';
+import { preview } from '../vars/common.js';
 import { checkReference, collectSecrets, maskRendered, referenceText, visibleKeychainEntry, type KeychainState, type UnresolvedReason } from './resolve.js';
 
 export interface RenderOptions {
@@ -90,9 +91,9 @@ export interface RenderReport {
 
 /** Renders and reports; returns the exit code (1 when any reference does not resolve). */
 export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<number> {
-  const executionId = executionIdArg(opts.executionId);
-  const rootExecutionId = opts.rootExecution === undefined ? undefined : executionIdArg(opts.rootExecution, 'root execution id');
-  const catalogIdFlag = opts.catalogId === undefined ? undefined : executionIdArg(opts.catalogId, 'catalog id');
+  const executionId = id64Arg(opts.executionId);
+  const rootExecutionId = opts.rootExecution === undefined ? undefined : id64Arg(opts.rootExecution, 'root execution id');
+  const catalogIdFlag = opts.catalogId === undefined ? undefined : id64Arg(opts.catalogId, 'catalog id');
   const text = await readTextFile(opts.file, `playbook file ${opts.file}`);
 
   const [{ SourceFile }, { lintDocuments }, { renderTemplate, workloadContext, TemplateError }, variables, catalog, keychainStore] = await Promise.all([

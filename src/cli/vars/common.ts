@@ -1,14 +1,5 @@
-import { parseId64 } from '../../core/ids.js';
 import { isSecretKey, looksLikeSecretValue, maskString, maskValue } from '../../core/mask.js';
 import type { ExecutionVariable } from '../../store/variables.js';
-import { usageError } from '../errors.js';
-
-/** A 64-bit execution id from the command line, exact; anything else exits 2. */
-export function executionIdArg(text: string, what = 'execution id'): string {
-  const id = parseId64(text);
-  if (id === undefined) throw usageError(`${what} '${text}' is not a 64-bit number (e.g. 507431238966182398)`);
-  return id;
-}
 
 /** Whether a variable's whole value is secret: a bearer token, or a name like `oauth_token`. */
 export function isSecretVariable(v: Pick<ExecutionVariable, 'name' | 'type'>): boolean {

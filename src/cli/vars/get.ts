@@ -6,7 +6,8 @@ import type { CommandContext } from '../context.js';
 import { notFoundError } from '../errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
-import { executionIdArg, isSecretVariable, maskSecrets, variableRecord } from './common.js';
+import { isSecretVariable, maskSecrets, variableRecord } from './common.js';
+import { id64Arg } from '../args.js';
 
 export interface GetOptions {
   executionId: string;
@@ -40,7 +41,7 @@ export function newGetCommand(ctx: CommandContext): Command {
 }
 
 export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
-  const executionId = executionIdArg(opts.executionId);
+  const executionId = id64Arg(opts.executionId);
   const { getVariableRecord, listVariables } = await import('../../store/variables.js');
   const v = await getVariableRecord(deps.store, executionId, opts.name);
   if (!v) {

@@ -5,7 +5,7 @@ import { CliError, ExitCode, notFoundError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { confirmDestructive } from '../prompt.js';
-import { executionIdArg } from './common.js';
+import { id64Arg } from '../args.js';
 
 export interface RmOptions {
   executionId: string;
@@ -34,7 +34,7 @@ export function newRmCommand(ctx: CommandContext): Command {
 }
 
 export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
-  const executionId = executionIdArg(opts.executionId);
+  const executionId = id64Arg(opts.executionId);
   const { cleanupExecution, countVariables, deleteVariable } = await import('../../store/variables.js');
   let removed: number;
   if (opts.name !== undefined) {

@@ -5,7 +5,8 @@ import type { CommandContext } from '../context.js';
 import { usageError } from '../errors.js';
 import { readInputSpec, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { displayValue, executionIdArg } from './common.js';
+import { displayValue } from './common.js';
+import { id64Arg } from '../args.js';
 
 export const SETTABLE_TYPES = ['computed', 'user_defined'] as const;
 
@@ -50,7 +51,7 @@ export function newSetCommand(ctx: CommandContext): Command {
 }
 
 export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
-  const executionId = executionIdArg(opts.executionId);
+  const executionId = id64Arg(opts.executionId);
   const type = opts.type ?? 'user_defined';
   if (!(SETTABLE_TYPES as readonly string[]).includes(type)) {
     throw usageError(`--type must be one of ${SETTABLE_TYPES.join(', ')} (bearer tokens and step results are written by the worker)`);

@@ -6,7 +6,8 @@ import type { CommandContext } from '../context.js';
 import { notFoundError, usageError } from '../errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { executionIdArg, preview, variableRecord } from './common.js';
+import { preview, variableRecord } from './common.js';
+import { id64Arg } from '../args.js';
 
 export interface ShowOptions {
   executionId: string;
@@ -38,7 +39,7 @@ export function newShowCommand(ctx: CommandContext): Command {
 }
 
 export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> {
-  const executionId = executionIdArg(opts.executionId);
+  const executionId = id64Arg(opts.executionId);
   const { listVariables, isVariableType, VARIABLE_TYPES } = await import('../../store/variables.js');
   let type: VariableType | undefined;
   if (opts.type !== undefined) {
