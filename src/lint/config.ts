@@ -9,10 +9,10 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parse } from 'yaml';
 import { closest } from '../core/suggest.js';
 import { RULES_BY_ID } from './rules/index.js';
 import type { Severity } from './types.js';
+import { parseYamlDocuments, toJS } from './yaml-tree.js';
 
 const CONFIG_FILE = '.noetl-lint.yaml';
 
@@ -70,12 +70,12 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 export function parseConfig(text: string, file: string): LintConfig {
-  let data: unknown;
-  try {
-    data = parse(text);
-  } catch (e) {
-    throw new ConfigError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  const [doc] = parseYamlDocuments(text);
+  if (doc?.error) {
+    const before = text.slice(0, doc.error.offset).split('\n');
+    throw new ConfigError(`${file}:${before.length}:${before[before.length - 1].length + 1}: not valid YAML: ${doc.error.message}`);
   }
+  const data = toJS(doc?.root ?? null);
   const config: LintConfig = { file, dir: dirname(file), severities: new Map(), ignore: [] };
   if (data == null) return config;
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError(`${file}: expected a mapping with 'rules' and 'ignore'`);

@@ -3,7 +3,7 @@
  * kind credential) reference must exist in the configured store. The only part of linting
  * that touches a database; the CLI loads this module only when the flag is given.
  */
-import { isMap, isScalar, type Node, type Scalar } from 'yaml';
+import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
 import type { Queryable } from '../store/store.js';
 import { looksLikeReferenceName } from './knowledge.js';
 import { lintDocuments } from './lint.js';
@@ -19,7 +19,7 @@ export interface CredentialReference {
 }
 
 /** A literal credential name, or `{{ workload.k }}` / `{{ k }}` where workload key k holds one. */
-function resolveName(pb: Playbook, node: Node | null | undefined): CredentialReference | undefined {
+function resolveName(pb: Playbook, node: YamlNode | null | undefined): CredentialReference | undefined {
   if (!isScalar(node) || typeof node.value !== 'string') return undefined;
   const value = node.value.trim();
   if (!value.includes('{{')) return looksLikeReferenceName(value) ? { name: value, span: nodeSpan(node) } : undefined;
@@ -44,7 +44,7 @@ export function credentialReferences(pb: Playbook): CredentialReference[] {
       add(resolveName(pb, valueOf(use.node, 'credential')));
       // Multi-auth: `auth: {alias: {source: credential, key: …}}`.
       for (const pair of use.node.items) {
-        if (isMap(pair.value) && (valueOf(pair.value, 'source') === undefined || (valueOf(pair.value, 'source') as Scalar | undefined)?.value === 'credential')) {
+        if (isMap(pair.value) && (valueOf(pair.value, 'source') === undefined || (valueOf(pair.value, 'source') as YamlScalar | undefined)?.value === 'credential')) {
           add(resolveName(pb, valueOf(pair.value, 'key') ?? valueOf(pair.value, 'credential')));
         }
       }

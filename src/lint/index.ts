@@ -2,7 +2,8 @@
  * The linter as a library (re-exported by src/lib.ts): lint a playbook's text, read the
  * rules, format findings, and scan Jinja templates with positions.
  */
-export { lintText, lintDocuments, parseDocuments, sortFindings, type LintOptions, type SeverityOverride } from './lint.js';
+export { lintText, lintDocuments, sortFindings, type LintOptions, type SeverityOverride } from './lint.js';
+export { parseYamlDocuments, type YamlDocument, type YamlNode } from './yaml-tree.js';
 export { RULES, RULES_BY_ID } from './rules/index.js';
 export type { Finding, Rule, Severity, Span } from './types.js';
 export { SourceFile, scalarValueMap, type Position } from './source.js';

@@ -4,16 +4,16 @@
  * every string that holds a Jinja template, each with its references already scanned and
  * a map back to file offsets.
  */
-import { isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type YamlDocument, type YamlNode, type YamlPair, type YamlScalar, type YamlMap } from './yaml-tree.js';
 import { hasTemplate, scanTemplate, type TemplateScan } from '../core/templates.js';
 import { scalarValueMap, type SourceFile, type ValueMap } from './source.js';
 import type { Span } from './types.js';
 
 export interface KeychainEntry {
   index: number;
-  node: YAMLMap;
+  node: YamlMap;
   name?: string;
-  nameNode?: Scalar;
+  nameNode?: YamlScalar;
   kind?: string;
   /** Templates inside this entry. */
   templates: TemplateString[];
@@ -21,8 +21,8 @@ export interface KeychainEntry {
 
 export interface AuthUse {
   /** The `auth` value node (a scalar reference or a mapping). */
-  node: Node;
-  keyNode: Scalar;
+  node: YamlNode;
+  keyNode: YamlScalar;
   /** Where it sits: the step (both dialects) or a keychain entry. */
   step?: Step;
   keychainEntry?: KeychainEntry;
@@ -31,23 +31,23 @@ export interface AuthUse {
 export interface Step {
   index: number;
   name?: string;
-  nameNode?: Scalar;
-  node: YAMLMap;
+  nameNode?: YamlScalar;
+  node: YamlMap;
   /** `tool: http` (v1) or `tool: {kind: http}` (v2); for a task list, the first task's kind. */
   toolKind?: string;
   dialect: 'v1' | 'v2';
   /** Step names reachable in one transition (`next`, `then`, `else`, `arcs`). */
-  next: { name: string; node: Scalar }[];
+  next: { name: string; node: YamlScalar }[];
   /** `auth: {bearer: true, variable: x}`: the variable this step sets. */
-  sets?: { name: string; node: Scalar };
+  sets?: { name: string; node: YamlScalar };
   /** Arguments passed to a child playbook (`kind: playbook`): the args/input mappings. */
-  childArgs: Node[];
+  childArgs: YamlNode[];
   /** Names of the tasks of a task-list tool (`tool: [{name: x, kind: …}]`): their results are addressable by name. */
   taskNames: string[];
 }
 
 export interface TemplateString {
-  node: Scalar;
+  node: YamlScalar;
   value: string;
   scan: TemplateScan;
   /** Mapping keys from the document root down to this value. */
@@ -60,13 +60,13 @@ export interface TemplateString {
 
 export interface Playbook {
   source: SourceFile;
-  doc: Document.Parsed;
-  root: YAMLMap;
+  doc: YamlDocument;
+  root: YamlMap;
   dialect: 'v1' | 'v2';
-  workload: Map<string, Pair>;
-  workloadNode?: YAMLMap;
+  workload: Map<string, YamlPair>;
+  workloadNode?: YamlMap;
   keychain: KeychainEntry[];
-  keychainNode?: Node;
+  keychainNode?: YamlNode;
   steps: Step[];
   stepsByName: Map<string, Step>;
   /** Workbook task names (`workbook: [{name: …}]`): results addressable like steps. */
@@ -81,16 +81,16 @@ export const scalarString = (node: unknown): string | undefined =>
   isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean') ? String(node.value) : undefined;
 
 /** The pair for `key` in a mapping (the first one, as the runtime sees it). */
-export function pairOf(map: unknown, key: string): Pair<Scalar, Node | null> | undefined {
+export function pairOf(map: unknown, key: string): (YamlPair & { key: YamlScalar }) | undefined {
   if (!isMap(map)) return undefined;
-  for (const item of map.items) if (isScalar(item.key) && String(item.key.value) === key) return item as Pair<Scalar, Node | null>;
+  for (const item of map.items) if (isScalar(item.key) && String(item.key.value) === key) return item as YamlPair & { key: YamlScalar };
   return undefined;
 }
-export const valueOf = (map: unknown, key: string): Node | null | undefined => pairOf(map, key)?.value;
+export const valueOf = (map: unknown, key: string): YamlNode | null | undefined => pairOf(map, key)?.value;
 const stringOf = (map: unknown, key: string): string | undefined => scalarString(valueOf(map, key));
 
 /** The span a node covers in the file (its value, without trailing comments). */
-export function nodeSpan(node: Node | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {
+export function nodeSpan(node: YamlNode | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {
   const r = node?.range;
   if (!r) return fallback;
   return { start: r[0], end: Math.max(r[1], r[0] + 1) };
@@ -104,12 +104,12 @@ export function templateSpan(t: TemplateString, start: number, end: number): Spa
 }
 
 /** A document is a playbook when it says `kind: Playbook` or has a `workflow` or `keychain` key. */
-export function isPlaybookRoot(root: unknown): root is YAMLMap {
+export function isPlaybookRoot(root: unknown): root is YamlMap {
   if (!isMap(root)) return false;
   return stringOf(root, 'kind') === 'Playbook' || pairOf(root, 'workflow') !== undefined || pairOf(root, 'keychain') !== undefined;
 }
 
-function stepTargets(node: unknown, out: { name: string; node: Scalar }[]): void {
+function stepTargets(node: unknown, out: { name: string; node: YamlScalar }[]): void {
   if (isSeq(node)) for (const item of node.items) stepTargets(item, out);
   else if (isMap(node)) {
     for (const pair of node.items) {
@@ -125,12 +125,12 @@ function stepTargets(node: unknown, out: { name: string; node: Scalar }[]): void
   }
 }
 
-function readStep(node: YAMLMap, index: number): Step {
+function readStep(node: YamlMap, index: number): Step {
   const nameNode = valueOf(node, 'step');
   const tool = valueOf(node, 'tool');
   let toolKind: string | undefined;
   let dialect: 'v1' | 'v2' = 'v1';
-  const toolMaps: YAMLMap[] = [];
+  const toolMaps: YamlMap[] = [];
   const taskNames: string[] = [];
   if (isScalar(tool)) toolKind = scalarString(tool);
   else if (isMap(tool)) {
@@ -157,7 +157,7 @@ function readStep(node: YAMLMap, index: number): Step {
     }
     toolKind = toolMaps.length > 0 ? stringOf(toolMaps[0], 'kind') : undefined;
   }
-  const next: { name: string; node: Scalar }[] = [];
+  const next: { name: string; node: YamlScalar }[] = [];
   stepTargets(valueOf(node, 'next'), next);
   let sets: Step['sets'];
   for (const holder of [node, ...toolMaps]) {
@@ -166,7 +166,7 @@ function readStep(node: YAMLMap, index: number): Step {
     const name = scalarString(variable);
     if (name !== undefined && isScalar(variable)) sets = { name, node: variable };
   }
-  const childArgs: Node[] = [];
+  const childArgs: YamlNode[] = [];
   if (toolKind === 'playbook') {
     for (const holder of [node, ...toolMaps]) {
       for (const key of ['args', 'input', 'payload', 'workload']) {
@@ -190,7 +190,7 @@ function readStep(node: YAMLMap, index: number): Step {
 }
 
 /** Builds the model of a playbook document. */
-export function readPlaybook(source: SourceFile, doc: Document.Parsed, root: YAMLMap): Playbook {
+export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMap): Playbook {
   const apiVersion = stringOf(root, 'apiVersion');
   const pb: Playbook = {
     source,
@@ -260,9 +260,8 @@ interface Where {
 function collect(pb: Playbook, node: unknown, keys: string[], where: Where): void {
   if (isMap(node)) {
     for (const pair of node.items) {
-      if (!isPair(pair)) continue;
       const key = scalarString(pair.key) ?? '';
-      const child = pair.value as Node | null;
+      const child = pair.value as YamlNode | null;
       if (keys.length === 0 && key === 'workflow' && isSeq(child)) {
         child.items.forEach((item) => {
           const step = pb.steps.find((s) => s.node === item);
@@ -302,7 +301,7 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
   }
 }
 
-function addTemplate(pb: Playbook, node: Scalar, keys: string[], where: Where): void {
+function addTemplate(pb: Playbook, node: YamlScalar, keys: string[], where: Where): void {
   const value = node.value as string;
   let cached: ValueMap | undefined;
   const text = pb.source.text;

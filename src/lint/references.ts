@@ -1,6 +1,6 @@
 /** What a playbook's templates can name, and the order its steps can run in. */
 import { RUNTIME_NAMES } from './knowledge.js';
-import type { Playbook, Step } from './playbook.js';
+import { pairOf, type Playbook, type Step } from './playbook.js';
 
 /** Bearer variables: name → the steps whose `auth.variable` sets it. */
 export function bearerVariables(pb: Playbook): Map<string, Step[]> {
@@ -32,7 +32,7 @@ export function reachableFrom(pb: Playbook, from: Step): Set<Step> {
   while (queue.length > 0) {
     const step = queue.shift() as Step;
     const targets: Step[] = [];
-    if (step.next.length === 0 && !step.node.has('next')) {
+    if (step.next.length === 0 && pairOf(step.node, 'next') === undefined) {
       const following = pb.steps[pb.steps.indexOf(step) + 1];
       if (following) targets.push(following);
     }

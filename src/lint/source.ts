@@ -3,7 +3,7 @@
  * offset inside a YAML scalar's *value* back to an offset in the *file* (plain, quoted and
  * block scalars fold lines, strip indentation and decode escapes, so the two differ).
  */
-import type { Scalar } from 'yaml';
+import type { YamlScalar } from './yaml-tree.js';
 
 export interface Position {
   /** 1-based line. */
@@ -144,18 +144,19 @@ function decodeFlow(text: string, from: number, to: number, style: 'plain' | 'si
 }
 
 /** Block scalars (`|`, `>`, with indicators): indentation stripped, folding for `>`. */
-function decodeBlock(text: string, token: { offset: number; indent: number; source: string; props?: { type: string; offset: number; source: string }[] }): Decoded | undefined {
-  const header = token.props?.find((p) => p.type === 'block-scalar-header');
-  const newline = token.props?.find((p) => p.type === 'newline');
-  if (header === undefined || newline === undefined) return undefined;
-  const folded = header.source.startsWith('>');
-  const explicit = /[1-9]/.exec(header.source);
-  const bodyStart = newline.offset + newline.source.length;
-  const bodyEnd = bodyStart + token.source.length;
-  const ls = lines(text, bodyStart, bodyEnd);
+function decodeBlock(text: string, node: YamlScalar): Decoded | undefined {
+  const [start, end] = node.range;
+  const newline = text.indexOf('\n', start);
+  if (newline < 0 || newline >= end) return { value: '', map: [] };
+  const indicators = /^[|>]([-+1-9]*)/.exec(text.slice(start, newline))?.[1] ?? '';
+  const folded = text[start] === '>';
+  const explicit = /[1-9]/.exec(indicators);
+  const ls = lines(text, newline + 1, end);
   let indent: number;
-  if (explicit) indent = token.indent + Number(explicit[0]);
-  else {
+  if (explicit) {
+    if (node.parentIndent === undefined) return undefined;
+    indent = node.parentIndent + Number(explicit[0]);
+  } else {
     const first = ls.find(([s, e]) => text.slice(s, e).trim() !== '');
     if (first === undefined) return { value: '', map: [] };
     indent = 0;
@@ -215,27 +216,22 @@ const stripTrailingBreaks = (s: string) => s.replace(/\n+$/, '');
  * decoding here does not reproduce the parser's value exactly (an exotic form), every
  * offset maps to the scalar's start: a coarser but never wrong position.
  */
-export function scalarValueMap(text: string, node: Scalar): ValueMap {
-  const start = node.range?.[0] ?? 0;
-  const valueEnd = node.range?.[1] ?? start;
+export function scalarValueMap(text: string, node: YamlScalar): ValueMap {
+  const [start, valueEnd] = node.range;
   const value = typeof node.value === 'string' ? node.value : String(node.value);
   let decoded: Decoded | undefined;
-  switch (node.type) {
-    case 'PLAIN':
+  switch (node.style) {
+    case 'plain':
       decoded = decodeFlow(text, start, valueEnd, 'plain');
       break;
-    case 'QUOTE_SINGLE':
+    case 'single':
       decoded = decodeFlow(text, start + 1, valueEnd - 1, 'single');
       break;
-    case 'QUOTE_DOUBLE':
+    case 'double':
       decoded = decodeFlow(text, start + 1, valueEnd - 1, 'double');
       break;
-    case 'BLOCK_LITERAL':
-    case 'BLOCK_FOLDED': {
-      const token = (node as Scalar & { srcToken?: unknown }).srcToken as Parameters<typeof decodeBlock>[1] | undefined;
-      if (token !== undefined && (token as { type?: string }).type === 'block-scalar') decoded = decodeBlock(text, token);
-      break;
-    }
+    default:
+      decoded = decodeBlock(text, node);
   }
   if (decoded !== undefined && (decoded.value === value || stripTrailingBreaks(decoded.value) === stripTrailingBreaks(value))) {
     const map = decoded.map;

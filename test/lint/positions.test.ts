@@ -84,7 +84,7 @@ describe('parsing', () => {
   it('points an unclosed quote at the quote that opens it', () => {
     const y = 'kind: Playbook\nworkflow:\n  - step: a\n    tool: "unclosed\n    x: 1\n';
     expect(spans(y, 'yaml-syntax')).toEqual(['4:11-4:12']);
-    expect(lint(y)[0].message).toBe('Missing closing "quote: the quote opened here is never closed');
+    expect(lint(y)[0].message).toBe('unclosed double-quoted string: the quote opened here is never closed');
   });
 
   it('explains an unquoted value that starts with {{', () => {

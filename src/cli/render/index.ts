@@ -96,9 +96,10 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   const catalogIdFlag = opts.catalogId === undefined ? undefined : id64Arg(opts.catalogId, 'catalog id');
   const text = await readTextFile(opts.file, `playbook file ${opts.file}`);
 
-  const [{ SourceFile }, { lintDocuments }, { renderTemplate, workloadContext, TemplateError }, variables, catalog, keychainStore] = await Promise.all([
+  const [{ SourceFile }, { lintDocuments }, { toJS }, { renderTemplate, workloadContext, TemplateError }, variables, catalog, keychainStore] = await Promise.all([
     import('../../lint/source.js'),
     import('../../lint/lint.js'),
+    import('../../lint/yaml-tree.js'),
     import('../../core/jinja.js'),
     import('../../store/variables.js'),
     import('../../store/catalog.js'),
@@ -107,7 +108,7 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   const source = new SourceFile(opts.file, text);
   const pb = lintDocuments(source)[0];
   if (!pb) throw usageError(`${opts.file} is not a playbook: expected a YAML mapping with kind: Playbook and a workflow`);
-  if (pb.doc.errors.length > 0) throw usageError(`${opts.file} is not valid YAML: ${pb.doc.errors[0].message.split('\n')[0]}`);
+  if (pb.doc.error) throw usageError(`${opts.file} is not valid YAML: ${pb.doc.error.message} (${source.position(pb.doc.error.offset).line}:${source.position(pb.doc.error.offset).col})`);
   const stepNames = [...pb.stepsByName.keys()];
   if (opts.step !== undefined && !pb.stepsByName.has(opts.step)) {
     const guess = closest(opts.step, stepNames);
@@ -115,7 +116,7 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   }
   const templates = pb.templates.filter((t) => t.step && (opts.step === undefined || t.step.name === opts.step));
 
-  const document = (pb.doc.toJS() ?? {}) as Record<string, unknown>;
+  const document = (toJS(pb.doc.root) ?? {}) as Record<string, unknown>;
   const workload = isRecord(document.workload) ? document.workload : {};
   const metadata = isRecord(document.metadata) ? document.metadata : {};
 

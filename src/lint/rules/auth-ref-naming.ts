@@ -1,4 +1,4 @@
-import { isScalar, type Node } from 'yaml';
+import { isScalar, type YamlNode } from '../yaml-tree.js';
 import { nodeSpan } from '../playbook.js';
 import type { Rule } from '../types.js';
 
@@ -39,7 +39,7 @@ naming convention makes that visible: name the workload key after the service pl
         if (!pair) continue;
         reported.add(name);
         const line = playbook.source.position(t.map(ref.start)).line;
-        report(nodeSpan(pair.key as Node), `workload key '${name}' is used as an auth reference (line ${line}) but sounds like the secret itself; name it '${suggestAuthName(name)}' (the seeds' convention: <service>_auth)`);
+        report(nodeSpan(pair.key as YamlNode), `workload key '${name}' is used as an auth reference (line ${line}) but sounds like the secret itself; name it '${suggestAuthName(name)}' (the seeds' convention: <service>_auth)`);
       }
     }
   },

@@ -1,4 +1,4 @@
-import { isMap, isScalar } from 'yaml';
+import { isMap, isScalar } from '../yaml-tree.js';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 

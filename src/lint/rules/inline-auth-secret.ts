@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isSecretMaterialKey, looksLikeReferenceName } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
@@ -20,7 +20,7 @@ The workload key an auth template names (\`{{ workload.api_auth }}\`) is checked
     auth: "Bearer eyJhbGciOi…"  # inline-auth-secret
     auth: "{{ workload.pg_auth }}"   # fine`,
   check({ playbook, report }) {
-    const walk = (node: Node | null, key: string | undefined, at: Span) => {
+    const walk = (node: YamlNode | null, key: string | undefined, at: Span) => {
       if (isScalar(node)) {
         const value = scalarString(node);
         if (value === undefined || typeof node.value !== 'string' || isIndirectValue(value)) return;
@@ -30,9 +30,9 @@ The workload key an auth template names (\`{{ workload.api_auth }}\`) is checked
           report(nodeSpan(node, at), 'auth holds what looks like secret material; auth must name a credential (e.g. auth: "{{ workload.api_auth }}")');
         }
       } else if (isMap(node)) {
-        for (const pair of node.items) walk(pair.value as Node | null, scalarString(pair.key), nodeSpan(pair.key as Node, at));
+        for (const pair of node.items) walk(pair.value as YamlNode | null, scalarString(pair.key), nodeSpan(pair.key as YamlNode, at));
       } else if (isSeq(node)) {
-        for (const item of node.items) walk(item as Node, key, at);
+        for (const item of node.items) walk(item as YamlNode, key, at);
       }
     };
     for (const use of playbook.auths) walk(use.node, undefined, nodeSpan(use.keyNode));

@@ -1,4 +1,4 @@
-import { isScalar } from 'yaml';
+import { isScalar } from '../yaml-tree.js';
 import { KEYCHAIN_KINDS } from '../knowledge.js';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';

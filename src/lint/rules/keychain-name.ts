@@ -1,4 +1,4 @@
-import { isScalar, isSeq } from 'yaml';
+import { isScalar, isSeq } from '../yaml-tree.js';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 

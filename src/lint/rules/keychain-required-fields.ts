@@ -1,4 +1,4 @@
-import { isMap } from 'yaml';
+import { isMap } from '../yaml-tree.js';
 import { closest } from '../../core/suggest.js';
 import { SECRET_PROVIDERS } from '../knowledge.js';
 import { nodeSpan, pairOf, scalarString, type KeychainEntry } from '../playbook.js';

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
@@ -36,7 +36,6 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
     const walk = (node: unknown, key: string | undefined) => {
       if (isMap(node)) {
         for (const pair of node.items) {
-          if (!isPair(pair)) continue;
           const k = scalarString(pair.key);
           // auth values are inline-auth-secret's business.
           if (k === 'auth') continue;
@@ -55,20 +54,20 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
           return;
         }
         if (looksLikeSecretValue(value.trim())) {
-          report(nodeSpan(node as Node), `literal JWT${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
+          report(nodeSpan(node as YamlNode), `literal JWT${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
         if (isIndirectValue(value)) return;
         const header = AUTH_HEADER.exec(value);
         if (key !== undefined && /^(authorization|proxy-authorization)$/i.test(key) && header) {
-          report(nodeSpan(node as Node), `literal ${header[1]} credentials in the ${key} header; use a template such as "Bearer {{ keychain.<entry>.access_token }}"`);
+          report(nodeSpan(node as YamlNode), `literal ${header[1]} credentials in the ${key} header; use a template such as "Bearer {{ keychain.<entry>.access_token }}"`);
           return;
         }
         if (key !== undefined && isSecretMaterialKey(key) && (isPasswordKey(key) || looksLikeTokenValue(value))) {
-          report(nodeSpan(node as Node), `literal value for '${key}'; store it as a credential (noetl credential add) or a keychain entry and reference it with a template`);
+          report(nodeSpan(node as YamlNode), `literal value for '${key}'; store it as a credential (noetl credential add) or a keychain entry and reference it with a template`);
         }
       } else if (isScalar(node) && typeof node.value === 'number' && key !== undefined && isSecretMaterialKey(key) && /pass|pin/i.test(key)) {
-        report(nodeSpan(node as Node), `literal value for '${key}'; store it as a credential and reference it with a template`);
+        report(nodeSpan(node as YamlNode), `literal value for '${key}'; store it as a credential and reference it with a template`);
       }
     };
     walk(playbook.root, undefined);

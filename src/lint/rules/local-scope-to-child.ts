@@ -1,4 +1,4 @@
-import { templateSpan } from '../playbook.js';
+import { scalarString, templateSpan, valueOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 
 export const localScopeToChild: Rule = {
@@ -23,15 +23,15 @@ the whole execution tree (parent, children, grandchildren).
           args:
             project_token: "{{ keychain.project_context.project_token }}"`,
   check({ playbook, report }) {
-    const local = new Map(playbook.keychain.filter((e) => e.name !== undefined && e.node.get('scope') === 'local').map((e) => [e.name as string, e]));
+    const local = new Map(playbook.keychain.filter((e) => e.name !== undefined && scalarString(valueOf(e.node, 'scope')) === 'local').map((e) => [e.name as string, e]));
     if (local.size === 0) return;
     for (const step of playbook.steps) {
       if (step.childArgs.length === 0) continue;
-      const ranges = step.childArgs.map((n) => n.range).filter((r): r is [number, number, number] => r != null);
+      const ranges = step.childArgs.map((n) => n.range);
       for (const t of playbook.templates) {
         if (t.step !== step) continue;
-        const at = t.node.range?.[0] ?? -1;
-        if (!ranges.some((r) => at >= r[0] && at < r[2])) continue;
+        const at = t.node.range[0];
+        if (!ranges.some((r) => at >= r[0] && at < r[1])) continue;
         for (const ref of t.scan.references) {
           if (ref.root !== 'keychain' || ref.path.length === 0 || !local.has(ref.path[0].name)) continue;
           report(templateSpan(t, ref.start, ref.end), `keychain entry '${ref.path[0].name}' has scope local, which child playbooks cannot see; step '${step.name ?? ''}' passes it to one — use scope: shared`);
