@@ -103,8 +103,17 @@ export function parseConfig(text: string, file: string): LintConfig {
 }
 
 const cache = new Map<string, LintConfig>();
-/** Folder → its config file: a folder of 10,000 playbooks looks the file up once. */
+/** Folder → its config file: a folder of 10,000 playbooks looks the file up once, and sibling folders share their parents' answers. */
 const lookups = new Map<string, string | undefined>();
+
+function cachedConfigFile(dir: string): string | undefined {
+  if (lookups.has(dir)) return lookups.get(dir);
+  const candidate = join(dir, CONFIG_FILE);
+  const parent = dirname(dir);
+  const found = existsSync(candidate) ? candidate : parent === dir ? undefined : cachedConfigFile(parent);
+  lookups.set(dir, found);
+  return found;
+}
 
 /**
  * The config that applies to `path` (cached per folder and per config file), or the defaults.
@@ -112,8 +121,7 @@ const lookups = new Map<string, string | undefined>();
  */
 export function configFor(path: string, folder = isDirectory(path)): LintConfig {
   const key = folder ? resolve(path) : dirname(resolve(path));
-  if (!lookups.has(key)) lookups.set(key, findConfigFile(key));
-  const file = lookups.get(key);
+  const file = cachedConfigFile(key);
   if (file === undefined) return { dir: process.cwd(), severities: new Map(), ignore: [] };
   let config = cache.get(file);
   if (!config) {
