@@ -52,11 +52,17 @@ function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResul
 
 /**
  * Files per thread below which another thread costs more than it saves: a worker pays its own
- * start-up and cold code (~60 ms of CPU, about what 30 files of the upstream corpus take), so a
- * hundred files (the corpus) lint fastest on two threads (on an idle machine: 440 ms, not 520;
- * on cores other processes keep busy, one thread is faster: 760 ms, not 1070).
+ * start-up and cold code (~60 ms of CPU, what ~30 files of the upstream corpus take), so it
+ * needs a share well above that.
  */
-const MIN_FILES_PER_THREAD = 40;
+const MIN_FILES_PER_THREAD = 80;
+
+/**
+ * Cores left to V8's own threads: its optimizing compiler and garbage collector run beside the
+ * linting thread, and on two cores a worker only competes with them (the upstream corpus, and
+ * 4,000 copies of it, lint no faster on two threads than on one).
+ */
+const CORES_FOR_V8 = 1;
 
 /**
  * Bytes of YAML this thread lints while a worker starts and warms up (~130 ms): each worker's
@@ -70,7 +76,7 @@ export function threadCount(count: number, env: NodeJS.ProcessEnv): number {
   if (!import.meta.url.endsWith('.js')) return 1;
   const forced = Number(env.NOETL_LINT_JOBS);
   if (Number.isInteger(forced) && forced > 0) return Math.max(1, Math.min(forced, count));
-  return Math.max(1, Math.min(availableParallelism(), 8, Math.floor(count / MIN_FILES_PER_THREAD)));
+  return Math.max(1, Math.min(availableParallelism() - CORES_FOR_V8, 8, Math.floor(count / MIN_FILES_PER_THREAD)));
 }
 
 /**
