@@ -43,6 +43,8 @@ const common = {
   chunkNames: 'chunks/[name]-[hash]',
   plugins: [skipCloudflareProbe],
   logLevel: 'warning',
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 await build({ ...common, entryPoints: { noetl: `${root}src/cli/entry.ts` }, outdir: out });
 await build({ ...common, entryPoints: { lib: `${root}src/lib.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
