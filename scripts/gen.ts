@@ -12,8 +12,8 @@ const program = () =>
   buildProgram(new RunContext({ stdout: quiet, stderr: quiet, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, color: false }, {}));
 
 mkdirSync(`${root}completions`, { recursive: true });
-for (const shell of SHELLS) writeFileSync(`${root}completions/noetl.${shell}`, completionScript(shell, program()));
+for (const shell of SHELLS) writeFileSync(`${root}completions/noetl.${shell}`, completionScript(shell, await program()));
 mkdirSync(`${root}man`, { recursive: true });
 for (const old of readdirSync(`${root}man`)) rmSync(`${root}man/${old}`);
-for (const [name, text] of manPages(program(), version)) writeFileSync(`${root}man/${name}`, text);
+for (const [name, text] of manPages(await program(), version)) writeFileSync(`${root}man/${name}`, text);
 console.log('wrote completions/ and man/');

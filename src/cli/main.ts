@@ -20,7 +20,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
   } catch (err) {
     return report(err, runIO, env);
   }
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   ctx.attach(program);
   configureTree(program, runIO);
   try {

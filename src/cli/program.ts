@@ -1,23 +1,33 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../core/duration.js';
 import type { CommandContext } from './context.js';
-import { newCompletionCommand } from './completion/index.js';
-import { newDbCommand } from './db/index.js';
-import { newCredentialCommand } from './credential/index.js';
-import { newVarsCommand } from './vars/index.js';
-import { newCacheCommand } from './cache/index.js';
-import { newRenderCommand } from './render/index.js';
-import { newCatalogCommand } from './catalog/index.js';
-import { newKeychainCommand } from './keychain/index.js';
-import { newLintCommand } from './lint/index.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { VERSION } from './version.js';
 
 /**
- * The whole command tree. Building it only wires flags: every module a command needs at
- * run time is loaded inside its action, so `--help`, `--version` and `completion` stay fast.
+ * The nouns, in the order help lists them, each in its own chunk: a command line that names
+ * one loads and builds only that one (`noetl lint` never compiles the keychain's commands).
  */
-export function buildProgram(ctx: CommandContext): Command {
+const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<Command>> = {
+  credential: async (ctx) => (await import('./credential/index.js')).newCredentialCommand(ctx),
+  keychain: async (ctx) => (await import('./keychain/index.js')).newKeychainCommand(ctx),
+  catalog: async (ctx) => (await import('./catalog/index.js')).newCatalogCommand(ctx),
+  vars: async (ctx) => (await import('./vars/index.js')).newVarsCommand(ctx),
+  cache: async (ctx) => (await import('./cache/index.js')).newCacheCommand(ctx),
+  render: async (ctx) => (await import('./render/index.js')).newRenderCommand(ctx),
+  lint: async (ctx) => (await import('./lint/index.js')).newLintCommand(ctx),
+  db: async (ctx) => (await import('./db/index.js')).newDbCommand(ctx),
+  // Completion describes the whole tree, so it is never built alone.
+  completion: async (ctx, program) => (await import('./completion/index.js')).newCompletionCommand(ctx, () => program),
+};
+
+/**
+ * The command tree: the whole of it, or, given the command line, just the noun it names (all
+ * commander needs to parse and run it; help for the root and did-you-mean for a mistyped noun
+ * get the whole tree). Building only wires flags: every module a command needs at run time is
+ * loaded inside its action, so `--help` and `completion` stay fast.
+ */
+export async function buildProgram(ctx: CommandContext, argv?: string[]): Promise<Command> {
   const program = new Command('noetl')
     .description("Credentials, keychain, caches and execution variables of NoETL's authentication data plane, and a playbook auth linter")
     .version(VERSION, '-V, --version', 'print the version')
@@ -45,17 +55,23 @@ Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict o
 Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE,
   NOETL_ENCRYPTION_KEY_PREVIOUS, NOETL_KEYRING, NO_COLOR, NOETL_DEBUG.`,
   );
-  program.addCommand(newCredentialCommand(ctx));
-  program.addCommand(newKeychainCommand(ctx));
-  program.addCommand(newCatalogCommand(ctx));
-  program.addCommand(newVarsCommand(ctx));
-  program.addCommand(newCacheCommand(ctx));
-  program.addCommand(newRenderCommand(ctx));
-  program.addCommand(newLintCommand(ctx));
-  program.addCommand(newDbCommand(ctx));
-  program.addCommand(newCompletionCommand(ctx, () => program));
+  const noun = argv === undefined ? undefined : nounOf(program, argv);
+  const names = noun !== undefined && noun !== 'completion' ? [noun] : Object.keys(NOUNS);
+  for (const command of await Promise.all(names.map((name) => NOUNS[name](ctx, program)))) program.addCommand(command);
   showGlobalOptionsEverywhere(program);
   return program;
+}
+
+/** The first word of `argv` that is not a root option or its value, when it names a noun. */
+function nounOf(program: Command, argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return undefined;
+    if (!arg.startsWith('-') || arg === '-') return Object.hasOwn(NOUNS, arg) ? arg : undefined;
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    if (option?.required || option?.optional) i++;
+  }
+  return undefined;
 }
 
 /** Commander does not pass help settings down to commands added with addCommand. */

@@ -13,7 +13,7 @@ import { memIO } from '../helpers/memio.js';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
 
-function program(): Command {
+function program(): Promise<Command> {
   return buildProgram(new RunContext(memIO().io, {}));
 }
 
@@ -25,8 +25,17 @@ describe('the command tree', () => {
     expect(long.stdout.trim()).toBe(pkg.version);
   });
 
-  it('has a description and real examples on every command', () => {
-    for (const node of flatten(walk(program()))) {
+  it('builds only the noun a command line names, and the whole tree otherwise', async () => {
+    const nouns = async (argv: string[]) => (await buildProgram(new RunContext(memIO().io, {}), argv)).commands.map((c) => c.name());
+    const all = (await program()).commands.map((c) => c.name());
+    expect(all).toEqual(['credential', 'keychain', 'catalog', 'vars', 'cache', 'render', 'lint', 'db', 'completion']);
+    expect(await nouns(['lint', 'a.yaml'])).toEqual(['lint']);
+    expect(await nouns(['--data-dir', 'lint', '-o', 'json', '--no-color', 'keychain', 'ls'])).toEqual(['keychain']);
+    for (const argv of [[], ['--help'], ['lnit'], ['completion', 'bash'], ['--', 'lint'], ['help', 'lint']]) expect(await nouns(argv), argv.join(' ')).toEqual(all);
+  });
+
+  it('has a description and real examples on every command', async () => {
+    for (const node of flatten(walk(await program()))) {
       expect(node.command.description(), node.path.join(' ')).not.toBe('');
       const list = examples(node.command);
       expect(list.length, `${node.path.join(' ')} has no examples`).toBeGreaterThan(0);
@@ -76,20 +85,20 @@ describe('color', () => {
 });
 
 describe('generated files', () => {
-  it('completions in completions/ match the command tree (run `npm run gen`)', () => {
+  it('completions in completions/ match the command tree (run `npm run gen`)', async () => {
     for (const shell of SHELLS) {
       const committed = readFileSync(join(repoRoot, 'completions', `noetl.${shell}`), 'utf8');
-      expect(committed, `completions/noetl.${shell} is out of date: run npm run gen`).toBe(completionScript(shell, program()));
+      expect(committed, `completions/noetl.${shell} is out of date: run npm run gen`).toBe(completionScript(shell, await program()));
     }
   });
 
-  it('man pages in man/ match the command tree (run `npm run gen`)', () => {
-    const pages = manPages(program(), pkg.version);
+  it('man pages in man/ match the command tree (run `npm run gen`)', async () => {
+    const pages = manPages(await program(), pkg.version);
     expect(pages.has('noetl.1')).toBe(true);
     for (const [name, text] of pages) {
       expect(readFileSync(join(repoRoot, 'man', name), 'utf8'), `man/${name} is out of date: run npm run gen`).toBe(text);
     }
-    for (const noun of program().commands.filter((c) => c.name() !== 'help')) expect(pages.has(`noetl-${noun.name()}.1`)).toBe(true);
+    for (const noun of (await program()).commands.filter((c) => c.name() !== 'help')) expect(pages.has(`noetl-${noun.name()}.1`)).toBe(true);
   });
 
   it('`noetl completion SHELL` prints the same script', async () => {
@@ -102,7 +111,7 @@ describe('generated files', () => {
 
   it('the bash completion completes nouns, verbs and option values', async () => {
     const { spawnSync } = await import('node:child_process');
-    const script = completionScript('bash', program());
+    const script = completionScript('bash', await program());
     const complete = (line: string) => {
       const words = line.split(' ');
       const out = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _noetl; echo "\${COMPREPLY[*]}"`], {
