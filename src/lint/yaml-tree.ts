@@ -122,7 +122,8 @@ class TreeBuilder {
     };
   }
 
-  private node(n: YAMLNode, parentIndent: number | undefined): YamlNode {
+  /** `keyStart`: where the key that holds this node starts (a block scalar's indentation counts from its column). */
+  private node(n: YAMLNode, keyStart: number | undefined): YamlNode {
     const start = this.offset + n.startPosition;
     switch (n.kind) {
       case Kind.MAP:
@@ -141,7 +142,7 @@ class TreeBuilder {
       case Kind.INCLUDE_REF:
         return { kind: 'alias', name: (n as { referencesAnchor?: string }).referencesAnchor ?? '', range: [start, this.offset + n.endPosition] };
       default:
-        return this.scalar(n as YAMLScalar, start, parentIndent);
+        return this.scalar(n as YAMLScalar, start, keyStart);
     }
   }
 
@@ -152,7 +153,7 @@ class TreeBuilder {
     for (const mapping of (n.mappings ?? []) as { key: YAMLNode | null; value: YAMLNode | null }[]) {
       const key = mapping.key ? this.node(mapping.key, undefined) : null;
       let value: YamlNode | null = null;
-      if (mapping.value) value = this.node(mapping.value, key ? this.column(key.range[0]) : undefined);
+      if (mapping.value) value = this.node(mapping.value, key?.range[0]);
       else if (key) value = this.missing(this.afterColon(key.range[1]));
       if (key?.kind === 'scalar') {
         const name = String(key.value);
@@ -172,7 +173,7 @@ class TreeBuilder {
     return last.range[1];
   }
 
-  private scalar(n: YAMLScalar, start: number, parentIndent: number | undefined): YamlScalar {
+  private scalar(n: YAMLScalar, start: number, keyStart: number | undefined): YamlScalar {
     const range: Range = [start, this.offset + n.endPosition];
     if (n.doubleQuoted) return { kind: 'scalar', value: n.value, style: 'double', range };
     if (n.singleQuoted) return { kind: 'scalar', value: n.value, style: 'single', range };
@@ -181,7 +182,7 @@ class TreeBuilder {
       let value = n.value ?? '';
       // With an indentation indicator (`|2`) the parser, like js-yaml 3, starts the value with one line break too many.
       if (/^[|>][-+]?[1-9]/.test(this.text.slice(start, start + 3)) && value.startsWith('\n')) value = value.slice(1);
-      return { kind: 'scalar', value, style, range, parentIndent };
+      return { kind: 'scalar', value, style, range, parentIndent: keyStart === undefined ? undefined : this.column(keyStart) };
     }
     return { kind: 'scalar', value: plainValue(n), style: 'plain', range };
   }
@@ -201,7 +202,11 @@ class TreeBuilder {
   }
 }
 
+/** First characters of the plain scalars that may be a null, a boolean or a number: any other is a string. */
+const MAYBE_TYPED = /^[-+.~0-9nNtTfF]|^$/;
+
 function plainValue(n: YAMLScalar): YamlScalar['value'] {
+  if (!MAYBE_TYPED.test(n.value)) return n.value;
   try {
     switch (determineScalarType(n)) {
       case ScalarType.null:
