@@ -17,9 +17,10 @@ export interface LintOptions {
 }
 
 /**
- * Two parser errors playbook authors meet most, pointed at their cause: an unquoted value that
- * starts with `{{` (YAML reads a flow mapping; the parser notices a line later), and a quote
- * that is never closed (the parser notices only at the end of the document).
+ * The parser errors playbook authors meet most, pointed at their cause: an unquoted value that
+ * starts with `{{` (YAML reads a flow mapping; the parser notices a line later), a quote that is
+ * never closed (the parser notices only at the end of the document), and a key indented out of
+ * line with its mapping.
  */
 function explainParserError(source: SourceFile, offset: number, message: string): { span: Span; message: string } {
   const { text } = source;
@@ -40,6 +41,12 @@ function explainParserError(source: SourceFile, offset: number, message: string)
     let at = -1;
     for (let m = opener.exec(text); m !== null && m.index < offset; m = opener.exec(text)) at = m.index + m[0].length - 1;
     if (at >= 0) return { span: { start: at, end: at + 1 }, message: `unclosed ${unclosed[1]}-quoted string: the quote opened here is never closed` };
+  }
+  if (message === 'bad indentation of a mapping entry') {
+    // The parser stops at the colon; the mistake is the key's indentation.
+    const errorLine = source.position(offset).line;
+    const at = source.lineStarts[errorLine - 1] + (/^\s*/.exec(source.lineText(errorLine))?.[0].length ?? 0);
+    return { span: { start: at, end: at + 1 }, message: `${message}: align this key with the other keys of its mapping` };
   }
   return { span: { start: offset, end: offset + 1 }, message };
 }

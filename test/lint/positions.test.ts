@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { covered, lint, spans } from './helpers.js';
+import { parseYamlDocuments, toJS } from '../../src/lint/yaml-tree.js';
+import { covered, lint, messages, spans } from './helpers.js';
 
 const head = 'kind: Playbook\nworkload:\n  pg_auth: pg_local\nworkflow:\n  - step: a\n    tool:\n      kind: http\n';
 
@@ -85,6 +86,39 @@ describe('parsing', () => {
     const y = 'kind: Playbook\nworkflow:\n  - step: a\n    tool: "unclosed\n    x: 1\n';
     expect(spans(y, 'yaml-syntax')).toEqual(['4:11-4:12']);
     expect(lint(y)[0].message).toBe('unclosed double-quoted string: the quote opened here is never closed');
+  });
+
+  it('points an unclosed single quote at its quote too, and the next document is still linted', () => {
+    const y = `kind: Playbook\nworkflow:\n  - step: a\n    desc: 'it is\n---\n${head}      url: "{{ workload.bogus }}"\n`;
+    expect(spans(y, 'yaml-syntax')).toEqual(['4:11-4:12']);
+    expect(messages(y, 'yaml-syntax')).toEqual(['unclosed single-quoted string: the quote opened here is never closed']);
+    expect(spans(y, 'undefined-workload-key')).toEqual(['13:25-13:30']);
+  });
+
+  it('reports the first syntax error of a document where the parser stopped, once', () => {
+    const y = 'kind: Playbook\nworkflow:\n  - step: a\n     tool: http\n    next: b\n';
+    const found = lint(y).filter((f) => f.ruleId === 'yaml-syntax');
+    expect(found).toHaveLength(1);
+    expect(`${found[0].start.line}:${found[0].start.col}`).toBe('4:6');
+    expect(found[0].message).toBe('bad indentation of a mapping entry: align this key with the other keys of its mapping');
+  });
+
+  it('keeps file positions after a byte-order mark, directives, and CRLF document markers', () => {
+    expect(spans(`\ufeff${head}      url: "{{ workload.bogus }}"\n`, 'undefined-workload-key')).toEqual(['8:25-8:30']);
+    expect(spans(`%YAML 1.2\n---\n${head}      url: "{{ workload.bogus }}"\n`, 'undefined-workload-key')).toEqual(['10:25-10:30']);
+    const crlf = `kind: Other\n---\n${head}      url: "{{ workload.bogus }}"\n`.replace(/\n/g, '\r\n');
+    expect(spans(crlf, 'undefined-workload-key')).toEqual(['10:25-10:30']);
+  });
+
+  it('reports duplicate keys in nested and flow mappings, by value (quoted or not)', () => {
+    const y = `${head}      headers: {X-Id: a, "X-Id": b}\n      q:\n        k: 1\n        k: 2\n`;
+    expect(spans(y, 'duplicate-key')).toEqual(['8:26-8:32', '11:9-11:10']);
+    expect(messages(y, 'duplicate-key')[0]).toMatch(/^duplicate key "X-Id":/);
+  });
+
+  it('types plain scalars by the YAML 1.2 core schema and keeps quoted ones strings', () => {
+    const [doc] = parseYamlDocuments('a: 3\nb: "3"\nc: true\nd: yes\ne: ~\nf: 0x1F\ng: 1e3\nh: .inf\ni: null_value\nj:\n');
+    expect(toJS(doc.root)).toEqual({ a: 3, b: '3', c: true, d: 'yes', e: null, f: 31, g: 1000, h: Infinity, i: 'null_value', j: null });
   });
 
   it('explains an unquoted value that starts with {{', () => {
