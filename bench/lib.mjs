@@ -44,6 +44,25 @@ export function timeInterleaved(commands, runs = 15, warmup = 2) {
   return samples.map(median);
 }
 
+/**
+ * Times two commands back to back, `runs` times (which goes first alternates), and returns the
+ * median of each and the median of the per-round ratios a/b: the machine's slow spells hit both
+ * runs of a round alike, so the ratio is steadier than the ratio of the medians.
+ */
+export function timePaired(a, b, runs = 15, warmup = 1) {
+  const as = [];
+  const bs = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const [first, second] = i % 2 === 0 ? [a, b] : [b, a];
+    const t1 = timeCommand(first.cmd, first.args, first.env, first.okCodes);
+    const t2 = timeCommand(second.cmd, second.args, second.env, second.okCodes);
+    if (i < warmup) continue;
+    as.push(i % 2 === 0 ? t1 : t2);
+    bs.push(i % 2 === 0 ? t2 : t1);
+  }
+  return { a: median(as), b: median(bs), ratio: median(as.map((t, k) => t / bs[k])) };
+}
+
 export function uniqueName(prefix) {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 }

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fmt, noetl, ratio, root, tempDir, timeInterleaved } from './lib.mjs';
+import { fmt, median, noetl, ratio, root, tempDir, timeInterleaved, timePaired } from './lib.mjs';
 
 const corpus = resolve(root, '../shared/corpus/upstream-playbooks');
 
@@ -25,8 +25,8 @@ const files = yamlFiles(corpus);
 console.log(`corpus: ${files.length} files (${(files.reduce((n, f) => n + readFileSync(f).length, 0) / 1024).toFixed(0)} KiB)`);
 const lintCorpus = { cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...files], env: { NO_COLOR: '1' }, okCodes: [0, 1] };
 if (yamllintFound) {
-  const [ours, theirs] = timeInterleaved([lintCorpus, { cmd: 'yamllint', args: ['-f', 'parsable', ...files], okCodes: [0, 1] }], 7, 1);
-  console.log(`  noetl lint: ${fmt(ours)}   yamllint: ${fmt(theirs)}   noetl/yamllint: ${ratio(ours, theirs)} (target ≤ 0.25×)`);
+  const paired = timePaired(lintCorpus, { cmd: 'yamllint', args: ['-f', 'parsable', ...files], okCodes: [0, 1] }, 15, 1);
+  console.log(`  noetl lint: ${fmt(paired.a)}   yamllint: ${fmt(paired.b)}   noetl/yamllint: ${paired.ratio.toFixed(2)}× (median of 15 back-to-back pairs; target ≤ 0.25×)`);
 } else {
   const [ours] = timeInterleaved([lintCorpus], 7, 1);
   console.log(`  noetl lint: ${fmt(ours)}`);
@@ -52,10 +52,10 @@ const sizes = [
 ];
 const times = timeInterleaved(
   sizes.map(([, dirs]) => ({ cmd: process.execPath, args: [noetl, 'lint', '--format', 'compact', ...dirs.map((d) => join(work, d))], env: { NO_COLOR: '1' }, okCodes: [0, 1] })),
-  3,
+  5,
   1,
 );
-console.log('generated playbooks (whole process, including start-up):');
+console.log('generated playbooks (whole process, including start-up and the JIT warming up):');
 sizes.forEach(([count], k) => {
   console.log(`  ${String(count).padStart(6)} files: ${fmt(times[k])}   ${Math.round(count / (times[k] / 1000))} files/s   ${((times[k] / count) * 1000).toFixed(0)} µs/file`);
 });
@@ -71,16 +71,22 @@ if (typeof lib.lintText !== 'function') {
 } else {
   const texts = [];
   for (const [dir, count] of groups) for (const name of readdirSync(join(work, dir)).slice(0, count)) texts.push([name, readFileSync(join(work, dir, name), 'utf8')]);
-  for (const [name, text] of texts.slice(0, 500)) lib.lintText(name, text); // warm-up
-  console.log('generated playbooks, in process (lintText):');
-  let previous;
-  for (const [count] of sizes) {
-    const start = process.hrtime.bigint();
-    for (const [name, text] of texts.slice(0, count)) lib.lintText(name, text);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    console.log(`  ${String(count).padStart(6)} files: ${fmt(ms)}   ${Math.round(count / (ms / 1000))} files/s${previous ? `   ×${(ms / previous).toFixed(2)} the previous size` : ''}`);
-    previous = ms;
+  // Warm-up: one pass over all of them, so every size is timed with the same (optimized) code.
+  for (const [name, text] of texts) lib.lintText(name, text);
+  console.log('generated playbooks, in process (lintText, after a warm-up pass; median of 3):');
+  const samples = sizes.map(() => []);
+  for (let round = 0; round < 3; round++) {
+    sizes.forEach(([count], k) => {
+      const start = process.hrtime.bigint();
+      for (const [name, text] of texts.slice(0, count)) lib.lintText(name, text);
+      samples[k].push(Number(process.hrtime.bigint() - start) / 1e6);
+    });
   }
+  sizes.forEach(([count], k) => {
+    const ms = median(samples[k]);
+    const previous = k > 0 ? median(samples[k - 1]) : undefined;
+    console.log(`  ${String(count).padStart(6)} files: ${fmt(ms)}   ${Math.round(count / (ms / 1000))} files/s${previous ? `   ×${(ms / previous).toFixed(2)} the previous size` : ''}`);
+  });
 }
 
 /** One playbook: every fifth in the v1 dialect; a keychain on most; a mistake in every tenth. */
