@@ -26,6 +26,7 @@ Examples:
 
 Exit codes: 0 no findings at or above the fail level, 1 findings, 2 usage, 3 could not run.
 Configuration: .noetl-lint.yaml (rule severities, ignored paths), found walking up from each path.
+Environment: NOETL_LINT_JOBS threads to lint with (default: one per core beyond the first, from 80 files a thread).
 Suppress one finding: # noetl-lint-ignore RULE-ID: reason  (on its line or the line above)`,
     )
     .action(async (paths: string[], opts: { format?: LintFormat; failLevel: 'error' | 'warning'; stdinFilename?: string; listRules?: boolean; explain?: string; checkCredentials?: boolean }) => {
