@@ -20,6 +20,21 @@ const skipCloudflareProbe = {
   },
 };
 
+// commander loads child_process (and with it net and dgram, ~5 ms) on every start, for
+// executable subcommands, which noetl has none of: load it when a subcommand would spawn.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/commander\/lib\/command\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const patched = text.replace("const childProcess = require('node:child_process');", "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };");
+      if (patched === text) throw new Error('commander/lib/command.js changed: review the lazy-child-process patch in scripts/build.mjs');
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const root = new URL('..', import.meta.url).pathname;
 
@@ -41,7 +56,7 @@ const common = {
   define: { NOETL_VERSION: JSON.stringify(pkg.version) },
   banner: { js: "import { createRequire as __noetlCreateRequire } from 'node:module'; const require = __noetlCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [skipCloudflareProbe],
+  plugins: [skipCloudflareProbe, lazyChildProcess],
   logLevel: 'warning',
   minifyWhitespace: true,
   minifySyntax: true,
