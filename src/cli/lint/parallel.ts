@@ -1,12 +1,11 @@
 /**
  * Linting many files on several cores: this thread lints one share of the files while worker
  * threads each lint another and send back the findings with the source lines they point at. A
- * worker runs this same module (the check at the bottom), so the built bundle needs no extra
- * entry point.
+ * worker runs this same module (the check at the bottom, on an argument only workers get), so
+ * the built bundle needs no extra entry point, and a run on one thread never loads worker_threads.
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { lintText } from '../../lint/lint.js';
 import { SourceFile } from '../../lint/source.js';
 import type { Finding, Severity } from '../../lint/types.js';
@@ -26,10 +25,8 @@ export interface FileResult {
   readError?: string;
 }
 
-interface WorkerData {
-  noetlLintWorker: true;
-  jobs: FileJob[];
-}
+/** The argument that makes this module a worker. */
+const WORKER_ARG = '--noetl-lint-worker';
 
 /** Lints files in this thread; `onRead` hears each file's length before it is linted. */
 function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResult[] {
@@ -110,11 +107,12 @@ function shareJobs(jobs: FileJob[], threads: number): number[][] {
  */
 export async function lintFilesInParallel(jobs: FileJob[], threads: number, onRead?: (chars: number) => void): Promise<FileResult[]> {
   const [own, ...others] = shareJobs(jobs, threads);
+  const { Worker } = await import('node:worker_threads');
   const workers = others.map(
     (share) =>
       new Promise<FileResult[]>((resolve, reject) => {
         if (share.length === 0) return resolve([]);
-        const worker = new Worker(new URL(import.meta.url), { workerData: { noetlLintWorker: true, jobs: share.map((i) => jobs[i]) } satisfies WorkerData });
+        const worker = new Worker(new URL(import.meta.url), { argv: [WORKER_ARG], workerData: share.map((i) => jobs[i]) satisfies FileJob[] });
         worker.once('message', (r: FileResult[]) => resolve(r));
         worker.once('error', reject);
         worker.once('exit', (code) => code !== 0 && reject(new Error(`lint worker exited with code ${code}`)));
@@ -132,6 +130,7 @@ export async function lintFilesInParallel(jobs: FileJob[], threads: number, onRe
   return results;
 }
 
-if (!isMainThread && (workerData as WorkerData | undefined)?.noetlLintWorker) {
-  parentPort?.postMessage(lintFiles((workerData as WorkerData).jobs));
+if (process.argv.includes(WORKER_ARG)) {
+  const { isMainThread, parentPort, workerData } = await import('node:worker_threads');
+  if (!isMainThread) parentPort?.postMessage(lintFiles(workerData as FileJob[]));
 }
