@@ -5,35 +5,34 @@ import { build } from 'esbuild';
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
+/** A plugin that replaces `from` with `to` in one dependency file, and stops the build when the file no longer has it. */
+function patchDependency(name, file, from, to) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter: new RegExp(`node_modules/${file.replace(/[.]/g, '\\.')}$`) }, async (args) => {
+        const { readFile } = await import('node:fs/promises');
+        const text = await readFile(args.path, 'utf8');
+        const patched = text.replace(from, to);
+        if (patched === text) throw new Error(`${file} changed: review the ${name} patch in scripts/build.mjs`);
+        return { contents: patched, loader: 'js' };
+      });
+    },
+  };
+}
+
 // pg probes for Cloudflare Workers with `new Response(…)`, which loads Node's whole fetch
 // implementation (~15 ms) on every start; on Node that probe is always false.
-const skipCloudflareProbe = {
-  name: 'skip-cloudflare-probe',
-  setup(b) {
-    b.onLoad({ filter: /node_modules\/pg\/lib\/stream\.js$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
-      const text = await readFile(args.path, 'utf8');
-      const patched = text.replace("typeof Response === 'function'", 'false');
-      if (patched === text) throw new Error('pg/lib/stream.js changed: review the skip-cloudflare-probe patch in scripts/build.mjs');
-      return { contents: patched, loader: 'js' };
-    });
-  },
-};
+const skipCloudflareProbe = patchDependency('skip-cloudflare-probe', 'pg/lib/stream.js', "typeof Response === 'function'", 'false');
 
 // commander loads child_process (and with it net and dgram, ~5 ms) on every start, for
 // executable subcommands, which noetl has none of: load it when a subcommand would spawn.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
-  setup(b) {
-    b.onLoad({ filter: /node_modules\/commander\/lib\/command\.js$/ }, async (args) => {
-      const { readFile } = await import('node:fs/promises');
-      const text = await readFile(args.path, 'utf8');
-      const patched = text.replace("const childProcess = require('node:child_process');", "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };");
-      if (patched === text) throw new Error('commander/lib/command.js changed: review the lazy-child-process patch in scripts/build.mjs');
-      return { contents: patched, loader: 'js' };
-    });
-  },
-};
+const lazyChildProcess = patchDependency(
+  'lazy-child-process',
+  'commander/lib/command.js',
+  "const childProcess = require('node:child_process');",
+  "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+);
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const root = new URL('..', import.meta.url).pathname;
