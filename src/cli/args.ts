@@ -1,5 +1,5 @@
 import { parseId64 } from '../core/ids.js';
-import { usageError } from './errors.js';
+import { usageError } from '../core/errors.js';
 
 /**
  * A 64-bit id (execution or catalog) from the command line, as its exact decimal string;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 
 /** What a command reads and writes; tests pass an in-memory one (see test/helpers/io.ts). */
 export interface IO {

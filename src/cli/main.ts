@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import { processIO, type IO } from './io.js';
 import { buildProgram } from './program.js';
 import { RunContext } from './run-context.js';

@@ -2,7 +2,7 @@
  * The confirmation every destructive command uses: --yes goes ahead; on a terminal the
  * question is asked (default no); with no terminal to ask on it refuses with exit 2.
  */
-import { usageError } from './errors.js';
+import { usageError } from '../core/errors.js';
 import type { IO } from './io.js';
 
 /** Whether a question can be asked: typed on stdin and seen on stderr. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { KeySet } from '../core/envelope.js';
 import type { ConnectionConfig } from '../store/config.js';
 import type { Store } from '../store/store.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';

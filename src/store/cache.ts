@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
 import { parseId64 } from '../core/ids.js';
 import type { Store } from './store.js';

@@ -4,7 +4,7 @@
  * catalog_id is a 64-bit id carried as a decimal string.
  */
 import { parse as parseYaml } from 'yaml';
-import { CliError, ExitCode, notFoundError, usageError } from '../cli/errors.js';
+import { CliError, ExitCode, notFoundError, usageError } from '../core/errors.js';
 import { newId64, parseId64 } from '../core/ids.js';
 import { closest } from '../core/suggest.js';
 import type { Queryable, Store } from './store.js';

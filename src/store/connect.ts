@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Pool, PoolClient } from 'pg';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import type { ConnectionConfig } from './config.js';
 import { maskUrl } from './config.js';
 import { acquireDirLock, type DirLock } from './lock.js';

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import { knownTypeWarnings } from '../core/credential-types.js';
 import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
 import { newId64 } from '../core/ids.js';

@@ -4,7 +4,7 @@
  * keychain API (get, set, delete, list by catalog) and return its response shapes;
  * warnings come back as data, never printed.
  */
-import { CliError, ExitCode, usageError } from '../cli/errors.js';
+import { CliError, ExitCode, usageError } from '../core/errors.js';
 import { EnvelopeError, classifyStored, open, rewrap, seal, type KeySet, type MasterKey } from '../core/envelope.js';
 import { cacheKey, defaultTtlSeconds, sharedRoot, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { validateAgainstSchema, schemaReport } from '../core/schema.js';

@@ -19,7 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliError, ExitCode } from '../cli/errors.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../core/envelope.js';
 import { configDir, loadConfigFile } from './config.js';
 import type { Backend } from './store.js';

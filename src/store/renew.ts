@@ -6,7 +6,7 @@
  * Whoever holds the lock re-reads the row first, so a renewal that already happened is
  * never repeated. A failed renewal leaves the row as it was.
  */
-import { CliError, ExitCode, notFoundError } from '../cli/errors.js';
+import { CliError, ExitCode, notFoundError } from '../core/errors.js';
 import { seal, type KeySet } from '../core/envelope.js';
 import { isDueForRenewal } from '../core/scope.js';
 import { issuedTtlSeconds, normalizeRow, openRenewConfig, selectKeychainRow, type KeychainRow } from './keychain.js';

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { CliError, ExitCode, usageError } from '../cli/errors.js';
+import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { KeySet } from '../core/envelope.js';
 import { isTemplate, renderValue, TemplateError, workloadContext } from '../core/jinja.js';
 import { isScopeType, refreshMarginSeconds, type ScopeRef, type ScopeType } from '../core/scope.js';

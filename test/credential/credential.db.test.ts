@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/cli/errors.js';
+import { ExitCode } from '../../src/core/errors.js';
 import { classifyStored, decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import {
   addCredential,

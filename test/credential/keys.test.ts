@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/cli/errors.js';
+import { ExitCode } from '../../src/core/errors.js';
 import { generatedKeyPath, keyFingerprint, loadKeys, loadKeysWithSource } from '../../src/store/keys.js';
 
 function sandbox(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
+import { CliError } from '../../src/core/errors.js';
 
 /** Awaits a run function that must fail with a CliError, and returns that error. */
 export async function fails(p: Promise<unknown>): Promise<CliError> {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/errors.js';
+import { CliError } from '../../src/core/errors.js';
 import { runRender, type RenderReport } from '../../src/cli/render/index.js';
 import type { KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/store/catalog.js';

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { ImportReport } from '../../store/credential.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData } from '../output.js';
 import { depsFrom, parseMeta, printWarnings, readObjectSource, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
 

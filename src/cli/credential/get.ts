@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { maskValue } from '../../core/mask.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../../core/errors.js';
 import { keyValueView, printData } from '../output.js';
 import { depsFrom, printWarnings, type CredentialDeps } from './input.js';
 

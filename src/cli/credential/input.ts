@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { KeySet } from '../../core/envelope.js';
 import type { CredentialInputError } from '../../store/credential.js';
 import type { Store } from '../../store/store.js';
-import { CliError, usageError } from '../errors.js';
+import { CliError, usageError } from '../../core/errors.js';
 import { readAll, type IO } from '../io.js';
 import type { OutputFormat } from '../output.js';
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../../core/errors.js';
 import { confirmDestructive } from '../prompt.js';
 import { depsFrom, type CredentialDeps } from './input.js';
 

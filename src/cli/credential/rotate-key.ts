@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData } from '../output.js';
 import { depsFrom, type CredentialDeps } from './input.js';
 

@@ -3,7 +3,7 @@ import { parseDuration } from '../../core/duration.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
-import { usageError } from '../errors.js';
+import { usageError } from '../../core/errors.js';
 import { readInputSpec, type IO } from '../io.js';
 import { id64Arg } from '../args.js';
 

@@ -3,7 +3,7 @@ import type { KeySet } from '../../core/envelope.js';
 import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, notFoundError } from '../errors.js';
+import { ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, shownData, type ScopeFlags } from './common.js';

@@ -3,7 +3,7 @@ import { relativeTime } from '../../core/duration.js';
 import { isScopeType, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { addPlaybookOptions, checkPlaybookFlags } from './common.js';

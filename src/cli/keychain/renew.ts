@@ -3,7 +3,7 @@ import type { KeySet } from '../../core/envelope.js';
 import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';

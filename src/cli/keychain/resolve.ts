@@ -4,7 +4,7 @@ import type { KeySet } from '../../core/envelope.js';
 import type { Providers } from '../../store/providers/index.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, notFoundError } from '../errors.js';
+import { ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { readPlaybook } from '../catalog/register.js';

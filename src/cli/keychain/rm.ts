@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, usageError } from '../errors.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';

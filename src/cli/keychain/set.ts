@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, parseMapping, readSecretInput, resolveScopeRef, type ScopeFlags } from './common.js';

@@ -13,7 +13,7 @@ import { lintText, sortFindings } from '../../lint/lint.js';
 import { RULES, RULES_BY_ID } from '../../lint/rules/index.js';
 import { SourceFile } from '../../lint/source.js';
 import { severityRank, type Finding } from '../../lint/types.js';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { readAll, type IO } from '../io.js';
 import type { LintFormat } from './formats.js';
 import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';

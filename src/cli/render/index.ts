@@ -5,7 +5,7 @@ import { closest } from '../../core/suggest.js';
 import type { Store } from '../../store/store.js';
 import { id64Arg } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, notFoundError, usageError } from '../errors.js';
+import { ExitCode, notFoundError, usageError } from '../../core/errors.js';
 import { readTextFile, type IO } from '../io.js';
 import { printData, renderTable, type OutputFormat } from '../output.js';
 import { preview } from '../vars/common.js';

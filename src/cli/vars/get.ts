@@ -3,7 +3,7 @@ import { isSecretKey, maskValue } from '../../core/mask.js';
 import { closest } from '../../core/suggest.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { notFoundError } from '../errors.js';
+import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
 import { isSecretVariable, maskSecrets, variableRecord } from './common.js';

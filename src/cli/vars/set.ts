@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../errors.js';
+import { usageError } from '../../core/errors.js';
 import { readInputSpec, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { displayValue } from './common.js';

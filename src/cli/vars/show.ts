@@ -3,7 +3,7 @@ import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../store/store.js';
 import type { VariableType } from '../../store/variables.js';
 import type { CommandContext } from '../context.js';
-import { notFoundError, usageError } from '../errors.js';
+import { notFoundError, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { preview, variableRecord } from './common.js';

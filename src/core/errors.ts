@@ -1,4 +1,4 @@
-/** Exit codes shared by every command (DESIGN.md, "Conventions"). */
+/** Exit codes shared by every command (DESIGN.md, "Conventions"); errors that carry one. The store and the commands both throw them, so they live in core. */
 export const ExitCode = {
   ok: 0,
   failure: 1,
