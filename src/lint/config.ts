@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { closest } from '../core/suggest.js';
 import { RULES_BY_ID } from './rules/index.js';
+import { SourceFile } from './source.js';
 import type { Severity } from './types.js';
 import { parseYamlDocuments, toJS } from './yaml-tree.js';
 
@@ -72,8 +73,8 @@ export function globToRegExp(glob: string): RegExp {
 export function parseConfig(text: string, file: string): LintConfig {
   const [doc] = parseYamlDocuments(text);
   if (doc?.error) {
-    const before = text.slice(0, doc.error.offset).split('\n');
-    throw new ConfigError(`${file}:${before.length}:${before[before.length - 1].length + 1}: not valid YAML: ${doc.error.message}`);
+    const at = new SourceFile(file, text).position(doc.error.offset);
+    throw new ConfigError(`${file}:${at.line}:${at.col}: not valid YAML: ${doc.error.message}`);
   }
   const data = toJS(doc?.root ?? null);
   const config: LintConfig = { file, dir: dirname(file), severities: new Map(), ignore: [] };

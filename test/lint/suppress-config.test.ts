@@ -54,6 +54,7 @@ describe('.noetl-lint.yaml', () => {
     expect(() => parseConfig('rules:\n  literal-secret: fatal\n', 'c.yaml')).toThrow(ConfigError);
     expect(() => parseConfig('rule: {}\n', 'c.yaml')).toThrow(/unknown key 'rule'/);
     expect(() => parseConfig('ignore: fixtures\n', 'c.yaml')).toThrow(/list of path globs/);
+    expect(() => parseConfig('rules:\n  literal-secret: off\n   bad: 1\n', 'c.yaml')).toThrow(/^c\.yaml:3:\d+: not valid YAML: /);
   });
 
   it('globs: *, ** and folders', () => {

@@ -1,6 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/store/catalog.js';
@@ -87,5 +87,10 @@ describe('noetl render (built CLI)', () => {
     const step = await runCli(['render', file, '--execution-id', EXEC, '--step', 'use_tokn'], { env });
     expect(step.code, step.stderr).toBe(3);
     expect(step.stderr).toContain("did you mean 'use_token'?");
+    const broken = join(dirname(file), 'broken.yaml');
+    writeFileSync(broken, 'kind: Playbook\nworkflow:\n  - step: a\n     tool: http\n');
+    const invalid = await runCli(['render', broken, '--execution-id', EXEC], { env });
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toBe(`error: ${broken}:4:10: not valid YAML: bad indentation of a mapping entry; see noetl lint ${broken}\n`);
   });
 });

@@ -108,7 +108,10 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   const source = new SourceFile(opts.file, text);
   const pb = lintDocuments(source)[0];
   if (!pb) throw usageError(`${opts.file} is not a playbook: expected a YAML mapping with kind: Playbook and a workflow`);
-  if (pb.doc.error) throw usageError(`${opts.file} is not valid YAML: ${pb.doc.error.message} (${source.position(pb.doc.error.offset).line}:${source.position(pb.doc.error.offset).col})`);
+  if (pb.doc.error) {
+    const at = source.position(pb.doc.error.offset);
+    throw usageError(`${opts.file}:${at.line}:${at.col}: not valid YAML: ${pb.doc.error.message}; see noetl lint ${opts.file}`);
+  }
   const stepNames = [...pb.stepsByName.keys()];
   if (opts.step !== undefined && !pb.stepsByName.has(opts.step)) {
     const guess = closest(opts.step, stepNames);
