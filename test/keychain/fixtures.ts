@@ -73,9 +73,12 @@ export function renewConfig(tokenUrl: string, secret = CLIENT_SECRET) {
 
 /**
  * A plain token endpoint: answers after `delayMs` (or never, with `hang`), counts requests,
- * and records their bodies. For the concurrency and timeout tests.
+ * and records their bodies. For the concurrency and timeout tests. `extraFields` are added
+ * to every response (e.g. a non-default ttl field).
  */
-export async function startTokenServer(options: { delayMs?: number; hang?: boolean; expiresIn?: number } = {}) {
+export async function startTokenServer(
+  options: { delayMs?: number; hang?: boolean; expiresIn?: number; extraFields?: Record<string, unknown> } = {},
+) {
   let requests = 0;
   const bodies: string[] = [];
   const pending: ServerResponse[] = [];
@@ -91,7 +94,7 @@ export async function startTokenServer(options: { delayMs?: number; hang?: boole
       }
       setTimeout(() => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ access_token: `token-${requests}-${randomBytes(8).toString('hex')}`, token_type: 'Bearer', expires_in: options.expiresIn ?? 3600 }));
+        res.end(JSON.stringify({ access_token: `token-${requests}-${randomBytes(8).toString('hex')}`, token_type: 'Bearer', expires_in: options.expiresIn ?? 3600, ...options.extraFields }));
       }, options.delayMs ?? 0);
     });
   });

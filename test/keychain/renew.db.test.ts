@@ -142,10 +142,13 @@ describe('renewal edge cases', () => {
   });
 
   it('uses token_field and ttl_field', async () => {
-    const server = await startTokenServer({ expiresIn: 77 });
+    // lifetime differs from expires_in, so the ttl can only be 77 if ttl_field is honoured.
+    const server = await startTokenServer({ expiresIn: 3600, extraFields: { lifetime: 77 } });
     try {
-      const r = await requestToken('t', { endpoint: server.url, token_field: 'token_type', ttl_field: 'expires_in' });
+      const r = await requestToken('t', { endpoint: server.url, token_field: 'token_type', ttl_field: 'lifetime' });
       expect(r.ttlSeconds).toBe(77);
+      expect(r.tokenData).toEqual({ access_token: expect.stringMatching(/^token-1-[0-9a-f]{16}$/), token_type: 'Bearer', expires_in: 3600, lifetime: 77 });
+      expect((await requestToken('t', { endpoint: server.url })).ttlSeconds).toBe(3600);
       await expect(requestToken('t', { endpoint: server.url, token_field: 'id_token' })).rejects.toThrow(/has no 'id_token' field/);
     } finally {
       await server.stop();
