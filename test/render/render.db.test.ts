@@ -117,8 +117,10 @@ describe('render (run function)', () => {
       'keychain.nope.x': 'no such keychain entry',
       'computed_value.nope': 'no such field',
       amadeus_tokn: 'no such variable',
-      [report.unresolved.find((u) => u.reason === 'template syntax error')!.reference]: 'template syntax error',
+      '|': 'template syntax error',
     });
+    const broken = report.unresolved.find((u) => u.reason === 'template syntax error')!;
+    expect(broken).toMatchObject({ step: 'call_api', field: 'tool.params.broken', line: 40, col: 36 });
     const typo = report.unresolved.find((u) => u.reference === 'amadeus_tokn')!;
     expect(typo.detail).toContain("did you mean 'amadeus_token'?");
     expect(typo).toMatchObject({ step: 'call_api', field: 'tool.params.typo', line: 39 });
