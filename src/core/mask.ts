@@ -9,9 +9,12 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+/** The first line of a PEM private key. */
+export const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+
 /** Whether a string looks like secret material by its shape alone (a JWT, a PEM private key). */
 export function looksLikeSecretValue(value: string): boolean {
-  return /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(value) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value);
+  return /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(value) || PRIVATE_KEY_PEM.test(value);
 }
 
 /** `eyJh…(812 chars)` for long values, `****` for short ones, so nothing guessable is shown. */

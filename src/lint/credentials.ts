@@ -3,6 +3,7 @@
  * kind credential) reference must exist in the configured store. The only part of linting
  * that touches a database; the CLI loads this module only when the flag is given.
  */
+import { hasTemplate } from '../core/templates.js';
 import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
 import type { Queryable } from '../store/store.js';
 import { looksLikeReferenceName } from './knowledge.js';
@@ -22,7 +23,7 @@ export interface CredentialReference {
 function resolveName(pb: Playbook, node: YamlNode | null | undefined): CredentialReference | undefined {
   if (!isScalar(node) || typeof node.value !== 'string') return undefined;
   const value = node.value.trim();
-  if (!value.includes('{{')) return looksLikeReferenceName(value) ? { name: value, span: nodeSpan(node) } : undefined;
+  if (!hasTemplate(value)) return looksLikeReferenceName(value) ? { name: value, span: nodeSpan(node) } : undefined;
   const t = pb.templates.find((x) => x.node === node);
   if (!t || t.scan.references.length !== 1 || t.scan.spans.length !== 1) return undefined;
   const span = t.scan.spans[0];
@@ -31,7 +32,7 @@ function resolveName(pb: Playbook, node: YamlNode | null | undefined): Credentia
   const key = ref.root === 'workload' && ref.path.length === 1 ? ref.path[0].name : ref.path.length === 0 ? ref.root : undefined;
   const pair = key === undefined ? undefined : pb.workload.get(key);
   const target = pair?.value;
-  if (!isScalar(target) || typeof target.value !== 'string' || target.value.includes('{{') || !looksLikeReferenceName(target.value)) return undefined;
+  if (!isScalar(target) || typeof target.value !== 'string' || hasTemplate(target.value) || !looksLikeReferenceName(target.value)) return undefined;
   return { name: target.value, span: templateSpan(t, ref.start, ref.end) };
 }
 

@@ -3,6 +3,7 @@
  * corpus): keychain kinds and their fields, what the runtime puts in the template context,
  * and which keys hold secrets rather than references to them.
  */
+import { hasTemplate } from '../core/templates.js';
 import { isSecretKey, looksLikeSecretValue } from '../core/mask.js';
 
 export const KEYCHAIN_SCOPES = ['global', 'catalog', 'local', 'shared'] as const;
@@ -81,7 +82,7 @@ function looksLikeApiKey(value: string): boolean {
 /** A value that names something instead of holding it: a template, an env/secret reference, or empty. */
 export function isIndirectValue(value: string): boolean {
   const v = value.trim();
-  return v === '' || v.includes('{{') || v.includes('{%') || /^\$\{?[A-Za-z_]/.test(v) || /^(secret|env|vault|gcp|aws|k8s):\/?\/?/i.test(v);
+  return v === '' || hasTemplate(v) || /^\$\{?[A-Za-z_]/.test(v) || /^(secret|env|vault|gcp|aws|k8s):\/?\/?/i.test(v);
 }
 
 /** `lowercase_with_underscores`, the seeds' convention for variables and auth references. */

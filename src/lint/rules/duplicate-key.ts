@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 
-/** Reported by the parser (src/lint/parse.ts); listed here for --list-rules, --explain and config. */
+/** Reported by the parser (src/lint/yaml-tree.ts, reported in lint.ts); listed here for --list-rules, --explain and config. */
 export const duplicateKey: Rule = {
   id: 'duplicate-key',
   defaultSeverity: 'error',

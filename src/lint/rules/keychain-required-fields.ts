@@ -1,3 +1,4 @@
+import { hasTemplate } from '../../core/templates.js';
 import { isMap } from '../yaml-tree.js';
 import { closest } from '../../core/suggest.js';
 import { SECRET_PROVIDERS } from '../knowledge.js';
@@ -47,7 +48,7 @@ export const keychainRequiredFields: Rule = {
           if (provider?.value == null) report(at, `${label} of kind ${entry.kind} needs \`provider\` (one of ${SECRET_PROVIDERS.join(', ')})`);
           else {
             const value = scalarString(provider.value);
-            if (value !== undefined && !value.includes('{{') && !(SECRET_PROVIDERS as readonly string[]).includes(value)) {
+            if (value !== undefined && !hasTemplate(value) && !(SECRET_PROVIDERS as readonly string[]).includes(value)) {
               const s = closest(value, SECRET_PROVIDERS);
               report(nodeSpan(provider.value), `unknown secret provider '${value}'${s ? `; did you mean '${s}'?` : ''} (one of ${SECRET_PROVIDERS.join(', ')})`);
             }

@@ -1,3 +1,4 @@
+import { hasTemplate } from '../../core/templates.js';
 import { closest } from '../../core/suggest.js';
 import { KEYCHAIN_SCOPES } from '../knowledge.js';
 import { nodeSpan, pairOf, scalarString } from '../playbook.js';
@@ -25,7 +26,7 @@ Any other value is rejected by the keychain table.
       if (pair === undefined) continue;
       const scope = scalarString(pair.value);
       if (scope !== undefined && (KEYCHAIN_SCOPES as readonly string[]).includes(scope)) continue;
-      if (scope?.includes('{{')) continue;
+      if (scope !== undefined && hasTemplate(scope)) continue;
       const hint = scope === 'execution' ? "; an execution-only entry is 'local'" : (() => {
         const s = scope === undefined ? undefined : closest(scope, KEYCHAIN_SCOPES);
         return s ? `; did you mean '${s}'?` : '';

@@ -1,3 +1,4 @@
+import { hasTemplate } from '../../core/templates.js';
 import { isScalar } from '../yaml-tree.js';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
@@ -20,7 +21,7 @@ read as seconds.
       const pair = pairOf(entry.node, 'ttl_seconds');
       if (pair === undefined) continue;
       const v = pair.value;
-      if (isScalar(v) && typeof v.value === 'string' && v.value.includes('{{')) continue;
+      if (isScalar(v) && typeof v.value === 'string' && hasTemplate(v.value)) continue;
       const ok = isScalar(v) && typeof v.value === 'number' && Number.isInteger(v.value) && v.value > 0;
       if (ok) continue;
       const shown = isScalar(v) ? JSON.stringify(v.value) : 'a collection';

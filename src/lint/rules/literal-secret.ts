@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
-import { looksLikeSecretValue } from '../../core/mask.js';
+import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/mask.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';
@@ -46,7 +46,7 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
         for (const item of node.items) walk(item, key);
       } else if (isScalar(node) && typeof node.value === 'string') {
         const value = node.value;
-        const pem = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.exec(value);
+        const pem = PRIVATE_KEY_PEM.exec(value);
         if (pem) {
           // Point at the BEGIN line, inside whatever scalar style holds the key.
           const map = scalarValueMap(playbook.source.text, node);

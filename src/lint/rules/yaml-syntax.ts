@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 
-/** Reported by the parser (src/lint/parse.ts); listed here for --list-rules, --explain and config. */
+/** Reported by the parser (src/lint/yaml-tree.ts, explained in lint.ts); listed here for --list-rules, --explain and config. */
 export const yamlSyntax: Rule = {
   id: 'yaml-syntax',
   defaultSeverity: 'error',
