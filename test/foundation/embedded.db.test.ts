@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/connect.js';
 import { freshDataDir, testBackend } from '../helpers/backend.js';
@@ -44,8 +45,12 @@ describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
     const holder = spawn(process.execPath, [fixture('holder.mjs'), env.NOETL_DATA_DIR!], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const started = performance.now();
       const r = await runCli(['--lock-timeout', '1s', 'db', 'status'], { env });
+      const waitedMs = performance.now() - started;
       expect(r.code).toBe(4);
+      // It waited out the 1s timeout rather than giving up at once.
+      expect(waitedMs).toBeGreaterThanOrEqual(900);
       expect(r.stderr).toMatch(new RegExp(`^error: data directory is locked by pid ${holder.pid} on .+ \\(holder\\) since .+: wait for it to finish, or raise --lock-timeout`));
     } finally {
       holder.kill('SIGTERM');
@@ -74,6 +79,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`error: ${dir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written\n`);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
   });
 
   it('uses $XDG_DATA_HOME/noetl/db by default', async () => {
