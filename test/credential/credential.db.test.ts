@@ -1,8 +1,8 @@
 import { corpusDir, sharedPath } from '../helpers/corpus.js';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/errors.js';
 import { classifyStored, decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
@@ -231,9 +231,34 @@ describe('registration files and import', () => {
 
   function dirWith(files: Record<string, string>): string {
     const dir = mkdtempSync(join(tmpdir(), 'noetl-cred-import-'));
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
     return dir;
   }
+
+  it('imports registrations from subfolders at any depth', async () => {
+    const dir = dirWith({
+      'top.json': JSON.stringify({ name: 'top', type: 'secret', data: { secret: 't' } }),
+      'sub/deeper/x.yaml': `name: deep\ntype: secret\ndata:\n  secret: ${SECRET}\n`,
+    });
+    const { files, skipped } = readRegistrations(dir);
+    expect(skipped).toEqual([]);
+    expect(files.map((f) => [f.file, f.input?.name])).toEqual([
+      [join(dir, 'sub', 'deeper', 'x.yaml'), 'deep'],
+      [join(dir, 'top.json'), 'top'],
+    ]);
+    const report = await importCredentials(store, k, files);
+    expect(report.exitCode).toBe(ExitCode.ok);
+    expect(report.entries.map((e) => [e.name, e.status])).toEqual([
+      ['deep', 'added'],
+      ['top', 'added'],
+    ]);
+    expect((await getCredential(store, k, 'deep')).data).toEqual({ secret: SECRET });
+    const row = (await store.query<{ data_encrypted: string }>('SELECT data_encrypted FROM credential WHERE name = $1', ['deep'])).rows[0];
+    expect(classifyStored(row.data_encrypted).kind).toBe('envelope');
+  });
 
   it('loads all or none: one bad file rolls the directory back; --continue-on-error loads the rest', async () => {
     const dir = dirWith({
