@@ -49,6 +49,10 @@ describe('noetl keychain', () => {
     expect(ls.stdout).not.toContain('cli-payload-secret');
     expect(ls.stdout.split('\n')[0]).toBe('NAME\tSCOPE\tCACHE KEY\tTYPE\tEXPIRES\tAUTO-RENEW\tACCESSES');
     expect(ls.stdout).toMatch(new RegExp(`amadeus_token\tglobal\tamadeus_token:${catalogId}:global\tstatic\tin (29|30)m\tno\t2`));
+    // An inherited property is not a field.
+    const inherited = await runCli(['keychain', 'get', 'amadeus_token', '--catalog-id', catalogId, '--field', 'toString', '--reveal'], { env });
+    expect(inherited.code).toBe(3);
+    expect(inherited.stderr).toContain("has no field 'toString'");
 
     const rm = await runCli(['keychain', 'rm', 'amadeus_token', 'from_stdin', '--playbook', PB, '--yes'], { env });
     expect(rm.code).toBe(0);

@@ -93,7 +93,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
   }
 
   if (opts.field !== undefined) {
-    if (!(opts.field in response.token_data)) {
+    if (!Object.hasOwn(response.token_data, opts.field)) {
       throw notFoundError(`entry '${opts.name}' has no field '${opts.field}'; its fields: ${Object.keys(response.token_data).join(', ') || '(none)'}`);
     }
     const value = response.token_data[opts.field];
