@@ -37,7 +37,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env,
 function configureTree(command: Command, io: IO): void {
   command
     .exitOverride()
-    .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),

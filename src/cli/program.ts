@@ -4,6 +4,9 @@ import type { CommandContext } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { VERSION } from './version.js';
 
+/** Other names of nouns (commander aliases), so that they too build only their noun. */
+const ALIASES: Record<string, string> = { credentials: 'credential' };
+
 /**
  * The nouns, in the order help lists them, each in its own chunk: a command line that names
  * one loads and builds only that one (`noetl lint` never compiles the keychain's commands).
@@ -39,8 +42,7 @@ export async function buildProgram(ctx: CommandContext, argv?: string[]): Promis
     .option('-q, --quiet', 'print only data and errors')
     .option('--verbose', 'say more about what is done')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another process on the embedded database').default(30, '30s').argParser(parseLockTimeout))
-    .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)')
-    .showSuggestionAfterError(true);
+    .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)');
 
   program.addHelpText(
     'after',
@@ -67,7 +69,10 @@ function nounOf(program: Command, argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') return undefined;
-    if (!arg.startsWith('-') || arg === '-') return Object.hasOwn(NOUNS, arg) ? arg : undefined;
+    if (!arg.startsWith('-') || arg === '-') {
+      const noun = Object.hasOwn(ALIASES, arg) ? ALIASES[arg] : arg;
+      return Object.hasOwn(NOUNS, noun) ? noun : undefined;
+    }
     const option = program.options.find((o) => o.long === arg || o.short === arg);
     if (option?.required || option?.optional) i++;
   }

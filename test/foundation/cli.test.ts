@@ -30,6 +30,7 @@ describe('the command tree', () => {
     const all = (await program()).commands.map((c) => c.name());
     expect(all).toEqual(['credential', 'keychain', 'catalog', 'vars', 'cache', 'render', 'lint', 'db', 'completion']);
     expect(await nouns(['lint', 'a.yaml'])).toEqual(['lint']);
+    expect(await nouns(['credentials', 'ls'])).toEqual(['credential']);
     expect(await nouns(['--data-dir', 'lint', '-o', 'json', '--no-color', 'keychain', 'ls'])).toEqual(['keychain']);
     for (const argv of [[], ['--help'], ['lnit'], ['completion', 'bash'], ['--', 'lint'], ['help', 'lint']]) expect(await nouns(argv), argv.join(' ')).toEqual(all);
   });
