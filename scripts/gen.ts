@@ -8,12 +8,11 @@ import { RunContext } from '../src/cli/run-context.js';
 const root = new URL('..', import.meta.url).pathname;
 const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version as string;
 const quiet = { write: () => true };
-const program = () =>
-  buildProgram(new RunContext({ stdout: quiet, stderr: quiet, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, color: false }, {}));
+const program = await buildProgram(new RunContext({ stdout: quiet, stderr: quiet, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, color: false }, {}));
 
 mkdirSync(`${root}completions`, { recursive: true });
-for (const shell of SHELLS) writeFileSync(`${root}completions/noetl.${shell}`, completionScript(shell, await program()));
+for (const shell of SHELLS) writeFileSync(`${root}completions/noetl.${shell}`, completionScript(shell, program));
 mkdirSync(`${root}man`, { recursive: true });
 for (const old of readdirSync(`${root}man`)) rmSync(`${root}man/${old}`);
-for (const [name, text] of manPages(await program(), version)) writeFileSync(`${root}man/${name}`, text);
+for (const [name, text] of manPages(program, version)) writeFileSync(`${root}man/${name}`, text);
 console.log('wrote completions/ and man/');
