@@ -7,7 +7,6 @@ export const ExitCode = {
   conflict: 4,
   expired: 5,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
  * An error meant for the user: one line saying what failed and what to do.

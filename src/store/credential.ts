@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, conflictError, ExitCode } from '../core/errors.js';
 import { knownTypeWarnings } from '../core/credential-types.js';
 import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
 import { newId64 } from '../core/ids.js';
@@ -156,7 +156,7 @@ export async function addCredential(store: Store, keys: KeySet, input: Credentia
 }
 
 function conflict(name: string): CliError {
-  return new CliError(`credential '${name}' already exists: use --replace to overwrite it, or choose another name`, ExitCode.conflict);
+  return conflictError(`credential '${name}' already exists: use --replace to overwrite it, or choose another name`);
 }
 
 const INFO_COLUMNS = 'id::text AS id, name, type, description, tags, meta, schema, created_at, updated_at';

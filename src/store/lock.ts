@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { CliError, ExitCode } from '../core/errors.js';
+import { conflictError } from '../core/errors.js';
 
 /**
  * An exclusive lock on an embedded data directory, held for the life of a command.
@@ -37,10 +37,7 @@ export async function acquireDirLock(lockPath: string, timeoutMs: number, comman
     }
     if (Date.now() >= deadline) {
       const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.since}` : 'another process';
-      throw new CliError(
-        `data directory is locked by ${who}: wait for it to finish, or raise --lock-timeout (lock file ${lockPath})`,
-        ExitCode.conflict,
-      );
+      throw conflictError(`data directory is locked by ${who}: wait for it to finish, or raise --lock-timeout (lock file ${lockPath})`);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
