@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { classifyStored } from '../../src/core/envelope.js';
 import { runCli, testCliEnv, type CliResult } from '../helpers/cli.js';
 import { testBackend } from '../helpers/backend.js';
 import { withCliStore } from './cli-store.js';
@@ -167,7 +168,10 @@ describe('noetl credential (built CLI)', () => {
     }
     const rows = await withCliStore(env, (store) => store.query<{ data_encrypted: string }>('SELECT data_encrypted FROM credential'));
     expect(rows.rows).toHaveLength(3);
-    for (const row of rows.rows) expect(row.data_encrypted).not.toContain(SECRET);
+    for (const row of rows.rows) {
+      expect(row.data_encrypted).not.toContain(SECRET);
+      expect(classifyStored(row.data_encrypted).kind).toBe('envelope');
+    }
 
     // After rotation the records open with the new key only.
     const rotated = { ...env, NOETL_ENCRYPTION_KEY: readFileSync(newKey, 'utf8').trim() };
