@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/store/catalog.js';
 import { openStore } from '../../src/store/connect.js';
@@ -76,6 +77,15 @@ describe('noetl render (built CLI)', () => {
     expect(report.catalog_id).toMatch(/^\d+$/);
     expect(report.steps[1].templates[0].rendered).toBe(`Bearer ${TOKEN}`);
     expect(report.unresolved).toHaveLength(1);
+
+    // 64-bit ids survive -o yaml digit for digit (a JS number would print 507431238966182400).
+    const yaml = await runCli(['render', file, '--execution-id', EXEC, '-o', 'yaml'], { env });
+    expect(yaml.code, yaml.stderr).toBe(1);
+    expect(yaml.stdout).toMatch(new RegExp(`^execution_id: (${EXEC}|"${EXEC}"|'${EXEC}')$`, 'm'));
+    expect(yaml.stdout).toMatch(new RegExp(`^catalog_id: (${report.catalog_id}|"${report.catalog_id}"|'${report.catalog_id}')$`, 'm'));
+    const parsed = parse(yaml.stdout, { intAsBigInt: true }) as { execution_id: unknown; catalog_id: unknown };
+    expect(String(parsed.execution_id)).toBe(EXEC);
+    expect(String(parsed.catalog_id)).toBe(report.catalog_id);
   });
 
   it('exits 0 for a step whose references all resolve; 2 on a bad id; 3 on an unknown step', { timeout: 120_000 }, async () => {
