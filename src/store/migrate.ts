@@ -46,26 +46,22 @@ const LEDGER = 'schema_migrations';
 /** The advisory lock key that serialises migrations of one schema across processes. */
 const lockKey = (schema: string) => `noetl.migrate.${schema}`;
 
-async function ledgerExists(db: Queryable, schema: string): Promise<boolean> {
-  const { rows } = await db.query<{ ok: boolean }>(
+type Ledger = Map<number, { sha256: string; applied_at: Date; name: string }>;
+
+/** The applied migrations, or undefined when the schema has no ledger yet. */
+async function readLedger(db: Queryable, schema: string): Promise<Ledger | undefined> {
+  const { rows: exists } = await db.query<{ ok: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS ok`,
     [schema, LEDGER],
   );
-  return rows[0].ok;
+  if (!exists[0].ok) return undefined;
+  const { rows } = await db.query<{ version: number; name: string; sha256: string; applied_at: Date }>(
+    `SELECT version, name, sha256, applied_at FROM "${schema}".${LEDGER} ORDER BY version`,
+  );
+  return new Map(rows.map((row) => [Number(row.version), row]));
 }
 
-export async function migrationStatus(
-  db: Queryable,
-  schema: string,
-  migrations: Migration[] = loadMigrations(),
-): Promise<MigrationState[]> {
-  const applied = new Map<number, { sha256: string; applied_at: Date; name: string }>();
-  if (await ledgerExists(db, schema)) {
-    const { rows } = await db.query<{ version: number; name: string; sha256: string; applied_at: Date }>(
-      `SELECT version, name, sha256, applied_at FROM "${schema}".${LEDGER} ORDER BY version`,
-    );
-    for (const row of rows) applied.set(Number(row.version), row);
-  }
+function statusOf(applied: Ledger, migrations: Migration[]): MigrationState[] {
   return migrations.map((m) => {
     const row = applied.get(m.version);
     if (!row) return { version: m.version, name: m.name, sha256: m.sha256, status: 'pending' as const };
@@ -77,6 +73,14 @@ export async function migrationStatus(
       status: row.sha256 === m.sha256 ? ('applied' as const) : ('changed' as const),
     };
   });
+}
+
+export async function migrationStatus(
+  db: Queryable,
+  schema: string,
+  migrations: Migration[] = loadMigrations(),
+): Promise<MigrationState[]> {
+  return statusOf((await readLedger(db, schema)) ?? new Map(), migrations);
 }
 
 function refuseChanged(state: MigrationState[], migrations: Migration[]): void {
@@ -136,10 +140,9 @@ export async function migrate(store: Store, migrations: Migration[] = loadMigrat
 /** For every command but `db …`: the schema must exist and be current. */
 export async function assertMigrated(store: Store, migrations: Migration[] = loadMigrations()): Promise<void> {
   const schema = store.info.schema;
-  if (!(await ledgerExists(store, schema))) {
-    throw new CliError(`schema ${schema} is not initialised: run \`noetl db migrate\``, ExitCode.failure);
-  }
-  const state = await migrationStatus(store, schema, migrations);
+  const ledger = await readLedger(store, schema);
+  if (!ledger) throw new CliError(`schema ${schema} is not initialised: run \`noetl db migrate\``, ExitCode.failure);
+  const state = statusOf(ledger, migrations);
   refuseChanged(state, migrations);
   const pending = state.filter((s) => s.status === 'pending');
   if (pending.length) {
