@@ -23,9 +23,6 @@ export interface AuthUse {
   /** The `auth` value node (a scalar reference or a mapping). */
   node: YamlNode;
   keyNode: YamlScalar;
-  /** Where it sits: the step (both dialects) or a keychain entry. */
-  step?: Step;
-  keychainEntry?: KeychainEntry;
 }
 
 export interface Step {
@@ -35,7 +32,6 @@ export interface Step {
   node: YamlMap;
   /** `tool: http` (v1) or `tool: {kind: http}` (v2); for a task list, the first task's kind. */
   toolKind?: string;
-  dialect: 'v1' | 'v2';
   /** Step names reachable in one transition (`next`, `then`, `else`, `arcs`). */
   next: { name: string; node: YamlScalar }[];
   /** `auth: {bearer: true, variable: x}`: the variable this step sets. */
@@ -53,7 +49,6 @@ export interface TemplateString {
   /** Mapping keys from the document root down to this value. */
   keys: string[];
   step?: Step;
-  keychainEntry?: KeychainEntry;
   /** Value offset → file offset. */
   map: ValueMap;
 }
@@ -62,7 +57,6 @@ export interface Playbook {
   source: SourceFile;
   doc: YamlDocument;
   root: YamlMap;
-  dialect: 'v1' | 'v2';
   workload: Map<string, YamlPair>;
   workloadNode?: YamlMap;
   keychain: KeychainEntry[];
@@ -129,17 +123,14 @@ function readStep(node: YamlMap, index: number): Step {
   const nameNode = valueOf(node, 'step');
   const tool = valueOf(node, 'tool');
   let toolKind: string | undefined;
-  let dialect: 'v1' | 'v2' = 'v1';
   const toolMaps: YamlMap[] = [];
   const taskNames: string[] = [];
   if (isScalar(tool)) toolKind = scalarString(tool);
   else if (isMap(tool)) {
-    dialect = 'v2';
     toolKind = stringOf(tool, 'kind');
     toolMaps.push(tool);
   } else if (isSeq(tool)) {
     // A task list: `- label: {kind: …}` or `- {kind: …}`.
-    dialect = 'v2';
     for (const task of tool.items) {
       if (!isMap(task)) continue;
       if (pairOf(task, 'kind')) {
@@ -181,7 +172,6 @@ function readStep(node: YamlMap, index: number): Step {
     nameNode: isScalar(nameNode) ? nameNode : undefined,
     node,
     toolKind,
-    dialect,
     next,
     sets,
     childArgs,
@@ -191,12 +181,10 @@ function readStep(node: YamlMap, index: number): Step {
 
 /** Builds the model of a playbook document. */
 export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMap): Playbook {
-  const apiVersion = stringOf(root, 'apiVersion');
   const pb: Playbook = {
     source,
     doc,
     root,
-    dialect: apiVersion === 'noetl.io/v1' ? 'v1' : 'v2',
     workload: new Map(),
     keychain: [],
     steps: [],
@@ -240,8 +228,6 @@ export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMa
       for (const task of step.taskNames) pb.definedNames.add(task);
     });
   }
-  if (pb.steps.some((s) => s.dialect === 'v2')) pb.dialect = 'v2';
-  else if (pb.steps.length > 0 && apiVersion !== 'noetl.io/v2') pb.dialect = 'v1';
   const workbook = valueOf(root, 'workbook');
   if (isSeq(workbook)) for (const task of workbook.items) {
     const name = stringOf(task, 'name');
@@ -263,20 +249,16 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
       const key = scalarString(pair.key) ?? '';
       const child = pair.value as YamlNode | null;
       if (keys.length === 0 && key === 'workflow' && isSeq(child)) {
-        child.items.forEach((item) => {
-          const step = pb.steps.find((s) => s.node === item);
-          collect(pb, item, [key], { step });
-        });
+        const stepOf = new Map(pb.steps.map((s) => [s.node as YamlNode, s]));
+        for (const item of child.items) collect(pb, item, [key], { step: item ? stepOf.get(item) : undefined });
         continue;
       }
       if (keys.length === 0 && key === 'keychain' && isSeq(child)) {
-        child.items.forEach((item) => {
-          const entry = pb.keychain.find((e) => e.node === item);
-          collect(pb, item, [key], { keychainEntry: entry });
-        });
+        const entryOf = new Map(pb.keychain.map((e) => [e.node as YamlNode, e]));
+        for (const item of child.items) collect(pb, item, [key], { keychainEntry: item ? entryOf.get(item) : undefined });
         continue;
       }
-      if (key === 'auth' && child && isScalar(pair.key)) pb.auths.push({ node: child, keyNode: pair.key, ...where });
+      if (key === 'auth' && child && isScalar(pair.key)) pb.auths.push({ node: child, keyNode: pair.key });
       if (key === 'iterator' || key === 'as' || key === 'element') {
         const name = scalarString(child);
         if (name !== undefined && /^[A-Za-z_]\w*$/.test(name)) pb.definedNames.add(name);
@@ -311,7 +293,6 @@ function addTemplate(pb: Playbook, node: YamlScalar, keys: string[], where: Wher
     scan: scanTemplate(value),
     keys: keys.slice(),
     step: where.step,
-    keychainEntry: where.keychainEntry,
     map: (i) => (cached ??= scalarValueMap(text, node))(i),
   };
   pb.templates.push(t);

@@ -52,9 +52,8 @@ export function reachableFrom(pb: Playbook, from: Step): Set<Step> {
 /** Workload keys that an `auth` attribute references (`auth: "{{ workload.k }}"` or `"{{ k }}"`): they hold credential names. */
 export function authWorkloadKeys(pb: Playbook): Set<string> {
   const keys = new Set<string>();
-  const nodes = new Set(pb.auths.map((a) => a.node));
   for (const t of pb.templates) {
-    if (!nodes.has(t.node) && !t.keys.includes('auth')) continue;
+    if (!t.keys.includes('auth')) continue;
     for (const ref of t.scan.references) {
       const name = ref.root === 'workload' ? ref.path[0]?.name : ref.path.length === 0 ? ref.root : undefined;
       if (name !== undefined && pb.workload.has(name)) keys.add(name);
