@@ -4,6 +4,7 @@
  * that touches a database; the CLI loads this module only when the flag is given.
  */
 import { hasTemplate } from '../core/templates.js';
+import { workloadKeyOf } from './references.js';
 import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
 import type { Queryable } from '../store/store.js';
 import { looksLikeReferenceName } from './knowledge.js';
@@ -29,7 +30,8 @@ function resolveName(pb: Playbook, node: YamlNode | null | undefined): Credentia
   const span = t.scan.spans[0];
   if (span.start !== 0 || span.end !== t.value.length) return undefined;
   const ref = t.scan.references[0];
-  const key = ref.root === 'workload' && ref.path.length === 1 ? ref.path[0].name : ref.path.length === 0 ? ref.root : undefined;
+  // `workload.k` or `k`, not a field inside it.
+  const key = ref.path.length <= 1 ? workloadKeyOf(ref) : undefined;
   const pair = key === undefined ? undefined : pb.workload.get(key);
   const target = pair?.value;
   if (!isScalar(target) || typeof target.value !== 'string' || hasTemplate(target.value) || !looksLikeReferenceName(target.value)) return undefined;

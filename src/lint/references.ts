@@ -1,4 +1,5 @@
 /** What a playbook's templates can name, and the order its steps can run in. */
+import type { TemplateReference } from '../core/templates.js';
 import { RUNTIME_NAMES } from './knowledge.js';
 import { pairOf, type Playbook, type Step } from './playbook.js';
 
@@ -49,13 +50,18 @@ export function reachableFrom(pb: Playbook, from: Step): Set<Step> {
   return seen;
 }
 
+/** The workload key a reference names: `{{ workload.k… }}`, or a bare `{{ k }}` (the runtime puts workload keys at the top). */
+export function workloadKeyOf(ref: TemplateReference): string | undefined {
+  return ref.root === 'workload' ? ref.path[0]?.name : ref.path.length === 0 ? ref.root : undefined;
+}
+
 /** Workload keys that an `auth` attribute references (`auth: "{{ workload.k }}"` or `"{{ k }}"`): they hold credential names. */
 export function authWorkloadKeys(pb: Playbook): Set<string> {
   const keys = new Set<string>();
   for (const t of pb.templates) {
     if (!t.keys.includes('auth')) continue;
     for (const ref of t.scan.references) {
-      const name = ref.root === 'workload' ? ref.path[0]?.name : ref.path.length === 0 ? ref.root : undefined;
+      const name = workloadKeyOf(ref);
       if (name !== undefined && pb.workload.has(name)) keys.add(name);
     }
   }

@@ -1,5 +1,6 @@
 import { isScalar, type YamlNode } from '../yaml-tree.js';
 import { nodeSpan } from '../playbook.js';
+import { workloadKeyOf } from '../references.js';
 import type { Rule } from '../types.js';
 
 const MISLEADING = /^(.*?)_?(password|passwd|pwd|secret|api_?key|key|token|cred|creds|credential|credentials)$/i;
@@ -33,7 +34,7 @@ naming convention makes that visible: name the workload key after the service pl
       const t = playbook.templates.find((x) => x.node === use.node);
       if (!t) continue;
       for (const ref of t.scan.references) {
-        const name = ref.root === 'workload' ? ref.path[0]?.name : ref.path.length === 0 ? ref.root : undefined;
+        const name = workloadKeyOf(ref);
         if (name === undefined || reported.has(name) || !MISLEADING.test(name)) continue;
         const pair = playbook.workload.get(name);
         if (!pair) continue;
