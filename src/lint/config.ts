@@ -29,15 +29,18 @@ export class ConfigError extends Error {}
 
 /** The nearest `.noetl-lint.yaml` at or above `start` (a file or a folder). */
 export function findConfigFile(start: string): string | undefined {
-  let dir = resolve(start);
-  if (existsSync(dir) && !isDirectory(dir)) dir = dirname(dir);
-  for (;;) {
-    const candidate = join(dir, CONFIG_FILE);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  const dir = resolve(start);
+  return configFileIn(existsSync(dir) && !isDirectory(dir) ? dirname(dir) : dir, new Map());
+}
+
+/** The config file that applies in `dir`, walking up; `seen` remembers the answer for each folder passed. */
+function configFileIn(dir: string, seen: Map<string, string | undefined>): string | undefined {
+  if (seen.has(dir)) return seen.get(dir);
+  const candidate = join(dir, CONFIG_FILE);
+  const parent = dirname(dir);
+  const found = existsSync(candidate) ? candidate : parent === dir ? undefined : configFileIn(parent, seen);
+  seen.set(dir, found);
+  return found;
 }
 
 function isDirectory(path: string): boolean {
@@ -107,22 +110,13 @@ const cache = new Map<string, LintConfig>();
 /** Folder → its config file: a folder of 10,000 playbooks looks the file up once, and sibling folders share their parents' answers. */
 const lookups = new Map<string, string | undefined>();
 
-function cachedConfigFile(dir: string): string | undefined {
-  if (lookups.has(dir)) return lookups.get(dir);
-  const candidate = join(dir, CONFIG_FILE);
-  const parent = dirname(dir);
-  const found = existsSync(candidate) ? candidate : parent === dir ? undefined : cachedConfigFile(parent);
-  lookups.set(dir, found);
-  return found;
-}
-
 /**
  * The config that applies to `path` (cached per folder and per config file), or the defaults.
  * A caller that knows `path` is a file (a folder walk) says so, sparing a stat per file.
  */
 export function configFor(path: string, folder = isDirectory(path)): LintConfig {
   const key = folder ? resolve(path) : dirname(resolve(path));
-  const file = cachedConfigFile(key);
+  const file = configFileIn(key, lookups);
   if (file === undefined) return { dir: process.cwd(), severities: new Map(), ignore: [] };
   let config = cache.get(file);
   if (!config) {
