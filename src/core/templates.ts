@@ -171,13 +171,18 @@ function tokenize(text: string, pos: number, close: string, errors: TemplateSynt
 function isOperand(t: Token): boolean {
   return t.kind !== 'op' || t.value === ')' || t.value === ']' || t.value === '}';
 }
+/** Keywords that are values (or `not`), so they start an operand. */
+const OPERAND_KEYWORDS = new Set(['true', 'false', 'none', 'True', 'False', 'None', 'not']);
+const BINARY_OPERATORS = new Set(['**', '//', '==', '!=', '<=', '>=', '*', '/', '%', '~', '<', '>', '|', '.']);
+/** Tokens that end an operand's place: an operator before one of these has nothing after it. */
+const OPERAND_ENDS = new Set([')', ']', '}', ',', ':']);
+
 function startsOperand(t: Token): boolean {
-  return (t.kind !== 'op' || t.value === '(' || t.value === '[' || t.value === '{') && !(t.kind === 'name' && KEYWORDS.has(t.value) && !['true', 'false', 'none', 'True', 'False', 'None', 'not'].includes(t.value));
+  return (t.kind !== 'op' || t.value === '(' || t.value === '[' || t.value === '{') && !(t.kind === 'name' && KEYWORDS.has(t.value) && !OPERAND_KEYWORDS.has(t.value));
 }
 
 /** Two operands side by side (`{{ a b }}`) or a dangling binary operator: Jinja's "expected token". */
 function checkExpression(tokens: Token[], errors: TemplateSyntaxError[]): void {
-  const binary = new Set(['**', '//', '==', '!=', '<=', '>=', '*', '/', '%', '~', '<', '>', '|', '.']);
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k];
     const prev = tokens[k - 1];
@@ -186,9 +191,9 @@ function checkExpression(tokens: Token[], errors: TemplateSyntaxError[]): void {
       errors.push({ message: `expected an operator or the end of the expression before '${t.value}'`, start: t.start, end: t.end });
       return;
     }
-    if (t.kind === 'op' && binary.has(t.value)) {
+    if (t.kind === 'op' && BINARY_OPERATORS.has(t.value)) {
       const next = tokens[k + 1];
-      if (next === undefined || (next.kind === 'op' && [')', ']', '}', ',', ':'].includes(next.value))) {
+      if (next === undefined || (next.kind === 'op' && OPERAND_ENDS.has(next.value))) {
         errors.push({ message: `'${t.value}' needs an operand after it`, start: t.start, end: t.end });
         return;
       }
@@ -303,7 +308,7 @@ export function scanTemplate(text: string): TemplateScan {
   const scan: TemplateScan = { spans: [], references: [], errors: [], bound: new Set() };
   if (!hasTemplate(text)) return scan;
   const open: { tag: string; start: number; end: number }[] = [];
-  const pending: { tokens: Token[]; span: number; from: number }[] = [];
+  const pending: { tokens: Token[]; span: number }[] = [];
   let i = 0;
   while (i < text.length) {
     const at = text.indexOf('{', i);
@@ -331,7 +336,7 @@ export function scanTemplate(text: string): TemplateScan {
     const { tokens, closeAt } = tokenize(text, innerStart, closeDelim, scan.errors);
     if (closeAt < 0) {
       if (scan.errors.length === before) {
-        scan.errors.push({ message: `'${at >= 0 ? text.slice(at, at + 2) : ''}' is never closed with '${closeDelim}'`, start: at, end: at + 2 });
+        scan.errors.push({ message: `'${text.slice(at, at + 2)}' is never closed with '${closeDelim}'`, start: at, end: at + 2 });
       }
       break;
     }
@@ -347,7 +352,7 @@ export function scanTemplate(text: string): TemplateScan {
         continue;
       }
       checkExpression(tokens, scan.errors);
-      pending.push({ tokens, span: spanIndex, from: 0 });
+      pending.push({ tokens, span: spanIndex });
       continue;
     }
     const head = tokens[0];
@@ -395,7 +400,7 @@ export function scanTemplate(text: string): TemplateScan {
     for (const name of bound) scan.bound.add(name);
     // `{% set x %}…{% endset %}` is a block form of set.
     if (tag === 'set' && !tokens.some((t) => t.value === '=')) open.push({ tag: 'set', start: head.start, end: head.end });
-    pending.push({ tokens: tokens.slice(exprFrom), span: spanIndex, from: exprFrom });
+    pending.push({ tokens: tokens.slice(exprFrom), span: spanIndex });
   }
   if (scan.errors.length === 0) {
     for (const block of open) {
