@@ -43,6 +43,12 @@ describe('noetl lint (built CLI)', () => {
     expect((await runCli(['lint', 'missing.yaml'], { cwd: dir, env })).code).toBe(2);
   });
 
+  it('exits 3 when --check-credentials cannot open the database', async () => {
+    const r = await runCli(['--database-url', 'postgres://postgres@127.0.0.1:1/none', 'lint', '--check-credentials', 'bad.yaml'], { cwd: dir, env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: --check-credentials: cannot open the database: .*127\.0\.0\.1.*\n$/);
+  });
+
   it('-o json selects the json format', async () => {
     const r = await runCli(['-o', 'json', 'lint', 'bad.yaml'], { cwd: dir, env });
     expect(JSON.parse(r.stdout)[0]).toMatchObject({ path: 'bad.yaml', line: 6, column: 48 });

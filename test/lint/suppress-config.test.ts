@@ -35,6 +35,12 @@ describe('suppression comments', () => {
     expect(f[0].message).toContain('gives no reason');
   });
 
+  it('naming no rule is a finding and suppresses nothing', () => {
+    const f = lint(secret('  # noetl-lint-ignore: because\n'));
+    expect(f.map((x) => [x.ruleId, `${x.start.line}:${x.start.col}`])).toEqual([['invalid-suppression', '3:3'], ['literal-secret', '4:16']]);
+    expect(f[0].message).toBe('noetl-lint-ignore names no rule; write `# noetl-lint-ignore RULE-ID: reason`');
+  });
+
   it('naming an unknown rule is a finding and suppresses nothing', () => {
     const f = lint(secret('  # noetl-lint-ignore literal-secrets: typo\n'));
     expect(f.map((x) => x.ruleId)).toEqual(['invalid-suppression', 'literal-secret']);
