@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from '../core/errors.js';
 import { processIO, type IO } from './io.js';
 import { buildProgram } from './program.js';
-import { RunContext } from './run-context.js';
+import { commandPath, RunContext } from './run-context.js';
 
 /** Commander's own exits that are not usage errors. */
 const CLEAN_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
@@ -49,12 +49,6 @@ function configureTree(command: Command, io: IO): void {
 function oneLine(message: string, command: Command): string {
   const text = message.trim().replace(/\s*\n\s*\(Did you mean (.+?)\?\)/, ' (did you mean $1?)').replace(/\s*\n\s*/g, '; ');
   return `${text}; see '${commandPath(command)} --help'`;
-}
-
-function commandPath(command: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
 }
 
 function report(err: unknown, io: IO, env: NodeJS.ProcessEnv): number {

@@ -13,6 +13,8 @@ import type { OutputFormat } from './output.js';
  */
 export class RunContext implements CommandContext {
   private program?: Command;
+  /** The command being run (`noetl keychain get`), for the embedded lock's holder label. */
+  private running = 'noetl';
   private store?: Promise<Store>;
   private resolved?: Promise<ConnectionConfig>;
   private exitCode: number = ExitCode.ok;
@@ -31,6 +33,9 @@ export class RunContext implements CommandContext {
 
   attach(program: Command): void {
     this.program = program;
+    program.hook('preAction', (_root, action) => {
+      this.running = commandPath(action);
+    });
   }
 
   globals(): GlobalOptions {
@@ -65,7 +70,7 @@ export class RunContext implements CommandContext {
         if (g.verbose) this.info(`database: ${config.backend} (${config.source})`);
         return openStore(config, {
           lockTimeoutMs: g.lockTimeoutMs,
-          command: `noetl ${process.argv.slice(2, 4).join(' ')}`.trim(),
+          command: this.running,
           clock: () => this.now(),
           schemaCheck: options.schemaCheck,
         });
@@ -121,4 +126,11 @@ export class RunContext implements CommandContext {
     if (this.program && this.program.opts().quiet) return;
     this.io.stderr.write(`${message}\n`);
   }
+}
+
+/** `noetl keychain get`: a command's name with its parents'. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }

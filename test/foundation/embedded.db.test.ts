@@ -59,6 +59,24 @@ describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
     expect((await runCli(['db', 'status'], { env })).code).toBe(0);
   });
 
+  it('names a noetl holder by its command, whatever global flags come first', async () => {
+    const env = await testCliEnv();
+    expect((await runCli(['db', 'migrate'], { env })).code).toBe(0);
+    // `keychain set --data -` holds the lock while it waits for stdin.
+    const holder = spawn(process.execPath, [join(repoRoot, 'bin', 'noetl'), '-o', 'json', 'keychain', 'set', 'k', '--playbook', 'a/b', '--data', '-'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+    try {
+      const lockFile = `${env.NOETL_DATA_DIR}.lock`;
+      for (let i = 0; i < 200 && !existsSync(lockFile); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const r = await runCli(['--lock-timeout', '0', 'db', 'status'], { env });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`locked by pid ${holder.pid} on `);
+      expect(r.stderr).toContain(' (noetl keychain set) since ');
+    } finally {
+      holder.stdin!.end('{"token": "t"}');
+      await new Promise((resolve) => holder.once('close', resolve));
+    }
+  });
+
   it('a lock left by a process that died does not block the next one', async () => {
     const env = await testCliEnv();
     const holder = spawn(process.execPath, [fixture('holder.mjs'), env.NOETL_DATA_DIR!], { stdio: ['ignore', 'pipe', 'inherit'] });
