@@ -43,12 +43,9 @@ export function checkKeychainName(name: string): void {
   }
 }
 
-/** The cache key of an entry, with the scope's execution requirements checked. */
+/** The cache key of an entry, its name checked (cacheKey checks the scope's execution ids). */
 export function keychainCacheKey(name: string, ref: ScopeRef): string {
   checkKeychainName(name);
-  if ((ref.scope === 'local' || ref.scope === 'shared') && !ref.executionId && !(ref.scope === 'shared' && ref.rootExecutionId)) {
-    throw usageError(`a ${ref.scope} keychain entry needs an execution id`);
-  }
   return cacheKey(name, ref);
 }
 

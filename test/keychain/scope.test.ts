@@ -1,3 +1,4 @@
+import { ExitCode } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   cacheKey,
@@ -25,8 +26,11 @@ describe('cache keys', () => {
   });
 
   it('refuses local and shared keys without an execution', () => {
-    expect(() => cacheKey('t', { scope: 'local', catalogId: CATALOG })).toThrow(/execution/);
-    expect(() => cacheKey('t', { scope: 'shared', catalogId: CATALOG })).toThrow(/execution/);
+    for (const scope of ['local', 'shared'] as const) {
+      expect(() => cacheKey('t', { scope, catalogId: CATALOG })).toThrow(`a ${scope} keychain entry needs an execution id`);
+      // A usage error (exit 2), not a bug report.
+      expect(() => cacheKey('t', { scope, catalogId: CATALOG })).toThrow(expect.objectContaining({ exitCode: ExitCode.usage }));
+    }
   });
 });
 
