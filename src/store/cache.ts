@@ -1,4 +1,3 @@
-import { CliError, ExitCode } from '../core/errors.js';
 import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
 import { parseId64 } from '../core/ids.js';
 import type { Store } from './store.js';
@@ -58,15 +57,9 @@ export type CredentialLoader = (name: string) => Promise<LoadedCredential | unde
 /** The loader over this store's `credential` table (the default of fetchCredentialWithCache). */
 export function credentialStoreLoader(store: Store, keys: KeySet): CredentialLoader {
   return async (name) => {
-    const { getCredential } = await import('./credential.js');
-    try {
-      const credential = await getCredential(store, keys, name);
-      return { type: credential.type, data: credential.data };
-    } catch (err) {
-      // An unknown name is a miss with nothing to load, not an error.
-      if (err instanceof CliError && err.exitCode === ExitCode.notFound) return undefined;
-      throw err;
-    }
+    const { findCredential } = await import('./credential.js');
+    const credential = await findCredential(store, keys, name);
+    return credential && { type: credential.type, data: credential.data };
   };
 }
 

@@ -217,10 +217,17 @@ function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/** Reads one credential with its data decrypted. Not found: exit 3; cannot decrypt: exit 1. */
+/** Reads one credential with its data decrypted. Not found: exit 3 (with a did-you-mean); cannot decrypt: exit 1. */
 export async function getCredential(store: Store, keys: KeySet, name: string): Promise<Credential> {
+  const credential = await findCredential(store, keys, name);
+  if (!credential) throw await notFound(store, name);
+  return credential;
+}
+
+/** Like getCredential, but undefined for an unknown name (no did-you-mean scan: a cache miss needs none). */
+export async function findCredential(store: Store, keys: KeySet, name: string): Promise<Credential | undefined> {
   const result = await store.query<InfoRow & { data_encrypted: string }>(`SELECT ${INFO_COLUMNS}, data_encrypted FROM credential WHERE name = $1`, [name]);
-  if (result.rows.length === 0) throw await notFound(store, name);
+  if (result.rows.length === 0) return undefined;
   const row = result.rows[0];
   const info = toInfo(row);
   let opened;
