@@ -46,7 +46,7 @@ describe('aws', () => {
   });
 
   it('calls GetSecretValue signed, and names the error code on failure', async () => {
-    const server = await serve((req, body, res) => {
+    const server = await serve((_req, body, res) => {
       const id = JSON.parse(body).SecretId;
       if (id === 'missing') res.writeHead(400).end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'nope' }));
       else res.writeHead(200).end(JSON.stringify({ SecretString: `value-of-${id}` }));

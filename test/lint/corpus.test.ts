@@ -3,7 +3,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintText } from '../../src/lint/lint.js';
-import { repoRoot } from '../helpers/cli.js';
 
 /** The real-world corpus beside the repository (shared/corpus, see its README). */
 const corpus = corpusDir('upstream-playbooks');

@@ -9,7 +9,7 @@ export function manPages(program: Command, version: string): Map<string, string>
   const root = walk(program);
   const pages = new Map<string, string>();
   pages.set('noetl.1', rootPage(root, version));
-  for (const noun of root.children) pages.set(`noetl-${noun.command.name()}.1`, nounPage(noun, root, version));
+  for (const noun of root.children) pages.set(`noetl-${noun.command.name()}.1`, nounPage(noun, version));
   return pages;
 }
 
@@ -78,7 +78,7 @@ function rootPage(root: CommandNode, version: string): string {
   ].join('\n');
 }
 
-function nounPage(noun: CommandNode, root: CommandNode, version: string): string {
+function nounPage(noun: CommandNode, version: string): string {
   const name = noun.path.join('-');
   const leaves = flatten(noun).filter((n) => n !== noun || n.children.length === 0);
   return [
