@@ -61,7 +61,7 @@ export function renderTable(view: TableView, tty: boolean, color: boolean): stri
 }
 
 /** JSON with Dates as ISO strings and BigInts as exact decimal strings. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
+function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   return value;
 }

@@ -6,7 +6,7 @@ import { usageError } from '../core/errors.js';
 import type { IO } from './io.js';
 
 /** Whether a question can be asked: typed on stdin and seen on stderr. */
-export function canAsk(io: IO): boolean {
+function canAsk(io: IO): boolean {
   return io.stdinIsTTY && io.stderrIsTTY;
 }
 
@@ -16,7 +16,7 @@ export function requireYesOffTerminal(io: IO, yes: boolean, refusal: string): vo
 }
 
 /** A y/N question on stderr, answered on stdin; anything but y/yes is no. */
-export async function askYesNo(io: IO, question: string): Promise<boolean> {
+async function askYesNo(io: IO, question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
   // terminal: false leaves the line editing (and Ctrl-C) to the terminal itself.
   const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: false });
@@ -27,7 +27,7 @@ export async function askYesNo(io: IO, question: string): Promise<boolean> {
   }
 }
 
-export interface ConfirmRequest {
+interface ConfirmRequest {
   /** --yes was given: nothing is asked. */
   yes: boolean;
   question: string;

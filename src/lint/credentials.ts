@@ -61,7 +61,7 @@ export function credentialReferences(pb: Playbook): CredentialReference[] {
 }
 
 /** The names among `names` that the store does not have. */
-export async function missingCredentials(db: Queryable, names: string[]): Promise<Set<string>> {
+async function missingCredentials(db: Queryable, names: string[]): Promise<Set<string>> {
   const { credentialExists } = await import('../store/credential.js');
   const missing = new Set<string>();
   for (const name of names) if (!(await credentialExists(db, name))) missing.add(name);

@@ -9,7 +9,7 @@ import { isSecretKey, looksLikeSecretValue } from '../core/mask.js';
 export const KEYCHAIN_SCOPES = ['global', 'catalog', 'local', 'shared'] as const;
 export const SECRET_PROVIDERS = ['gcp', 'aws', 'azure', 'vault', 'k8s'] as const;
 
-export interface KeychainKindSpec {
+interface KeychainKindSpec {
   /** Keys this kind understands besides the common ones. */
   keys: string[];
   /** Whether the runtime can renew it (auto_renew makes sense). */

@@ -10,7 +10,7 @@ export interface Suppression {
   rules: string[];
 }
 
-export interface SuppressionProblem {
+interface SuppressionProblem {
   span: Span;
   message: string;
 }

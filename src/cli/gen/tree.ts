@@ -29,7 +29,7 @@ export function optionWords(option: Option): string[] {
 }
 
 /** The whole help text of a command, including the text added after it (examples). */
-export function helpText(command: Command): string {
+function helpText(command: Command): string {
   let text = '';
   const saved = command.configureOutput();
   command.configureOutput({ ...saved, writeOut: (s) => (text += s), writeErr: (s) => (text += s) });

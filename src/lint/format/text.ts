@@ -1,7 +1,7 @@
 /** The default format: `path:line:col: message [rule-id]`, the source line, and an underline under the span. */
 import type { Finding } from '../types.js';
 
-export interface TextStyle {
+interface TextStyle {
   color: boolean;
 }
 

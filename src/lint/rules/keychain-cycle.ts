@@ -2,7 +2,7 @@ import type { ReferenceSegment } from '../../core/templates.js';
 import { templateSpan, type KeychainEntry, type Playbook, type TemplateString } from '../playbook.js';
 import type { Rule } from '../types.js';
 
-export interface KeychainEdge {
+interface KeychainEdge {
   from: KeychainEntry;
   to: KeychainEntry;
   template: TemplateString;
