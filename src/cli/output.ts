@@ -32,13 +32,18 @@ export function printData(io: IO, format: OutputFormat, value: unknown, table: (
   io.stdout.write(renderTable(view, io.stdoutIsTTY, io.color) + '\n');
 }
 
+/** A result in JSON or YAML; nothing for the table format, where the command says what it did in words. */
+export function printStructured(io: IO, format: OutputFormat, value: unknown): void {
+  if (format !== 'table') printData(io, format, value, () => ({ head: [], rows: [] }));
+}
+
 /**
  * Prints a report of several parts: JSON and YAML get `value` whole; the table view is the
  * `sections` (tables, or lines of text) one after another, a blank line between them.
  */
 export function printSections(io: IO, format: OutputFormat, value: unknown, sections: () => (TableView | string)[]): void {
   if (format !== 'table') {
-    printData(io, format, value, () => ({ head: [], rows: [] }));
+    printStructured(io, format, value);
     return;
   }
   const parts = sections().map((s) => (typeof s === 'string' ? s : renderTable(s, io.stdoutIsTTY, io.color)));

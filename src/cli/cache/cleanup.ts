@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { id64Arg } from '../args.js';
 
 export interface CleanupOptions {
@@ -31,6 +31,6 @@ export async function runCleanup(opts: CleanupOptions, deps: CleanupDeps): Promi
   const executionId = id64Arg(opts.execution);
   const { cleanupExecutionCache } = await import('../../store/cache.js');
   const removed = await cleanupExecutionCache(deps.store, executionId);
-  if (opts.output !== 'table') printData(deps.io, opts.output, { execution_id: executionId, removed }, () => ({ head: [], rows: [] }));
+  printStructured(deps.io, opts.output, { execution_id: executionId, removed });
   deps.info(`removed ${removed} cache ${removed === 1 ? 'entry' : 'entries'} of execution ${executionId} and its children`);
 }

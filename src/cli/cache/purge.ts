@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 
 export interface PurgeOptions {
   expired: boolean;
@@ -33,6 +33,6 @@ export async function runPurge(opts: PurgeOptions, deps: PurgeDeps): Promise<voi
   }
   const { purgeExpiredCache } = await import('../../store/cache.js');
   const removed = await purgeExpiredCache(deps.store);
-  if (opts.output !== 'table') printData(deps.io, opts.output, { removed }, () => ({ head: [], rows: [] }));
+  printStructured(deps.io, opts.output, { removed });
   deps.info(`purged ${removed} expired cache ${removed === 1 ? 'entry' : 'entries'}`);
 }

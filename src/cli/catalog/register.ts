@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { readAll, readTextFile, type IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 
 export interface RegisterOptions {
   /** A playbook file, or - for stdin. */
@@ -37,6 +37,6 @@ export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, con
   const { registerPlaybook } = await import('../../store/catalog.js');
   const entry = await registerPlaybook(deps.store, text, opts.file === '-' ? 'stdin' : opts.file);
   if (opts.output === 'table') deps.io.stdout.write(`${entry.catalog_id}\n`);
-  else printData(deps.io, opts.output, entry, () => ({ head: [], rows: [] }));
+  else printStructured(deps.io, opts.output, entry);
   deps.info(`registered ${entry.path} version ${entry.version} as catalog id ${entry.catalog_id}`);
 }

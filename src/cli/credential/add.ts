@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { ImportReport } from '../../store/credential.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
-import { printData } from '../output.js';
+import { printData, printStructured } from '../output.js';
 import { depsFrom, parseMeta, printWarnings, readObjectSource, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
 
 export interface AddOptions {
@@ -70,7 +70,7 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
   const result = await withDetails(deps.io, () => addCredential(store, keys, input, { replace: opts.replace }));
   printWarnings(deps.io, result.warnings);
   if (deps.output !== 'table') {
-    printData(deps.io, deps.output, { ...result.credential, replaced: result.replaced }, () => ({ head: [], rows: [] }));
+    printStructured(deps.io, deps.output, { ...result.credential, replaced: result.replaced });
   }
   deps.info(`${result.replaced ? 'replaced' : 'added'} credential '${result.credential.name}' (${result.credential.type})`);
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 
 export interface MigrateOptions {
   output: OutputFormat;
@@ -34,5 +34,5 @@ export async function runMigrate(opts: MigrateOptions, deps: MigrateDeps): Promi
     deps.info(result.applied.length ? `schema ${schema} is at version ${result.version}` : `schema ${schema} is up to date (version ${result.version})`);
     return;
   }
-  printData(deps.io, opts.output, { schema, version: result.version, applied }, () => ({ head: [], rows: [] }));
+  printStructured(deps.io, opts.output, { schema, version: result.version, applied });
 }

@@ -5,7 +5,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { keyValueView, printData, type OutputFormat } from '../output.js';
+import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, shownData, type ScopeFlags } from './common.js';
 
 export interface GetOptions extends ScopeFlags {
@@ -75,7 +75,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
   const now = deps.store.now();
 
   if (response.status === 'not_found') {
-    if (opts.output !== 'table') printData(deps.io, opts.output, response, () => ({ head: [], rows: [] }));
+    printStructured(deps.io, opts.output, response);
     const elsewhere = await listKeychainEntries(deps.store, { catalogId: ref.catalogId, name: opts.name });
     const hint = elsewhere.length
       ? `; it exists as ${elsewhere.map((e) => `--scope ${e.scope_type}${e.execution_id ? ` --execution ${e.execution_id}` : ''}`).join(' or ')}`
@@ -86,7 +86,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
 
   if (response.status === 'expired') {
     const shown = { ...response, renew_config: response.renew_config === undefined ? undefined : shownData(response.renew_config, opts.reveal) };
-    if (opts.output !== 'table') printData(deps.io, opts.output, shown, () => ({ head: [], rows: [] }));
+    printStructured(deps.io, opts.output, shown);
     const why = response.auto_renew ? 'auto-renew is on: read it without --no-renew, or run `noetl keychain renew`' : 'set it again or enable auto-renew';
     deps.io.stderr.write(`error: KEYCHAIN: Entry '${opts.name}' ${relativeTime(new Date(response.expires_at), now)}: ${why}\n`);
     return ExitCode.expired;

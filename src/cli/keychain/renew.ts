@@ -5,7 +5,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
 
 export interface RenewCommandOptions extends ScopeFlags {
@@ -74,7 +74,7 @@ export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Prom
       if (exitCode === ExitCode.ok) exitCode = err.exitCode;
     }
   }
-  if (opts.output !== 'table') printData(deps.io, opts.output, results, () => ({ head: [], rows: [] }));
+  printStructured(deps.io, opts.output, results);
   const now = deps.store.now();
   for (const r of results) {
     if (r.error) deps.io.stderr.write(`error: ${r.error}\n`);

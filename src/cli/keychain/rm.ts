@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
 
@@ -89,7 +89,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
       onProgress: deps.io.stderrIsTTY ? (n) => deps.io.stderr.write(`\rdeleted ${n}…`) : undefined,
     });
     if (deps.io.stderrIsTTY && result.batches > 0) deps.io.stderr.write('\n');
-    if (opts.output !== 'table') printData(deps.io, opts.output, result, () => ({ head: [], rows: [] }));
+    printStructured(deps.io, opts.output, result);
     deps.info(
       `deleted ${result.deleted} expired keychain ${result.deleted === 1 ? 'entry' : 'entries'}` +
         (result.kept_auto_renew ? ` (${result.kept_auto_renew} expired auto-renew kept; add --include-auto-renew to delete them)` : ''),
@@ -106,7 +106,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   for (const name of opts.names) keychain.keychainCacheKey(name, ref);
   const results = [];
   for (const name of opts.names) results.push(await keychain.deleteKeychainEntry(deps.store, name, ref));
-  if (opts.output !== 'table') printData(deps.io, opts.output, results, () => ({ head: [], rows: [] }));
+  printStructured(deps.io, opts.output, results);
   for (const r of results) {
     if (r.status === 'success') deps.info(`deleted '${r.keychain_name}' (${r.cache_key})`);
     else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})\n`);

@@ -4,7 +4,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, parseMapping, readSecretInput, resolveScopeRef, type ScopeFlags } from './common.js';
 
 export interface SetOptions extends ScopeFlags {
@@ -89,6 +89,6 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
     autoRenew: opts.autoRenew,
     renewConfig: renewConfig ? checkRenewConfig(renewConfig, opts.name) : undefined,
   });
-  if (opts.output !== 'table') printData(deps.io, opts.output, response, () => ({ head: [], rows: [] }));
+  printStructured(deps.io, opts.output, response);
   deps.info(`stored keychain entry '${opts.name}' (${response.cache_key}), expires ${response.expires_at}${response.auto_renew ? ', auto-renew on' : ''}`);
 }

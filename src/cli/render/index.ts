@@ -7,7 +7,7 @@ import { id64Arg } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError, usageError } from '../../core/errors.js';
 import { readTextFile, type IO } from '../io.js';
-import { printData, renderTable, type OutputFormat } from '../output.js';
+import { printSections, type OutputFormat, type TableView } from '../output.js';
 import { preview } from '../vars/common.js';
 import { checkReference, collectSecrets, maskRendered, referenceText, visibleKeychainEntry, type KeychainState, type UnresolvedReason } from './resolve.js';
 
@@ -240,24 +240,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function printReport(io: IO, format: OutputFormat, report: RenderReport): void {
-  if (format !== 'table') {
-    printData(io, format, report, () => ({ head: [], rows: [] }));
-    return;
-  }
-  const rows = report.steps.flatMap((s) => s.templates.map((t) => [s.step, t.field, `${t.line}:${t.col}`, t.rendered !== null ? preview(t.rendered, 100) : `(${preview(t.error ?? 'not rendered', 100)})`]));
-  const parts = [renderTable({ head: ['STEP', 'FIELD', 'LINE', 'RENDERED'], rows }, io.stdoutIsTTY, io.color)];
-  if (report.unresolved.length > 0) {
-    parts.push(
-      `unresolved references: ${report.unresolved.length}`,
-      renderTable(
-        {
-          head: ['LINE', 'STEP', 'REFERENCE', 'REASON', 'DETAIL'],
-          rows: report.unresolved.map((u) => [`${u.line}:${u.col}`, u.step, preview(u.reference), u.reason, u.detail]),
-        },
-        io.stdoutIsTTY,
-        io.color,
-      ),
-    );
-  }
-  io.stdout.write(parts.join('\n\n') + '\n');
+  printSections(io, format, report, () => {
+    const rows = report.steps.flatMap((s) => s.templates.map((t) => [s.step, t.field, `${t.line}:${t.col}`, t.rendered !== null ? preview(t.rendered, 100) : `(${preview(t.error ?? 'not rendered', 100)})`]));
+    const sections: (TableView | string)[] = [{ head: ['STEP', 'FIELD', 'LINE', 'RENDERED'], rows }];
+    if (report.unresolved.length > 0) {
+      sections.push(`unresolved references: ${report.unresolved.length}`, {
+        head: ['LINE', 'STEP', 'REFERENCE', 'REASON', 'DETAIL'],
+        rows: report.unresolved.map((u) => [`${u.line}:${u.col}`, u.step, preview(u.reference), u.reason, u.detail]),
+      });
+    }
+    return sections;
+  });
 }

@@ -5,7 +5,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { keyValueView, printData, type OutputFormat } from '../output.js';
+import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
 import { isSecretVariable, maskSecrets, variableRecord } from './common.js';
 import { id64Arg } from '../args.js';
 
@@ -61,7 +61,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
     // A field is secret whole when its variable is or a key on its path is; else mask its secret-looking parts.
     const shown = opts.reveal ? found.value : isSecretVariable(v) || path.some(isSecretKey) ? maskValue(found.value) : maskSecrets(found.value);
     if (opts.output === 'table') deps.io.stdout.write((typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2)) + '\n');
-    else printData(deps.io, opts.output, shown, () => ({ head: [], rows: [] }));
+    else printStructured(deps.io, opts.output, shown);
     return;
   }
   const record = variableRecord(v, opts.reveal);

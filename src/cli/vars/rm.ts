@@ -3,7 +3,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive } from '../prompt.js';
 import { id64Arg } from '../args.js';
 
@@ -54,7 +54,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
     removed = await cleanupExecution(deps.store, executionId);
   }
   if (opts.output !== 'table') {
-    printData(deps.io, opts.output, { execution_id: executionId, name: opts.name ?? null, removed }, () => ({ head: [], rows: [] }));
+    printStructured(deps.io, opts.output, { execution_id: executionId, name: opts.name ?? null, removed });
   }
   deps.info(opts.name !== undefined ? `deleted variable '${opts.name}' of execution ${executionId}` : `deleted ${removed} variables of execution ${executionId}`);
 }

@@ -4,7 +4,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import { readInputSpec, type IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { displayValue } from './common.js';
 import { id64Arg } from '../args.js';
 
@@ -63,7 +63,7 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   if (!input.fromInput && typeof value === 'string' && looksLikeSecretValue(value)) throw secretLiteral();
   const v = await setVariable(deps.store, { executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], sourceStep: opts.sourceStep });
   if (opts.output !== 'table') {
-    printData(deps.io, opts.output, { execution_id: v.executionId, name: v.name, type: v.type, source_step: v.sourceStep, value: displayValue(v, false) }, () => ({ head: [], rows: [] }));
+    printStructured(deps.io, opts.output, { execution_id: v.executionId, name: v.name, type: v.type, source_step: v.sourceStep, value: displayValue(v, false) });
   }
   deps.info(`set ${v.type} variable '${v.name}' for execution ${v.executionId}`);
 }
