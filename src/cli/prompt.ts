@@ -1,9 +1,11 @@
 /**
- * The confirmation every destructive command uses: --yes goes ahead; on a terminal the
- * question is asked (default no); with no terminal to ask on it refuses with exit 2.
+ * Questions on the terminal. The confirmation every destructive command uses: --yes goes
+ * ahead; on a terminal the question is asked (default no); with no terminal to ask on it
+ * refuses with exit 2. And the hidden prompt for secrets.
  */
 import { usageError } from '../core/errors.js';
 import type { IO } from './io.js';
+import { escapeControls, terminalStream } from './output.js';
 
 /** Whether a question can be asked: typed on stdin and seen on stderr. */
 function canAsk(io: IO): boolean {
@@ -25,6 +27,13 @@ async function askYesNo(io: IO, question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+/** A hidden prompt on the terminal (typed on stdin, drawn on stderr). */
+export async function askHidden(io: IO, message: string): Promise<string> {
+  const { default: password } = await import('@inquirer/password');
+  // The prompt draws with escape sequences of its own, so it gets the terminal itself, and the message escaped.
+  return password({ message: escapeControls(message), mask: false }, { input: io.stdin, output: terminalStream(io.stderr) as NodeJS.WritableStream });
 }
 
 interface ConfirmRequest {
