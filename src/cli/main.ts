@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, ExitCode, InterruptedError } from '../core/errors.js';
 import { processIO, type IO } from './io.js';
 import { escapeControls, guardTerminal } from './output.js';
 import { buildProgram } from './program.js';
@@ -58,6 +58,7 @@ function report(err: unknown, io: IO, env: NodeJS.ProcessEnv): number {
     // Help shown for a bare command group, or a usage error commander already printed.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
+  if (err instanceof InterruptedError) return err.exitCode;
   const debug = env.NOETL_DEBUG === '1';
   if (err instanceof CliError) {
     io.stderr.write(`error: ${escapeControls(err.message)}\n`);

@@ -6,6 +6,8 @@ export const ExitCode = {
   notFound: 3,
   conflict: 4,
   expired: 5,
+  /** Ctrl-C (SIGINT, or at a prompt): stopped quietly, as a shell reports a SIGINT. */
+  interrupted: 130,
 } as const;
 
 /**
@@ -25,3 +27,11 @@ export class CliError extends Error {
 export const usageError = (message: string) => new CliError(message, ExitCode.usage);
 export const notFoundError = (message: string) => new CliError(message, ExitCode.notFound);
 export const conflictError = (message: string) => new CliError(message, ExitCode.conflict);
+
+/** The user pressed Ctrl-C; main exits 130 and prints nothing. */
+export class InterruptedError extends CliError {
+  constructor() {
+    super('interrupted', ExitCode.interrupted);
+    this.name = 'InterruptedError';
+  }
+}
