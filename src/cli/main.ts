@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode, InterruptedError } from '../core/errors.js';
+import { CliError, ExitCode, InterruptedError, systemError } from '../core/errors.js';
 import { processIO, type IO } from './io.js';
 import { escapeControls, guardTerminal } from './output.js';
 import { buildProgram } from './program.js';
@@ -60,10 +60,11 @@ function report(err: unknown, io: IO, env: NodeJS.ProcessEnv): number {
   }
   if (err instanceof InterruptedError) return err.exitCode;
   const debug = env.NOETL_DEBUG === '1';
-  if (err instanceof CliError) {
-    io.stderr.write(`error: ${escapeControls(err.message)}\n`);
-    if (debug && err.stack) io.stderr.write(err.stack + '\n');
-    return err.exitCode;
+  const known = err instanceof CliError ? err : systemError(err);
+  if (known) {
+    io.stderr.write(`error: ${escapeControls(known.message)}\n`);
+    if (debug && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    return known.exitCode;
   }
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   io.stderr.write(`error: ${escapeControls(message)} (this is a bug in noetl; run with NOETL_DEBUG=1 for details)\n`);

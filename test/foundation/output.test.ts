@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CliError, ExitCode, systemError } from '../../src/core/errors.js';
 import { escapeControls, fitColumns, forTerminal, guardTerminal, printData, renderTable } from '../../src/cli/output.js';
 import { memIO } from '../helpers/memio.js';
 import { terminalCells } from '../helpers/terminal.js';
@@ -72,5 +73,29 @@ describe('tables on a terminal fit its width', () => {
     expect(lines[1]).toMatch(/^a +x+…$/);
     expect(lines[2]).toMatch(/^ünïcödé +日本語.*…$/);
     expect(renderTable(view, true, false).split('\n')[1]).toContain('x'.repeat(100));
+  });
+});
+
+describe('operating-system errors that reach the top', () => {
+  const fsError = (code: string, syscall: string, path?: string) => Object.assign(new Error(`${code}: …`), { code, syscall, path });
+
+  it('become one line saying what and where, exit 2 (3 for a missing file)', () => {
+    expect(systemError(fsError('EISDIR', 'read', '/tmp/dir'))).toMatchObject({
+      message: 'cannot read /tmp/dir: is a directory (EISDIR): give a file',
+      exitCode: ExitCode.usage,
+    });
+    expect(systemError(fsError('ENOENT', 'open', '/x/y.lock'))).toMatchObject({ exitCode: ExitCode.notFound });
+    for (const code of ['EACCES', 'EPERM', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EROFS']) {
+      expect(systemError(fsError(code, 'open', '/p'))?.exitCode, code).toBe(ExitCode.usage);
+    }
+    expect(systemError(fsError('ENOSPC', 'write'))).toMatchObject({ message: 'cannot write: no space left on device (ENOSPC): free some space and retry', exitCode: 1 });
+    expect(systemError(fsError('EACCES', 'open', '/p'))).toBeInstanceOf(CliError);
+  });
+
+  it('anything else is left to be reported as a bug', () => {
+    expect(systemError(new Error('boom'))).toBeUndefined();
+    expect(systemError(Object.assign(new Error('x'), { code: 'EISDIR' }))).toBeUndefined();
+    expect(systemError(Object.assign(new Error('relation missing'), { code: '42P01' }))).toBeUndefined();
+    expect(systemError('EISDIR')).toBeUndefined();
   });
 });

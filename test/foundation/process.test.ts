@@ -1,5 +1,6 @@
 // The process as a user meets it, through the built bundle: every byte reaches a slow reader,
-// control characters arrive escaped, tables fit the terminal, Ctrl-C exits 130 quietly. Terminal cases run on a pseudo-terminal made by `script` (util-linux).
+// control characters arrive escaped, tables fit the terminal, Ctrl-C exits 130 quietly, OS
+// errors are one line. Terminal cases run on a pseudo-terminal made by `script` (util-linux).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -178,5 +179,16 @@ describe.runIf(canMakeTerminal)('Ctrl-C exits 130, quietly', () => {
     expect(eof.screen).not.toContain('unsettled');
     const still = await runCli(['credential', 'ls', '-o', 'json'], { env });
     expect(JSON.parse(still.stdout)).toHaveLength(1);
+  });
+});
+
+describe('the process around the command', () => {
+  it('an OS error that reaches the top is one line, exit 2, never "a bug"', async () => {
+    const env = await testCliEnv();
+    const dir = tempDir('dir');
+    const r = await runCli(['credential', 'add', 'x', '--type', 'bearer', '--data', `@${dir}`], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: .*\n$/);
+    expect(r.stderr).not.toContain('bug');
   });
 });
