@@ -1,8 +1,8 @@
 // The process as a user meets it, through the built bundle: every byte reaches a slow reader,
 // control characters arrive escaped, tables fit the terminal, Ctrl-C exits 130 quietly, OS
 // errors are one line. Terminal cases run on a pseudo-terminal made by `script` (util-linux).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -190,5 +190,16 @@ describe('the process around the command', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*\n$/);
     expect(r.stderr).not.toContain('bug');
+  });
+
+  it('./bin/noetl before a build says to run npm run build (one line, exit 1)', async () => {
+    const checkout = tempDir('unbuilt');
+    mkdirSync(join(checkout, 'bin'));
+    copyFileSync(noetlBin, join(checkout, 'bin', 'noetl'));
+    copyFileSync(join(repoRoot, 'package.json'), join(checkout, 'package.json'));
+    const r = spawnSync(process.execPath, [join(checkout, 'bin', 'noetl'), 'credential', 'ls'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: .*run npm run build.*\n$/);
+    expect(r.stdout).toBe('');
   });
 });
