@@ -1,11 +1,38 @@
+import { ExitCode } from '../core/errors.js';
 import { main } from './main.js';
 
+const outputs = [process.stdout, process.stderr];
+
 // A reader that goes away (`noetl … | head`) is not an error.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
+for (const stream of outputs) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
+/**
+ * Resolves once everything written to `stream` has reached the reader. A pipe holds 64 KiB:
+ * the rest waits in the stream, and process.exit() would drop it.
+ */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+/** Exits with `code` once every byte written has been read. */
+async function exitWhenDrained(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all(outputs.map(drained));
+  // Exit now: a stray keep-alive socket or timer must not hold the command open.
+  process.exit(code);
+}
+
+// Ctrl-C: stop quietly with 130 (a second Ctrl-C while output drains kills at once). On a
+// terminal, end the line the ^C was echoed on.
+process.once('SIGINT', () => {
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  void exitWhenDrained(ExitCode.interrupted);
 });
 
-const code = await main(process.argv.slice(2));
-// Exit now: a stray keep-alive socket or timer must not hold the command open.
-process.exit(code);
+await exitWhenDrained(await main(process.argv.slice(2)));

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, ExitCode, InterruptedError, systemError } from '../core/errors.js';
 import { processIO, type IO } from './io.js';
+import { escapeControls, guardTerminal } from './output.js';
 import { buildProgram } from './program.js';
 import { commandPath, RunContext } from './run-context.js';
 
@@ -9,11 +10,11 @@ const CLEAN_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /**
  * Runs one command line and returns the exit code. Errors become one line on stderr
- * (`error: …`); a stack trace only with NOETL_DEBUG=1.
+ * (`error: …`, control characters escaped); a stack trace only with NOETL_DEBUG=1.
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io?: IO): Promise<number> {
   const noColor = argv.includes('--no-color');
-  const runIO = io ?? processIO(env, noColor);
+  const runIO = io ?? guardTerminal(processIO(env, noColor));
   let ctx: RunContext;
   try {
     ctx = new RunContext(runIO, env);
@@ -41,7 +42,7 @@ function configureTree(command: Command, io: IO): void {
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // Commander's "error: …\n(Did you mean …?)" becomes one line with a pointer to --help.
-      outputError: (s, write) => write(oneLine(s, command) + '\n'),
+      outputError: (s, write) => write(escapeControls(oneLine(s, command)) + '\n'),
     });
   for (const sub of command.commands) configureTree(sub, io);
 }
@@ -57,14 +58,16 @@ function report(err: unknown, io: IO, env: NodeJS.ProcessEnv): number {
     // Help shown for a bare command group, or a usage error commander already printed.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
+  if (err instanceof InterruptedError) return err.exitCode;
   const debug = env.NOETL_DEBUG === '1';
-  if (err instanceof CliError) {
-    io.stderr.write(`error: ${err.message}\n`);
-    if (debug && err.stack) io.stderr.write(err.stack + '\n');
-    return err.exitCode;
+  const known = err instanceof CliError ? err : systemError(err);
+  if (known) {
+    io.stderr.write(`error: ${escapeControls(known.message)}\n`);
+    if (debug && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    return known.exitCode;
   }
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  io.stderr.write(`error: ${message} (this is a bug in noetl; run with NOETL_DEBUG=1 for details)\n`);
+  io.stderr.write(`error: ${escapeControls(message)} (this is a bug in noetl; run with NOETL_DEBUG=1 for details)\n`);
   if (debug && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
   return ExitCode.failure;
 }

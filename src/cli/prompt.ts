@@ -1,9 +1,11 @@
 /**
- * The confirmation every destructive command uses: --yes goes ahead; on a terminal the
- * question is asked (default no); with no terminal to ask on it refuses with exit 2.
+ * Questions on the terminal. The confirmation every destructive command uses: --yes goes
+ * ahead; on a terminal the question is asked (default no); with no terminal to ask on it
+ * refuses with exit 2. And the hidden prompt for secrets. Ctrl-C at either exits 130.
  */
-import { usageError } from '../core/errors.js';
+import { InterruptedError, usageError } from '../core/errors.js';
 import type { IO } from './io.js';
+import { escapeControls, terminalStream } from './output.js';
 
 /** Whether a question can be asked: typed on stdin and seen on stderr. */
 function canAsk(io: IO): boolean {
@@ -15,15 +17,29 @@ export function requireYesOffTerminal(io: IO, yes: boolean, refusal: string): vo
   if (!yes && !canAsk(io)) throw usageError(refusal);
 }
 
-/** A y/N question on stderr, answered on stdin; anything but y/yes is no. */
+/** A y/N question on stderr, answered on stdin; anything but y/yes is no, and so is end of input (Ctrl-D). */
 async function askYesNo(io: IO, question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises');
-  // terminal: false leaves the line editing (and Ctrl-C) to the terminal itself.
+  // terminal: false leaves the line editing (and Ctrl-C, a SIGINT) to the terminal itself.
   const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: false });
+  // question() never settles when the input ends first.
+  const ended = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
   try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    return /^y(es)?$/i.test((await Promise.race([rl.question(`${question} [y/N] `), ended])).trim());
   } finally {
     rl.close();
+  }
+}
+
+/** A hidden prompt on the terminal (typed on stdin, drawn on stderr); Ctrl-C is an InterruptedError. */
+export async function askHidden(io: IO, message: string): Promise<string> {
+  const { default: password } = await import('@inquirer/password');
+  try {
+    // The prompt draws with escape sequences of its own, so it gets the terminal itself, and the message escaped.
+    return await password({ message: escapeControls(message), mask: false }, { input: io.stdin, output: terminalStream(io.stderr) as NodeJS.WritableStream });
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ExitPromptError') throw new InterruptedError();
+    throw err;
   }
 }
 

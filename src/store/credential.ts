@@ -134,10 +134,10 @@ function checkTags(name: string, tags: unknown): string[] {
   return [...new Set(list as string[])];
 }
 
-/** A short, printable version of a bad name for an error message. */
+/** A bad name cut short for an error message (the CLI escapes control characters in what it prints). */
 function printable(value: string): string {
-  const clean = value.replace(/[^\x20-\x7e]/g, '?');
-  return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
+  const characters = [...value];
+  return characters.length > 40 ? `${characters.slice(0, 40).join('')}…` : value;
 }
 
 export interface AddResult {

@@ -102,6 +102,20 @@ describe('generated files', () => {
     for (const noun of (await program()).commands.filter((c) => c.name() !== 'help')) expect(pages.has(`noetl-${noun.name()}.1`)).toBe(true);
   });
 
+  it('package.json installs every man page (its man entry)', async () => {
+    const pages = [...manPages(await program(), pkg.version).keys()].map((name) => `./man/${name}`);
+    expect([...(pkg.man ?? [])].sort()).toEqual(pages.sort());
+  });
+
+  it('npm ci meets no install script left unreviewed (package.json allowScripts)', () => {
+    const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const withScripts = Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([path]) => path.replace(/^.*node_modules\//, ''));
+    expect(withScripts.length).toBeGreaterThan(0);
+    for (const name of withScripts) expect(typeof pkg.allowScripts?.[name], `${name} has an install script: decide in package.json allowScripts`).toBe('boolean');
+  });
+
   it('`noetl completion SHELL` prints the same script', async () => {
     const r = await runCli(['completion', 'bash']);
     expect(r.code).toBe(0);

@@ -10,6 +10,7 @@ import type { Store } from '../../store/store.js';
 import { CliError, usageError } from '../../core/errors.js';
 import { readAll, type IO } from '../io.js';
 import type { OutputFormat } from '../output.js';
+import { askHidden } from '../prompt.js';
 
 /** What every credential run function gets: its IO and lazily opened store and keys. */
 export interface CredentialDeps {
@@ -91,9 +92,8 @@ export function parseMeta(pairs: string[]): Record<string, unknown> | undefined 
 }
 
 /** The hidden prompt on the terminal (stdin/stderr), loaded only when asked. */
-export async function ttyPrompt(io: IO, message: string): Promise<string> {
-  const { default: password } = await import('@inquirer/password');
-  return password({ message, mask: false }, { input: io.stdin, output: io.stderr as NodeJS.WritableStream });
+export function ttyPrompt(io: IO, message: string): Promise<string> {
+  return askHidden(io, message);
 }
 
 /** Warnings on stderr, one line each. */
