@@ -66,6 +66,21 @@ describe('checkReference', () => {
     const keychain = [state({ name: 't', expired: true }), state({ name: 't', scope: 'local', executionId: CHILD, data: {} })];
     expect(visibleKeychainEntry(keychain, 't', input().reader)?.scope).toBe('local');
   });
+
+  it('a shared entry is not shadowed by a catalog one (the cache key order put catalog first); local before shared; global last', () => {
+    // In the order the store lists them: by cache key.
+    const keychain = [
+      state({ name: 't', scope: 'local', executionId: CHILD, cacheKey: `t:${CATALOG}:${CHILD}`, data: { v: 'local' } }),
+      state({ name: 't', scope: 'catalog', cacheKey: `t:${CATALOG}:catalog`, data: { v: 'catalog' } }),
+      state({ name: 't', scope: 'global', cacheKey: `t:${CATALOG}:global`, data: { v: 'global' } }),
+      state({ name: 't', scope: 'shared', executionId: ROOT, rootExecutionId: ROOT, cacheKey: `t:${CATALOG}:shared:${ROOT}`, data: { v: 'shared' } }),
+    ];
+    const reader = input().reader;
+    expect(visibleKeychainEntry(keychain, 't', reader)?.scope).toBe('local');
+    expect(visibleKeychainEntry(keychain.slice(1), 't', reader)?.scope).toBe('shared');
+    expect(visibleKeychainEntry(keychain.slice(1, 3), 't', reader)?.scope).toBe('catalog');
+    expect(visibleKeychainEntry(keychain.slice(2, 3), 't', reader)?.scope).toBe('global');
+  });
 });
 
 describe('marking secrets for masked rendering', () => {

@@ -39,10 +39,18 @@ export interface ReferenceProblem {
   detail: string;
 }
 
-/** The keychain entry of `name` this reader would get: the visible ones, preferring an unexpired one. */
+/** Scopes from the most specific (one execution) to the least (every execution of the playbook). */
+const SCOPE_PRECEDENCE: ScopeType[] = ['local', 'shared', 'catalog', 'global'];
+
+/**
+ * The keychain entry of `name` this reader would get: among the visible ones, an unexpired one
+ * before an expired one, then the most specific scope (not the cache key's alphabetical order,
+ * which put a catalog entry before a shared one).
+ */
 export function visibleKeychainEntry(states: KeychainState[], name: string, reader: Reader): KeychainState | undefined {
   const visible = states.filter((s) => s.name === name && isVisibleTo({ scope: s.scope, catalogId: s.catalogId, executionId: s.executionId, rootExecutionId: s.rootExecutionId }, reader));
-  return visible.find((s) => !s.expired) ?? visible[0];
+  const rank = (s: KeychainState) => (s.expired ? SCOPE_PRECEDENCE.length : 0) + SCOPE_PRECEDENCE.indexOf(s.scope);
+  return visible.sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /** A reference's dotted text: `keychain.amadeus_token.access_token`. */
