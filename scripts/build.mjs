@@ -48,10 +48,11 @@ const common = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Database drivers, WebAssembly and the template engine stay in node_modules and load on use.
-  // cli-table3 stays out too: output.ts loads it with require() on first use. yaml is bundled, so
-  // `noetl lint` loads it as part of one chunk instead of ~60 CommonJS files (output.ts's require() still reads node_modules).
-  external: ['pg-native', 'cli-table3', '@electric-sql/pglite', '@electric-sql/pglite/*', '@napi-rs/keyring', 'nunjucks', 'ajv', 'oauth2-mock-server'],
+  // Database drivers and WebAssembly stay in node_modules and load on use. cli-table3 stays out
+  // too: output.ts loads it with require() on first use. yaml is bundled, so `noetl lint` loads it
+  // as part of one chunk instead of ~60 CommonJS files (output.ts's require() still reads node_modules).
+  // The template engine (one ESM file) is bundled into the chunk that imports it on first use.
+  external: ['pg-native', 'cli-table3', '@electric-sql/pglite', '@electric-sql/pglite/*', '@napi-rs/keyring', 'ajv', 'oauth2-mock-server'],
   define: { NOETL_VERSION: JSON.stringify(pkg.version) },
   banner: { js: "import { createRequire as __noetlCreateRequire } from 'node:module'; const require = __noetlCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',

@@ -10,7 +10,7 @@ export { seal, open, rewrap, decodeMasterKey, EnvelopeError, type MasterKey, typ
 export { parseId64 } from './core/ids.js';
 export { parseDuration } from './core/duration.js';
 export { cacheKey, defaultTtlSeconds, isVisibleTo, refreshMarginSeconds, SCOPE_TYPES, type ScopeType, type ScopeRef } from './core/scope.js';
-export { renderTemplate, renderValue, workloadContext, TemplateError } from './core/jinja.js';
+export { renderTemplate, renderValue, templateRenderer, workloadContext, secret, Secret, MASKED, TemplateError, type RenderOptions } from './core/jinja.js';
 export {
   registerPlaybook,
   listCatalog,

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { KeySet } from '../core/envelope.js';
-import { isTemplate, renderValue, TemplateError, workloadContext } from '../core/jinja.js';
+import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../core/jinja.js';
 import { isScopeType, refreshMarginSeconds, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { templateReferences } from '../core/templates.js';
 import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type CacheType, type KeychainData } from './keychain.js';
@@ -142,9 +142,11 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
   const specs = orderKeychain(readKeychainSection(document));
   const rootExecutionId = input.rootExecutionId ?? input.executionId;
   const workloadSection = document.workload;
+  // Values given apart from the playbook (--workload, read like any secret input) are secret:
+  // the plan's previews mask what is derived from them; entries are rendered with them as they are.
   const workload = {
     ...(workloadSection && typeof workloadSection === 'object' && !Array.isArray(workloadSection) ? (workloadSection as Record<string, unknown>) : {}),
-    ...(input.workload ?? {}),
+    ...Object.fromEntries(Object.entries(input.workload ?? {}).map(([k, v]) => [k, secret(v)])),
   };
   const result: ResolveResult = {
     catalog_id: input.catalogId,
@@ -212,14 +214,19 @@ function scopeRef(scope: ScopeType, catalogId: string, executionId: string, root
   return { scope, catalogId };
 }
 
-/** A field rendered when it can be without other keychain entries; as written otherwise. */
+/**
+ * A field rendered when it can be without other keychain entries, as written otherwise; what
+ * derives from a secret workload value is masked. Templates run sandboxed (src/core/jinja.ts):
+ * a plan, even of an untrusted playbook, has no effect.
+ */
 async function preview(value: unknown, context: Record<string, unknown>): Promise<string> {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   if (typeof value !== 'string' || !isTemplate(value)) return text;
   try {
-    return await renderValue(value, context);
-  } catch {
-    return text;
+    return await renderValue(value, context, { maskSecrets: true });
+  } catch (err) {
+    if (err instanceof TemplateError) return text;
+    throw err;
   }
 }
 

@@ -34,6 +34,12 @@ workflow:
         Authorization: "Bearer {{ my_token }}"
         X-Api-Key: "{{ keychain.openai_token.api_key }}"
         X-Old: "{{ keychain.stale.access_token }}"
+        X-Upper: "{{ keychain.openai_token.api_key | upper }}"
+        X-Replace: "key={{ keychain.openai_token.api_key | replace('sk-', '') }}"
+        X-Reverse: "{{ my_token | reverse }}"
+        X-Chars: "{{ my_token | list | join(' ') }}"
+        X-Truncate: "{{ my_token | truncate(20) }}"
+        X-Branch: "{% if keychain.openai_token.api_key.startswith('sk-live') %}live{% else %}test{% endif %}"
 `;
 
 /** Seeds the CLI's database through the library: the catalog entry, keychain entries and a bearer token. */
@@ -65,17 +71,25 @@ describe('noetl render (built CLI)', () => {
   it('renders masked, lists the expired entry and exits 1', { timeout: 120_000 }, async () => {
     const r = await runCli(['render', file, '--execution-id', EXEC], { env });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toContain(`use_token\ttool.headers.Authorization\t20:25\tBearer eyJh…(${TOKEN.length} chars)`);
-    expect(r.stdout).toContain('use_token\ttool.headers.X-Api-Key\t21:21\tsk-l…(24 chars)');
+    expect(r.stdout).toContain('use_token\ttool.headers.Authorization\t20:25\tBearer ****\n');
+    expect(r.stdout).toContain('use_token\ttool.headers.X-Api-Key\t21:21\t****\n');
     expect(r.stdout).toMatch(/22:\d+\tuse_token\tkeychain\.stale\.access_token\tkeychain entry expired\t/);
-    expect(r.stdout).not.toContain(TOKEN);
-    expect(r.stdout).not.toContain('sk-live');
+    // Whatever a template derives from a secret prints masked, with no character of it.
+    for (const [field, shown] of [['X-Upper', '****'], ['X-Replace', 'key=****'], ['X-Reverse', '****'], ['X-Chars', '****'], ['X-Truncate', '****'], ['X-Branch', '****']]) {
+      expect(r.stdout).toMatch(new RegExp(`\\ttool\\.headers\\.${field}\\t\\d+:\\d+\\t${shown.replace(/\*/g, '\\*')}\\n`));
+    }
+    for (const secret of [TOKEN, 'sk-live-0123456789abcdef']) {
+      for (const form of [secret, secret.toUpperCase(), [...secret].reverse().join(''), [...secret].join(' ')]) {
+        for (let i = 0; i + 4 <= form.length; i++) expect(r.stdout).not.toContain(form.slice(i, i + 4));
+      }
+    }
 
     const json = await runCli(['render', file, '--execution-id', EXEC, '--reveal', '-o', 'json'], { env });
     const report = JSON.parse(json.stdout);
     expect(report.execution_id).toBe(EXEC);
     expect(report.catalog_id).toMatch(/^\d+$/);
     expect(report.steps[1].templates[0].rendered).toBe(`Bearer ${TOKEN}`);
+    expect(report.steps[1].templates.find((t: { field: string }) => t.field === 'tool.headers.X-Branch').rendered).toBe('live');
     expect(report.unresolved).toHaveLength(1);
 
     // 64-bit ids survive -o yaml digit for digit (a JS number would print 507431238966182400).

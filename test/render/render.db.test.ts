@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/core/errors.js';
 import { runRender, type RenderReport } from '../../src/cli/render/index.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { registerPlaybook } from '../../src/store/catalog.js';
+import { getCatalogByPath, registerPlaybook } from '../../src/store/catalog.js';
 import { setKeychainEntry } from '../../src/store/keychain.js';
 import type { Store } from '../../src/store/store.js';
 import { setBearerToken, setVariable } from '../../src/store/variables.js';
@@ -94,8 +94,8 @@ describe('render (run function)', () => {
     expect(report.execution_id).toBe(EXEC);
     const call = report.steps.find((s) => s.step === 'call_api')!.templates;
     const field = (name: string) => call.find((t) => t.field === name)!;
-    expect(field('tool.headers.Authorization').rendered).toBe(`Bearer eyJh…(${JWT.length} chars)`);
-    expect(field('tool.headers.X-Key').rendered).toBe(`sk-l…(${API_KEY.length} chars)`);
+    expect(field('tool.headers.Authorization').rendered).toBe('Bearer ****');
+    expect(field('tool.headers.X-Key').rendered).toBe('****');
     expect(field('tool.params.q').rendered).toBe('flights to JFK');
     expect(field('tool.params.total').rendered).toBe('1500');
     expect(field('tool.headers.Authorization').line).toBe(30);
@@ -154,6 +154,16 @@ describe('render (run function)', () => {
     expect(report.conflicts).toEqual([{ name: 'workload', type: 'computed', source_step: null }]);
     expect(report.steps[0].templates.find((t) => t.field === 'tool.params.q')!.rendered).toBe('flights to JFK');
     expect(warnings[0]).toContain("variable 'workload'");
+  });
+
+  it('a shared entry is not shadowed by a catalog entry of the same name', async () => {
+    const catalogId = (await getCatalogByPath(store, 'tests/render/amadeus'))!.catalog_id;
+    await setKeychainEntry(store, keys, { name: 'openai_token', ref: { scope: 'catalog', catalogId }, data: { api_key: 'from-catalog' } });
+    await setKeychainEntry(store, keys, { name: 'openai_token', ref: { scope: 'shared', catalogId, executionId: OTHER, rootExecutionId: OTHER }, data: { api_key: 'from-shared' } });
+    const m = memIO();
+    await runRender({ file, executionId: EXEC, rootExecution: OTHER, step: 'call_api', reveal: true, output: 'json' }, deps(m.io));
+    const report = JSON.parse(m.stdout()) as RenderReport;
+    expect(report.steps[0].templates.find((t) => t.field === 'tool.headers.X-Key')!.rendered).toBe('from-shared');
   });
 
   it('bad input: non-numeric id exits 2, unknown step and missing file exit 3', async () => {

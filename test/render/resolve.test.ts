@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkReference, collectSecrets, maskRendered, visibleKeychainEntry, type KeychainState, type ResolveInput } from '../../src/cli/render/resolve.js';
+import { checkReference, markSecrets, visibleKeychainEntry, type KeychainState, type ResolveInput } from '../../src/cli/render/resolve.js';
+import { renderTemplate, Secret } from '../../src/core/jinja.js';
 import { templateReferences } from '../../src/core/templates.js';
 
 const CATALOG = '518486534513754563';
@@ -65,25 +66,51 @@ describe('checkReference', () => {
     const keychain = [state({ name: 't', expired: true }), state({ name: 't', scope: 'local', executionId: CHILD, data: {} })];
     expect(visibleKeychainEntry(keychain, 't', input().reader)?.scope).toBe('local');
   });
+
+  it('a shared entry is not shadowed by a catalog one (the cache key order put catalog first); local before shared; global last', () => {
+    // In the order the store lists them: by cache key.
+    const keychain = [
+      state({ name: 't', scope: 'local', executionId: CHILD, cacheKey: `t:${CATALOG}:${CHILD}`, data: { v: 'local' } }),
+      state({ name: 't', scope: 'catalog', cacheKey: `t:${CATALOG}:catalog`, data: { v: 'catalog' } }),
+      state({ name: 't', scope: 'global', cacheKey: `t:${CATALOG}:global`, data: { v: 'global' } }),
+      state({ name: 't', scope: 'shared', executionId: ROOT, rootExecutionId: ROOT, cacheKey: `t:${CATALOG}:shared:${ROOT}`, data: { v: 'shared' } }),
+    ];
+    const reader = input().reader;
+    expect(visibleKeychainEntry(keychain, 't', reader)?.scope).toBe('local');
+    expect(visibleKeychainEntry(keychain.slice(1), 't', reader)?.scope).toBe('shared');
+    expect(visibleKeychainEntry(keychain.slice(1, 3), 't', reader)?.scope).toBe('catalog');
+    expect(visibleKeychainEntry(keychain.slice(2, 3), 't', reader)?.scope).toBe('global');
+  });
 });
 
-describe('masking rendered output', () => {
-  it('masks keychain data, bearer tokens, secret-named fields and JWT-shaped strings, not workload credential names', () => {
-    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlc2ln';
-    const secrets = collectSecrets(
-      {
-        workload: { oauth_creds: 'my_oauth_credentials', nested: { password: 'pw-123456' } },
-        oauth_creds: 'my_oauth_credentials',
-        keychain: { k: { api_key: 'sk-abcdefghijklmnop', region: 'eu-west-1' } },
-        my_token: 'opaque-bearer-token-value',
-        fetch_data: { client_secret: 'cs-0123456789abcdef', note: jwt, status: 'ok' },
-      },
-      new Set(['keychain', 'my_token']),
-      new Set(['workload', 'oauth_creds']),
-    );
-    expect(secrets).toEqual(expect.arrayContaining(['sk-abcdefghijklmnop', 'eu-west-1', 'opaque-bearer-token-value', 'cs-0123456789abcdef', jwt, 'pw-123456']));
-    expect(secrets).not.toContain('my_oauth_credentials');
-    expect(secrets).not.toContain('ok');
-    expect(maskRendered('Bearer opaque-bearer-token-value; key=sk-abcdefghijklmnop', secrets)).toBe('Bearer opaq…(25 chars); key=sk-a…(19 chars)');
+describe('marking secrets for masked rendering', () => {
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJlc2ln';
+  const context = {
+    workload: { oauth_creds: 'my_oauth_credentials', nested: { password: 'pw-123456' } },
+    oauth_creds: 'my_oauth_credentials',
+    keychain: { k: { api_key: 'sk-abcdefghijklmnop', region: 'eu-west-1' } },
+    my_token: 'opaque-bearer-token-value',
+    fetch_data: { client_secret: 'cs-0123456789abcdef', note: jwt, status: 'ok', pin: 'abc' },
+  };
+  const marked = markSecrets(context, new Set(['keychain', 'my_token']), new Set(['workload', 'oauth_creds']));
+
+  it('marks keychain data, bearer tokens, secret-named fields and JWT-shaped strings, not workload credential names', () => {
+    expect(marked.keychain).toBeInstanceOf(Secret);
+    expect(marked.my_token).toBeInstanceOf(Secret);
+    const fetch = marked.fetch_data as Record<string, unknown>;
+    expect(fetch.client_secret).toBeInstanceOf(Secret);
+    expect(fetch.note).toBeInstanceOf(Secret);
+    expect(fetch.status).toBe('ok');
+    expect(marked.oauth_creds).toBe('my_oauth_credentials');
+    const workload = marked.workload as Record<string, Record<string, unknown>>;
+    expect(workload.oauth_creds).toBe('my_oauth_credentials');
+    expect(workload.nested.password).toBeInstanceOf(Secret);
+  });
+
+  it('masks what a template derives from a secret, however short, with no character of it', async () => {
+    const render = (t: string) => renderTemplate(t, marked, { maskSecrets: true });
+    expect(await render('Bearer {{ my_token }}; key={{ keychain.k.api_key | upper }}; {{ oauth_creds }}')).toBe('Bearer ****; key=****; my_oauth_credentials');
+    expect(await render('{{ fetch_data.status }} {{ workload.nested.password | reverse }}')).toBe('ok ****');
+    expect(await renderTemplate('{{ fetch_data.status }} {{ workload.nested.password | reverse }}', marked)).toBe('ok 654321-wp');
   });
 });

@@ -9,7 +9,7 @@ import { ExitCode, notFoundError, usageError } from '../../core/errors.js';
 import { readTextFile, type IO } from '../io.js';
 import { printSections, type OutputFormat, type TableView } from '../output.js';
 import { preview } from '../vars/common.js';
-import { checkReference, collectSecrets, maskRendered, referenceText, visibleKeychainEntry, type KeychainState, type UnresolvedReason } from './resolve.js';
+import { checkReference, markSecrets, referenceText, visibleKeychainEntry, type KeychainState, type UnresolvedReason } from './resolve.js';
 
 export interface RenderOptions {
   file: string;
@@ -37,7 +37,7 @@ export function newRenderCommand(ctx: CommandContext): Command {
     .argument('<playbook>', 'the playbook YAML file')
     .requiredOption('--execution-id <id>', 'the execution whose variables and keychain entries to use')
     .option('--step <name>', 'only this step')
-    .option('--reveal', 'show secrets in the rendered values')
+    .option('--reveal', 'show secrets, and what templates derive from them, instead of ****')
     .option('--catalog-id <id>', "the playbook's catalog entry (default: the latest version of its metadata.path)")
     .option('--root-execution <id>', 'the root of the execution tree, for shared keychain entries (default: the execution itself)')
     .addHelpText(
@@ -96,7 +96,7 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   const catalogIdFlag = opts.catalogId === undefined ? undefined : id64Arg(opts.catalogId, 'catalog id');
   const text = await readTextFile(opts.file, `playbook file ${opts.file}`);
 
-  const [{ SourceFile }, { lintDocuments }, { toJS }, { renderTemplate, workloadContext, TemplateError }, variables, catalog, keychainStore] = await Promise.all([
+  const [{ SourceFile }, { lintDocuments }, { toJS }, { templateRenderer, workloadContext, TemplateError }, variables, catalog, keychainStore] = await Promise.all([
     import('../../lint/source.js'),
     import('../../lint/lint.js'),
     import('../../lint/yaml-tree.js'),
@@ -168,8 +168,10 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     deps.warn(`variable '${c.name}' (${c.type}${c.sourceStep ? ` from step '${c.sourceStep}'` : ''}) is not visible to templates: '${c.name}' is a base key of the context`);
   }
   const bearerRoots = execVariables.filter((v) => v.type === 'bearer_token').map((v) => v.name);
-  const secrets = opts.reveal ? [] : collectSecrets(context, new Set(['keychain', ...bearerRoots]), new Set(['workload', ...Object.keys(workload)]));
-  const mask = (s: string) => (opts.reveal ? s : maskRendered(s, secrets));
+  // Without --reveal, whatever a template derives from a secret prints masked (| upper, | reverse, …).
+  const render = opts.reveal
+    ? await templateRenderer(context)
+    : await templateRenderer(markSecrets(context, new Set(['keychain', ...bearerRoots]), new Set(['workload', ...Object.keys(workload)])), { maskSecrets: true });
 
   const bearerVariables = new Map<string, string>();
   for (const s of pb.steps) if (s.sets && s.name) bearerVariables.set(s.sets.name, s.name);
@@ -212,10 +214,10 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     let error: string | null = null;
     if (t.scan.errors.length === 0) {
       try {
-        rendered = mask(await renderTemplate(t.value, context));
+        rendered = render(t.value);
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
-        error = mask(err.message);
+        error = err.message;
         const usesRuntimeNames = t.scan.references.some((r) => pb.definedNames.has(r.root));
         if (problems.length === 0 && !usesRuntimeNames) {
           problems.push({ step: stepName, field, line: at.line, col: at.col, reference: t.value, reason: 'render error', detail: error });

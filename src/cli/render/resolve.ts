@@ -3,7 +3,8 @@
  * the render context and the keychain entries the playbook has, so `noetl render` can list
  * every unresolved reference with its reason (the seeds' "Template Resolution Failed").
  */
-import { isSecretKey, looksLikeSecretValue, maskString } from '../../core/mask.js';
+import { secret } from '../../core/jinja.js';
+import { isSecretKey, looksLikeSecretValue } from '../../core/mask.js';
 import { isVisibleTo, type Reader, type ScopeType } from '../../core/scope.js';
 import { closest } from '../../core/suggest.js';
 import type { TemplateReference } from '../../core/templates.js';
@@ -38,10 +39,18 @@ export interface ReferenceProblem {
   detail: string;
 }
 
-/** The keychain entry of `name` this reader would get: the visible ones, preferring an unexpired one. */
+/** Scopes from the most specific (one execution) to the least (every execution of the playbook). */
+const SCOPE_PRECEDENCE: ScopeType[] = ['local', 'shared', 'catalog', 'global'];
+
+/**
+ * The keychain entry of `name` this reader would get: among the visible ones, an unexpired one
+ * before an expired one, then the most specific scope (not the cache key's alphabetical order,
+ * which put a catalog entry before a shared one).
+ */
 export function visibleKeychainEntry(states: KeychainState[], name: string, reader: Reader): KeychainState | undefined {
   const visible = states.filter((s) => s.name === name && isVisibleTo({ scope: s.scope, catalogId: s.catalogId, executionId: s.executionId, rootExecutionId: s.rootExecutionId }, reader));
-  return visible.find((s) => !s.expired) ?? visible[0];
+  const rank = (s: KeychainState) => (s.expired ? SCOPE_PRECEDENCE.length : 0) + SCOPE_PRECEDENCE.indexOf(s.scope);
+  return visible.sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /** A reference's dotted text: `keychain.amadeus_token.access_token`. */
@@ -119,35 +128,29 @@ function missingVariableDetail(name: string, input: ResolveInput): string {
 }
 
 /**
- * The secret strings a rendered template may contain: every string under `secretRoots`
- * (keychain data, bearer tokens), values under secret-named keys, and strings that look like
- * secrets (JWTs, PEM keys).
+ * The render context with its secrets marked (src/core/jinja.ts masks whatever output derives
+ * from them): everything under `secretRoots` (keychain data, bearer tokens), values under
+ * secret-named keys, and strings that look like secrets (JWTs, PEM keys).
  */
-export function collectSecrets(context: Record<string, unknown>, secretRoots: Set<string>, plainRoots: Set<string> = new Set()): string[] {
-  const found = new Set<string>();
-  const walk = (value: unknown, secret: boolean) => {
-    if (typeof value === 'string') {
-      if ((secret || looksLikeSecretValue(value)) && value.length >= 4) found.add(value);
-    } else if (Array.isArray(value)) {
-      for (const v of value) walk(v, secret);
-    } else if (value !== null && typeof value === 'object') {
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, secret || isSecretKey(k));
-    }
+export function markSecrets(context: Record<string, unknown>, secretRoots: Set<string>, plainRoots: Set<string> = new Set()): Record<string, unknown> {
+  const mark = (value: unknown): unknown => {
+    if (typeof value === 'string') return looksLikeSecretValue(value) ? secret(value) : value;
+    if (Array.isArray(value)) return value.map(mark);
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretKey(k) ? secret(v) : mark(v)]));
+    return value;
   };
   // Workload keys name credentials rather than hold them: `oauth_creds: my_oauth_credentials` is not
   // a secret, so their first level is judged by value shape only (deeper keys as usual).
-  for (const [k, v] of Object.entries(context)) {
-    if (secretRoots.has(k)) walk(v, true);
-    else if (!plainRoots.has(k)) walk(v, isSecretKey(k));
-    else if (k === 'workload' && v !== null && typeof v === 'object' && !Array.isArray(v)) for (const inner of Object.values(v)) walk(inner, false);
-    else walk(v, false);
-  }
-  return [...found].sort((a, b) => b.length - a.length);
+  const markByShape = (value: unknown) => (isRecord(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mark(v)])) : mark(value));
+  return Object.fromEntries(
+    Object.entries(context).map(([k, v]) => {
+      if (secretRoots.has(k)) return [k, secret(v)];
+      if (k === 'workload' && plainRoots.has(k)) return [k, markByShape(v)];
+      return [k, !plainRoots.has(k) && isSecretKey(k) ? secret(v) : mark(v)];
+    }),
+  );
 }
 
-/** Replaces each secret inside `text` by its masked form (`eyJh…(812 chars)`). */
-export function maskRendered(text: string, secrets: string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(maskString(secret));
-  return out;
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

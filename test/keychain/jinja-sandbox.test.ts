@@ -1,0 +1,194 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MASKED, renderTemplate, renderValue, secret, TEMPLATE_LIMITS, TemplateError, workloadContext } from '../../src/core/jinja.js';
+
+/** What a payload tries to run: it would leave a mark on the process. */
+const RUN = "globalThis.__noetl_escape = 'ran'";
+const escaped = () => (globalThis as Record<string, unknown>).__noetl_escape;
+
+/**
+ * Template-injection payloads known against JavaScript and Python template engines: constructor
+ * chains to `Function`, `__proto__`, `toString.call`, nunjucks' `joiner`/`cycler` objects,
+ * builtins and filters that return functions, Python-style `__globals__` walks.
+ */
+const PAYLOADS = [
+  `{{ range.constructor("${RUN}")() }}`,
+  `{{ range.constructor.constructor("${RUN}")() }}`,
+  `{{ namespace.constructor("${RUN}")() }}`,
+  `{{ ''.constructor.constructor("${RUN}")() }}`,
+  `{{ "x".upper.constructor("${RUN}")() }}`,
+  `{{ [].constructor.constructor("${RUN}")() }}`,
+  `{{ ({}).constructor.constructor("${RUN}")() }}`,
+  `{{ (1).constructor.constructor("${RUN}")() }}`,
+  `{{ keychain.__proto__.constructor.constructor("${RUN}")() }}`,
+  `{{ keychain['__proto__']['constructor']['constructor']("${RUN}")() }}`,
+  `{{ keychain.get.constructor("${RUN}")() }}`,
+  `{{ keychain.items.call.constructor("${RUN}")() }}`,
+  `{{ workload.url.replace.constructor("${RUN}")() }}`,
+  `{{ ''.toString.call.constructor("${RUN}")() }}`,
+  `{{ range.toString.call(range) }}`,
+  `{{ range.apply(none, [1]) }}`,
+  `{{ range.bind }}`,
+  `{{ joiner().constructor.constructor("${RUN}")() }}`,
+  `{{ joiner.constructor("${RUN}")() }}`,
+  `{{ cycler(1, 2).next.constructor("${RUN}")() }}`,
+  `{{ cycler.constructor("${RUN}")() }}`,
+  `{{ lipsum.__globals__ }}`,
+  `{{ self.__init__.__globals__.__builtins__ }}`,
+  `{{ ''.__class__.__mro__[1].__subclasses__() }}`,
+  `{{ cycler.__init__.__globals__.os.popen('id').read() }}`,
+  `{{ (keychain | items | first)[1].constructor.constructor("${RUN}")() }}`,
+  `{{ (workload | list | first).constructor }}`,
+  `{{ workload | constructor }}`,
+  `{{ 'x' | constructor }}`,
+  `{{ workload is constructor }}`,
+  `{% set f = range.constructor %}{{ f("${RUN}")() }}`,
+  `{% for c in [range] %}{{ c.constructor("${RUN}")() }}{% endfor %}`,
+  `{% macro m() %}{{ caller.constructor("${RUN}")() }}{% endmacro %}{% call m() %}x{% endcall %}`,
+  `{{ process.mainModule }}`,
+  `{{ globalThis }}`,
+  `{{ global }}`,
+  `{{ require('child_process') }}`,
+  `{{ this }}`,
+  `{{ constructor }}`,
+  `{{ __proto__ }}`,
+  `{{ raise_exception('x') }}`,
+  `{{ strftime_now('%Y') }}`,
+];
+
+describe('templates are sandboxed: no payload reaches the host', () => {
+  const context = workloadContext({ url: 'https://example.com' }, { keychain: { tok: { access_token: 'abc' } } });
+  afterEach(() => {
+    delete (globalThis as Record<string, unknown>).__noetl_escape;
+  });
+
+  it.each(PAYLOADS)('%s', async (payload) => {
+    let output: string | undefined;
+    try {
+      output = await renderTemplate(payload, context);
+    } catch (err) {
+      expect(err).toBeInstanceOf(TemplateError);
+    }
+    expect(escaped()).toBeUndefined();
+    // Nothing of JavaScript shows through either: no function source, no object internals.
+    expect(output ?? '').not.toMatch(/native code|=>|function \w*\(|\[object|process|globalThis/);
+  });
+
+  it('a function prints as <function>, never as its JavaScript source', async () => {
+    expect(await renderTemplate('{{ range }}|{% macro m() %}x{% endmacro %}{{ m }}|{{ "a".upper }}', context)).toBe('<function>|<function>|<function>');
+  });
+
+  it('cannot pollute prototypes, from a template or from its data', async () => {
+    const planted = JSON.parse('{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}}') as Record<string, unknown>;
+    const attempts = [
+      '{% set ns = namespace() %}{% set ns.__proto__ = {"polluted": "yes"} %}{{ ns.__proto__.polluted }}',
+      '{% set x = {} %}{% set x.__proto__.polluted = "yes" %}',
+      '{{ planted.__proto__.polluted }}{{ planted.constructor.prototype.polluted }}',
+    ];
+    for (const t of attempts) await renderTemplate(t, { planted }).catch((err: unknown) => expect(err).toBeInstanceOf(TemplateError));
+    // Keys named __proto__ or constructor are only data.
+    expect(await renderTemplate('{{ planted.__proto__.polluted }}', { planted })).toBe('yes');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as unknown as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a context holds data only: a function in it is refused, not made callable', async () => {
+    await expect(renderTemplate('{{ f() }}', { f: () => 'called' })).rejects.toThrow(/'f' is a function: a context holds data only/);
+  });
+});
+
+describe('templates are bounded', () => {
+  it('range() stops at the sandbox limit', async () => {
+    expect(await renderTemplate(`{{ range(${TEMPLATE_LIMITS.rangeItems}) | length }}`, {})).toBe(String(TEMPLATE_LIMITS.rangeItems));
+    await expect(renderTemplate(`{{ range(${TEMPLATE_LIMITS.rangeItems + 1}) | length }}`, {})).rejects.toThrow(/range\(\) of more than 100000 items/);
+  });
+
+  it('nested loops stop after a bounded number of steps, growing strings at a bounded size, recursion at a bounded depth', async () => {
+    await expect(renderTemplate('{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}', {})).rejects.toThrow(/more than 1000000 steps/);
+    await expect(renderTemplate('{% set ns = namespace(s="ab") %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}', {})).rejects.toThrow(
+      /a string longer than/,
+    );
+    await expect(renderTemplate('{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}', {})).rejects.toThrow(/nests too deeply/);
+  });
+});
+
+describe('undefined values are errors, as with Jinja2 StrictUndefined', () => {
+  const context = { a: { b: 1 }, s: 'x' };
+  it('naming what is undefined; `is defined` and `| default` still work', async () => {
+    await expect(renderTemplate('{{ a.c }}', context)).rejects.toThrow("'a.c' is not defined");
+    await expect(renderTemplate("{{ a['c'].d }}", context)).rejects.toThrow("'a.c' is not defined");
+    await expect(renderTemplate('{{ nope.x | default(1) }}', context)).rejects.toThrow("'nope' is not defined");
+    await expect(renderTemplate('{% if nope %}x{% endif %}', context)).rejects.toThrow("'nope' is not defined");
+    await expect(renderTemplate('{% macro m(p) %}{{ p }}{% endmacro %}{{ m() }}', context)).rejects.toThrow("'p' is not defined");
+    expect(await renderTemplate('{{ nope is defined }} {{ a.c is defined }} {{ nope | default("d") }} {{ a.c | d(2) }} {{ s | default("d") }}', context)).toBe('false false d 2 x');
+  });
+});
+
+describe('filters the engine lacks, as Jinja2 has them', () => {
+  it('reverse, list, truncate, default with boolean', async () => {
+    const context = { s: 'hello world foo', l: [1, 2, 3], m: { a: 1, b: 2 }, e: '' };
+    expect(await renderTemplate('{{ s | reverse }}|{{ l | reverse | join(",") }}|{{ s | list | join("-") }}|{{ m | list | join }}', context)).toBe('oof dlrow olleh|3,2,1|h-e-l-l-o- -w-o-r-l-d- -f-o-o|ab');
+    expect(await renderTemplate('{{ s | truncate(9) }}|{{ s | truncate(9, True) }}|{{ s | truncate(11, leeway=0) }}|{{ s | truncate(100) }}', context)).toBe('hello...|hello ...|hello...|hello world foo');
+    expect(await renderTemplate('{{ e | default("x") }}|{{ e | default("x", true) }}', context)).toBe('|x');
+  });
+});
+
+describe('masking what derives from a secret', () => {
+  const TOKEN = 'Tr0ub4dor&3-correct-horse';
+  const context = workloadContext({ user: 'alice' }, { keychain: secret({ api: { token: TOKEN, n: 42, flag: true } }), count: 3 });
+  const masked = (t: string) => renderTemplate(t, context, { maskSecrets: true });
+
+  it.each([
+    ['{{ keychain.api.token }}', MASKED],
+    ['{{ keychain.api.token | upper }}', MASKED],
+    ['{{ keychain.api.token | lower }}', MASKED],
+    ['{{ keychain.api.token | replace("T", "t") }}', MASKED],
+    ['{{ keychain.api.token | reverse }}', MASKED],
+    ['{{ keychain.api.token | list | join(",") }}', MASKED],
+    ['{{ keychain.api.token | truncate(9) }}', MASKED],
+    ['{{ keychain.api.token[1:] }}', MASKED],
+    ['{{ keychain.api.token[0] }}', MASKED],
+    ['{{ keychain.api.token | length }}', MASKED],
+    ['{{ keychain.api.token.length }}', MASKED],
+    ['{{ keychain.api.token.split("&") | first }}', MASKED],
+    ['{{ keychain.api | tojson }}', MASKED],
+    ['{{ keychain.api.values() | list }}', MASKED],
+    ['{{ keychain.api.n + 1 }}', MASKED],
+    ['{{ keychain.api.flag }}', MASKED],
+    ['{{ "yes" if keychain.api.token.startswith("T") else "no" }}', MASKED],
+    ['{{ "abc" in keychain.api.token }}', MASKED],
+  ])('%s', async (template, expected) => {
+    expect(await masked(template)).toBe(expected);
+  });
+
+  it('keeps the text around a secret and what does not read one', async () => {
+    expect(await masked('Bearer {{ keychain.api.token }} for {{ user }} ({{ count * 2 }})')).toBe('Bearer **** for alice (6)');
+    // Field names and counts are not secret content.
+    expect(await masked('{{ keychain.api | length }} {{ keychain.api.keys() | join(",") }} {{ keychain.api.token is defined }}')).toBe('3 token,n,flag true');
+  });
+
+  it('a block that branches on a secret is masked whether or not it prints anything', async () => {
+    expect(await masked('[{% if keychain.api.token == "x" %}match{% endif %}]')).toBe(`[${MASKED}]`);
+    expect(await masked(`[{% if keychain.api.token == "${TOKEN}" %}match{% endif %}]`)).toBe(`[${MASKED}]`);
+    expect(await masked('[{% for c in keychain.api.token | list %}{{ loop.index }}{% endfor %}]')).toBe(`[${MASKED}]`);
+  });
+
+  it('a value stored from a secret stays masked later: set, namespace attributes, macros', async () => {
+    expect(await masked('{% set t = keychain.api.token | upper %}{{ user }}: {{ t }}')).toBe(`${MASKED}: ${MASKED}`);
+    expect(await masked('{% set ns = namespace(hit=false) %}{% if keychain.api.token.startswith("T") %}{% set ns.hit = true %}{% endif %}{{ ns.hit }}')).toBe(MASKED);
+    expect(await masked('{% set ns = namespace(v=0) %}{% macro m(n) %}{% set n.v = 1 %}{% endmacro %}{{ m(ns) if keychain.api.n > 3 }}{{ ns.v }}')).toBe(MASKED);
+    // Only the data that was read counts: a set before any secret is read is shown.
+    expect(await masked('{% set u = user | upper %}{{ u }} {{ keychain.api.token }}')).toBe(`ALICE ${MASKED}`);
+  });
+
+  it('an error after reading a secret does not say what it was about', async () => {
+    const err = await masked('{{ keychain.api.token | int + none }}').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TemplateError);
+    expect((err as Error).message).toContain('it failed after reading a secret (--reveal shows why)');
+    await expect(masked('{{ keychain.nope }}')).rejects.toThrow("'keychain.nope' is not defined");
+  });
+
+  it('unmasked, a secret renders as itself; renderValue masks every string of a value', async () => {
+    expect(await renderTemplate('{{ keychain.api.token | upper }}', context)).toBe(TOKEN.toUpperCase());
+    expect(await renderValue({ h: { Authorization: 'Bearer {{ keychain.api.token }}' }, u: '{{ user }}' }, context, { maskSecrets: true })).toEqual({ h: { Authorization: `Bearer ${MASKED}` }, u: 'alice' });
+  });
+});
