@@ -28,7 +28,7 @@ function valuesOf(path: string, flag: string) {
 describe('what a value completes to depends on the command', () => {
   it('in the tree: the same flag means what it means in that command', () => {
     expect(valuesOf('noetl credential add', '-f')).toEqual({ files: 'any' });
-    expect(valuesOf('noetl lint', '--format')).toEqual({ words: ['text', 'json', 'yaml', 'sarif', 'github', 'compact'] });
+    expect(valuesOf('noetl lint', '--format')).toEqual({ words: ['text', 'json', 'sarif', 'github', 'compact'] });
     expect(valuesOf('noetl credential add', '--type')).toEqual({ words: CREDENTIAL_TYPES });
     expect(valuesOf('noetl keychain set', '--type')).toEqual({ words: CREDENTIAL_TYPES });
     expect(valuesOf('noetl vars show', '--type')).toEqual({ words: VARIABLE_TYPES });
@@ -63,7 +63,7 @@ describe('what a value completes to depends on the command', () => {
     expect(script).toContain('complete -o default -F _noetl noetl');
     expect(complete('noetl credential add -f ')).toEqual([]);
     expect(complete('noetl credential add --file ')).toEqual([]);
-    expect(complete('noetl lint --format ')).toEqual(['text', 'json', 'yaml', 'sarif', 'github', 'compact']);
+    expect(complete('noetl lint --format ')).toEqual(['text', 'json', 'sarif', 'github', 'compact']);
     expect(complete('noetl credential add --type ')).toEqual(CREDENTIAL_TYPES);
     expect(complete('noetl credential add -t o')).toEqual(['oauth2']);
     expect(complete('noetl vars show 5 --type ')).toEqual(VARIABLE_TYPES);
@@ -83,7 +83,7 @@ describe('what a value completes to depends on the command', () => {
     const script = completionScript('zsh', program);
     const complete = (line: string) => zshComplete(script, line);
     expect(complete('noetl credential add -f ')).toEqual(['<files>']);
-    expect(complete('noetl lint --format ')).toEqual(['text', 'json', 'yaml', 'sarif', 'github', 'compact']);
+    expect(complete('noetl lint --format ')).toEqual(['text', 'json', 'sarif', 'github', 'compact']);
     expect(complete('noetl credential add --type ')).toEqual(CREDENTIAL_TYPES);
     expect(complete('noetl vars show 5 --type ')).toEqual(VARIABLE_TYPES);
     expect(complete('noetl keychain get x --scope ')).toEqual(KEYCHAIN_SCOPES);

@@ -37,10 +37,10 @@ describe('noetl lint (built CLI)', () => {
     expect(r.stdout).toMatch(/^::error file=ci\/play\.yaml,line=6,col=48,endLine=6,endColumn=54,/);
   });
 
-  it('usage errors exit 2', async () => {
+  it('usage errors exit 2; a path that does not exist, 3', async () => {
     expect((await runCli(['lint'], { cwd: dir, env })).code).toBe(2);
     expect((await runCli(['lint', '--format', 'xml', 'bad.yaml'], { cwd: dir, env })).code).toBe(2);
-    expect((await runCli(['lint', 'missing.yaml'], { cwd: dir, env })).code).toBe(2);
+    expect(await runCli(['lint', 'missing.yaml'], { cwd: dir, env })).toEqual({ code: 3, stdout: '', stderr: 'error: missing.yaml: no such file or folder\n' });
   });
 
   it('exits 3 when --check-credentials cannot open the database', async () => {
@@ -49,19 +49,16 @@ describe('noetl lint (built CLI)', () => {
     expect(r.stderr).toMatch(/^error: --check-credentials: cannot open the database: .*127\.0\.0\.1.*\n$/);
   });
 
-  it('-o json and -o yaml select those formats; formats that disagree are exit 2; -f FORMAT is a hidden, deprecated --format', async () => {
+  it('-o json is --format json; -o yaml, two formats that disagree, and -f (a file everywhere in noetl) are exit 2, never ignored', async () => {
     const json = await runCli(['-o', 'json', 'lint', 'bad.yaml'], { cwd: dir, env });
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ path: 'bad.yaml', line: 6, column: 48 });
-    const yaml = await runCli(['-o', 'yaml', 'lint', 'bad.yaml'], { cwd: dir, env });
-    expect(yaml.code).toBe(1);
-    expect(yaml.stdout).toMatch(/^- path: bad\.yaml\n  line: 6\n  column: 48\n/);
-    const both = await runCli(['-o', 'yaml', 'lint', '--format', 'sarif', 'bad.yaml'], { cwd: dir, env });
-    expect(both).toMatchObject({ code: 2, stdout: '' });
-    expect(both.stderr).toMatch(/^error: --format sarif and -o yaml ask for two different formats: give one .*\n$/);
-    const legacy = await runCli(['lint', '-f', 'compact', 'bad.yaml'], { cwd: dir, env });
-    expect(legacy.code).toBe(1);
-    expect(legacy.stdout).toMatch(/^bad\.yaml:6:48: error: /);
-    expect(legacy.stderr).toContain('warning: lint -f is deprecated (-f means a file in noetl): use --format compact\n');
+    for (const [args, message] of <[string[], string][]>[
+      [['-o', 'yaml', 'lint', 'bad.yaml'], 'lint has no yaml report: use --format text|json|sarif|github|compact (-o json is --format json)'],
+      [['-o', 'json', 'lint', '--format', 'sarif', 'bad.yaml'], '--format sarif and -o json ask for two different formats: give one'],
+      [['lint', '-f', 'compact', 'bad.yaml'], 'lint has no -f (-f means a file in noetl): give the report format with --format compact'],
+    ]) {
+      expect(await runCli(args, { cwd: dir, env }), args.join(' ')).toEqual({ code: 2, stdout: '', stderr: `error: ${message}\n` });
+    }
     const help = await runCli(['lint', '--help'], { cwd: dir, env });
     expect(help.stdout).toContain('--format <format>');
     expect(help.stdout).not.toMatch(/-f[ ,]/);

@@ -72,10 +72,10 @@ describe('noetl lint (run function)', () => {
     expect(r.stdout).toMatch(/^from-ci\.yaml:6:48: error: /);
   });
 
-  it('usage errors exit 2: no paths, a missing path, an unknown rule to explain', async () => {
+  it('usage errors exit 2: no paths, an unknown rule to explain; a missing path is 3', async () => {
     expect((await run({ paths: [] })).code).toBe(2);
     const missing = await run({ paths: ['nope.yaml'] });
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toBe('error: nope.yaml: no such file or folder\n');
     const unknown = await run({ explain: 'literal-secrets' });
     expect(unknown.code).toBe(2);
@@ -178,14 +178,14 @@ describe('noetl lint (run function)', () => {
 });
 
 describe('the lint format', () => {
-  it('comes from --format, -o (table is text) or the hidden -f; two that disagree are a usage error', () => {
+  it('comes from --format or -o (table is text, json is json); -o yaml, -f and two that disagree are usage errors', () => {
     expect(chooseLintFormat({})).toBe('text');
     expect(chooseLintFormat({ output: 'table' })).toBe('text');
-    expect(chooseLintFormat({ output: 'yaml' })).toBe('yaml');
+    expect(chooseLintFormat({ output: 'json' })).toBe('json');
     expect(chooseLintFormat({ format: 'sarif' })).toBe('sarif');
-    expect(chooseLintFormat({ legacyF: 'github', format: 'github', output: undefined })).toBe('github');
     expect(chooseLintFormat({ format: 'json', output: 'json' })).toBe('json');
+    expect(() => chooseLintFormat({ output: 'yaml' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^lint has no yaml report/) }));
     expect(() => chooseLintFormat({ format: 'sarif', output: 'json' })).toThrow(/--format sarif and -o json ask for two different formats/);
-    expect(() => chooseLintFormat({ format: 'text', legacyF: 'json' })).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(() => chooseLintFormat({ legacyF: 'json' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^lint has no -f/) }));
   });
 });

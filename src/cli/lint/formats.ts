@@ -2,23 +2,26 @@
 import { usageError } from '../../core/errors.js';
 import type { OutputFormat } from '../output.js';
 
-export const LINT_FORMATS = ['text', 'json', 'yaml', 'sarif', 'github', 'compact'] as const;
+export const LINT_FORMATS = ['text', 'json', 'sarif', 'github', 'compact'] as const;
 export type LintFormat = (typeof LINT_FORMATS)[number];
 
-/** The lint format each global `-o` asks for: the table of other commands is lint's text. */
-const FORMAT_OF_OUTPUT: Record<OutputFormat, LintFormat> = { table: 'text', json: 'json', yaml: 'yaml' };
+/** The lint format each global `-o` asks for: the table of other commands is lint's text; lint has no YAML report. */
+const FORMAT_OF_OUTPUT: Record<OutputFormat, LintFormat | undefined> = { table: 'text', json: 'json', yaml: undefined };
 
 /**
- * The format of one run, from `--format`, the global `-o` (when given) and the hidden,
- * deprecated `-f FORMAT` (`-f` means a file everywhere else): two that disagree are a usage
- * error, never one silently ignored.
+ * The format of one run, from `--format` and the global `-o` (when given); `-f FORMAT`, once
+ * lint's short form of --format, is refused since `-f` means a file everywhere in noetl
+ * (CONTRIBUTING.md, flags). A format asked for and not given, or two that disagree, are usage
+ * errors: never one silently ignored.
  */
-export function chooseLintFormat(given: { format?: LintFormat; legacyF?: LintFormat; output?: OutputFormat }): LintFormat {
-  const asked: [string, LintFormat][] = [];
-  if (given.format !== undefined) asked.push([`--format ${given.format}`, given.format]);
-  if (given.legacyF !== undefined) asked.push([`-f ${given.legacyF}`, given.legacyF]);
-  if (given.output !== undefined) asked.push([`-o ${given.output}`, FORMAT_OF_OUTPUT[given.output]]);
-  const conflict = asked.find(([, f]) => f !== asked[0][1]);
-  if (conflict) throw usageError(`${asked[0][0]} and ${conflict[0]} ask for two different formats: give one (--format ${LINT_FORMATS.join('|')})`);
-  return asked[0]?.[1] ?? 'text';
+export function chooseLintFormat(given: { format?: LintFormat; legacyF?: string; output?: OutputFormat }): LintFormat {
+  if (given.legacyF !== undefined) throw usageError(`lint has no -f (-f means a file in noetl): give the report format with --format ${given.legacyF}`);
+  const fromOutput = given.output === undefined ? undefined : FORMAT_OF_OUTPUT[given.output];
+  if (given.output !== undefined && fromOutput === undefined) {
+    throw usageError(`lint has no ${given.output} report: use --format ${LINT_FORMATS.join('|')} (-o json is --format json)`);
+  }
+  if (given.format !== undefined && fromOutput !== undefined && given.format !== fromOutput) {
+    throw usageError(`--format ${given.format} and -o ${given.output} ask for two different formats: give one`);
+  }
+  return given.format ?? fromOutput ?? 'text';
 }

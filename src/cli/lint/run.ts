@@ -6,16 +6,15 @@ import { closest } from '../../core/suggest.js';
 import { ConfigError, configFor, isIgnored, type LintConfig } from '../../lint/config.js';
 import { formatCompact } from '../../lint/format/compact.js';
 import { formatGithub } from '../../lint/format/github.js';
-import { formatJson, toJsonFindings } from '../../lint/format/json.js';
+import { formatJson } from '../../lint/format/json.js';
 import { formatSarif } from '../../lint/format/sarif.js';
 import { formatText } from '../../lint/format/text.js';
 import { lintFile, sortFindings } from '../../lint/lint.js';
 import { RULES, RULES_BY_ID } from '../../lint/rules/index.js';
 import { SourceFile } from '../../lint/source.js';
 import { severityRank, type Finding } from '../../lint/types.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
 import { readAll, type IO } from '../io.js';
-import { printStructured } from '../output.js';
 import type { LintFormat } from './formats.js';
 import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';
 
@@ -155,8 +154,10 @@ function collectInputs(opts: LintCommandOptions, cwd: string, warn: (message: st
     let stat;
     try {
       stat = statSync(file);
-    } catch {
-      throw usageError(`${arg}: no such file or folder`);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw notFoundError(`${arg}: no such file or folder`);
+      throw new CliError(`cannot read ${arg}: ${code ?? (e as Error).message}`, LINT_COULD_NOT_RUN);
     }
     if (stat.isDirectory()) {
       const found: Found[] = [];
@@ -281,8 +282,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   }
   sortFindings(findings);
   const lineOf = (path: string, line: number) => sources.get(path)?.lineText(line) ?? lines.get(path)?.[line];
-  if (opts.format === 'yaml') printStructured(io, 'yaml', toJsonFindings(findings));
-  else io.stdout.write(render(opts.format, findings, lineOf, io, deps.version));
+  io.stdout.write(render(opts.format, findings, lineOf, io, deps.version));
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.length - errors;
   if (!opts.quiet) {
@@ -294,7 +294,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   return findings.some((f) => severityRank(f.severity) >= threshold) ? ExitCode.failure : ExitCode.ok;
 }
 
-function render(format: Exclude<LintFormat, 'yaml'>, findings: Finding[], lineOf: (path: string, line: number) => string | undefined, io: IO, version: string): string {
+function render(format: LintFormat, findings: Finding[], lineOf: (path: string, line: number) => string | undefined, io: IO, version: string): string {
   switch (format) {
     case 'json':
       return formatJson(findings);
