@@ -7,11 +7,15 @@ _noetl_names() {
   COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" "${db[@]}" completion __values "$1" 2>/dev/null)" -- "$cur"))
 }
 
-# @file or - (stdin). '@' breaks words in bash: after `--data @` the word is the file name.
+# @file or - (stdin). bash splits `--data @fi` into --data, @, fi, yet replaces '@fi' (a special
+# prefix to readline, which would complete a host name there): the file names keep their '@'.
 _noetl_at_file() {
-  if [[ -n "$at" ]]; then COMPREPLY=(); return; fi
-  if [[ "$cur" == @* ]]; then COMPREPLY=($(compgen -f -P @ -- "${cur#@}")); return; fi
-  COMPREPLY=($(compgen -W '@ -' -- "$cur")); compopt -o nospace 2>/dev/null
+  local f
+  if [[ -z "$at" && "$cur" != @* ]]; then COMPREPLY=($(compgen -W '@ -' -- "$cur")); compopt -o nospace 2>/dev/null; return; fi
+  COMPREPLY=()
+  while IFS= read -r f; do [[ -d "$f" ]] && f+=/; COMPREPLY+=("@$f"); done < <(compgen -f -- "${cur#@}")
+  # A folder goes on to its files: no space after it.
+  if [[ ${#COMPREPLY[@]} -eq 1 && "${COMPREPLY[0]}" == */ ]]; then compopt -o nospace 2>/dev/null; fi
 }
 
 _noetl() {

@@ -71,7 +71,8 @@ describe('what a value completes to depends on the command', () => {
     expect(complete('noetl keychain get x --scope ')).toEqual(KEYCHAIN_SCOPES);
     expect(complete('noetl cache ls --scope ')).toEqual(CACHE_SCOPES);
     expect(complete('noetl keychain set x --data ')).toEqual(['@', '-']);
-    expect(complete('noetl keychain set x --data @')).toEqual([]); // the file name after '@': bash's default
+    expect(complete('noetl keychain set x --data @test/fixtures/quickstart/p')).toEqual(['@test/fixtures/quickstart/pg_local.json', '@test/fixtures/quickstart/playbook.yaml']);
+    expect(complete('noetl keychain set x --data @test/fixtures/quick')).toEqual(['@test/fixtures/quickstart/']);
     expect(complete('noetl lint --explain undefined-w')).toEqual(['undefined-workload-key']);
     expect(complete('noetl keychain get --execution ')).toEqual([]);
     expect(complete('noetl -o ')).toEqual(['table', 'json', 'yaml']);

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noetlBin } from '../helpers/cli.js';
+import { noetlBin, repoRoot } from '../helpers/cli.js';
 
 /** Whether a shell is installed (zsh and fish often are not: their tests say so and skip). */
 export function hasShell(shell: string): boolean {
@@ -22,6 +22,7 @@ export function bashComplete(script: string, line: string, env: NodeJS.ProcessEn
   const r = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length}; COMP_LINE="$NOETL_LINE"; COMP_POINT=\${#COMP_LINE}; _noetl; printf '%s\\n' "\${COMPREPLY[@]}"`], {
     encoding: 'utf8',
     env: { ...env, NOETL_LINE: line },
+    cwd: repoRoot,
   });
   if (r.status !== 0) throw new Error(`bash: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean);
@@ -58,7 +59,7 @@ words[1]=${noetlBin}
 CURRENT=\${#words}
 _noetl
 `;
-  const r = spawnSync('zsh', ['-f', '-c', harness], { encoding: 'utf8', env: { ...env, NOETL_LINE: line } });
+  const r = spawnSync('zsh', ['-f', '-c', harness], { encoding: 'utf8', env: { ...env, NOETL_LINE: line }, cwd: repoRoot });
   if (r.status !== 0) throw new Error(`zsh: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean);
 }
@@ -72,6 +73,7 @@ export function fishComplete(script: string, line: string, env: NodeJS.ProcessEn
   const r = spawnSync('fish', ['--no-config', '-c', `source ${dir}/noetl.fish; complete -C $NOETL_LINE`], {
     encoding: 'utf8',
     env: { ...env, NOETL_LINE: line, PATH: `${dir}:${env.PATH ?? ''}` },
+    cwd: repoRoot,
   });
   if (r.status !== 0) throw new Error(`fish: ${r.stderr}`);
   return r.stdout
