@@ -108,7 +108,13 @@ interface Found {
  * of them is a cycle, reported and not followed.
  */
 function walk(dir: string, shown: string, out: Found[], ancestors: Set<string>, warn: (message: string) => void): void {
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    // A folder that cannot be listed would leave its playbooks unlinted: the run cannot pass.
+    throw new CliError(`cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, LINT_COULD_NOT_RUN);
+  }
   for (const e of entries) {
     const file = join(dir, e.name);
     const path = shown === '.' ? e.name : `${shown.replace(/\/+$/, '')}/${e.name}`;
