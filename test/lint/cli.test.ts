@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_MODULE, modulesLoadedBy, runCli } from '../helpers/cli.js';
+import { DATABASE_MODULE, modulesLoadedBy, noetlBin, runCli } from '../helpers/cli.js';
 
 const BAD = `kind: Playbook\nworkload:\n  pg_auth: pg_local\nworkflow:\n  - step: a\n    tool: { kind: postgres, auth: "{{ workload.pg_aut }}" }\n`;
 const GOOD = BAD.replace('pg_aut ', 'pg_auth ');
@@ -98,6 +99,19 @@ describe('noetl lint (built CLI)', () => {
     }
     const allowed = await runCli(['lint', '--allow-empty', 'empty'], { cwd: root, env });
     expect(allowed).toEqual({ code: 0, stdout: '', stderr: '0 files linted: no findings\n' });
+  });
+
+  // Root lists anything: as root, the CLI runs as an unprivileged user (when that user can read the checkout).
+  const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'nobody', '--', process.execPath] : [process.execPath];
+  const canRun = spawnSync(asUser[0], [...asUser.slice(1), noetlBin, '--version']).status === 0;
+  it.skipIf(!canRun)('a folder that cannot be listed is exit 3 with one line (its playbooks would go unlinted), not a crash', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'noetl-lint-unlistable-'));
+    chmodSync(root, 0o755);
+    writeFileSync(join(root, 'good.yaml'), GOOD, { mode: 0o644 });
+    mkdirSync(join(root, 'locked'), { mode: 0o000 });
+    const r = spawnSync(asUser[0], [...asUser.slice(1), noetlBin, 'lint', root], { cwd: tmpdir(), env, encoding: 'utf8' });
+    chmodSync(join(root, 'locked'), 0o700);
+    expect({ code: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 3, stdout: '', stderr: `error: cannot read ${join(root, 'locked')}: EACCES\n` });
   });
 
   it('loads no database code, even with findings', () => {
