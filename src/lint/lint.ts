@@ -60,6 +60,14 @@ export function lintDocuments(source: SourceFile): Playbook[] {
 
 /** Lints one file's text; `path` is only used in the findings. Never throws on bad input. */
 export function lintText(path: string, text: string, options: LintOptions = {}): Finding[] {
+  return lintFile(path, text, options).findings;
+}
+
+/**
+ * Lints one file's text and says how many playbook documents it holds: a file with none (and
+ * no finding) had nothing to lint, which a run must not count as a pass.
+ */
+export function lintFile(path: string, text: string, options: LintOptions = {}): { findings: Finding[]; playbooks: number } {
   const source = new SourceFile(path, text);
   const findings: Finding[] = [];
   const severityOf = (ruleId: string): Severity | 'off' => options.severity?.(ruleId) ?? RULES_BY_ID.get(ruleId)?.defaultSeverity ?? 'error';
@@ -74,8 +82,9 @@ export function lintText(path: string, text: string, options: LintOptions = {}):
     docs = parseYamlDocuments(text);
   } catch (e) {
     add('yaml-syntax', { start: 0, end: 1 }, `cannot parse YAML: ${(e as Error).message}`);
-    return findings;
+    return { findings, playbooks: 0 };
   }
+  let playbooks = 0;
   for (const doc of docs) {
     if (doc.error) {
       const { span, message } = explainParserError(source, doc.error.offset, doc.error.message);
@@ -86,6 +95,7 @@ export function lintText(path: string, text: string, options: LintOptions = {}):
       add('duplicate-key', { start: key.range[0], end: key.range[1] }, `duplicate key ${/^["']/.test(name) ? name : `'${name}'`}: YAML allows a key once per mapping, and only one of the values is used`);
     }
     if (!isPlaybookRoot(doc.root)) continue;
+    playbooks++;
     const playbook = readPlaybook(source, doc, doc.root);
     for (const rule of RULES) {
       if (severityOf(rule.id) === 'off') continue;
@@ -95,7 +105,7 @@ export function lintText(path: string, text: string, options: LintOptions = {}):
   const { suppressions, problems } = readSuppressions(source, (id) => RULES_BY_ID.has(id));
   for (const p of problems) add('invalid-suppression', p.span, p.message);
   const kept = findings.filter((f) => f.ruleId === 'invalid-suppression' || !isSuppressed(suppressions, f.ruleId, f.start.line));
-  return sortFindings(kept);
+  return { findings: sortFindings(kept), playbooks };
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {

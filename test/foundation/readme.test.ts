@@ -18,7 +18,7 @@ describe('the README', () => {
     expect(readFileSync(join(repoRoot, '.ci', 'run'), 'utf8')).toContain('npm test');
   });
 
-  it('its first command works on a new machine: embedded default, no key configured', () => {
+  it('its first command works on a new machine (embedded default, no key configured), and again when run a second time', () => {
     // Everything after the install and build, in a fresh HOME with nothing configured.
     const job = firstBlock[0].replace(/^npm ci && npm run build && /, '');
     const home = mkdtempSync(join(tmpdir(), 'noetl-readme-'));
@@ -29,5 +29,10 @@ describe('the README', () => {
     expect(r.stderr).toMatch(/generated a master key/);
     expect(r.stdout + r.stderr).not.toContain('"demo"');
     expect(statSync(join(home, '.local', 'share', 'noetl', 'db', 'PG_VERSION')).isFile()).toBe(true);
+    // A newcomer runs it again (a second terminal, a retry): same result, the same key, one credential.
+    const again = spawnSync('bash', ['-c', job], { cwd: repoRoot, env, encoding: 'utf8', timeout: 120_000 });
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/generated a master key/);
+    expect(again.stdout.match(/^pg_local\s+postgres/gm)).toHaveLength(1);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseLintFormat } from '../../src/cli/lint/formats.js';
 import { runLint, type LintCommandOptions } from '../../src/cli/lint/run.js';
 import { memIO } from '../helpers/memio.js';
 
@@ -71,10 +72,10 @@ describe('noetl lint (run function)', () => {
     expect(r.stdout).toMatch(/^from-ci\.yaml:6:48: error: /);
   });
 
-  it('usage errors exit 2: no paths, a missing path, an unknown rule to explain', async () => {
+  it('usage errors exit 2: no paths, an unknown rule to explain; a missing path is 3', async () => {
     expect((await run({ paths: [] })).code).toBe(2);
     const missing = await run({ paths: ['nope.yaml'] });
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toBe('error: nope.yaml: no such file or folder\n');
     const unknown = await run({ explain: 'literal-secrets' });
     expect(unknown.code).toBe(2);
@@ -127,6 +128,41 @@ describe('noetl lint (run function)', () => {
     expect((await run({ paths: ['plays/nested/good.yaml'], quiet: true })).stderr).toBe('');
   });
 
+  it('counts only files that hold a playbook; a named file that holds none is a warning, a folder\'s is counted', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'noetl-lint-mixed-'));
+    writeFileSync(join(d, 'good.yaml'), GOOD);
+    writeFileSync(join(d, 'values.yaml'), 'replicas: 3\n');
+    writeFileSync(join(d, 'notes.yml'), '');
+    const folder = await run({ paths: [d] });
+    expect(folder.code).toBe(0);
+    expect(folder.stderr).toBe('1 file linted (2 skipped: no playbook): no findings\n');
+    const named = await run({ paths: [join(d, 'good.yaml'), join(d, 'values.yaml')] });
+    expect(named.code).toBe(0);
+    expect(named.stderr).toBe(`warning: ${join(d, 'values.yaml')} holds no playbook; nothing in it was linted\n1 file linted (1 skipped: no playbook): no findings\n`);
+    // A YAML file that does not parse is linted (its syntax error is the finding), not skipped.
+    writeFileSync(join(d, 'broken.yaml'), 'a: [\n');
+    expect((await run({ paths: [join(d, 'broken.yaml')] })).code).toBe(1);
+  });
+
+  it('nothing to lint when every file is ignored by .noetl-lint.yaml, and says so', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'noetl-lint-allignored-'));
+    writeFileSync(join(d, '.noetl-lint.yaml'), 'ignore:\n  - "*.yaml"\n');
+    writeFileSync(join(d, 'p.yaml'), BAD);
+    const r = await run({ paths: [d] });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: nothing to lint: no \.yaml or \.yml file in .* \(1 ignored by \.noetl-lint\.yaml\)/);
+    expect((await run({ paths: [d], allowEmpty: true })).code).toBe(0);
+  });
+
+  it('a broken symbolic link named like a playbook cannot be read: exit 3, not skipped', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'noetl-lint-dangling-'));
+    writeFileSync(join(d, 'good.yaml'), GOOD);
+    symlinkSync(join(d, 'gone.yaml'), join(d, 'link.yaml'));
+    const r = await run({ paths: [d] });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^error: cannot read .*link\.yaml: ENOENT\n$/);
+  });
+
   it('exit 3 when a file cannot be read', async () => {
     const d = mkdtempSync(join(tmpdir(), 'noetl-lint-unreadable-'));
     const server = createServer();
@@ -138,5 +174,18 @@ describe('noetl lint (run function)', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('the lint format', () => {
+  it('comes from --format or -o (table is text, json is json); -o yaml, -f and two that disagree are usage errors', () => {
+    expect(chooseLintFormat({})).toBe('text');
+    expect(chooseLintFormat({ output: 'table' })).toBe('text');
+    expect(chooseLintFormat({ output: 'json' })).toBe('json');
+    expect(chooseLintFormat({ format: 'sarif' })).toBe('sarif');
+    expect(chooseLintFormat({ format: 'json', output: 'json' })).toBe('json');
+    expect(() => chooseLintFormat({ output: 'yaml' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^lint has no yaml report/) }));
+    expect(() => chooseLintFormat({ format: 'sarif', output: 'json' })).toThrow(/--format sarif and -o json ask for two different formats/);
+    expect(() => chooseLintFormat({ legacyF: 'json' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^lint has no -f/) }));
   });
 });

@@ -29,14 +29,14 @@ const findings = lintText(path, yaml);
 const lines = yaml.split('\n');
 
 describe('formats', () => {
-  it('text: path:line:col: message [rule-id], the source line, and an underline under the exact span', () => {
+  it('text: path:line:col: severity: message [rule-id], the source line, and an underline under the exact span', () => {
     const out = formatText(findings, (_p, line) => lines[line - 1], { color: false });
     expect(out).toBe(
       [
-        "dir/my playbook.yaml:8:26: workload key 'pg_aut' is not declared; did you mean 'pg_auth'? (workload declares: pg_auth) [undefined-workload-key]",
+        "dir/my playbook.yaml:8:26: error: workload key 'pg_aut' is not declared; did you mean 'pg_auth'? (workload declares: pg_auth) [undefined-workload-key]",
         ' 8 |       auth: "{{ workload.pg_aut }}"',
         '   |                          ^~~~~~',
-        "dir/my playbook.yaml:10:20: 'fetch_dta' is not a step, a workload key or a variable [undefined-reference]",
+        "dir/my playbook.yaml:10:20: error: 'fetch_dta' is not a step, a workload key or a variable [undefined-reference]",
         " 10 |         SELECT '{{ fetch_dta.id }}'",
         '    |                    ^~~~~~~~~',
         '',
@@ -45,7 +45,9 @@ describe('formats', () => {
   });
 
   it('text: colors only when asked', () => {
-    expect(formatText(findings, (_p, line) => lines[line - 1], { color: true })).toContain('\x1b[31m[undefined-workload-key]');
+    const colored = formatText(findings, (_p, line) => lines[line - 1], { color: true });
+    expect(colored).toContain('\x1b[31merror:\x1b[0m');
+    expect(colored).toContain('\x1b[31m[undefined-workload-key]');
   });
 
   it('underline keeps tabs so it lines up', () => {

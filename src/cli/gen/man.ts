@@ -70,7 +70,7 @@ function rootPage(root: CommandNode, version: string): string {
       ['NOETL_LINT_JOBS', 'threads noetl lint uses (default: one per core beyond the first, from 80 files a thread).'],
     ].flatMap(([k, v]) => ['.TP', `.B ${k}`, roff(v)]),
     '.SH EXIT STATUS',
-    roff('0 success; 1 failure (database unreachable, renewal failed, ...); 2 usage or invalid input; 3 not found; 4 conflict (already exists, locked); 5 expired. noetl lint: 0 clean, 1 findings at or above the failing level, 2 usage, 3 could not run.'),
+    roff('0 success; 1 failure (database unreachable, renewal failed, ...); 2 usage or invalid input; 3 not found; 4 conflict (already exists, locked); 5 expired. noetl lint: 0 clean, 1 findings at or above the failing level, 2 usage or nothing to lint (no playbook found; --allow-empty accepts it), 3 could not run (a path that does not exist, a file that cannot be read).'),
     ...exampleLines(root),
     '.SH SEE ALSO',
     root.children.map((n) => `\\fBnoetl\\-${roff(n.command.name())}\\fR(1)`).join(', '),

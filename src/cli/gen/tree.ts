@@ -8,14 +8,18 @@ export interface CommandNode {
   children: CommandNode[];
 }
 
-/** Walks the tree; hidden options and the implicit help command are left out. */
+/** Walks the tree; hidden options and commands, and the implicit help command, are left out. */
 export function walk(command: Command, parentPath: string[] = []): CommandNode {
   const path = [...parentPath, command.name()];
   return {
     path,
     command,
     options: command.options.filter((o) => !o.hidden),
-    children: command.commands.filter((c) => c.name() !== 'help').map((c) => walk(c, path)),
+    children: command
+      .createHelp()
+      .visibleCommands(command)
+      .filter((c) => c.name() !== 'help')
+      .map((c) => walk(c, path)),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync, statSync } from 'node:fs';
-import { lintText } from '../../lint/lint.js';
+import { lintFile } from '../../lint/lint.js';
 import { SourceFile } from '../../lint/source.js';
 import type { Finding, Severity } from '../../lint/types.js';
 
@@ -19,6 +19,8 @@ export interface FileJob {
 export interface FileResult {
   path: string;
   findings: Finding[];
+  /** Playbook documents in the file (0: not a playbook). */
+  playbooks: number;
   /** Source lines the findings start on, for the default format. */
   lines: Record<number, string>;
   /** errno code or message when the file could not be read. */
@@ -35,15 +37,15 @@ function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResul
     try {
       text = readFileSync(job.file, 'utf8');
     } catch (e) {
-      return { path: job.path, findings: [], lines: {}, readError: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+      return { path: job.path, findings: [], playbooks: 0, lines: {}, readError: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
     }
     onRead?.(text.length);
     const severities = new Map(job.severities);
-    const findings = lintText(job.path, text, { severity: (id) => severities.get(id) });
+    const { findings, playbooks } = lintFile(job.path, text, { severity: (id) => severities.get(id) });
     const source = new SourceFile(job.path, text);
     const lines: Record<number, string> = {};
     for (const f of findings) lines[f.start.line] = source.lineText(f.start.line);
-    return { path: job.path, findings, lines };
+    return { path: job.path, findings, playbooks, lines };
   });
 }
 

@@ -1,4 +1,4 @@
-/** The default format: `path:line:col: message [rule-id]`, the source line, and an underline under the span. */
+/** The default format: `path:line:col: severity: message [rule-id]`, the source line, and an underline under the span. */
 import type { Finding } from '../types.js';
 
 interface TextStyle {
@@ -18,7 +18,8 @@ export function formatText(findings: Finding[], lineOf: (path: string, line: num
   const out: string[] = [];
   for (const f of findings) {
     const sev = f.severity === 'error' ? '31' : '33';
-    out.push(`${paint(style.color, '1', `${f.path}:${f.start.line}:${f.start.col}:`)} ${f.message} ${paint(style.color, sev, `[${f.ruleId}]`)}`);
+    // The severity in words too: a CI log has no color to tell an error from a warning.
+    out.push(`${paint(style.color, '1', `${f.path}:${f.start.line}:${f.start.col}:`)} ${paint(style.color, sev, `${f.severity}:`)} ${f.message} ${paint(style.color, sev, `[${f.ruleId}]`)}`);
     const line = lineOf(f.path, f.start.line);
     if (line === undefined) continue;
     const endCol = f.end.line === f.start.line ? f.end.col : line.length + 1;
