@@ -1,5 +1,6 @@
-import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
+import { seal, type KeySet } from '../core/envelope.js';
 import { parseId64 } from '../core/ids.js';
+import { openRecord, SealedRecordError } from './sealed.js';
 import type { Store } from './store.js';
 
 /**
@@ -27,7 +28,8 @@ export function globalCacheKey(credentialName: string, tokenType: string): strin
 export class CacheError extends Error {
   constructor(
     message: string,
-    readonly reason: 'invalid-id' | 'invalid-ttl' | 'undecryptable',
+    /** `unsealed`: a legacy plaintext entry under strict mode (KeySet.requireSealed). */
+    readonly reason: 'invalid-id' | 'invalid-ttl' | 'undecryptable' | 'unsealed',
   ) {
     super(message);
     this.name = 'CacheError';
@@ -95,12 +97,10 @@ async function touchLiveEntry(store: Store, cacheKey: string, keys: KeySet): Pro
   const row = rows[0];
   if (!row) return undefined;
   try {
-    const opened = open(row.data_encrypted, keys);
+    const opened = openRecord(row.data_encrypted, keys, `cache entry '${cacheKey}'`);
     return { value: opened.value, row, legacy: opened.legacy };
   } catch (err) {
-    if (err instanceof EnvelopeError) {
-      throw new CacheError(`cache entry '${cacheKey}' could not be decrypted: ${err.message}`, 'undecryptable');
-    }
+    if (err instanceof SealedRecordError) throw new CacheError(err.message, err.reason);
     throw err;
   }
 }
