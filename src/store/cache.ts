@@ -1,5 +1,6 @@
 import { seal, type KeySet } from '../core/envelope.js';
 import { parseId64 } from '../core/ids.js';
+import { MAX_KEYCHAIN_TTL_SECONDS } from './keychain.js';
 import { openRecord, SealedRecordError } from './sealed.js';
 import type { Store } from './store.js';
 
@@ -44,6 +45,8 @@ function idOf(text: string, what = 'execution id'): string {
 
 function ttlOf(seconds: number, what: string): number {
   if (!Number.isFinite(seconds) || seconds <= 0) throw new CacheError(`${what} must be a positive number of seconds, got ${seconds}`, 'invalid-ttl');
+  // A token's absurd expires_in (1e20) would make no date at all: refused before any write.
+  if (seconds > MAX_KEYCHAIN_TTL_SECONDS) throw new CacheError(`${what} must be at most ${MAX_KEYCHAIN_TTL_SECONDS} seconds (10 years), got ${seconds}`, 'invalid-ttl');
   return seconds;
 }
 

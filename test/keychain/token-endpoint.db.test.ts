@@ -1,6 +1,7 @@
 /** What a bad token-endpoint answer or an absurd bound leaves in the keychain: nothing new. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
+import { CacheError, listCacheEntries, storeTokenInCache } from '../../src/store/cache.js';
 import { listKeychainEntries, setKeychainEntry } from '../../src/store/keychain.js';
 import { renewKeychainEntry } from '../../src/store/renew.js';
 import type { Store } from '../../src/store/store.js';
@@ -55,5 +56,12 @@ describe('renewal and set bounds write nothing', () => {
     // Allowed explicitly, plain http is stored.
     await setKeychainEntry(store, keys, { name: 'svc', ref: ref(), data: { access_token: 't' }, autoRenew: true, renewConfig: { endpoint: 'http://auth.example.com/token', allow_insecure_http: true } });
     expect(await listKeychainEntries(store)).toHaveLength(1);
+  });
+
+  it('the credential cache refuses a token whose expires_in is 1e20, writing nothing', async () => {
+    const refused = await storeTokenInCache(store, keys, { credentialName: 'svc', tokenType: 'oauth', tokenData: { access_token: 't', expires_in: 1e20 } }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(CacheError);
+    expect(refused).toMatchObject({ reason: 'invalid-ttl', message: 'expires_in must be at most 315360000 seconds (10 years), got 100000000000000000000' });
+    expect(await listCacheEntries(store)).toEqual([]);
   });
 });
