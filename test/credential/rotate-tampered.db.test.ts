@@ -7,8 +7,10 @@ import { setKeychainEntry } from '../../src/store/keychain.js';
 import { masterKey } from '../../src/store/keys.js';
 import { rotateMasterKey } from '../../src/store/rotate.js';
 import type { Store } from '../../src/store/store.js';
+import { runCli, testCliEnv } from '../helpers/cli.js';
 import { testStore } from '../helpers/store.js';
 import { registerTestPlaybook } from '../keychain/fixtures.js';
+import { newKeyFile, withCliStore } from './cli-store.js';
 
 const oldKey = masterKey(randomBytes(32), 'env:NOETL_ENCRYPTION_KEY');
 const newKey = masterKey(randomBytes(32), 'file:key-file');
@@ -59,5 +61,23 @@ describe('rotate-key and tampered ciphertexts', () => {
     ]);
     const after = await store.query<{ data_encrypted: string }>(`SELECT data_encrypted FROM credential WHERE name = 'tampered'`);
     expect(after.rows[0].data_encrypted).toBe(tampered);
+  });
+});
+
+describe('noetl credential rotate-key and a tampered row (built CLI)', () => {
+  it('reports the tampered row as not re-wrapped and exits 1; the sound rows move to the new key', async () => {
+    const env: NodeJS.ProcessEnv = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
+    for (const name of ['sound', 'tampered']) {
+      expect((await runCli(['credential', 'add', name, '--type', 'api_key', '--data', '-'], { env, input: '{"api_key":"k"}' })).code).toBe(0);
+    }
+    await withCliStore(env, async (store) => {
+      const { rows } = await store.query<{ data_encrypted: string }>(`SELECT data_encrypted FROM credential WHERE name = 'tampered'`);
+      await store.query(`UPDATE credential SET data_encrypted = $1 WHERE name = 'tampered'`, [tamper(rows[0].data_encrypted)]);
+    });
+    const rotate = await runCli(['-o', 'json', 'credential', 'rotate-key', '--new-key-file', newKeyFile().path], { env });
+    expect(rotate.code).toBe(1);
+    expect(JSON.parse(rotate.stdout).tables[0]).toEqual({ table: 'credential', total: 2, rewrapped: 1, sealed: 0, skipped: 0, failed: 1 });
+    expect(rotate.stderr).toContain("credential 'tampered' could not be re-wrapped: wrong master key or tampered data\n");
+    expect(rotate.stderr).toMatch(/error: 1 row\(s\) open with none of the keys and were left as they are; every other row is on key \w+\n$/);
   });
 });
