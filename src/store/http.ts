@@ -18,10 +18,7 @@ export const MAX_REQUEST_TIMEOUT_SECONDS = 600;
 const MAX_REDIRECTS = 5;
 
 export class HttpGuardError extends Error {
-  constructor(
-    message: string,
-    readonly reason: 'cross-origin-redirect' | 'too-many-redirects' | 'too-large' | 'insecure',
-  ) {
+  constructor(message: string) {
     super(message);
     this.name = 'HttpGuardError';
   }
@@ -33,7 +30,7 @@ export function describeEndpoint(url: URL): string {
 }
 
 /** 127.0.0.0/8 (also IPv4-mapped), ::1 and localhost: traffic that never leaves the machine. */
-export function isLoopback(url: URL): boolean {
+function isLoopback(url: URL): boolean {
   const host = url.hostname.toLowerCase();
   return (
     host === 'localhost' ||
@@ -72,7 +69,7 @@ export interface GuardedResponse {
  */
 export async function guardedFetch(url: URL, request: GuardedRequest): Promise<GuardedResponse> {
   const insecure = insecureEndpointProblem(url, request.allowInsecureHttp === true);
-  if (insecure) throw new HttpGuardError(insecure, 'insecure');
+  if (insecure) throw new HttpGuardError(insecure);
   let { method, body } = request;
   const headers = { ...request.headers };
   let at = url;
@@ -87,15 +84,13 @@ export async function guardedFetch(url: URL, request: GuardedRequest): Promise<G
     try {
       next = new URL(location, at);
     } catch {
-      throw new HttpGuardError(`${describeEndpoint(at)} redirected (HTTP ${response.status}) to an address that is not a URL`, 'cross-origin-redirect');
+      throw new HttpGuardError(`${describeEndpoint(at)} redirected (HTTP ${response.status}) to an address that is not a URL`);
     }
     if (next.origin !== at.origin) {
-      throw new HttpGuardError(
-        `${describeEndpoint(at)} redirected (HTTP ${response.status}) to another origin, ${next.origin}: not followed, credentials are never sent to another origin; if that is the right endpoint, configure it directly`,
-        'cross-origin-redirect',
-      );
+      const where = `${describeEndpoint(at)} redirected (HTTP ${response.status}) to another origin, ${next.origin}`;
+      throw new HttpGuardError(`${where}: not followed, credentials are never sent to another origin; if that is the right endpoint, configure it directly`);
     }
-    if (redirects >= MAX_REDIRECTS) throw new HttpGuardError(`${describeEndpoint(url)} redirected more than ${MAX_REDIRECTS} times`, 'too-many-redirects');
+    if (redirects >= MAX_REDIRECTS) throw new HttpGuardError(`${describeEndpoint(url)} redirected more than ${MAX_REDIRECTS} times`);
     // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       method = 'GET';
@@ -108,7 +103,7 @@ export async function guardedFetch(url: URL, request: GuardedRequest): Promise<G
 
 /** The body as text, refused as soon as it passes `maxBytes` (declared or counted). */
 async function readLimited(response: Response, url: URL, maxBytes: number): Promise<string> {
-  const tooLarge = () => new HttpGuardError(`the response from ${describeEndpoint(url)} is larger than ${maxBytes} bytes: refused, nothing stored`, 'too-large');
+  const tooLarge = () => new HttpGuardError(`the response from ${describeEndpoint(url)} is larger than ${maxBytes} bytes: refused, nothing stored`);
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();

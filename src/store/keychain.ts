@@ -104,7 +104,7 @@ export function storedRenewConfig(column: unknown): string | undefined {
 }
 
 /** The warning each use of a plaintext renew_config gets: whoever can write the table chooses where renewal sends the client secret. */
-export function plaintextRenewConfigWarning(name: string): string {
+function plaintextRenewConfigWarning(name: string): string {
   return `keychain entry '${name}' has a plaintext renew_config (not sealed): whoever can write the keychain table can send its renewal, and client secret, anywhere; ${SEAL_LEGACY_ROWS}, or refuse such rows with --require-sealed`;
 }
 
