@@ -37,6 +37,8 @@ export {
   type KeychainStats,
 } from './store/keychain.js';
 export { renewKeychainEntry, requestToken, RenewError, type RenewConfig } from './store/renew.js';
+export { SealedRecordError } from './store/sealed.js';
+export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './store/http.js';
 export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './store/resolve.js';
 export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './store/providers/index.js';
 export {

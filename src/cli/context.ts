@@ -13,6 +13,8 @@ export interface GlobalOptions {
   verbose: boolean;
   lockTimeoutMs: number;
   keyFile?: string;
+  /** --require-sealed: refuse legacy plaintext rows. */
+  requireSealed: boolean;
 }
 
 /**

@@ -42,7 +42,8 @@ export async function buildProgram(ctx: CommandContext, argv?: string[]): Promis
     .option('-q, --quiet', 'print only data and errors')
     .option('--verbose', 'say more about what is done')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another process on the embedded database').default(30, '30s').argParser(parseLockTimeout))
-    .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)');
+    .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)')
+    .option('--require-sealed', 'refuse stored rows that are not sealed (legacy plaintext) instead of reading them with a warning (also: NOETL_REQUIRE_SEALED=1, require_sealed: true in config.yaml)');
 
   program.addHelpText(
     'after',
@@ -55,7 +56,7 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict or locked, 5 expired.
 Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE,
-  NOETL_ENCRYPTION_KEY_PREVIOUS, NOETL_KEYRING, NO_COLOR, NOETL_DEBUG.`,
+  NOETL_ENCRYPTION_KEY_PREVIOUS, NOETL_KEYRING, NOETL_REQUIRE_SEALED, NO_COLOR, NOETL_DEBUG.`,
   );
   const noun = argv === undefined ? undefined : nounOf(program, argv);
   const names = noun !== undefined && noun !== 'completion' ? [noun] : Object.keys(NOUNS);

@@ -49,6 +49,7 @@ export class RunContext implements CommandContext {
       verbose?: boolean;
       lockTimeout: number;
       keyFile?: string;
+      requireSealed?: boolean;
     }>();
     return {
       databaseUrl: o.databaseUrl,
@@ -59,6 +60,7 @@ export class RunContext implements CommandContext {
       verbose: Boolean(o.verbose),
       lockTimeoutMs: o.lockTimeout * 1000,
       keyFile: o.keyFile,
+      requireSealed: Boolean(o.requireSealed),
     };
   }
 
@@ -90,9 +92,14 @@ export class RunContext implements CommandContext {
 
   async keys(purpose: 'read' | 'write'): Promise<KeySet> {
     const g = this.globals();
-    const { loadKeys } = await import('../store/keys.js');
+    const [{ loadKeys }, { loadConfigFile }, { requireSealedMode }] = await Promise.all([
+      import('../store/keys.js'),
+      import('../store/config.js'),
+      import('../store/sealed.js'),
+    ]);
     const { backend } = await this.connection();
-    return loadKeys({ env: this.env, keyFile: g.keyFile, backend, purpose, warn: (m) => this.warn(m) });
+    const keys = await loadKeys({ env: this.env, keyFile: g.keyFile, backend, purpose, warn: (m) => this.warn(m) });
+    return requireSealedMode(g.requireSealed, this.env, loadConfigFile(this.env).require_sealed) ? { ...keys, requireSealed: true } : keys;
   }
 
   /** Where the database is (flags, environment, config file): resolved once per command. */

@@ -20,6 +20,11 @@ export interface KeySet {
   current: MasterKey;
   /** Older keys (after a rotation), tried when a record names one of them. */
   previous: MasterKey[];
+  /**
+   * Refuse legacy plaintext rows instead of reading them with a warning: anyone who can
+   * write a table can plant one (strict mode, `--require-sealed`). The store checks it.
+   */
+  requireSealed?: boolean;
 }
 
 export interface Envelope {
@@ -116,15 +121,37 @@ export function classifyStored(stored: string): StoredForm {
   if (o.v !== ENVELOPE_VERSION) throw new EnvelopeError(`envelope version ${JSON.stringify(o.v)} is not supported (expected 1)`, 'unsupported');
   if (o.alg !== ENVELOPE_ALG) throw new EnvelopeError(`envelope algorithm ${JSON.stringify(o.alg)} is not supported (expected AES-256-GCM)`, 'unsupported');
   const dek = o.dek as Record<string, unknown> | null;
-  if (typeof o.ct !== 'string' || !dek || typeof dek !== 'object' || typeof dek.ct !== 'string' || typeof dek.kid !== 'string' || typeof dek.kv !== 'string') {
-    throw new EnvelopeError('envelope is missing ct, dek.kid, dek.kv or dek.ct', 'malformed');
+  if (
+    typeof o.ct !== 'string' ||
+    !dek ||
+    typeof dek !== 'object' ||
+    typeof dek.ct !== 'string' ||
+    typeof dek.p !== 'string' ||
+    typeof dek.kid !== 'string' ||
+    typeof dek.kv !== 'string'
+  ) {
+    throw new EnvelopeError('envelope is missing ct, dek.p, dek.kid, dek.kv or dek.ct', 'malformed');
   }
   return { kind: 'envelope', envelope: o as unknown as Envelope };
 }
 
-/** The keys to try for an envelope: the one whose id and version match first, then the rest. */
+/** A value from a stored envelope, fit for a message: JSON-quoted (no control characters) and short. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * The keys to try for an envelope: only keys of the provider its `p` names (a data key
+ * wrapped by another provider, e.g. a cloud KMS, cannot be unwrapped with a local key);
+ * the one whose id and version match first, then the rest.
+ */
 function candidateKeys(envelope: Envelope, keys: KeySet): MasterKey[] {
-  const all = [keys.current, ...keys.previous];
+  const all = [keys.current, ...keys.previous].filter((k) => k.provider === envelope.dek.p);
+  if (all.length === 0) {
+    const held = [...new Set([keys.current, ...keys.previous].map((k) => k.provider))].join(', ');
+    throw new EnvelopeError(`its data key is wrapped by key provider ${shown(envelope.dek.p)}, and only ${held} master keys are configured`, 'unsupported');
+  }
   const matching = all.filter((k) => k.kid === envelope.dek.kid && k.kv === envelope.dek.kv);
   return [...matching, ...all.filter((k) => !matching.includes(k))];
 }
@@ -155,16 +182,25 @@ export function open(stored: string, keys: KeySet): Opened {
   if (form.kind === 'legacy') return { value: form.value, legacy: true };
   const { dek } = unwrapDek(form.envelope, keys);
   try {
-    const plaintext = gcmOpen(dek, Buffer.from(form.envelope.ct, 'base64'));
-    return { value: JSON.parse(plaintext.toString('utf8')), legacy: false };
+    return { value: parseDecrypted(gcmOpen(dek, Buffer.from(form.envelope.ct, 'base64'))), legacy: false };
   } finally {
     dek.fill(0);
   }
 }
 
+/** The sealed JSON value; a parser's message would quote the decrypted text, so none is kept. */
+function parseDecrypted(plaintext: Buffer): unknown {
+  try {
+    return JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    throw new EnvelopeError('the decrypted data is not JSON', 'malformed');
+  }
+}
+
 /**
  * Re-wraps a record's data key under `to` (rotation): `dek` changes, `ct` stays byte-identical.
- * Returns undefined when the record is already on `to` (same id and version).
+ * Returns undefined when the record is already on `to` (same id and version). The record is
+ * opened first: a tampered `ct` is refused (auth-failed), never re-wrapped as if it were sound.
  */
 export function rewrap(stored: string, keys: KeySet, to: MasterKey): string | undefined {
   const form = classifyStored(stored);
@@ -173,6 +209,7 @@ export function rewrap(stored: string, keys: KeySet, to: MasterKey): string | un
   if (envelope.dek.kid === to.kid && envelope.dek.kv === to.kv && envelope.dek.p === to.provider) return undefined;
   const { dek } = unwrapDek(envelope, keys);
   try {
+    gcmOpen(dek, Buffer.from(envelope.ct, 'base64')).fill(0);
     const wrapped = gcmSeal(to.key, dek);
     const next: Envelope = { ...envelope, dek: { p: to.provider, kid: to.kid, kv: to.kv, ct: wrapped.toString('base64') } };
     return JSON.stringify(next);

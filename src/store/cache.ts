@@ -1,5 +1,7 @@
-import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
+import { seal, type KeySet } from '../core/envelope.js';
 import { parseId64 } from '../core/ids.js';
+import { MAX_KEYCHAIN_TTL_SECONDS } from './keychain.js';
+import { openRecord, SealedRecordError } from './sealed.js';
 import type { Store } from './store.js';
 
 /**
@@ -27,7 +29,8 @@ export function globalCacheKey(credentialName: string, tokenType: string): strin
 export class CacheError extends Error {
   constructor(
     message: string,
-    readonly reason: 'invalid-id' | 'invalid-ttl' | 'undecryptable',
+    /** `unsealed`: a legacy plaintext entry under strict mode (KeySet.requireSealed). */
+    readonly reason: 'invalid-id' | 'invalid-ttl' | 'undecryptable' | 'unsealed',
   ) {
     super(message);
     this.name = 'CacheError';
@@ -42,6 +45,8 @@ function idOf(text: string, what = 'execution id'): string {
 
 function ttlOf(seconds: number, what: string): number {
   if (!Number.isFinite(seconds) || seconds <= 0) throw new CacheError(`${what} must be a positive number of seconds, got ${seconds}`, 'invalid-ttl');
+  // A token's absurd expires_in (1e20) would make no date at all: refused before any write.
+  if (seconds > MAX_KEYCHAIN_TTL_SECONDS) throw new CacheError(`${what} must be at most ${MAX_KEYCHAIN_TTL_SECONDS} seconds (10 years), got ${seconds}`, 'invalid-ttl');
   return seconds;
 }
 
@@ -95,12 +100,10 @@ async function touchLiveEntry(store: Store, cacheKey: string, keys: KeySet): Pro
   const row = rows[0];
   if (!row) return undefined;
   try {
-    const opened = open(row.data_encrypted, keys);
+    const opened = openRecord(row.data_encrypted, keys, `cache entry '${cacheKey}'`);
     return { value: opened.value, row, legacy: opened.legacy };
   } catch (err) {
-    if (err instanceof EnvelopeError) {
-      throw new CacheError(`cache entry '${cacheKey}' could not be decrypted: ${err.message}`, 'undecryptable');
-    }
+    if (err instanceof SealedRecordError) throw new CacheError(err.message, err.reason);
     throw err;
   }
 }

@@ -20,6 +20,8 @@ export interface ConfigFile {
   data_dir?: string;
   schema?: string;
   key_file?: string;
+  /** Refuse legacy plaintext rows (as --require-sealed). */
+  require_sealed?: boolean;
 }
 
 const PG_ENV = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];

@@ -9,10 +9,11 @@ import { join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CliError, conflictError, ExitCode } from '../core/errors.js';
 import { knownTypeWarnings } from '../core/credential-types.js';
-import { EnvelopeError, open, seal, type KeySet } from '../core/envelope.js';
+import { seal, type KeySet } from '../core/envelope.js';
 import { newId64 } from '../core/ids.js';
 import { checkSchema, schemaReport, validateAgainstSchema } from '../core/schema.js';
 import { closest } from '../core/suggest.js';
+import { describeKind, isFieldObject, openRecord } from './sealed.js';
 import type { Queryable, Store } from './store.js';
 
 /** Names and types: letters, digits, `_ . -`, 1–128 characters, not starting with `.` or `-` (a flag). */
@@ -230,24 +231,18 @@ export async function findCredential(store: Store, keys: KeySet, name: string): 
   if (result.rows.length === 0) return undefined;
   const row = result.rows[0];
   const info = toInfo(row);
-  let opened;
-  try {
-    opened = open(row.data_encrypted, keys);
-  } catch (err) {
-    if (err instanceof EnvelopeError) throw new CliError(`credential '${name}' could not be decrypted: ${err.message}`, ExitCode.failure);
-    throw err;
-  }
+  const opened = openRecord(row.data_encrypted, keys, `credential '${name}'`);
   const warnings: string[] = [];
   if (opened.legacy) warnings.push(`credential '${name}' is stored as legacy plaintext: run \`noetl credential rotate-key\` to seal it`);
   const data = opened.value;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new CliError(`credential '${name}' holds ${Array.isArray(data) ? 'an array' : typeof data}, not an object of fields`, ExitCode.failure);
+  if (!isFieldObject(data)) {
+    throw new CliError(`credential '${name}' holds ${describeKind(data)}, not an object of fields`, ExitCode.failure);
   }
   if (info.schema) {
     const check = await validateAgainstSchema(data, info.schema);
     if (!check.valid) warnings.push(`credential '${name}' no longer matches its stored schema: ${check.errors.join('; ')}`);
   }
-  return { ...info, data: data as Record<string, unknown>, legacy: opened.legacy, warnings };
+  return { ...info, data, legacy: opened.legacy, warnings };
 }
 
 async function notFound(store: Queryable, name: string): Promise<CliError> {

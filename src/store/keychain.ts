@@ -5,10 +5,12 @@
  * warnings come back as data, never printed.
  */
 import { CliError, ExitCode, usageError } from '../core/errors.js';
-import { EnvelopeError, classifyStored, open, rewrap, seal, type KeySet, type MasterKey } from '../core/envelope.js';
+import { classifyStored, rewrap, seal, type KeySet, type MasterKey } from '../core/envelope.js';
 import { cacheKey, defaultTtlSeconds, sharedRoot, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { validateAgainstSchema, schemaReport } from '../core/schema.js';
-import { isRowDueForRenewal, RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
+import { insecureEndpointProblem, MAX_REQUEST_TIMEOUT_SECONDS } from './http.js';
+import { addWarnings, isRowDueForRenewal, RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
+import { describeKind, isFieldObject, openRecord, SEAL_LEGACY_ROWS } from './sealed.js';
 import type { Queryable, Store } from './store.js';
 
 export type CacheType = 'secret' | 'token';
@@ -33,6 +35,9 @@ export interface KeychainRow {
   auto_renew: boolean | null;
   renew_config: unknown;
 }
+
+/** The longest an entry may live (10 years): a longer TTL is a mistake, and past year 275760 not even a date. */
+export const MAX_KEYCHAIN_TTL_SECONDS = 10 * 365 * 86400;
 
 /** Keychain names end up inside cache keys, where ':' separates the parts. */
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
@@ -69,19 +74,19 @@ export function normalizeRow(row: KeychainRow): KeychainRow {
   };
 }
 
-function decryptError(name: string, err: unknown): CliError {
-  const reason = err instanceof EnvelopeError ? err.message : 'unreadable data';
-  return new CliError(`keychain entry '${name}' could not be decrypted: ${reason}; check the master key (NOETL_ENCRYPTION_KEY or --key-file)`, ExitCode.failure);
-}
+const CHECK_MASTER_KEY = '; check the master key (NOETL_ENCRYPTION_KEY or --key-file)';
 
-/** Opens an entry's token data; `legacy` when the row held plaintext JSON (a warning). */
+/**
+ * Opens an entry's token data; `legacy` when the row held plaintext JSON (a warning; refused
+ * under strict mode). Data that is not an object of fields (an array, a string) is an error.
+ */
 export function openKeychainData(row: KeychainRow, keys: KeySet): { data: KeychainData; legacy: boolean } {
-  try {
-    const opened = open(row.data_encrypted, keys);
-    return { data: (opened.value ?? {}) as KeychainData, legacy: opened.legacy };
-  } catch (err) {
-    throw decryptError(row.keychain_name, err);
+  const record = `keychain entry '${row.keychain_name}'`;
+  const opened = openRecord(row.data_encrypted, keys, record, CHECK_MASTER_KEY);
+  if (!isFieldObject(opened.value)) {
+    throw new CliError(`${record} holds ${describeKind(opened.value)}, not an object of fields: set it again with \`noetl keychain set\``, ExitCode.failure);
   }
+  return { data: opened.value, legacy: opened.legacy };
 }
 
 /**
@@ -98,16 +103,25 @@ export function storedRenewConfig(column: unknown): string | undefined {
   return typeof column === 'string' ? column : JSON.stringify(column);
 }
 
-export function openRenewConfig(row: KeychainRow, keys: KeySet): RenewConfig | undefined {
+/** The warning each use of a plaintext renew_config gets: whoever can write the table chooses where renewal sends the client secret. */
+function plaintextRenewConfigWarning(name: string): string {
+  return `keychain entry '${name}' has a plaintext renew_config (not sealed): whoever can write the keychain table can send its renewal, and client secret, anywhere; ${SEAL_LEGACY_ROWS}, or refuse such rows with --require-sealed`;
+}
+
+/**
+ * An entry's renew_config, opened and checked (a stored one is no more trusted than input).
+ * A plaintext one is used with a warning pushed to `warnings`, every time (refused under
+ * strict mode).
+ */
+export function openRenewConfig(row: KeychainRow, keys: KeySet, warnings?: string[]): RenewConfig | undefined {
   const stored = storedRenewConfig(row.renew_config);
   if (stored === undefined) return undefined;
-  try {
-    const form = classifyStored(stored);
-    if (form.kind === 'legacy') return form.value as RenewConfig;
-    return open(stored, keys).value as RenewConfig;
-  } catch (err) {
-    throw decryptError(row.keychain_name, err);
-  }
+  const record = `renew_config of keychain entry '${row.keychain_name}'`;
+  const opened = openRecord(stored, keys, record, CHECK_MASTER_KEY);
+  if (opened.legacy && warnings) addWarnings(warnings, [plaintextRenewConfigWarning(row.keychain_name)]);
+  const problem = renewConfigProblem(opened.value);
+  if (problem) throw new CliError(`${record} is not usable: ${problem}; set it again with --auto-renew --renew-config @FILE`, ExitCode.failure);
+  return opened.value as RenewConfig;
 }
 
 /**
@@ -163,37 +177,45 @@ export interface SetKeychainResponse {
   auto_renew: boolean;
 }
 
-/** Checks a renew_config's shape (endpoint URL, method, headers, data); returns it normalised. */
+/** Checks a renew_config's shape (endpoint URL, method, headers, data, bounds); returns it. Exit 2 naming the entry. */
 export function checkRenewConfig(config: unknown, name: string): RenewConfig {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw usageError(`renew_config of '${name}' must be a JSON object with at least an endpoint`);
-  }
-  const c = config as Record<string, unknown>;
-  if (typeof c.endpoint !== 'string' || !/^https?:\/\//.test(c.endpoint)) {
-    throw usageError(`renew_config of '${name}' needs endpoint: an http(s) URL of the token endpoint`);
-  }
+  const problem = renewConfigProblem(config);
+  if (problem) throw usageError(`renew_config of '${name}': ${problem}`);
+  return config as RenewConfig;
+}
+
+/** What is wrong with a renew_config, in words that never quote its values; undefined when it is fine. */
+function renewConfigProblem(config: unknown): string | undefined {
+  if (!isFieldObject(config)) return `must be a JSON object with at least an endpoint, not ${describeKind(config)}`;
+  const c = config;
+  if (typeof c.endpoint !== 'string' || !/^https?:\/\//.test(c.endpoint)) return 'needs endpoint: an http(s) URL of the token endpoint';
+  let endpoint: URL;
   try {
-    new URL(c.endpoint);
+    endpoint = new URL(c.endpoint);
   } catch {
-    throw usageError(`renew_config of '${name}': endpoint is not a valid URL`);
+    return 'endpoint is not a valid URL';
   }
-  if (c.method !== undefined && (typeof c.method !== 'string' || !/^[A-Za-z]+$/.test(c.method))) {
-    throw usageError(`renew_config of '${name}': method must be an HTTP method such as POST`);
-  }
+  if (c.allow_insecure_http !== undefined && typeof c.allow_insecure_http !== 'boolean') return 'allow_insecure_http must be true or false';
+  const insecure = insecureEndpointProblem(endpoint, c.allow_insecure_http === true);
+  if (insecure) return insecure;
+  if (c.method !== undefined && (typeof c.method !== 'string' || !/^[A-Za-z]+$/.test(c.method))) return 'method must be an HTTP method such as POST';
   for (const field of ['headers', 'data'] as const) {
-    const v = c[field];
-    if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) {
-      throw usageError(`renew_config of '${name}': ${field} must be a mapping`);
-    }
+    if (c[field] !== undefined && !isFieldObject(c[field])) return `${field} must be a mapping`;
   }
   for (const field of ['token_field', 'ttl_field'] as const) {
-    if (c[field] !== undefined && typeof c[field] !== 'string') throw usageError(`renew_config of '${name}': ${field} must be a string`);
+    if (c[field] !== undefined && typeof c[field] !== 'string') return `${field} must be a string`;
   }
   for (const field of ['refresh_margin_seconds', 'timeout_seconds'] as const) {
     const v = c[field];
-    if (v !== undefined && (typeof v !== 'number' || !(v >= 0))) throw usageError(`renew_config of '${name}': ${field} must be a number of seconds`);
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0))) return `${field} must be a number of seconds`;
   }
-  return c as unknown as RenewConfig;
+  if (typeof c.timeout_seconds === 'number' && c.timeout_seconds > MAX_REQUEST_TIMEOUT_SECONDS) {
+    return `timeout_seconds is ${c.timeout_seconds}, more than the ${MAX_REQUEST_TIMEOUT_SECONDS} allowed`;
+  }
+  if (typeof c.refresh_margin_seconds === 'number' && c.refresh_margin_seconds > MAX_KEYCHAIN_TTL_SECONDS) {
+    return `refresh_margin_seconds is ${c.refresh_margin_seconds}, more than the ${MAX_KEYCHAIN_TTL_SECONDS} allowed`;
+  }
+  return undefined;
 }
 
 /**
@@ -220,9 +242,12 @@ export async function setKeychainEntry(db: Store | Queryable, keys: KeySet, inpu
   } else {
     const ttl = input.ttlSeconds ?? defaultTtlSeconds(input.ref.scope);
     if (!(ttl > 0)) throw usageError(`TTL for '${input.name}' must be positive`);
+    if (ttl > MAX_KEYCHAIN_TTL_SECONDS) throw tooLong(input.name);
     expiresAt = new Date(now.getTime() + ttl * 1000);
   }
   const ttlSeconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
+  if (Number.isNaN(ttlSeconds)) throw usageError(`the expiry of '${input.name}' is not a valid time`);
+  if (ttlSeconds > MAX_KEYCHAIN_TTL_SECONDS) throw tooLong(input.name);
   const { executionId, parentExecutionId } = executionColumns(input.ref);
   const cacheType: CacheType = input.cacheType ?? (autoRenew || 'access_token' in input.data ? 'token' : 'secret');
   const credentialType = input.credentialType ?? (autoRenew ? 'oauth2' : 'static');
@@ -265,6 +290,10 @@ export async function setKeychainEntry(db: Store | Queryable, keys: KeySet, inpu
     ttl_seconds: ttlSeconds,
     auto_renew: autoRenew,
   };
+}
+
+function tooLong(name: string): CliError {
+  return usageError(`TTL for '${name}' is more than the ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years) an entry may live`);
 }
 
 /** local: its execution (and the parent, when known); shared: the creator and the tree's root. */
@@ -350,14 +379,20 @@ export async function getKeychainEntry(
   if (!row) return { response: { status: 'not_found', ...base }, warnings };
   let renewed = false;
   if (row.auto_renew && options.renew !== false) {
-    if (isRowDueForRenewal(row, openRenewConfig(row, keys), store.now(), options)) {
+    if (isRowDueForRenewal(row, openRenewConfig(row, keys, warnings), store.now(), options)) {
       try {
         const outcome = await renewKeychainEntry(store, keys, key, options);
         row = outcome.row;
         renewed = outcome.renewed;
+        addWarnings(warnings, outcome.warnings);
       } catch (err) {
+        if (!(err instanceof RenewError)) throw err;
+        addWarnings(warnings, err.warnings);
         // A token that is still valid is served; the failed early renewal is a warning.
-        if (!(err instanceof RenewError) || row.expires_at.getTime() <= store.now().getTime()) throw err;
+        if (row.expires_at.getTime() <= store.now().getTime()) {
+          addWarnings(err.warnings, warnings);
+          throw err;
+        }
         warnings.push(`${err.message}; the current token is still valid until ${row.expires_at.toISOString()}`);
       }
     }
@@ -378,12 +413,12 @@ export async function getKeychainEntry(
       auto_renew: Boolean(current.auto_renew),
       expired: true,
     };
-    if (current.auto_renew) response.renew_config = openRenewConfig(current, keys);
+    if (current.auto_renew) response.renew_config = openRenewConfig(current, keys, warnings);
     return { response, warnings };
   }
   const read = normalizeRow(rows[0]);
   const { data, legacy } = openKeychainData(read, keys);
-  if (legacy) warnings.push(`keychain entry '${name}' is stored as plaintext (legacy); re-encrypt it to seal it`);
+  if (legacy) warnings.push(`keychain entry '${name}' is stored as plaintext (legacy): ${SEAL_LEGACY_ROWS}`);
   if (read.schema) {
     const result = await validateAgainstSchema(data, read.schema);
     if (!result.valid) warnings.push(`KEYCHAIN: Entry '${name}' failed schema validation: ${result.errors.join('; ')}`);

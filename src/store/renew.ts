@@ -6,13 +6,14 @@
  * Whoever holds the lock re-reads the row first, so a renewal that already happened is
  * never repeated. A failed renewal leaves the row as it was.
  */
-import { CliError, ExitCode, notFoundError } from '../core/errors.js';
+import { CliError, ExitCode, notFoundError, usageError } from '../core/errors.js';
 import { seal, type KeySet } from '../core/envelope.js';
 import { isDueForRenewal } from '../core/scope.js';
-import { issuedTtlSeconds, normalizeRow, openRenewConfig, selectKeychainRow, type KeychainRow } from './keychain.js';
+import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS, type GuardedResponse } from './http.js';
+import { issuedTtlSeconds, MAX_KEYCHAIN_TTL_SECONDS, normalizeRow, openRenewConfig, selectKeychainRow, type KeychainRow } from './keychain.js';
 import type { Queryable, Store } from './store.js';
 
-/** The seeds' renew_config, plus two optional knobs of this tool. */
+/** The seeds' renew_config, plus optional knobs of this tool. */
 export interface RenewConfig {
   endpoint: string;
   method?: string;
@@ -25,8 +26,10 @@ export interface RenewConfig {
   ttl_field?: string;
   /** Renew this long before expiry (default max(60 s, 10% of the TTL)). */
   refresh_margin_seconds?: number;
-  /** HTTP timeout of the token request (default 10 s). */
+  /** HTTP timeout of the token request (default 10 s, at most MAX_REQUEST_TIMEOUT_SECONDS). */
   timeout_seconds?: number;
+  /** Allow a plain http:// endpoint beyond loopback (credentials cross the network in the clear). */
+  allow_insecure_http?: boolean;
 }
 
 export interface RenewOptions {
@@ -42,6 +45,9 @@ const SOCKET_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** A renewal that failed: `KEYCHAIN: Failed to renew 'NAME': HTTP 401 invalid_client`. Never a secret. */
 export class RenewError extends CliError {
+  /** Warnings of the attempt (a plaintext renew_config was used), for the caller to show with the error. */
+  readonly warnings: string[] = [];
+
   constructor(
     readonly keychainName: string,
     readonly reason: string,
@@ -51,16 +57,18 @@ export class RenewError extends CliError {
   }
 }
 
+/** A --timeout flag (seconds) as the milliseconds requestToken takes; exit 2 beyond the bound. */
+export function renewTimeoutMs(seconds: number | undefined, flag: string): number | undefined {
+  if (seconds === undefined) return undefined;
+  if (seconds > MAX_REQUEST_TIMEOUT_SECONDS) throw usageError(`${flag} is more than the ${MAX_REQUEST_TIMEOUT_SECONDS}s a token request may wait`);
+  return seconds * 1000;
+}
+
 export interface TokenResponse {
   /** The whole JSON response (access_token, token_type, expires_in, …). */
   tokenData: Record<string, unknown>;
   /** Its lifetime, from ttl_field, when the response has one. */
   ttlSeconds?: number;
-}
-
-/** Where a request goes, fit for a message: origin and path, no query, no user info. */
-function describeEndpoint(url: URL): string {
-  return `${url.origin}${url.pathname}`;
 }
 
 function headerValue(headers: Record<string, string>, name: string): string | undefined {
@@ -85,9 +93,27 @@ function errorCode(body: string): string | undefined {
 }
 
 /**
+ * The token's lifetime from the response's ttl field: absent (or null) is undefined; anything
+ * but a positive number of seconds up to MAX_KEYCHAIN_TTL_SECONDS is refused, so an absurd
+ * answer (1e20, -5) is reported instead of stored.
+ */
+function ttlOfResponse(name: string, fields: Record<string, unknown>, ttlField: string, where: string): number | undefined {
+  const raw = fields[ttlField];
+  if (raw === undefined || raw === null) return undefined;
+  const ttl = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new RenewError(name, `response from ${where}: '${ttlField}' is not a positive number of seconds; nothing stored`);
+  if (ttl > MAX_KEYCHAIN_TTL_SECONDS) {
+    throw new RenewError(name, `response from ${where}: '${ttlField}' is more than ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years); nothing stored`);
+  }
+  return ttl;
+}
+
+/**
  * Sends the token request of a renew_config (or of an oauth2/http keychain entry) and
- * returns the JSON response. Every failure is a RenewError naming the status and the
- * OAuth2 error code only.
+ * returns the JSON response. Redirects are followed within the endpoint's origin only,
+ * plain http:// is refused beyond loopback (unless allow_insecure_http), and the response
+ * is read up to MAX_RESPONSE_BYTES. Every failure is a RenewError naming the status and
+ * the OAuth2 error code only.
  */
 export async function requestToken(
   name: string,
@@ -116,25 +142,28 @@ export async function requestToken(
     }
   }
   const timeoutMs = options.timeoutMs ?? (config.timeout_seconds ? config.timeout_seconds * 1000 : DEFAULT_RENEW_TIMEOUT_MS);
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_REQUEST_TIMEOUT_SECONDS * 1000)) {
+    throw new RenewError(name, `the timeout of the token request must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
+  }
   const where = describeEndpoint(url);
-  let response: Response | undefined;
-  let text = '';
+  let response: GuardedResponse | undefined;
   const signal = AbortSignal.timeout(timeoutMs);
   for (let attempt = 1; !response; attempt++) {
     try {
-      response = await fetch(url, { method, headers, body, signal });
-      text = await response.text();
+      response = await guardedFetch(url, { method, headers, body, signal, allowInsecureHttp: config.allow_insecure_http === true });
     } catch (err) {
+      if (err instanceof HttpGuardError) throw new RenewError(name, err.message);
       const e = err as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
         throw new RenewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
       }
       // A kept-alive connection the server closed meanwhile resets before the request is
       // read, so sending it once more on a new connection cannot renew twice.
-      if (!response && attempt === 1 && SOCKET_CLOSED.has(e.cause?.code ?? '')) continue;
+      if (attempt === 1 && SOCKET_CLOSED.has(e.cause?.code ?? '')) continue;
       throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
     }
   }
+  const text = response.body;
   if (!response.ok) {
     const code = errorCode(text);
     throw new RenewError(name, `HTTP ${response.status}${code ? ` ${code}` : ''}`);
@@ -153,15 +182,20 @@ export async function requestToken(
   if (options.requireTokenField !== false && (fields[tokenField] === undefined || fields[tokenField] === null || fields[tokenField] === '')) {
     throw new RenewError(name, `response from ${where} has no '${tokenField}' field`);
   }
-  const rawTtl = fields[config.ttl_field ?? 'expires_in'];
-  const ttl = typeof rawTtl === 'number' ? rawTtl : typeof rawTtl === 'string' ? Number(rawTtl) : NaN;
-  return { tokenData: fields, ttlSeconds: Number.isFinite(ttl) && ttl > 0 ? ttl : undefined };
+  return { tokenData: fields, ttlSeconds: ttlOfResponse(name, fields, config.ttl_field ?? 'expires_in', where) };
 }
 
 export interface RenewOutcome {
   row: KeychainRow;
   /** False when the entry was already fresh (another reader renewed it). */
   renewed: boolean;
+  /** A plaintext renew_config was used. */
+  warnings: string[];
+}
+
+/** Adds warnings not already there (the same renew_config is opened more than once per read). */
+export function addWarnings(into: string[], more: string[]): void {
+  for (const w of more) if (!into.includes(w)) into.push(w);
 }
 
 const lockKey = (schema: string, key: string) => `noetl.keychain.renew:${schema}:${key}`;
@@ -206,12 +240,15 @@ async function waitForRenewer(
   await conn.query('SELECT pg_advisory_unlock_shared(hashtext($1))', [lock]);
   const row = await selectKeychainRow(conn, cacheKey);
   if (!row) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
-  if (options.force) return { row, renewed: false };
-  const config = openRenewConfig(row, keys);
-  if (!isRowDueForRenewal(row, config, store.now(), options)) return { row, renewed: false };
+  const warnings: string[] = [];
+  if (options.force) return { row, renewed: false, warnings };
+  const config = openRenewConfig(row, keys, warnings);
+  if (!isRowDueForRenewal(row, config, store.now(), options)) return { row, renewed: false, warnings };
   // Whoever held the lock found it due and tried; it is still due, so that attempt failed.
   // Renewals are not retried automatically (seed 003): report it, the next read tries again.
-  throw new RenewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
+  const failed = new RenewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
+  addWarnings(failed.warnings, warnings);
+  throw failed;
 }
 
 async function renewHoldingLock(
@@ -224,14 +261,22 @@ async function renewHoldingLock(
   // Re-check after acquiring: another process may have renewed it a moment ago.
   const row = await selectKeychainRow(conn, cacheKey);
   if (!row) throw notFoundError(`keychain entry ${cacheKey} not found`);
-  const config = openRenewConfig(row, keys);
+  const warnings: string[] = [];
+  const config = openRenewConfig(row, keys, warnings);
   if (!options.force && !isRowDueForRenewal(row, config, store.now(), options)) {
-    return { row, renewed: false };
+    return { row, renewed: false, warnings };
   }
   if (!config) {
     throw new RenewError(row.keychain_name, 'it has no renew_config; set it again with --auto-renew --renew-config @FILE');
   }
-  const { tokenData, ttlSeconds } = await requestToken(row.keychain_name, config, { timeoutMs: options.timeoutMs });
+  let response: TokenResponse;
+  try {
+    response = await requestToken(row.keychain_name, config, { timeoutMs: options.timeoutMs });
+  } catch (err) {
+    if (err instanceof RenewError) addWarnings(err.warnings, warnings);
+    throw err;
+  }
+  const { tokenData, ttlSeconds } = response;
   const now = store.now();
   const ttl = ttlSeconds ?? (issuedTtlSeconds(row) || 3600);
   const expiresAt = new Date(now.getTime() + ttl * 1000);
@@ -240,5 +285,5 @@ async function renewHoldingLock(
     [cacheKey, seal(tokenData, keys.current), now, expiresAt],
   );
   if (rows.length === 0) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
-  return { row: normalizeRow(rows[0]), renewed: true };
+  return { row: normalizeRow(rows[0]), renewed: true, warnings };
 }

@@ -189,6 +189,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
       result.warnings.push(...outcome.warnings);
     } catch (err) {
       if (!(err instanceof CliError || err instanceof TemplateError || err instanceof ProviderError)) throw err;
+      if (err instanceof RenewError) result.warnings.push(...err.warnings);
       entry.status = 'failed';
       entry.error = err instanceof RenewError ? err.message : `KEYCHAIN: Entry '${spec.name}' (${spec.kind}): ${err.message}`;
       failed.add(spec.name);
@@ -330,7 +331,7 @@ function assertRendered(value: unknown, name: string, path = ''): void {
 
 function renewConfigOf(fields: Record<string, unknown>): RenewConfig {
   const config: Record<string, unknown> = { endpoint: fields.endpoint, method: fields.method ?? 'POST' };
-  for (const k of ['headers', 'data', 'token_field', 'ttl_field', 'refresh_margin_seconds', 'timeout_seconds']) {
+  for (const k of ['headers', 'data', 'token_field', 'ttl_field', 'refresh_margin_seconds', 'timeout_seconds', 'allow_insecure_http']) {
     if (fields[k] !== undefined) config[k] = fields[k];
   }
   return config as unknown as RenewConfig;

@@ -1,15 +1,32 @@
 /** Shared pieces of the keychain tests: a master key, a registered playbook, real token endpoints. */
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OAuth2Server } from 'oauth2-mock-server';
-import type { KeySet } from '../../src/core/envelope.js';
+import type { KeySet, MasterKey } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/store/catalog.js';
 import type { Store } from '../../src/store/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
 export function testKeys(): KeySet {
   return { current: { provider: 'local', kid: 'test', kv: 'v1', key: randomBytes(32) }, previous: [] };
+}
+
+function gcm(key: Buffer, plaintext: Buffer): Buffer {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  return Buffer.concat([nonce, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+}
+
+/** An envelope as ENCRYPTION.md builds it, around any text (seal() only takes JSON values): a sound record whose content is not JSON. */
+export function sealText(plaintext: string, kek: MasterKey): string {
+  const dek = randomBytes(32);
+  return JSON.stringify({
+    v: 1,
+    alg: 'AES-256-GCM',
+    ct: gcm(dek, Buffer.from(plaintext)).toString('base64'),
+    dek: { p: kek.provider, kid: kek.kid, kv: kek.kv, ct: gcm(kek.key, dek).toString('base64') },
+  });
 }
 
 export const PLAYBOOK = `apiVersion: noetl.io/v2

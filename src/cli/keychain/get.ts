@@ -35,7 +35,7 @@ export function newGetCommand(ctx: CommandContext): Command {
     .option('--field <field>', 'print one field of the token data (raw, no newline, with --reveal)')
     .option('--no-renew', 'do not renew: report an expired entry as expired')
     .option('--refresh-margin <duration>', 'renew this long before expiry (default: max(60s, 10% of the TTL))')
-    .option('--timeout <duration>', 'HTTP timeout of a renewal (default 10s)')
+    .option('--timeout <duration>', 'HTTP timeout of a renewal (default 10s, at most 600s)')
     .addHelpText(
       'after',
       `
@@ -64,13 +64,18 @@ Examples:
 export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
   const ref = await resolveScopeRef(deps.store, opts);
   const refreshMarginSeconds = durationFlag(opts.refreshMargin, '--refresh-margin');
-  const timeoutSeconds = durationFlag(opts.timeout, '--timeout');
   const { getKeychainEntry, listKeychainEntries } = await import('../../store/keychain.js');
-  const { response, warnings } = await getKeychainEntry(deps.store, deps.keys, opts.name, ref, {
-    renew: opts.renew,
-    refreshMarginSeconds,
-    timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
-  });
+  const { RenewError, renewTimeoutMs } = await import('../../store/renew.js');
+  const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
+  let result: Awaited<ReturnType<typeof getKeychainEntry>>;
+  try {
+    result = await getKeychainEntry(deps.store, deps.keys, opts.name, ref, { renew: opts.renew, refreshMarginSeconds, timeoutMs });
+  } catch (err) {
+    // A failed renewal may have used a plaintext renew_config: say so with the error.
+    if (err instanceof RenewError) for (const w of err.warnings) deps.warn(w);
+    throw err;
+  }
+  const { response, warnings } = result;
   for (const w of warnings) deps.warn(w);
   const now = deps.store.now();
 

@@ -19,18 +19,26 @@ export interface RenewDeps {
   store: Store;
   keys: KeySet;
   info(message: string): void;
+  warn(message: string): void;
 }
 
 export function newRenewCommand(ctx: CommandContext): Command {
   const command = new Command('renew').description('Renew auto-renew entries now from their renew_config').argument('<names...>', 'entry names');
   addScopeOptions(command)
-    .option('--timeout <duration>', 'HTTP timeout of the token request (default 10s)')
+    .option('--timeout <duration>', 'HTTP timeout of the token request (default 10s, at most 600s)')
     .addHelpText(
       'after',
       `
 Examples:
   $ noetl keychain renew amadeus_token --playbook integrations/travel_booking
-  $ noetl keychain renew amadeus_token openai_token --catalog-id 518486534513754563 --timeout 30s -o json`,
+  $ noetl keychain renew amadeus_token openai_token --catalog-id 518486534513754563 --timeout 30s -o json
+
+The token request follows redirects only within the endpoint's origin (credentials never go
+elsewhere), refuses plain http:// beyond loopback unless the renew_config says
+allow_insecure_http: true, and reads at most 1 MiB of response. An expires_in that is not a
+positive number of seconds up to 10 years fails the renewal; the entry is left as it was.
+A renew_config stored in plaintext (not sealed) is used with a warning each time; with
+--require-sealed it is refused.`,
     )
     .action(async (names: string[], opts: Omit<RenewCommandOptions, 'names' | 'output'>) => {
       checkScopeFlags(opts);
@@ -38,7 +46,7 @@ Examples:
       durationFlag(opts.timeout, '--timeout');
       const store = await ctx.openStore();
       const keys = await ctx.keys('write');
-      ctx.setExitCode(await runRenew({ ...opts, names, output: ctx.globals().output }, { io: ctx.io, store, keys, info: (m) => ctx.info(m) }));
+      ctx.setExitCode(await runRenew({ ...opts, names, output: ctx.globals().output }, { io: ctx.io, store, keys, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m) }));
     });
   return command;
 }
@@ -46,10 +54,10 @@ Examples:
 /** Renews each named entry; returns 0, or the first failure's exit code (1 renewal failed, 3 not found). */
 export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Promise<number> {
   if (!opts.names.length) throw usageError('name the entries to renew');
-  const timeoutSeconds = durationFlag(opts.timeout, '--timeout');
-  const ref = await resolveScopeRef(deps.store, opts);
   const { keychainCacheKey, selectKeychainRow } = await import('../../store/keychain.js');
-  const { renewKeychainEntry } = await import('../../store/renew.js');
+  const { RenewError, renewKeychainEntry, renewTimeoutMs } = await import('../../store/renew.js');
+  const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
+  const ref = await resolveScopeRef(deps.store, opts);
   const results: { keychain_name: string; cache_key: string; status: string; expires_at?: string; error?: string }[] = [];
   let exitCode: number = ExitCode.ok;
   for (const name of opts.names) {
@@ -66,10 +74,12 @@ export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Prom
       continue;
     }
     try {
-      const outcome = await renewKeychainEntry(deps.store, deps.keys, key, { force: true, timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000 });
+      const outcome = await renewKeychainEntry(deps.store, deps.keys, key, { force: true, timeoutMs });
+      for (const w of outcome.warnings) deps.warn(w);
       results.push({ keychain_name: name, cache_key: key, status: 'renewed', expires_at: outcome.row.expires_at.toISOString() });
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
+      if (err instanceof RenewError) for (const w of err.warnings) deps.warn(w);
       results.push({ keychain_name: name, cache_key: key, status: 'failed', error: err.message });
       if (exitCode === ExitCode.ok) exitCode = err.exitCode;
     }

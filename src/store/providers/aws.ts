@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { field, httpFailure, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
+import { field, httpFailure, jsonAnswer, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
 
 /**
  * AWS Secrets Manager GetSecretValue, signed with Signature Version 4. Auth: a credential
@@ -26,9 +26,9 @@ export function awsProvider(baseUrl?: string, now: () => Date = () => new Date()
       const token = field(auth, 'session_token', 'aws_session_token');
       if (token) headers['x-amz-security-token'] = token;
       sign(headers, { method: 'POST', url, body, region, service: 'secretsmanager', accessKey, secretKey, at: now() });
-      const { status, body: answer } = await providerFetch('aws', url, { method: 'POST', headers, body }, timeoutMs);
+      const { status, body: answer } = await providerFetch('aws', url, { method: 'POST', headers, body, allowInsecureHttp: baseUrl !== undefined }, timeoutMs);
       if (status !== 200) throw httpFailure('aws', status, answer, path);
-      const parsed = JSON.parse(answer) as { SecretString?: unknown; SecretBinary?: unknown };
+      const parsed = jsonAnswer('aws', answer, path);
       if (typeof parsed.SecretString === 'string') return parsed.SecretString;
       if (typeof parsed.SecretBinary === 'string') return Buffer.from(parsed.SecretBinary, 'base64').toString('utf8');
       throw new ProviderError('aws', `the answer for ${path} has no SecretString`);

@@ -1,4 +1,4 @@
-import { field, httpFailure, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
+import { field, httpFailure, jsonAnswer, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
 
 const DEFAULT_LOGIN = 'https://login.microsoftonline.com';
 
@@ -24,7 +24,7 @@ export function azureProvider(loginBase = DEFAULT_LOGIN): SecretProvider {
       const token = await accessToken(auth, loginBase, timeoutMs);
       const { status, body } = await providerFetch('azure', url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } }, timeoutMs);
       if (status !== 200) throw httpFailure('azure', status, body, `${url.origin}${url.pathname}`);
-      const value = (JSON.parse(body) as { value?: unknown }).value;
+      const value = jsonAnswer('azure', body, `${url.origin}${url.pathname}`).value;
       if (typeof value !== 'string') throw new ProviderError('azure', `the answer for ${url.origin}${url.pathname} has no value`);
       return value;
     },
@@ -48,11 +48,13 @@ async function accessToken(auth: Record<string, unknown> | undefined, loginBase:
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'https://vault.azure.net/.default' }).toString(),
+      // The operator's login override may be plain http (an emulator); the vault URL, from a playbook, may not.
+      allowInsecureHttp: loginBase !== DEFAULT_LOGIN,
     },
     timeoutMs,
   );
   if (status !== 200) throw httpFailure('azure', status, body, `the token of client ${clientId}`);
-  const token = (JSON.parse(body) as { access_token?: unknown }).access_token;
+  const token = jsonAnswer('azure', body, `the token of client ${clientId}`).access_token;
   if (typeof token !== 'string') throw new ProviderError('azure', `the token endpoint gave no access_token for client ${clientId}`);
   return token;
 }

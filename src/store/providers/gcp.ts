@@ -15,6 +15,7 @@ export interface GcpProvider extends SecretProvider {
  * `…:access`. Auth: a credential holding an `access_token`, or a service-account key
  * (client_email, private_key, token_uri), exchanged for a token (JWT bearer grant).
  * `tokenUrl`, when given, replaces the key's token_uri (a private endpoint or an emulator).
+ * Only these operator overrides may be plain http:// beyond loopback.
  */
 export function gcpProvider(baseUrl = DEFAULT_BASE, tokenUrl?: string): GcpProvider {
   return {
@@ -32,7 +33,8 @@ export function gcpProvider(baseUrl = DEFAULT_BASE, tokenUrl?: string): GcpProvi
       const version = path.includes('/versions/') ? path : `${path}/versions/latest`;
       const token = await accessToken(auth, timeoutMs, tokenUrl);
       const url = new URL(`${baseUrl.replace(/\/$/, '')}/v1/${version}:access`);
-      const { status, body } = await providerFetch('gcp', url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } }, timeoutMs);
+      const request = { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, allowInsecureHttp: baseUrl !== DEFAULT_BASE };
+      const { status, body } = await providerFetch('gcp', url, request, timeoutMs);
       if (status !== 200) throw httpFailure('gcp', status, body, version);
       let data: unknown;
       try {
@@ -93,6 +95,8 @@ async function jwtBearer(
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: `${unsigned}.${signature}` }).toString(),
+      // The operator's override may be plain http (an emulator); a key's own token_uri may not.
+      allowInsecureHttp: tokenUrl !== undefined,
     },
     timeoutMs,
   );

@@ -4,6 +4,8 @@
  * clear message: never a silent empty value. Messages name hosts, statuses and secret paths,
  * never secret values or credentials.
  */
+import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS } from '../http.js';
+
 export type ProviderName = 'gcp' | 'aws' | 'azure';
 export const PROVIDER_NAMES: readonly ProviderName[] = ['gcp', 'aws', 'azure'];
 
@@ -73,13 +75,35 @@ export function field(data: Record<string, unknown> | undefined, ...names: strin
   return undefined;
 }
 
-/** fetch with a timeout; failures become ProviderErrors naming the host, never the request's secrets. */
-export async function providerFetch(provider: ProviderName, url: URL, init: RequestInit, timeoutMs: number): Promise<{ status: number; body: string }> {
-  const where = `${url.origin}${url.pathname}`;
+export interface ProviderRequest {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Plain http:// beyond loopback is allowed: the URL is an operator's override (an emulator, a private endpoint). */
+  allowInsecureHttp?: boolean;
+}
+
+/**
+ * A request to a provider with a timeout, redirects followed within the origin only, plain
+ * http:// refused beyond loopback, and the answer read up to MAX_RESPONSE_BYTES. Failures
+ * become ProviderErrors naming the host, never the request's secrets.
+ */
+export async function providerFetch(provider: ProviderName, url: URL, init: ProviderRequest, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const where = describeEndpoint(url);
+  if (!(timeoutMs > 0 && timeoutMs <= MAX_REQUEST_TIMEOUT_SECONDS * 1000)) {
+    throw new ProviderError(provider, `the timeout must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
+  }
   try {
-    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    return { status: response.status, body: await response.text() };
+    const response = await guardedFetch(url, {
+      method: init.method ?? 'GET',
+      headers: init.headers ?? {},
+      body: init.body,
+      signal: AbortSignal.timeout(timeoutMs),
+      allowInsecureHttp: init.allowInsecureHttp,
+    });
+    return { status: response.status, body: response.body };
   } catch (err) {
+    if (err instanceof HttpGuardError) throw new ProviderError(provider, err.message);
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new ProviderError(provider, `no response from ${where} within ${timeoutMs / 1000}s`);
     throw new ProviderError(provider, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
@@ -105,6 +129,18 @@ export function errorStatus(body: string): string | undefined {
     /* not JSON */
   }
   return undefined;
+}
+
+/** An answer's JSON object; a parser's message would quote the answer (a secret), so none is kept. */
+export function jsonAnswer(provider: ProviderName, body: string, what: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    /* reported below */
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ProviderError(provider, `the answer for ${what} is not a JSON object`);
+  return parsed as Record<string, unknown>;
 }
 
 export function httpFailure(provider: ProviderName, status: number, body: string, what: string): ProviderError {
