@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../../core/duration.js';
+import { checkDuration, durationProblem } from '../../core/duration.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
@@ -57,12 +57,12 @@ export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<
   return { ...scope, catalogId: entry.catalog_id };
 }
 
-/** A duration flag (`90s`, `30m`, `24h`, `7d`) in seconds; anything else exits 2. */
+/** A duration flag (`90s`, `30m`, `24h`, `7d`, at most 100 years) in seconds; anything else exits 2. */
 export function durationFlag(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  const seconds = parseDuration(text);
-  if (seconds === undefined) throw usageError(`${flag} '${text}' is not a duration: use e.g. 90s, 30m, 24h or 7d`);
-  return seconds;
+  const checked = checkDuration(text);
+  if ('problem' in checked) throw usageError(`${flag} '${text}' ${durationProblem(checked.problem)}`);
+  return checked.seconds;
 }
 
 /** Keychain data as shown without --reveal: every leaf masked. */
