@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readInputSpec, readObjectInput, readTextFile, type IO } from '../../src/cli/io.js';
+import { readRegistrations } from '../../src/store/credential.js';
 import { readKeyFile } from '../../src/store/keys.js';
 import { fails } from '../helpers/errors.js';
 import { memIO } from '../helpers/memio.js';
@@ -58,6 +59,8 @@ describe('reading input: one reader, one limit, one line per problem', () => {
     } else {
       console.log('skipped the unreadable-file case: running as root without /proc/sys/vm/compact_memory');
     }
+    // credential add -f / credential validate: a missing path is not found too.
+    expect(() => readRegistrations(join(dir, 'no-such-folder'))).toThrow(expect.objectContaining({ exitCode: 3 }));
     const noFile = await fails(readObjectInput('@', '--data', io));
     expect([noFile.exitCode, noFile.message]).toEqual([2, '--data @ names no file: give --data @FILE']);
   });
