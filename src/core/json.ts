@@ -109,14 +109,19 @@ export function checkJsonNesting(text: string, source = 'JSON'): void {
   scanJson(text, source);
 }
 
-/** JSON.parse, nesting bounded; an error names the line and column only. */
-export function parseJson(text: string, source = 'JSON'): unknown {
-  scanJson(text, source);
+/** JSON.parse of text already scanned; an error names the line and column only. */
+function parseScanned(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
     throw invalidJson(err, text, source);
   }
+}
+
+/** JSON.parse, nesting bounded; an error names the line and column only. */
+export function parseJson(text: string, source = 'JSON'): unknown {
+  scanJson(text, source);
+  return parseScanned(text, source);
 }
 
 /**
@@ -126,7 +131,7 @@ export function parseJson(text: string, source = 'JSON'): unknown {
  */
 export function parseJsonExact(text: string, source = 'JSON'): unknown {
   const unsafeIntegers = scanJson(text, source);
-  if (unsafeIntegers.length === 0) return parseJson(text, source);
+  if (unsafeIntegers.length === 0) return parseScanned(text, source);
   const parts: string[] = [];
   let at = 0;
   for (const [start, end] of unsafeIntegers) {
@@ -138,11 +143,7 @@ export function parseJsonExact(text: string, source = 'JSON'): unknown {
     return JSON.parse(parts.join(''));
   } catch (err) {
     // The original text is invalid at the same place: report its line and column, not the copy's.
-    try {
-      JSON.parse(text);
-    } catch (original) {
-      throw invalidJson(original, text, source);
-    }
+    parseScanned(text, source);
     throw invalidJson(err, text, source);
   }
 }
