@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { CliError, ExitCode } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
+import { inputTooLarge, MAX_INPUT_BYTES, readInputFile } from '../store/input-file.js';
 
 /** What a command reads and writes; tests pass an in-memory one (see test/helpers/io.ts). */
 export interface IO {
@@ -41,22 +41,64 @@ export async function readAll(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A file's text; a missing file exits 3, any other read error 1, as `cannot read <what>: <code>`. */
-export async function readTextFile(path: string, what = path): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read ${what}: ${code ?? (err as Error).message}`, code === 'ENOENT' ? ExitCode.notFound : ExitCode.failure);
+/** Stdin as UTF-8 text, refused (exit 2) once more than `limit` bytes have arrived: reading stops there. */
+export async function readStdin(io: IO, what: string, limit = MAX_INPUT_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of io.stdin) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    total += bytes.length;
+    // Leaving the loop destroys the stream: the rest is never read.
+    if (total > limit) throw inputTooLarge(what, limit);
+    chunks.push(bytes);
   }
+  return Buffer.concat(chunks, total).toString('utf8');
 }
 
-/** The text behind `-` (stdin) or `@FILE`; undefined when `spec` is neither, for the caller to judge. */
+/**
+ * A file's text, at most MAX_INPUT_BYTES: a missing file exits 3; a directory, an unreadable
+ * file or one over the limit exit 2, each as one line naming `what`.
+ */
+export async function readTextFile(path: string, what = path): Promise<string> {
+  return readInputFile(path, what);
+}
+
+/**
+ * The text behind `-` (stdin, refused when it is a terminal) or `@FILE`, at most
+ * MAX_INPUT_BYTES; undefined when `spec` is neither, for the caller to judge.
+ */
 export async function readInputSpec(spec: string, flag: string, io: IO): Promise<string | undefined> {
-  if (spec === '-') return readAll(io.stdin);
+  if (spec === '-') {
+    if (io.stdinIsTTY) throw usageError(`${flag} - reads stdin, but stdin is a terminal: pipe the data in, or give ${flag} @FILE`);
+    return readStdin(io, `${flag} - (stdin)`);
+  }
   if (spec.startsWith('@')) {
     const path = spec.slice(1);
-    return readTextFile(path, `${flag} file ${path}`);
+    if (path === '') throw usageError(`${flag} @ names no file: give ${flag} @FILE`);
+    return readInputFile(path, `${path} (${flag})`);
   }
   return undefined;
+}
+
+/**
+ * A JSON or YAML object from `@FILE` (.json/.yaml/.yml by its name, else by its content) or
+ * `-` (stdin), for input that may hold secrets: a value on the command line is refused, since
+ * it leaks into shell history and `ps`. The value is never echoed, not even in errors.
+ */
+export async function readObjectInput(spec: string, flag: string, io: IO): Promise<Record<string, unknown>> {
+  const text = await readInputSpec(spec, flag, io);
+  if (text === undefined) {
+    throw usageError(
+      `refusing ${flag} given inline: command-line arguments leak into shell history and \`ps\`; put it in a file and pass ${flag} @file.json (or .yaml), or pipe it with ${flag} -`,
+    );
+  }
+  const path = spec === '-' ? undefined : spec.slice(1);
+  const source = path ?? `${flag} - (stdin)`;
+  const format = path === undefined ? 'auto' : /\.ya?ml$/i.test(path) ? 'yaml' : /\.json$/i.test(path) ? 'json' : 'auto';
+  const { parseStructured } = await import('../core/structured.js');
+  const value = parseStructured(text, source, format);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw usageError(`${source}: expected a JSON/YAML object of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../core/duration.js';
+import { checkDuration, durationProblem } from '../core/duration.js';
 import type { CommandContext } from './context.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { VERSION } from './version.js';
@@ -86,8 +86,9 @@ function showGlobalOptionsEverywhere(command: Command): void {
   for (const sub of command.commands) showGlobalOptionsEverywhere(sub);
 }
 
+/** --lock-timeout: a duration, where 0 (`0`, `0s`, …) means do not wait. */
 function parseLockTimeout(value: string): number {
-  const seconds = value === '0' ? 0 : parseDuration(value);
-  if (seconds === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 2m or 0');
-  return seconds;
+  const checked = checkDuration(value, { allowZero: true });
+  if ('problem' in checked) throw new InvalidArgumentError(checked.problem === 'too-long' ? durationProblem(checked.problem) : 'expected a duration such as 30s, 2m or 0');
+  return checked.seconds;
 }

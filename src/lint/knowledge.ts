@@ -69,7 +69,7 @@ export function looksLikeReferenceName(value: string): boolean {
 }
 
 /** Shapes of well-known API keys and long random strings. */
-function looksLikeApiKey(value: string): boolean {
+export function looksLikeApiKey(value: string): boolean {
   if (/^(sk|pk|rk)[-_](live|test|proj)?[-_]?[A-Za-z0-9]{16,}$/.test(value)) return true;
   if (/^(ghp|gho|ghu|ghs|github_pat)_[A-Za-z0-9_]{20,}$/.test(value)) return true;
   if (/^xox[abprs]-[A-Za-z0-9-]{10,}$/.test(value)) return true;

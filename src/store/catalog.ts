@@ -3,9 +3,9 @@
  * per path), list, show, and resolve `PATH[@VERSION]` or a catalog id to one entry.
  * catalog_id is a 64-bit id carried as a decimal string.
  */
-import { parse as parseYaml } from 'yaml';
 import { CliError, ExitCode, notFoundError, usageError } from '../core/errors.js';
 import { newId64, parseId64 } from '../core/ids.js';
+import { parseYaml } from '../core/structured.js';
 import { closest } from '../core/suggest.js';
 import type { Queryable, Store } from './store.js';
 
@@ -53,12 +53,7 @@ export interface PlaybookIdentity {
 
 /** Parses playbook YAML and reads its identity; a playbook without metadata.path is refused (exit 2). */
 export function readPlaybookIdentity(content: string, source = 'playbook'): PlaybookIdentity {
-  let document: unknown;
-  try {
-    document = parseYaml(content);
-  } catch (err) {
-    throw usageError(`${source} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const document = parseYaml(content, source);
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw usageError(`${source} is not a YAML mapping: a playbook has apiVersion, kind, metadata, …`);
   }

@@ -4,16 +4,18 @@
  * sealed with the envelope of ENCRYPTION.md, and never returned in the clear except by
  * getCredential. Nothing here prints: warnings come back as data.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { CliError, conflictError, ExitCode } from '../core/errors.js';
 import { knownTypeWarnings } from '../core/credential-types.js';
 import { seal, type KeySet } from '../core/envelope.js';
 import { newId64 } from '../core/ids.js';
+import { InputFormatError } from '../core/json.js';
+import { parseStructured } from '../core/structured.js';
 import { checkSchema, schemaReport, validateAgainstSchema } from '../core/schema.js';
 import { closest } from '../core/suggest.js';
 import { describeKind, isFieldObject, openRecord } from './sealed.js';
+import { fileReadError, readInputFile } from './input-file.js';
 import type { Queryable, Store } from './store.js';
 
 /** Names and types: letters, digits, `_ . -`, 1–128 characters, not starting with `.` or `-` (a flag). */
@@ -290,7 +292,6 @@ export async function removeCredential(store: Store, name: string): Promise<void
 const REGISTRATION_KEYS = new Set(['name', 'type', 'description', 'tags', 'meta', 'schema', 'data']);
 /** Files a directory import reads: .json/.yaml/.yml, also as .example/.template copies. */
 const REGISTRATION_FILE = /\.(json|ya?ml)(\.(example|template|sample))?$/i;
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 export interface RegistrationFile {
   /** The path as given (or relative to the directory imported). */
@@ -302,52 +303,13 @@ export interface RegistrationFile {
   error?: string;
 }
 
-/**
- * Parses JSON or YAML (`format` auto: JSON when it starts like JSON or the name says .json).
- * The error says where the text is broken, never what it holds: parsers quote the input
- * around the error, and this input is secret.
- */
-export function parseStructured(text: string, source: string, format: 'json' | 'yaml' | 'auto' = 'auto'): unknown {
-  const body = text.replace(/^\uFEFF/, '');
-  const trimmed = body.trim();
-  if (trimmed === '') throw new CredentialInputError(`${source}: file is empty`);
-  const json = format === 'json' || (format === 'auto' && (trimmed.startsWith('{') || trimmed.startsWith('[') || /\.json/i.test(source)));
-  if (json) {
-    try {
-      return JSON.parse(trimmed);
-    } catch (err) {
-      throw new CredentialInputError(`${source}: invalid JSON: ${jsonErrorWhere((err as Error).message, trimmed)}`);
-    }
-  }
-  try {
-    return parseYaml(body);
-  } catch (err) {
-    const e = err as Error & { linePos?: { line: number; col: number }[] };
-    const what = e.message.split(' at line ')[0].split('\n')[0];
-    const where = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new CredentialInputError(`${source}: invalid YAML: ${what}${where}`);
-  }
-}
-
-function jsonErrorWhere(message: string, text: string): string {
-  const at = /at position (\d+)/.exec(message);
-  if (at) {
-    const before = text.slice(0, Number(at[1]));
-    const line = before.split('\n').length;
-    const col = before.length - before.lastIndexOf('\n');
-    return `syntax error at line ${line}, column ${col}`;
-  }
-  if (/end of (JSON )?input/i.test(message)) return 'unexpected end of input (unclosed brace or string?)';
-  return 'syntax error (unexpected character)';
-}
-
 /** Parses one registration file's text (JSON, or YAML when it does not look like JSON). */
 export function parseRegistration(text: string, file: string, format: 'json' | 'yaml' | 'auto' = 'auto'): RegistrationFile {
   let parsed: unknown;
   try {
     parsed = parseStructured(text, file, format);
   } catch (err) {
-    if (err instanceof CredentialInputError) return { file, ignored: [], error: err.message };
+    if (err instanceof InputFormatError) return { file, ignored: [], error: err.message };
     throw err;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -374,12 +336,18 @@ export function parseRegistration(text: string, file: string, format: 'json' | '
 /** Reads a registration file, or every registration file under a directory (recursively, sorted). */
 export function readRegistrations(path: string): { files: RegistrationFile[]; skipped: string[] } {
   const root = resolve(path);
-  if (!existsSync(root)) throw new CliError(`${path} does not exist: give a registration file or a directory of them`, ExitCode.usage);
+  if (!existsSync(root)) throw new CliError(`${path} does not exist: give a registration file or a directory of them`, ExitCode.notFound);
   if (!statSync(root).isDirectory()) return { files: [readOne(root, path)], skipped: [] };
   const files: RegistrationFile[] = [];
   const skipped: string[] = [];
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (err) {
+      throw fileReadError(err, join(path, relative(root, dir)));
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.name.startsWith('.')) continue;
       const full = join(dir, entry.name);
       const shown = join(path, relative(root, full));
@@ -393,13 +361,12 @@ export function readRegistrations(path: string): { files: RegistrationFile[]; sk
 }
 
 function readOne(full: string, shown: string): RegistrationFile {
-  const size = statSync(full).size;
-  if (size > MAX_FILE_BYTES) return { file: shown, ignored: [], error: `${shown}: file is ${size} bytes, more than the ${MAX_FILE_BYTES} a registration may be` };
   let text: string;
   try {
-    text = readFileSync(full, 'utf8');
+    text = readInputFile(full, shown);
   } catch (err) {
-    return { file: shown, ignored: [], error: `${shown}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    if (err instanceof CliError) return { file: shown, ignored: [], error: err.message };
+    throw err;
   }
   // A .yaml/.yml file is YAML even when it starts with `{`.
   return parseRegistration(text, shown, /\.ya?ml(\.|$)/i.test(full) ? 'yaml' : 'auto');

@@ -17,10 +17,11 @@
  * the key was supplied, and rotation can tell which rows are already on the new key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError, ExitCode } from '../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../core/envelope.js';
+import { readInputFile } from './input-file.js';
 import { configDir, loadConfigFile } from './config.js';
 import type { Backend } from './store.js';
 
@@ -97,6 +98,9 @@ export function keyFingerprint(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
+/** A key file holds 44 characters of base64; anything near this size is not a key file (checked while reading). */
+const MAX_KEY_FILE_BYTES = 4 * 1024;
+
 /** Reads a base64 master key from a file; warns when others may read the file. */
 export function readKeyFile(path: string, label: string, warn: (message: string) => void): Buffer {
   const file = resolve(path);
@@ -104,7 +108,7 @@ export function readKeyFile(path: string, label: string, warn: (message: string)
   const stat = statSync(file);
   if (!stat.isFile()) throw new CliError(`key file ${file} (${label}) is not a file`, ExitCode.usage);
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) warn(`key file ${file} can be read by other users: run \`chmod 600 ${file}\``);
-  return decodeKey(readFileSync(file, 'utf8'), `key file ${file}`);
+  return decodeKey(readInputFile(file, `key file ${file} (${label})`, MAX_KEY_FILE_BYTES), `key file ${file}`);
 }
 
 /** Writes a base64 key to a new mode-0600 file (refuses to overwrite). */

@@ -6,11 +6,11 @@
  * A dry run only plans: order, kind, scope, cache key, what would be fetched.
  */
 import { randomUUID } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { KeySet } from '../core/envelope.js';
 import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../core/jinja.js';
 import { isScopeType, refreshMarginSeconds, type ScopeRef, type ScopeType } from '../core/scope.js';
+import { parseYaml } from '../core/structured.js';
 import { templateReferences } from '../core/templates.js';
 import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type CacheType, type KeychainData } from './keychain.js';
 import { isProviderName, ProviderError, type Providers } from './providers/index.js';
@@ -199,12 +199,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
 }
 
 function parsePlaybook(text: string): Record<string, unknown> {
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (err) {
-    throw usageError(`the playbook is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const document = parseYaml(text, 'the playbook');
   if (document === null || typeof document !== 'object' || Array.isArray(document)) throw usageError('the playbook is not a YAML mapping');
   return document as Record<string, unknown>;
 }

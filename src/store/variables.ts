@@ -1,5 +1,6 @@
 import { bearerTokenFromResult } from '../core/bearer.js';
 import { parseId64 } from '../core/ids.js';
+import { checkJsonNesting, parseJsonExact } from '../core/json.js';
 import type { Store } from './store.js';
 
 /**
@@ -42,26 +43,15 @@ interface VariableRow {
 
 const COLUMNS = 'execution_id, variable_name, variable_type, variable_value::text AS variable_value, source_step, created_at, updated_at';
 
-/** An integer literal outside a JSON string (strings are matched first and kept). */
-const JSON_STRING_OR_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g;
-
-/**
- * JSON.parse, except that integers beyond 2^53 (64-bit ids in step results) become exact
- * decimal strings instead of rounded numbers.
- */
-export function parseJsonExact(text: string): unknown {
-  const guarded = text.replace(JSON_STRING_OR_INTEGER, (token) =>
-    token.startsWith('"') || Number.isSafeInteger(Number(token)) ? token : `"${token}"`,
-  );
-  return JSON.parse(guarded);
-}
+// Exported here too: the library has always offered it beside the variables it reads.
+export { parseJsonExact };
 
 function toVariable(row: VariableRow): ExecutionVariable {
   return {
     executionId: String(row.execution_id),
     name: row.variable_name,
     type: row.variable_type,
-    value: parseJsonExact(row.variable_value),
+    value: parseJsonExact(row.variable_value, `variable '${row.variable_name}'`),
     sourceStep: row.source_step,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -99,17 +89,40 @@ export async function setVariable(store: Store, input: SetVariableInput): Promis
   if (!isVariableType(type)) throw new VariableError(`unknown variable type '${type}': expected one of ${VARIABLE_TYPES.join(', ')}`, 'invalid-type');
   if (input.name.trim() === '') throw new VariableError('a variable name must not be empty', 'invalid-name');
   if (input.value === undefined) throw new VariableError(`variable '${input.name}' has no value`, 'invalid-value');
+  const json = storableJson(input.name, input.value);
   const now = store.now();
-  const { rows } = await store.query<VariableRow>(
-    `INSERT INTO execution_variable (execution_id, variable_name, variable_type, variable_value, source_step, created_at, updated_at)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6)
-     ON CONFLICT (execution_id, variable_name) DO UPDATE
-       SET variable_type = EXCLUDED.variable_type, variable_value = EXCLUDED.variable_value,
-           source_step = EXCLUDED.source_step, updated_at = EXCLUDED.updated_at
-     RETURNING ${COLUMNS}`,
-    [executionIdOf(input.executionId), input.name, type, JSON.stringify(input.value), input.sourceStep ?? null, now],
-  );
-  return toVariable(rows[0]);
+  // Read back inside the transaction: should the stored row not parse, nothing is committed.
+  return store.transaction(async (tx) => {
+    const { rows } = await tx.query<VariableRow>(
+      `INSERT INTO execution_variable (execution_id, variable_name, variable_type, variable_value, source_step, created_at, updated_at)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6)
+       ON CONFLICT (execution_id, variable_name) DO UPDATE
+         SET variable_type = EXCLUDED.variable_type, variable_value = EXCLUDED.variable_value,
+             source_step = EXCLUDED.source_step, updated_at = EXCLUDED.updated_at
+       RETURNING ${COLUMNS}`,
+      [executionIdOf(input.executionId), input.name, type, json, input.sourceStep ?? null, now],
+    );
+    return toVariable(rows[0]);
+  });
+}
+
+/** A value as the JSON text to store, refused (before anything is written) when it could not be read back. */
+function storableJson(name: string, value: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    // A cycle, a BigInt, or nesting deep enough to overflow the stack; the message names no value.
+    const why = err instanceof RangeError ? 'it is nested too deeply' : (err as Error).message.split('\n')[0];
+    throw new VariableError(`variable '${name}' cannot be stored as JSON: ${why}`, 'invalid-value');
+  }
+  if (json === undefined) throw new VariableError(`variable '${name}' has no JSON value (a function or a symbol is not data)`, 'invalid-value');
+  try {
+    checkJsonNesting(json, `variable '${name}'`);
+  } catch (err) {
+    throw new VariableError((err as Error).message, 'invalid-value');
+  }
+  return json;
 }
 
 /** The variable's value, or undefined when the execution has no such variable. */

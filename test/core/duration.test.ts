@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, relativeTime } from '../../src/core/duration.js';
+import { checkDuration, MAX_DURATION_SECONDS, parseDuration, relativeTime } from '../../src/core/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -15,8 +15,21 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(seconds);
   });
 
-  it.each(['5x', '0s', '0', '', ' ', 'h', '-5s', '1.5h', '1h30m', '99999999999999999999d'])('refuses %j', (text) => {
+  it.each(['5x', '0s', '0', '', ' ', 'h', '-5s', '1.5h', '1h30m', '99999999999999999999d', '100000000d', '36501d', '5215w'])('refuses %j', (text) => {
     expect(parseDuration(text)).toBeUndefined();
+  });
+
+  it('is bounded at 100 years, so an expiry is always a valid date', () => {
+    expect(parseDuration('36500d')).toBe(MAX_DURATION_SECONDS);
+    expect(new Date(Date.now() + MAX_DURATION_SECONDS * 1000).getFullYear()).toBeGreaterThan(2100);
+    expect(checkDuration('100000000d')).toEqual({ problem: 'too-long' });
+    expect(checkDuration('9'.repeat(400) + 's')).toEqual({ problem: 'too-long' });
+  });
+
+  it('takes a zero duration in any unit only when asked (--lock-timeout 0s)', () => {
+    expect(checkDuration('0s')).toEqual({ problem: 'zero' });
+    for (const text of ['0', '0s', '0m', ' 0 h ']) expect(checkDuration(text, { allowZero: true })).toEqual({ seconds: 0 });
+    expect(checkDuration('soon', { allowZero: true })).toEqual({ problem: 'malformed' });
   });
 });
 

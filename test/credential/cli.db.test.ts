@@ -58,7 +58,7 @@ describe('noetl credential (built CLI)', () => {
       ['empty data', ['credential', 'add', 'x', '--type', 't', '--data', `@${file('empty.json', '{}')}`], 2, /^error: credential 'x': data is empty/m],
       ['an empty file', ['credential', 'add', 'x', '--type', 't', '--data', `@${file('nothing.json', '')}`], 2, /^error: .*nothing\.json: file is empty/m],
       ['oversized data', ['credential', 'add', 'x', '--type', 't', '--data', `@${file('big.json', JSON.stringify({ a: 'x'.repeat(300_000) }))}`], 2, /more than the 262144 allowed/],
-      ['a missing data file', ['credential', 'add', 'x', '--type', 't', '--data', `@${join(dir, 'nope.json')}`], 2, /^error: cannot read .*nope\.json \(--data\): no such file/m],
+      ['a missing data file', ['credential', 'add', 'x', '--type', 't', '--data', `@${join(dir, 'nope.json')}`], 3, /^error: cannot read .*nope\.json \(--data\): no such file/m],
       ['no data off a TTY', ['credential', 'add', 'x', '--type', 't'], 2, /^error: no data for credential 'x': give --data @file\.json/m],
       ['a key that is not 32 bytes', ['credential', 'get', 'oa'], 2, /^error: NOETL_ENCRYPTION_KEY decodes to 16 bytes, not 32/m, randomBytes(16).toString('base64')],
       ['a missing credential', ['credential', 'get', 'missing'], 3, /^error: credential 'missing' not found/m],

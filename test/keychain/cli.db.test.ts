@@ -81,7 +81,7 @@ describe('noetl keychain', () => {
       [['keychain', 'get', 'x', '--playbook', PB, '--execution', EXEC], /--execution conflicts with --scope global/],
       [['keychain', 'get', 'x', '--playbook', PB, '--scope', 'catalog', '--execution', EXEC], /--execution conflicts with --scope catalog/],
       [['keychain', 'get', 'x', '--playbook', PB, '--scope', 'local', '--execution', 'abc'], /--execution 'abc' is not a 64-bit number/],
-      [['keychain', 'set', 'x', '--playbook', PB, '--data', '{"a":1}'], /--data takes @FILE or -/],
+      [['keychain', 'set', 'x', '--playbook', PB, '--data', '{"a":1}'], /^error: refusing --data given inline: command-line arguments leak into shell history/],
       [['keychain', 'set', 'x', '--playbook', PB, '--data', data, '--ttl', '5x'], /--ttl '5x' is not a duration/],
       [['keychain', 'get', 'x'], /--playbook PATH\[@VERSION\] or --catalog-id ID/],
       [['keychain', 'rm', 'x', '--playbook', PB], /needs --yes/],

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { readAll, readTextFile, type IO } from '../io.js';
+import { usageError } from '../../core/errors.js';
+import { readStdin, readTextFile, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 
 export interface RegisterOptions {
@@ -28,8 +29,11 @@ export function newRegisterCommand(ctx: CommandContext): Command {
     });
 }
 
+/** A playbook's text from FILE or `-` (stdin), at most MAX_INPUT_BYTES (src/store/input-file.ts). */
 export async function readPlaybook(file: string, io: IO): Promise<string> {
-  return file === '-' ? readAll(io.stdin) : readTextFile(file);
+  if (file !== '-') return readTextFile(file, `playbook file ${file}`);
+  if (io.stdinIsTTY) throw usageError('- reads the playbook from stdin, but stdin is a terminal: pipe it in, or give its file');
+  return readStdin(io, 'the playbook on stdin');
 }
 
 export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, content?: string): Promise<void> {

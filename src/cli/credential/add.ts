@@ -3,7 +3,8 @@ import type { ImportReport } from '../../store/credential.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
-import { depsFrom, parseMeta, printWarnings, readObjectSource, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
+import { depsFrom, parseMeta, printWarnings, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
+import { readObjectInput } from '../io.js';
 
 export interface AddOptions {
   name?: string;
@@ -60,8 +61,8 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
   if (opts.continueOnError) throw usageError('--continue-on-error applies to -f DIR only');
   const { addCredential, prepareCredential } = await import('../../store/credential.js');
   const { knownTypeSchema } = await import('../../core/credential-types.js');
-  const schema = opts.schema ? await readObjectSource(opts.schema, '--schema', deps.io) : undefined;
-  const data = opts.data ? await readObjectSource(opts.data, '--data', deps.io) : await promptData(opts, deps, schema ?? knownTypeSchema(opts.type));
+  const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
+  const data = opts.data ? await readObjectInput(opts.data, '--data', deps.io) : await promptData(opts, deps, schema ?? knownTypeSchema(opts.type));
   const input = { name: opts.name, type: opts.type, data, description: opts.description, tags: opts.tags, meta: parseMeta(opts.meta), schema };
   // Validate before opening anything: bad input never creates a database or a key.
   await withDetails(deps.io, () => prepareCredential(input));

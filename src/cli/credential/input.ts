@@ -1,14 +1,13 @@
 /**
- * What the credential commands share: reading secret data from `@file` or stdin (never
- * from a flag's value), the hidden prompt, and how warnings and per-field errors are
- * shown (the confirmation is src/cli/prompt.ts). Heavy modules (the store, yaml) load inside the functions.
+ * What the credential commands share: their deps, `--meta` pairs, the hidden prompt, and how
+ * warnings and per-field errors are shown (secret input is readObjectInput in ../io.ts, the
+ * confirmation src/cli/prompt.ts). Heavy modules (the store) load inside the functions.
  */
-import { readFileSync, statSync } from 'node:fs';
 import type { KeySet } from '../../core/envelope.js';
 import type { CredentialInputError } from '../../store/credential.js';
 import type { Store } from '../../store/store.js';
 import { CliError, usageError } from '../../core/errors.js';
-import { readAll, type IO } from '../io.js';
+import type { IO } from '../io.js';
 import type { OutputFormat } from '../output.js';
 import { askHidden } from '../prompt.js';
 
@@ -36,46 +35,6 @@ export function depsFrom(ctx: import('../context.js').CommandContext): Credentia
     keys: (purpose) => ctx.keys(purpose),
     info: (m) => ctx.info(m),
   };
-}
-
-const MAX_INPUT_BYTES = 4 * 1024 * 1024;
-
-/**
- * Reads a JSON/YAML object from `@file` or `-` (stdin). Anything else is refused: a value
- * on the command line leaks into shell history and `ps`. The value is never echoed.
- */
-export async function readObjectSource(spec: string, flag: string, io: IO): Promise<Record<string, unknown>> {
-  const { parseStructured } = await import('../../store/credential.js');
-  let text: string;
-  let source: string;
-  let format: 'json' | 'yaml' | 'auto' = 'auto';
-  if (spec === '-') {
-    if (io.stdinIsTTY) throw usageError(`${flag} - reads stdin, but stdin is a terminal: pipe the data in, or give ${flag} @file.json`);
-    text = await readAll(io.stdin);
-    source = `${flag} - (stdin)`;
-  } else if (spec.startsWith('@') && spec.length > 1) {
-    const path = spec.slice(1);
-    source = path;
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch (err) {
-      throw usageError(`cannot read ${path} (${flag}): ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as NodeJS.ErrnoException).code}`);
-    }
-    if (size > MAX_INPUT_BYTES) throw usageError(`${path} (${flag}) is ${size} bytes: too large`);
-    text = readFileSync(path, 'utf8');
-    if (/\.ya?ml$/i.test(path)) format = 'yaml';
-    else if (/\.json$/i.test(path)) format = 'json';
-  } else {
-    throw usageError(
-      `refusing ${flag} given inline: command-line arguments leak into shell history and \`ps\`; put it in a file and pass ${flag} @file.json (or .yaml), or pipe it with ${flag} -`,
-    );
-  }
-  const value = parseStructured(text, source, format);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw usageError(`${source}: expected a JSON/YAML object of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
-  }
-  return value as Record<string, unknown>;
 }
 
 /** `--meta key=value` pairs as an object (values are text). */

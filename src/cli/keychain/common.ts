@@ -1,10 +1,9 @@
 import { Option, type Command } from 'commander';
-import { parseDuration } from '../../core/duration.js';
+import { checkDuration, durationProblem } from '../../core/duration.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
 import { usageError } from '../../core/errors.js';
-import { readInputSpec, type IO } from '../io.js';
 import { id64Arg } from '../args.js';
 
 /** How a keychain command names its playbook and scope. */
@@ -58,36 +57,12 @@ export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<
   return { ...scope, catalogId: entry.catalog_id };
 }
 
-/** A duration flag (`90s`, `30m`, `24h`, `7d`) in seconds; anything else exits 2. */
+/** A duration flag (`90s`, `30m`, `24h`, `7d`, at most 100 years) in seconds; anything else exits 2. */
 export function durationFlag(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  const seconds = parseDuration(text);
-  if (seconds === undefined) throw usageError(`${flag} '${text}' is not a duration: use e.g. 90s, 30m, 24h or 7d`);
-  return seconds;
-}
-
-/** Input that may hold secrets: `@file` or `-` (stdin), never the flag's own value. */
-export async function readSecretInput(spec: string, flag: string, io: IO): Promise<string> {
-  const text = await readInputSpec(spec, flag, io);
-  if (text === undefined) throw usageError(`${flag} takes @FILE or - (stdin), not the value itself, so secrets stay out of the shell history`);
-  return text;
-}
-
-/** A JSON or YAML mapping from input text; anything else exits 2. yaml loads only for non-JSON input. */
-export async function parseMapping(text: string, what: string): Promise<Record<string, unknown>> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    try {
-      const { parse: parseYaml } = await import('yaml');
-      value = parseYaml(text);
-    } catch {
-      throw usageError(`${what} is neither JSON nor YAML`);
-    }
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw usageError(`${what} must be a JSON (or YAML) object`);
-  return value as Record<string, unknown>;
+  const checked = checkDuration(text);
+  if ('problem' in checked) throw usageError(`${flag} '${text}' ${durationProblem(checked.problem)}`);
+  return checked.seconds;
 }
 
 /** Keychain data as shown without --reveal: every leaf masked. */

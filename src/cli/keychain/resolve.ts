@@ -5,11 +5,11 @@ import type { Providers } from '../../store/providers/index.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
-import type { IO } from '../io.js';
+import { readObjectInput, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { readPlaybook } from '../catalog/register.js';
 import { id64Arg } from '../args.js';
-import { checkPlaybookFlags, durationFlag, parseMapping, readSecretInput } from './common.js';
+import { checkPlaybookFlags, durationFlag } from './common.js';
 
 export interface ResolveOptions {
   file: string;
@@ -84,7 +84,7 @@ function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExe
 export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
   const { executionId, rootExecutionId, timeoutSeconds } = checkResolveFlags(opts);
   const text = await readPlaybook(opts.file, deps.io);
-  const workload = opts.workload ? await parseMapping(await readSecretInput(opts.workload, '--workload', deps.io), '--workload') : undefined;
+  const workload = opts.workload ? await readObjectInput(opts.workload, '--workload', deps.io) : undefined;
   const catalog = await import('../../store/catalog.js');
   let catalogId: string;
   if (opts.playbook || opts.catalogId) {

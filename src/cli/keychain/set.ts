@@ -3,9 +3,9 @@ import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
-import type { IO } from '../io.js';
+import { readObjectInput, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
-import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, parseMapping, readSecretInput, resolveScopeRef, type ScopeFlags } from './common.js';
+import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
 
 export interface SetOptions extends ScopeFlags {
   name: string;
@@ -73,9 +73,9 @@ function checkSetFlags(opts: SetOptions): void {
 export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   checkSetFlags(opts);
   const ttlSeconds = durationFlag(opts.ttl, '--ttl');
-  const data = await parseMapping(await readSecretInput(opts.data!, '--data', deps.io), '--data');
-  const schema = opts.schema ? await parseMapping(await readSecretInput(opts.schema, '--schema', deps.io), '--schema') : undefined;
-  const renewConfig = opts.renewConfig ? await parseMapping(await readSecretInput(opts.renewConfig, '--renew-config', deps.io), '--renew-config') : undefined;
+  const data = await readObjectInput(opts.data!, '--data', deps.io);
+  const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
+  const renewConfig = opts.renewConfig ? await readObjectInput(opts.renewConfig, '--renew-config', deps.io) : undefined;
   const ref = await resolveScopeRef(deps.store, opts);
   const { checkRenewConfig, setKeychainEntry } = await import('../../store/keychain.js');
   const response = await setKeychainEntry(deps.store, deps.keys, {

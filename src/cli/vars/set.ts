@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { looksLikeSecretValue } from '../../core/mask.js';
+import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeApiKey, looksLikeTokenValue } from '../../lint/knowledge.js';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
@@ -57,10 +58,13 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
     throw usageError(`--type must be one of ${SETTABLE_TYPES.join(', ')} (bearer tokens and step results are written by the worker)`);
   }
   if (opts.name.trim() === '') throw usageError('a variable name must not be empty');
-  const input = await readValue(opts.value, deps.io);
-  const { parseJsonExact, setVariable } = await import('../../store/variables.js');
-  const value = parseValue(input, opts.raw, parseJsonExact);
-  if (!input.fromInput && typeof value === 'string' && looksLikeSecretValue(value)) throw secretLiteral();
+  const text = await readInputSpec(opts.value, '--value', deps.io);
+  const fromInput = text !== undefined;
+  const value = await parseValue(text ?? opts.value, fromInput, opts.raw);
+  if (!fromInput && holdsSecret(opts.name, value)) {
+    throw usageError('--value looks like it holds a secret (a password or token field, or a token\'s shape): pass it with --value @FILE or --value - (stdin), so it stays out of the shell history and `ps`');
+  }
+  const { setVariable } = await import('../../store/variables.js');
   const v = await setVariable(deps.store, { executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], sourceStep: opts.sourceStep });
   if (opts.output !== 'table') {
     printStructured(deps.io, opts.output, { execution_id: v.executionId, name: v.name, type: v.type, source_step: v.sourceStep, value: displayValue(v, false) });
@@ -68,25 +72,41 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   deps.info(`set ${v.type} variable '${v.name}' for execution ${v.executionId}`);
 }
 
-/** The text of --value: a literal, `@file`, or `-` (stdin). A literal that looks like a secret is refused. */
-async function readValue(spec: string, io: IO): Promise<{ text: string; fromInput: boolean }> {
-  const text = await readInputSpec(spec, '--value', io);
-  if (text !== undefined) return { text, fromInput: true };
-  if (looksLikeSecretValue(spec)) throw secretLiteral();
-  return { text: spec, fromInput: false };
-}
-
-function secretLiteral() {
-  return usageError('--value looks like a secret: pass it with @file or - (stdin) so it stays out of the shell history');
-}
-
-function parseValue(input: { text: string; fromInput: boolean }, raw: boolean, parseJson: (text: string) => unknown): unknown {
+/** The value of --value: JSON (64-bit integers kept exact), or with --raw any text that is not JSON, as a string. */
+async function parseValue(text: string, fromInput: boolean, raw: boolean): Promise<unknown> {
+  const { InputFormatError, parseJsonExact } = await import('../../core/json.js');
   try {
-    // 64-bit integers stay exact (as decimal strings) rather than being rounded.
-    return parseJson(input.text);
-  } catch {
+    return parseJsonExact(text, '--value');
+  } catch (err) {
+    // Too deep is refused even with --raw: it is JSON, just not storable.
+    if (!(err instanceof InputFormatError) || err.reason !== 'syntax') throw err;
     if (!raw) throw usageError('--value is not valid JSON: quote a string as JSON (\'"text"\') or pass --raw to store it as a string');
     // A file or a pipe ends with a newline that is not part of the value.
-    return input.fromInput ? input.text.replace(/\r?\n$/, '') : input.text;
+    return fromInput ? text.replace(/\r?\n$/, '') : text;
   }
+}
+
+/**
+ * Whether a value given on the command line holds what looks like a secret, by the rules
+ * lint's literal-secret uses: any value under a password-like key (the variable's own name
+ * counts), a token-shaped value under a token-like key, or a string shaped like a JWT, a PEM
+ * key or a well-known API key anywhere. Templates and references are not secrets.
+ */
+function holdsSecret(name: string, value: unknown): boolean {
+  const stack: { key: string; value: unknown }[] = [{ key: name, value }];
+  while (stack.length > 0) {
+    const { key, value: v } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (isIndirectValue(v)) continue;
+      if (isPasswordKey(key) || (isSecretMaterialKey(key) && looksLikeTokenValue(v)) || looksLikeSecretValue(v) || looksLikeApiKey(v)) return true;
+    } else if (typeof v === 'number') {
+      // A numeric PIN or password is still one.
+      if (isPasswordKey(key)) return true;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push({ key, value: item });
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) stack.push({ key: k, value: item });
+    }
+  }
+  return false;
 }

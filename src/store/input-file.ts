@@ -1,0 +1,78 @@
+/**
+ * Reading an input file with a size limit checked while reading (a 200 MB file, or /dev/zero,
+ * is never read whole), and OS errors turned into one line: a missing file exits 3, a
+ * directory or an unreadable file 2. The CLI and the library's file readers share it.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CliError, ExitCode } from '../core/errors.js';
+
+/** The limit of every text input the CLI reads (a file or stdin), unless it says otherwise (README "Input limits"). */
+export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+
+/** `4 MiB`, `4 KiB`, `512 bytes`. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** `what` is larger than `limit` (exit 2). */
+export function inputTooLarge(what: string, limit: number): CliError {
+  return new CliError(`${what} is larger than ${formatBytes(limit)}, the limit for this input: nothing was read`, ExitCode.usage);
+}
+
+/** One line for an OS error while opening or reading `what`: 3 for a missing file, 2 when the path is not a readable file. */
+export function fileReadError(err: unknown, what: string): CliError {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return new CliError(`cannot read ${what}: no such file`, ExitCode.notFound);
+    case 'EISDIR':
+      return isDirectoryError(what);
+    case 'EACCES':
+    case 'EPERM':
+      return new CliError(`cannot read ${what}: permission denied; check the file's owner and mode`, ExitCode.usage);
+    case 'ELOOP':
+      return new CliError(`cannot read ${what}: too many levels of symbolic links`, ExitCode.usage);
+    default:
+      return new CliError(`cannot read ${what}: ${code ?? (err as Error).message}`, ExitCode.failure);
+  }
+}
+
+function isDirectoryError(what: string): CliError {
+  return new CliError(`cannot read ${what}: it is a directory; give a file`, ExitCode.usage);
+}
+
+/** A file's text, refused (exit 2) beyond `limit` bytes; `what` names it in errors, e.g. `t.yaml (--data)`. */
+export function readInputFile(path: string, what: string, limit = MAX_INPUT_BYTES): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw fileReadError(err, what);
+  }
+  try {
+    // A directory opens fine on Linux and fails only at the first read.
+    if (fstatSync(fd).isDirectory()) throw isDirectoryError(what);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      // One byte more than the limit tells a file of exactly `limit` bytes from a larger one.
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+      let read: number;
+      try {
+        read = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        throw fileReadError(err, what);
+      }
+      if (read === 0) break;
+      chunks.push(chunk.subarray(0, read));
+      total += read;
+      if (total > limit) throw inputTooLarge(what, limit);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
