@@ -13,6 +13,8 @@ export interface GlobalOptions {
   verbose: boolean;
   lockTimeoutMs: number;
   keyFile?: string;
+  /** --strict: unknown config.yaml keys are errors. */
+  strict: boolean;
 }
 
 /**

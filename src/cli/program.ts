@@ -42,7 +42,8 @@ export async function buildProgram(ctx: CommandContext, argv?: string[]): Promis
     .option('-q, --quiet', 'print only data and errors')
     .option('--verbose', 'say more about what is done')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another process on the embedded database').default(30, '30s').argParser(parseLockTimeout))
-    .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)');
+    .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)')
+    .option('--strict', 'refuse unknown keys in config.yaml instead of warning (also: strict: true in it)');
 
   program.addHelpText(
     'after',

@@ -49,6 +49,7 @@ export class RunContext implements CommandContext {
       verbose?: boolean;
       lockTimeout: number;
       keyFile?: string;
+      strict?: boolean;
     }>();
     return {
       databaseUrl: o.databaseUrl,
@@ -59,6 +60,7 @@ export class RunContext implements CommandContext {
       verbose: Boolean(o.verbose),
       lockTimeoutMs: o.lockTimeout * 1000,
       keyFile: o.keyFile,
+      strict: Boolean(o.strict),
     };
   }
 
@@ -99,9 +101,10 @@ export class RunContext implements CommandContext {
   private connection(): Promise<ConnectionConfig> {
     if (!this.resolved) {
       const g = this.globals();
-      this.resolved = import('../store/config.js').then(({ resolveConnection }) =>
-        resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env),
-      );
+      this.resolved = import('../store/config.js').then(({ loadConfigFile, resolveConnection }) => {
+        const file = loadConfigFile(this.env, { strict: g.strict, warn: (m) => this.warn(m) });
+        return resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env, file);
+      });
     }
     return this.resolved;
   }
