@@ -17,6 +17,7 @@ export class RunContext implements CommandContext {
   private running = 'noetl';
   private store?: Promise<Store>;
   private resolved?: Promise<ConnectionConfig>;
+  private readonly loadedKeys = new Map<'read' | 'write', Promise<KeySet>>();
   private exitCode: number = ExitCode.ok;
   private readonly fixedNow?: Date;
 
@@ -49,6 +50,7 @@ export class RunContext implements CommandContext {
       verbose?: boolean;
       lockTimeout: number;
       keyFile?: string;
+      allowNewKey?: boolean;
       strict?: boolean;
     }>();
     return {
@@ -60,6 +62,7 @@ export class RunContext implements CommandContext {
       verbose: Boolean(o.verbose),
       lockTimeoutMs: o.lockTimeout * 1000,
       keyFile: o.keyFile,
+      allowNewKey: Boolean(o.allowNewKey),
       strict: Boolean(o.strict),
     };
   }
@@ -90,11 +93,18 @@ export class RunContext implements CommandContext {
     await store?.close();
   }
 
-  async keys(purpose: 'read' | 'write'): Promise<KeySet> {
-    const g = this.globals();
-    const { loadKeys } = await import('../store/keys.js');
-    const { backend } = await this.connection();
-    return loadKeys({ env: this.env, keyFile: g.keyFile, backend, purpose, warn: (m) => this.warn(m) });
+  /** Loaded once per purpose: the check against the stored records reads the database. */
+  keys(purpose: 'read' | 'write'): Promise<KeySet> {
+    let loaded = this.loadedKeys.get(purpose);
+    if (!loaded) {
+      const g = this.globals();
+      loaded = (async () => {
+        const [{ loadKeys }, store] = await Promise.all([import('../store/keys.js'), this.openStore()]);
+        return loadKeys({ env: this.env, keyFile: g.keyFile, backend: store.info.backend, purpose, store, allowNewKey: g.allowNewKey, warn: (m) => this.warn(m) });
+      })();
+      this.loadedKeys.set(purpose, loaded);
+    }
+    return loaded;
   }
 
   /** Where the database is (flags, environment, config file): resolved once per command. */
