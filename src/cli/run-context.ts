@@ -78,6 +78,7 @@ export class RunContext implements CommandContext {
           command: this.running,
           clock: () => this.now(),
           schemaCheck: options.schemaCheck,
+          warn: (m) => this.warn(m),
         });
       })();
     }
