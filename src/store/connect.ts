@@ -176,9 +176,10 @@ function mapPgError(err: unknown, where: string): unknown {
  * The embedded database. Its directory is the user's own and kept private: 0700, files 0600
  * (PGlite's initdb writes 0666 files, and a looser directory is tightened, with a warning), and
  * while it is open the process umask is 077 (main thread only: workers cannot set it), so the
- * files PostgreSQL creates later are 0600 too (the one it chmods itself is put back). A first start initialises into a temporary
- * directory inside it and moves the result into place, PG_VERSION last: a command killed
- * meanwhile leaves something the next one finishes or starts over, never a half-made database.
+ * files PostgreSQL creates later are 0600 too (the one it chmods itself is put back). A first
+ * start initialises into a temporary directory inside it and moves the result into place,
+ * PG_VERSION last: a command killed meanwhile leaves something the next one finishes or starts
+ * over, never a half-made database.
  */
 async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedded' }>, options: OpenOptions): Promise<Store> {
   const dataDir = realDataDir(config.dataDir);
@@ -297,7 +298,12 @@ const INIT_READY = '.noetl-init-ready';
 async function initialiseDataDir(dataDir: string, initdb: (dir: string) => Promise<void>): Promise<void> {
   osStep('create the data directory', dataDir, () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }));
   const building = osStep('write to the data directory', dataDir, () => mkdtempSync(join(dataDir, INIT_PREFIX)));
-  await initdb(building);
+  try {
+    await initdb(building);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    throw new CliError(`cannot initialise the data directory ${dataDir}: ${(err as Error).message}`, ExitCode.failure);
+  }
   privateModes(building);
   renameSync(building, join(dataDir, INIT_READY));
   moveIntoPlace(dataDir);
