@@ -15,6 +15,10 @@ export interface GlobalOptions {
   keyFile?: string;
   /** --require-sealed: refuse legacy plaintext rows. */
   requireSealed: boolean;
+  /** --allow-new-key: write with a master key that opens none of the sealed records. */
+  allowNewKey: boolean;
+  /** --strict: unknown config.yaml keys are errors. */
+  strict: boolean;
 }
 
 /**
@@ -31,8 +35,9 @@ export interface CommandContext {
   openStore(options?: { schemaCheck?: 'auto' | 'none' }): Promise<Store>;
   /**
    * The master keys (NOETL_ENCRYPTION_KEY, --key-file / NOETL_ENCRYPTION_KEY_FILE, the OS keyring,
-   * or a generated one for the embedded default). 'write' refuses (exit 2) where no key is configured
-   * and none may be generated (PostgreSQL).
+   * or a generated one for the embedded default), checked against the sealed records of the store
+   * (which it opens). Refuses (exit 2) where no key is configured and none may be generated
+   * (PostgreSQL, or sealed records exist), and a 'write' with a key that opens none of them.
    */
   keys(purpose: 'read' | 'write'): Promise<KeySet>;
   /** The clock: the real one, or NOETL_NOW (an ISO time) when set, to reproduce expiry decisions. */

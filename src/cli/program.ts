@@ -43,7 +43,9 @@ export async function buildProgram(ctx: CommandContext, argv?: string[]): Promis
     .option('--verbose', 'say more about what is done')
     .addOption(new Option('--lock-timeout <duration>', 'how long to wait for another process on the embedded database').default(30, '30s').argParser(parseLockTimeout))
     .option('--key-file <path>', 'file holding the base64 master key (also: NOETL_ENCRYPTION_KEY_FILE)')
-    .option('--require-sealed', 'refuse stored rows that are not sealed (legacy plaintext) instead of reading them with a warning (also: NOETL_REQUIRE_SEALED=1, require_sealed: true in config.yaml)');
+    .option('--require-sealed', 'refuse stored rows that are not sealed (legacy plaintext) instead of reading them with a warning (also: NOETL_REQUIRE_SEALED=1, require_sealed: true in config.yaml)')
+    .option('--allow-new-key', 'write with a master key that opens none of the sealed records already stored')
+    .option('--strict', 'refuse unknown keys in config.yaml instead of warning (also: strict: true in it)');
 
   program.addHelpText(
     'after',

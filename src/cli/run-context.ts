@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { KeySet } from '../core/envelope.js';
-import type { ConnectionConfig } from '../store/config.js';
+import type { ConfigFile, ConnectionConfig } from '../store/config.js';
 import type { Store } from '../store/store.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
@@ -17,6 +17,8 @@ export class RunContext implements CommandContext {
   private running = 'noetl';
   private store?: Promise<Store>;
   private resolved?: Promise<ConnectionConfig>;
+  private file?: Promise<ConfigFile>;
+  private readonly loadedKeys = new Map<'read' | 'write', Promise<KeySet>>();
   private exitCode: number = ExitCode.ok;
   private readonly fixedNow?: Date;
 
@@ -50,6 +52,8 @@ export class RunContext implements CommandContext {
       lockTimeout: number;
       keyFile?: string;
       requireSealed?: boolean;
+      allowNewKey?: boolean;
+      strict?: boolean;
     }>();
     return {
       databaseUrl: o.databaseUrl,
@@ -61,6 +65,8 @@ export class RunContext implements CommandContext {
       lockTimeoutMs: o.lockTimeout * 1000,
       keyFile: o.keyFile,
       requireSealed: Boolean(o.requireSealed),
+      allowNewKey: Boolean(o.allowNewKey),
+      strict: Boolean(o.strict),
     };
   }
 
@@ -75,6 +81,7 @@ export class RunContext implements CommandContext {
           command: this.running,
           clock: () => this.now(),
           schemaCheck: options.schemaCheck,
+          warn: (m) => this.warn(m),
         });
       })();
     }
@@ -90,24 +97,41 @@ export class RunContext implements CommandContext {
     await store?.close();
   }
 
-  async keys(purpose: 'read' | 'write'): Promise<KeySet> {
-    const g = this.globals();
-    const [{ loadKeys }, { loadConfigFile }, { requireSealedMode }] = await Promise.all([
-      import('../store/keys.js'),
-      import('../store/config.js'),
-      import('../store/sealed.js'),
-    ]);
-    const { backend } = await this.connection();
-    const keys = await loadKeys({ env: this.env, keyFile: g.keyFile, backend, purpose, warn: (m) => this.warn(m) });
-    return requireSealedMode(g.requireSealed, this.env, loadConfigFile(this.env).require_sealed) ? { ...keys, requireSealed: true } : keys;
+  /** Loaded once per purpose: the check against the stored records reads the database. */
+  keys(purpose: 'read' | 'write'): Promise<KeySet> {
+    let loaded = this.loadedKeys.get(purpose);
+    if (!loaded) {
+      const g = this.globals();
+      loaded = (async () => {
+        const [{ loadKeys }, { requireSealedMode }, file, store] = await Promise.all([
+          import('../store/keys.js'),
+          import('../store/sealed.js'),
+          this.configFile(),
+          this.openStore(),
+        ]);
+        const keys = await loadKeys({ env: this.env, keyFile: g.keyFile, backend: store.info.backend, purpose, store, allowNewKey: g.allowNewKey, warn: (m) => this.warn(m) });
+        return requireSealedMode(g.requireSealed, this.env, file.require_sealed) ? { ...keys, requireSealed: true } : keys;
+      })();
+      this.loadedKeys.set(purpose, loaded);
+    }
+    return loaded;
+  }
+
+  /** config.yaml, read once per command (so an unknown key is reported once). */
+  private configFile(): Promise<ConfigFile> {
+    if (!this.file) {
+      const g = this.globals();
+      this.file = import('../store/config.js').then(({ loadConfigFile }) => loadConfigFile(this.env, { strict: g.strict, warn: (m) => this.warn(m) }));
+    }
+    return this.file;
   }
 
   /** Where the database is (flags, environment, config file): resolved once per command. */
   private connection(): Promise<ConnectionConfig> {
     if (!this.resolved) {
       const g = this.globals();
-      this.resolved = import('../store/config.js').then(({ resolveConnection }) =>
-        resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env),
+      this.resolved = Promise.all([import('../store/config.js'), this.configFile()]).then(([{ resolveConnection }, file]) =>
+        resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env, file),
       );
     }
     return this.resolved;

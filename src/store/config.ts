@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, ExitCode, usageError } from '../core/errors.js';
+import { closest } from '../core/suggest.js';
 
 /** Where the database is, after flag > environment > config file > embedded default. */
 export type ConnectionConfig =
@@ -22,6 +23,25 @@ export interface ConfigFile {
   key_file?: string;
   /** Refuse legacy plaintext rows (as --require-sealed). */
   require_sealed?: boolean;
+  /** Refuse unknown keys in this file (as --strict does). */
+  strict?: boolean;
+}
+
+/** Every key config.yaml may have, and the type of its value. */
+const CONFIG_KEYS: Record<keyof ConfigFile, 'string' | 'boolean'> = {
+  database_url: 'string',
+  data_dir: 'string',
+  schema: 'string',
+  key_file: 'string',
+  strict: 'boolean',
+  require_sealed: 'boolean',
+};
+
+export interface LoadConfigOptions {
+  /** --strict: an unknown key is an error (so is `strict: true` in the file itself). */
+  strict?: boolean;
+  /** Where an unknown key is reported when not strict; without it, unknown keys pass silently. */
+  warn?(message: string): void;
 }
 
 const PG_ENV = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];
@@ -34,8 +54,16 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'noetl', 'db');
 }
 
-export function loadConfigFile(env: NodeJS.ProcessEnv): ConfigFile {
-  const path = join(configDir(env), 'config.yaml');
+export function configFilePath(env: NodeJS.ProcessEnv): string {
+  return join(configDir(env), 'config.yaml');
+}
+
+/**
+ * The config file, its known keys checked (a wrong type is exit 2). An unknown key (a typo such
+ * as `databse_url`) would silently leave a setting out, so it is warned about, or refused when strict.
+ */
+export function loadConfigFile(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): ConfigFile {
+  const path = configFilePath(env);
   if (!existsSync(path)) return {};
   let parsed: unknown;
   try {
@@ -47,28 +75,68 @@ export function loadConfigFile(env: NodeJS.ProcessEnv): ConfigFile {
   }
   if (parsed == null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new CliError(`config file ${path} must be a mapping (database_url, data_dir, schema, key_file)`, ExitCode.usage);
+    throw new CliError(`config file ${path} must be a mapping (${Object.keys(CONFIG_KEYS).join(', ')})`, ExitCode.usage);
   }
-  return parsed as ConfigFile;
+  const file = parsed as Record<string, unknown>;
+  for (const [key, type] of Object.entries(CONFIG_KEYS)) {
+    const value = file[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== type || (type === 'string' && (value as string).trim() === '')) {
+      throw usageError(`config file ${path}: ${key} must be ${type === 'string' ? 'a non-empty string' : 'true or false'}; fix or remove it`);
+    }
+  }
+  const strict = options.strict || file.strict === true;
+  for (const key of Object.keys(file).filter((k) => !Object.hasOwn(CONFIG_KEYS, k))) {
+    const guess = closest(key, Object.keys(CONFIG_KEYS));
+    const what = `config file ${path}: unknown key '${key}'${guess ? ` (did you mean ${guess}?)` : ''}`;
+    if (strict) throw usageError(`${what}: fix or remove it (strict mode refuses unknown keys; known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
+    options.warn?.(`${what}; it is ignored`);
+  }
+  return file as ConfigFile;
 }
 
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, file: ConfigFile = loadConfigFile(env)): ConnectionConfig {
-  if (flags.databaseUrl && flags.dataDir) {
+  // An empty flag would otherwise fall through to the next setting, unnoticed.
+  if (flags.dataDir !== undefined && flags.dataDir.trim() === '') throw usageError('--data-dir is empty: give a directory, or leave the flag out for the default');
+  if (flags.databaseUrl !== undefined && flags.databaseUrl.trim() === '') throw usageError('--database-url is empty: give a postgres:// URL, or leave the flag out');
+  if (flags.databaseUrl !== undefined && flags.dataDir !== undefined) {
     throw new CliError('--database-url and --data-dir name two different databases: give one of them', ExitCode.usage);
   }
   const schema = env.NOETL_SCHEMA || file.schema || 'noetl';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new CliError(`schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`, ExitCode.usage);
   }
-  if (flags.databaseUrl) return { backend: 'postgres', connectionString: flags.databaseUrl, schema, source: '--database-url' };
+  const postgres = (connectionString: string, source: string): ConnectionConfig => {
+    checkDatabaseUrl(connectionString, source);
+    return { backend: 'postgres', connectionString, schema, source };
+  };
+  if (flags.databaseUrl) return postgres(flags.databaseUrl, '--database-url');
   if (flags.dataDir) return { backend: 'embedded', dataDir: flags.dataDir, schema, source: '--data-dir' };
-  if (env.NOETL_DATABASE_URL) return { backend: 'postgres', connectionString: env.NOETL_DATABASE_URL, schema, source: 'NOETL_DATABASE_URL' };
+  if (env.NOETL_DATABASE_URL) return postgres(env.NOETL_DATABASE_URL, 'NOETL_DATABASE_URL');
   if (env.NOETL_DATA_DIR) return { backend: 'embedded', dataDir: env.NOETL_DATA_DIR, schema, source: 'NOETL_DATA_DIR' };
   const pgVar = PG_ENV.find((name) => env[name]);
   if (pgVar) return { backend: 'postgres', schema, source: pgVar };
-  if (file.database_url) return { backend: 'postgres', connectionString: file.database_url, schema, source: 'config file' };
+  if (file.database_url) return postgres(file.database_url, 'config file');
   if (file.data_dir) return { backend: 'embedded', dataDir: file.data_dir, schema, source: 'config file' };
   return { backend: 'embedded', dataDir: defaultDataDir(env), schema, source: 'default' };
+}
+
+/**
+ * A connection URL must be postgres:// or postgresql://: anything else would reach pg, which
+ * reads what it can of it and then blames the network. The value is never echoed (it may
+ * hold a password); its scheme is.
+ */
+export function checkDatabaseUrl(url: string, source: string): void {
+  const where = source === 'config file' ? 'database_url in the config file' : source;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw usageError(`${where} is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw usageError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
+  }
 }
 
 /** A connection URL fit to print: the password replaced by ***. */

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { ConnectionConfig } from './config.js';
 import { maskUrl } from './config.js';
 import { acquireDirLock, type DirLock } from './lock.js';
@@ -21,6 +22,8 @@ export interface OpenOptions {
   schemaCheck?: 'auto' | 'none';
   /** PostgreSQL pool size (concurrent connections). */
   poolSize?: number;
+  /** Warnings about the data directory (its modes tightened); the store never prints. */
+  warn?(message: string): void;
 }
 
 /** Opens the configured backend. Loads pg (and PGlite) only here, so commands that need no database never do. */
@@ -169,26 +172,42 @@ function mapPgError(err: unknown, where: string): unknown {
   return err;
 }
 
+/**
+ * The embedded database. Its directory is the user's own and kept private: 0700, files 0600
+ * (PGlite's initdb writes 0666 files, and a looser directory is tightened, with a warning), and
+ * while it is open the process umask is 077 (main thread only: workers cannot set it), so the
+ * files PostgreSQL creates later are 0600 too (the one it chmods itself is put back). A first
+ * start initialises into a temporary directory inside it and moves the result into place,
+ * PG_VERSION last: a command killed meanwhile leaves something the next one finishes or starts
+ * over, never a half-made database.
+ */
 async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedded' }>, options: OpenOptions): Promise<Store> {
-  const dataDir = resolve(config.dataDir);
-  mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 });
+  const dataDir = realDataDir(config.dataDir);
+  refuseForeignDir(dataDir);
+  osStep('create the parent directory of', dataDir, () => mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 }));
   const lock: DirLock = await acquireDirLock(`${dataDir}.lock`, options.lockTimeoutMs ?? 30_000, options.command ?? 'noetl');
+  const restoreUmask = holdPrivateUmask();
   try {
     // Under the lock: a directory another process is creating right now is not yet complete.
+    osStep('finish the interrupted set-up of', dataDir, () => finishInterruptedInit(dataDir));
     checkDataDir(dataDir);
     const [{ PGlite }, { createPgConfig }, pg] = await Promise.all([
       import('@electric-sql/pglite'),
       import('@electric-sql/pglite/node-postgres'),
       loadPg(),
     ]);
+    // PGlite starts with 128MB of shared buffers, which it zeroes at every start: a CLI's
+    // small working set needs far less, and the smaller pool halves start-up memory.
+    const start = (dir: string) => PGlite.create(dir, { postgresqlconf: 'shared_buffers=8MB' });
+    if (existsSync(join(dataDir, 'PG_VERSION'))) tightenDataDir(dataDir, options.warn);
+    else await initialiseDataDir(dataDir, async (dir) => (await start(dir)).close());
     let db: InstanceType<typeof PGlite>;
     try {
-      // PGlite starts with 128MB of shared buffers, which it zeroes at every start: a CLI's
-      // small working set needs far less, and the smaller pool halves start-up memory.
-      db = await PGlite.create(dataDir, { postgresqlconf: 'shared_buffers=8MB' });
+      db = await start(dataDir);
     } catch (err) {
       throw new CliError(`cannot open the data directory ${dataDir}: ${(err as Error).message}; is it a PGlite data directory?`, ExitCode.failure);
     }
+    privateRelcacheFiles(dataDir);
     const schema = config.schema;
     await db.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
     const pool = new pg.Pool(createPgConfig(db) as unknown as import('pg').PoolConfig);
@@ -199,14 +218,161 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
       options.clock ?? (() => new Date()),
       async () => {
         await db.close().catch(() => undefined);
+        privateRelcacheFiles(dataDir);
+        restoreUmask();
         lock.release();
       },
       (err) => err,
     );
   } catch (err) {
+    restoreUmask();
     lock.release();
     throw err;
   }
+}
+
+/** The directory itself, symlinks followed: PGlite needs a real path, and two links to one directory share one lock. */
+function realDataDir(dataDir: string): string {
+  const path = resolve(dataDir);
+  try {
+    return realpathSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return path;
+  }
+  let link: ReturnType<typeof lstatSync> | undefined;
+  try {
+    link = lstatSync(path);
+  } catch {
+    return path; // does not exist yet: created on first use
+  }
+  if (link.isSymbolicLink()) throw usageError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another --data-dir`);
+  return path;
+}
+
+/** The data holds secrets: a directory of another user is neither ours to tighten nor safe to write. */
+function refuseForeignDir(dataDir: string): void {
+  if (typeof process.geteuid !== 'function') return;
+  let owner: number;
+  try {
+    owner = statSync(dataDir).uid;
+  } catch {
+    return; // does not exist yet
+  }
+  if (owner !== process.geteuid()) {
+    throw usageError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another --data-dir`);
+  }
+}
+
+/** Runs a file-system step; permission and similar errors become one clear line (exit 2). */
+function osStep<T>(what: string, path: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reasons: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on the device' };
+    if (code && Object.hasOwn(reasons, code)) throw usageError(`cannot ${what} ${path}: ${reasons[code]}; choose a --data-dir you can write to`);
+    throw err;
+  }
+}
+
+let privateUmaskHolders = 0;
+let savedUmask = 0;
+
+/** Umask 077 while an embedded store is open (nested opens share it); returns the undo. */
+function holdPrivateUmask(): () => void {
+  if (!isMainThread) return () => undefined;
+  if (privateUmaskHolders++ === 0) savedUmask = process.umask(0o077);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    if (--privateUmaskHolders === 0) process.umask(savedUmask);
+  };
+}
+
+/** Where a first start initialises (inside the data directory: a mount point cannot be renamed onto). */
+const INIT_PREFIX = '.noetl-init-';
+/** The initialised database, complete, while its entries move into place. */
+const INIT_READY = '.noetl-init-ready';
+
+async function initialiseDataDir(dataDir: string, initdb: (dir: string) => Promise<void>): Promise<void> {
+  osStep('create the data directory', dataDir, () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }));
+  const building = osStep('write to the data directory', dataDir, () => mkdtempSync(join(dataDir, INIT_PREFIX)));
+  try {
+    await initdb(building);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    throw new CliError(`cannot initialise the data directory ${dataDir}: ${(err as Error).message}`, ExitCode.failure);
+  }
+  privateModes(building);
+  renameSync(building, join(dataDir, INIT_READY));
+  moveIntoPlace(dataDir);
+}
+
+/** A killed first start left a complete database to move into place, or a partial one to remove. */
+function finishInterruptedInit(dataDir: string): void {
+  if (!existsSync(dataDir) || !statSync(dataDir).isDirectory()) return;
+  const entries = readdirSync(dataDir);
+  if (entries.includes(INIT_READY)) moveIntoPlace(dataDir);
+  for (const entry of entries) {
+    if (entry.startsWith(INIT_PREFIX) && entry !== INIT_READY) rmSync(join(dataDir, entry), { recursive: true, force: true });
+  }
+}
+
+/** Moves the ready database's entries up, PG_VERSION last: until it is there, the move is not done. */
+function moveIntoPlace(dataDir: string): void {
+  const ready = join(dataDir, INIT_READY);
+  const entries = readdirSync(ready).sort((a, b) => Number(a === 'PG_VERSION') - Number(b === 'PG_VERSION'));
+  for (const entry of entries) renameSync(join(ready, entry), join(dataDir, entry));
+  rmdirSync(ready);
+  chmodSync(dataDir, 0o700);
+}
+
+/** Directories 0700 and files 0600 under `dir` (itself included); the number of entries changed. */
+function privateModes(dir: string): number {
+  let changed = 0;
+  const visit = (path: string, isDir: boolean) => {
+    const mode = lstatSync(path).mode & 0o777;
+    const wanted = isDir ? 0o700 : 0o600;
+    if (mode !== wanted) {
+      chmodSync(path, wanted);
+      changed++;
+    }
+    if (!isDir) return;
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.isDirectory() || entry.isFile()) visit(join(path, entry.name), entry.isDirectory());
+    }
+  };
+  visit(dir, true);
+  return changed;
+}
+
+/**
+ * PGlite writes its relation-cache files (pg_internal.init, at start and when the catalog
+ * changes) with an explicit chmod to 0644, whatever the umask: put them back to 0600.
+ */
+function privateRelcacheFiles(dataDir: string): void {
+  const base = join(dataDir, 'base');
+  const files = [join(dataDir, 'global', 'pg_internal.init'), ...readdirSync(base).map((db) => join(base, db, 'pg_internal.init'))];
+  for (const file of files) {
+    try {
+      if (statSync(file).mode & 0o077) chmodSync(file, 0o600);
+    } catch {
+      /* not written (yet) */
+    }
+  }
+}
+
+/**
+ * A data directory others can enter (made by an older noetl, or by hand) is tightened, with a
+ * warning. Checking the directory's own mode is enough on every start: below a 0700 directory
+ * nobody else reaches a file, and walking a thousand files would cost every command.
+ */
+function tightenDataDir(dataDir: string, warn?: (message: string) => void): void {
+  const mode = statSync(dataDir).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  const changed = osStep('change the modes in', dataDir, () => privateModes(dataDir));
+  warn?.(`data directory ${dataDir} was open to other users (mode ${mode.toString(8).padStart(4, '0')}): tightened it to 0700, and ${changed - 1} file(s) and folder(s) in it to 0600/0700`);
 }
 
 /** Refuses a directory that holds something other than a database: nothing there is overwritten. */

@@ -9,6 +9,9 @@
  *      $XDG_CONFIG_HOME/noetl/master.key; generated on the first write.
  * PostgreSQL never gets a generated key: a database other machines read needs a key they
  * share, so with none configured the command refuses and says how to set one.
+ * Given the store, the key is checked against the records already sealed: no key is generated
+ * while sealed records exist (their key was lost or moved: say which and where it was
+ * expected), and a write with a key that opens none of them is refused unless allowNewKey.
  * NOETL_ENCRYPTION_KEY_PREVIOUS (comma-separated base64) adds older keys to read with.
  * NOETL_KEYRING=off skips the OS keyring (CI, containers).
  *
@@ -23,7 +26,8 @@ import { CliError, ExitCode } from '../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../core/envelope.js';
 import { readInputFile } from './input-file.js';
 import { configDir, loadConfigFile } from './config.js';
-import type { Backend } from './store.js';
+import { checkSealedKeys, type SealedKeyGroup } from './sealed-keys.js';
+import type { Backend, Queryable } from './store.js';
 
 export interface LoadKeysOptions {
   env: NodeJS.ProcessEnv;
@@ -34,6 +38,10 @@ export interface LoadKeysOptions {
   purpose: 'read' | 'write';
   /** Warnings and the one-time "generated a key, stored in …" notice (stderr). */
   warn(message: string): void;
+  /** The database the keys are for: with it, the key is checked against its sealed records. */
+  store?: Queryable;
+  /** --allow-new-key: a write may use a key that opens none of the sealed records (with a warning). */
+  allowNewKey?: boolean;
 }
 
 export type KeySourceKind = 'key-file' | 'env' | 'keyring' | 'generated-keyring' | 'generated-file';
@@ -56,6 +64,9 @@ const KEYRING_TIMEOUT_MS = 3000;
 
 const HOW_TO_SET =
   'set NOETL_ENCRYPTION_KEY to the base64 of 32 random bytes (e.g. `export NOETL_ENCRYPTION_KEY=$(openssl rand -base64 32)`, the same key as the NoETL server), or pass --key-file FILE / NOETL_ENCRYPTION_KEY_FILE';
+/** For a read, or records already sealed: a new random key would open nothing. */
+const HOW_TO_GIVE =
+  'give the key the records were sealed with (the NoETL server\'s NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY, with --key-file FILE or in NOETL_ENCRYPTION_KEY_FILE';
 
 /** No master key is configured (and none may be generated): exit 2, with how to set one. */
 export class NoMasterKeyError extends CliError {
@@ -74,18 +85,67 @@ export async function loadKeys(options: LoadKeysOptions): Promise<KeySet> {
 export async function loadKeysWithSource(options: LoadKeysOptions): Promise<LoadedKeys> {
   const { env } = options;
   const previous = previousKeys(env);
-  const configured = await configuredKey(options);
-  if (configured) return { keys: { current: configured.key, previous: previous.filter((k) => k.kv !== configured.key.kv) }, source: configured.source };
-
+  const found = (await configuredKey(options)) ?? (options.backend === 'embedded' ? await readGeneratedKey(env) : undefined);
+  if (found) {
+    const loaded = { keys: { current: found.key, previous: previous.filter((k) => k.kv !== found.key.kv) }, source: found.source };
+    if (options.purpose === 'write' && options.store) await refuseKeyThatOpensNothing(options.store, loaded, options);
+    return loaded;
+  }
+  // No key: what the database already holds decides the advice, and whether one may be generated.
+  const sealed = options.store ? (await checkSealedKeys(options.store)).groups : [];
+  if (sealed.length > 0) {
+    throw new NoMasterKeyError(
+      `no master key found, but ${count(sealed)} sealed record(s) in this database need one: ${describeGroups(sealed, env)}; restore it there, or give it with --key-file FILE, NOETL_ENCRYPTION_KEY or NOETL_ENCRYPTION_KEY_FILE; no new key was generated and nothing was written`,
+    );
+  }
   if (options.backend === 'postgres') {
-    const what = options.purpose === 'write' ? 'refusing to store secrets' : 'cannot decrypt stored secrets';
-    throw new NoMasterKeyError(`no master key configured for PostgreSQL, ${what}: ${HOW_TO_SET}; nothing was written`);
+    if (options.purpose === 'read') throw new NoMasterKeyError(`no master key configured for PostgreSQL, cannot decrypt stored secrets: ${HOW_TO_GIVE}`);
+    throw new NoMasterKeyError(`no master key configured for PostgreSQL, refusing to store secrets: ${HOW_TO_SET}; nothing was written`);
   }
-  const generated = (await readGeneratedKey(env)) ?? (options.purpose === 'write' ? await generateKey(env, options.warn) : undefined);
-  if (!generated) {
-    throw new NoMasterKeyError(`no master key configured and none generated yet (nothing has been stored): ${HOW_TO_SET}`);
+  if (options.purpose === 'read') {
+    throw new NoMasterKeyError(`no master key configured and none generated yet (nothing sealed is stored): ${HOW_TO_SET}`);
   }
+  const generated = await generateKey(env, options.warn);
   return { keys: { current: generated.key, previous: previous.filter((k) => k.kv !== generated.key.kv) }, source: generated.source };
+}
+
+/** A write with a key that opens none of the sealed records would leave two sets no one key reads. */
+async function refuseKeyThatOpensNothing(store: Queryable, loaded: LoadedKeys, options: LoadKeysOptions): Promise<void> {
+  const { groups, opened } = await checkSealedKeys(store, loaded.keys);
+  if (opened || groups.length === 0) return;
+  const what = `the master key from ${loaded.source.location} (version ${loaded.keys.current.kv}) opens none of the ${count(groups)} sealed record(s) in this database, which need ${describeGroups(groups, options.env)}`;
+  if (options.allowNewKey) {
+    options.warn(`${what}; writing with it anyway (--allow-new-key): those records stay unreadable with this key`);
+    return;
+  }
+  throw new CliError(`${what}; give that key instead, or pass --allow-new-key to write with this one anyway; nothing was written`, ExitCode.usage);
+}
+
+function count(groups: SealedKeyGroup[]): number {
+  return groups.reduce((n, g) => n + g.records, 0);
+}
+
+/** `key generated:noetl version 1a2b… (3 record(s), e.g. credential 'pg') expected in …`, for a few groups. */
+function describeGroups(groups: SealedKeyGroup[], env: NodeJS.ProcessEnv): string {
+  const shown = groups.slice(0, 3).map((g) => `key ${g.kid} version ${g.kv} (${g.records} record(s), e.g. ${g.example}) expected in ${expectedPlace(g.kid, env)}`);
+  if (groups.length > shown.length) shown.push(`and ${groups.length - shown.length} more key(s)`);
+  return shown.join('; ');
+}
+
+/** Where a key with this id is looked for (the id names its source when this tool sealed the record). */
+function expectedPlace(kid: string, env: NodeJS.ProcessEnv): string {
+  switch (kid) {
+    case 'generated:noetl':
+      return keyringDisabled(env) ? generatedKeyPath(env) : `${generatedKeyPath(env)} or the OS keyring ${KEYRING_SERVICE}/${KEYRING_GENERATED_ACCOUNT}`;
+    case 'env:NOETL_ENCRYPTION_KEY':
+      return 'NOETL_ENCRYPTION_KEY';
+    case 'file:key-file':
+      return 'a key file (--key-file, NOETL_ENCRYPTION_KEY_FILE or key_file in config.yaml)';
+    case 'keyring:noetl':
+      return `the OS keyring ${KEYRING_SERVICE}/${KEYRING_ACCOUNT}`;
+    default:
+      return 'the key store of whoever sealed them (e.g. the NoETL server\'s NOETL_ENCRYPTION_KEY)';
+  }
 }
 
 /** A master key from its 32 bytes, labelled by source, versioned by fingerprint. */
@@ -222,8 +282,12 @@ type KeyringEntry = {
 type KeyringModule = { AsyncEntry: new (service: string, account: string, options?: { linux?: { store?: string } }) => KeyringEntry };
 
 /** The optional keyring binding, or undefined when it is not installed or disabled. */
+function keyringDisabled(env: NodeJS.ProcessEnv): boolean {
+  return /^(off|0|false|no)$/i.test(env.NOETL_KEYRING ?? '');
+}
+
 async function keyringEntry(env: NodeJS.ProcessEnv, account: string): Promise<KeyringEntry | undefined> {
-  if (/^(off|0|false|no)$/i.test(env.NOETL_KEYRING ?? '')) return undefined;
+  if (keyringDisabled(env)) return undefined;
   let mod: KeyringModule;
   try {
     mod = (await import('@napi-rs/keyring')) as unknown as KeyringModule;

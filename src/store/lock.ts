@@ -1,106 +1,209 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { type BigIntStats, closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { conflictError } from '../core/errors.js';
+import { Worker } from 'node:worker_threads';
+import { conflictError, usageError } from '../core/errors.js';
 
 /**
  * An exclusive lock on an embedded data directory, held for the life of a command.
  * PGlite has no inter-process locking, and two processes on one data directory lose
  * committed writes, so every process that opens it takes this lock first.
  *
- * The lock is a file created with O_EXCL that names its holder. A holder that died
- * leaves a stale file; it is broken under a second O_EXCL "breaker" file, so two
- * waiters can never both break it and both believe they hold it.
+ * The lock is a file created with O_EXCL that names its holder. The holder proves it is alive
+ * with a heartbeat: a worker thread (so that PGlite's long synchronous work on the main thread
+ * cannot stall it) sets the file's mtime every second. A lock is stale, and broken, when
+ *   - nobody has seen its mtime change for `staleMs` (by the waiter's own clock, so clocks of
+ *     other hosts do not matter): another host's lock, a reused pid, garbage;
+ *   - it names this host, or nothing, and its mtime is older than `staleMs`;
+ *   - it names this host and a process that is gone (or this very process, which is not holding
+ *     it), and has missed three heartbeats: a crashed noetl, quickly.
+ * A stale lock is broken under a second O_EXCL "breaker" file, and by renaming it aside first:
+ * only the very file judged stale (same inode and mtime) is deleted, so a waiter that was paused
+ * in between cannot delete a live lock that replaced it; a live one moved by mistake is put back.
  */
 export interface LockHolder {
   pid: number;
   host: string;
   command: string;
   since: string;
+  /** Tells this holder's lock from a later one of the same pid. */
+  token: string;
 }
 
 export interface DirLock {
   release(): void;
 }
 
-const POLL_MS = 25;
-const BREAKER_STALE_MS = 5000;
+export interface LockOptions {
+  /** How long without a heartbeat makes a lock stale (default 10 s; tests shorten it). */
+  staleMs?: number;
+}
 
-export async function acquireDirLock(lockPath: string, timeoutMs: number, command: string): Promise<DirLock> {
-  const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString() };
-  const deadline = Date.now() + timeoutMs;
+const POLL_MS = 25;
+export const HEARTBEAT_MS = 1000;
+const DEFAULT_STALE_MS = 10_000;
+/** A lock of a process that is gone, which missed this many heartbeats, is stale. */
+const MISSED_HEARTBEATS = 3;
+
+/** What a waiter saw of a lock file. */
+export interface LockFileState {
+  /** Inode, mtime and size: any heartbeat or new lock changes it. */
+  signature: string;
+  mtimeMs: number;
+  /** Undefined when the file is empty or not a noetl lock. */
+  holder?: LockHolder;
+}
+
+// The heartbeat, in a worker thread: it opens the lock file itself and stops if that is no longer ours.
+const HEARTBEAT_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+let fd;
+try {
+  fd = fs.openSync(workerData.path, 'r');
+  if (String(fs.fstatSync(fd, { bigint: true }).ino) !== workerData.ino) { fs.closeSync(fd); fd = undefined; }
+} catch { fd = undefined; }
+if (fd !== undefined) setInterval(() => { try { const now = new Date(); fs.futimesSync(fd, now, now); } catch {} }, workerData.intervalMs);
+`;
+
+export async function acquireDirLock(lockPath: string, timeoutMs: number, command: string, options: LockOptions = {}): Promise<DirLock> {
+  const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
+  const me: LockHolder = { pid: process.pid, host: hostname(), command, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const deadline = performance.now() + timeoutMs;
+  let watched: { signature: string; since: number } | undefined;
+  let ino: string;
   for (;;) {
-    if (tryCreate(lockPath, JSON.stringify(me))) break;
-    const holder = readHolder(lockPath);
-    if (holder && isStale(holder)) {
-      breakStale(lockPath, holder);
-      continue;
+    const created = tryCreate(lockPath, JSON.stringify(me));
+    if (created !== undefined) {
+      ino = created;
+      break;
     }
-    if (Date.now() >= deadline) {
-      const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}) since ${holder.since}` : 'another process';
-      throw conflictError(`data directory is locked by ${who}: wait for it to finish, or raise --lock-timeout (lock file ${lockPath})`);
-    }
+    const seen = inspectLock(lockPath);
+    if (!seen) continue; // released meanwhile: try again at once
+    if (watched?.signature !== seen.signature) watched = { signature: seen.signature, since: performance.now() };
+    const unchangedMs = performance.now() - watched.since;
+    if (isStale(seen, unchangedMs, staleMs) && breakStaleLock(lockPath, seen, staleMs)) continue;
+    if (performance.now() >= deadline) throw lockedError(lockPath, seen);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+  const heartbeat = new Worker(HEARTBEAT_SOURCE, { eval: true, workerData: { path: lockPath, ino, intervalMs: HEARTBEAT_MS } });
+  heartbeat.unref();
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
     process.off('exit', release);
-    const holder = readHolder(lockPath);
-    if (holder && holder.pid === me.pid && holder.since === me.since) safeUnlink(lockPath);
+    void heartbeat.terminate();
+    if (inspectLock(lockPath)?.holder?.token === me.token) safeUnlink(lockPath);
   };
   process.on('exit', release);
   return { release };
 }
 
-function tryCreate(path: string, content: string): boolean {
+function isStale(seen: LockFileState, unchangedMs: number, staleMs: number): boolean {
+  if (unchangedMs >= staleMs) return true;
+  const here = hostname();
+  // The wall clock compares with an mtime only where one clock set both: this host.
+  const ageMs = Date.now() - seen.mtimeMs;
+  if ((!seen.holder || seen.holder.host === here) && ageMs >= staleMs) return true;
+  return seen.holder?.host === here && ageMs >= MISSED_HEARTBEATS * HEARTBEAT_MS && !runsElsewhere(seen.holder.pid);
+}
+
+/** Whether `pid` is a live process other than this one (a lock naming this process is not ours: we are waiting for it). */
+function runsElsewhere(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+function lockedError(lockPath: string, seen: LockFileState): Error {
+  const beat = `last heartbeat ${Math.max(0, Math.round((Date.now() - seen.mtimeMs) / 1000))}s ago`;
+  const who = seen.holder
+    ? `by pid ${seen.holder.pid} on ${seen.holder.host} (${seen.holder.command}) since ${seen.holder.since} (${beat})`
+    : `by a lock file that names no holder (${beat})`;
+  return conflictError(`data directory is locked ${who}: wait for it to finish, or raise --lock-timeout; if no noetl process is using it, remove ${lockPath}`);
+}
+
+/** Creates the file with O_EXCL and writes `content`; its inode, or undefined when it exists. */
+function tryCreate(path: string, content: string): string | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'wx', 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return undefined;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw usageError(`cannot create the lock file ${path}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}; choose a --data-dir in a directory you can write to`);
+    }
     throw err;
   }
   try {
     writeSync(fd, content);
+    return String(fstatSync(fd, { bigint: true }).ino);
   } finally {
     closeSync(fd);
   }
-  return true;
 }
 
-function readHolder(path: string): LockHolder | undefined {
+/** The lock file as a waiter sees it, or undefined when there is none. */
+export function inspectLock(path: string): LockFileState | undefined {
+  let text: string;
+  let stat: BigIntStats;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder;
+    stat = statSync(path, { bigint: true });
+    text = readFileSync(path, 'utf8');
   } catch {
-    // Missing, or caught between create and write: treat as held, look again next poll.
     return undefined;
   }
+  return { signature: `${stat.ino}:${stat.mtimeNs}:${stat.size}`, mtimeMs: Number(stat.mtimeMs), holder: parseHolder(text) };
 }
 
-function isStale(holder: LockHolder): boolean {
-  if (holder.host !== hostname()) return false;
+function parseHolder(text: string): LockHolder | undefined {
   try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+    const h = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.command === 'string' && typeof h.since === 'string') return h as LockHolder;
+  } catch {
+    /* empty or not a noetl lock */
   }
+  return undefined;
 }
 
-function breakStale(lockPath: string, stale: LockHolder): void {
+/** Removes the lock judged stale, if it is still that very file; true when it is gone. */
+export function breakStaleLock(lockPath: string, judged: LockFileState, staleMs = DEFAULT_STALE_MS): boolean {
   const breaker = `${lockPath}.break`;
-  if (!tryCreate(breaker, String(process.pid))) {
-    try {
-      if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) safeUnlink(breaker);
-    } catch {
-      /* gone already */
-    }
-    return;
+  const token = randomBytes(8).toString('hex');
+  if (tryCreate(breaker, JSON.stringify({ pid: process.pid, host: hostname(), token })) === undefined) {
+    // Another waiter is breaking it now; a breaker left by one that died goes once it is stale too.
+    const left = inspectLock(breaker);
+    if (left && Date.now() - left.mtimeMs >= staleMs) safeUnlink(breaker);
+    return false;
   }
   try {
-    const now = readHolder(lockPath);
-    if (now && now.pid === stale.pid && now.since === stale.since) safeUnlink(lockPath);
+    // Judged before we held the breaker: another waiter may have broken it and a new holder taken it since.
+    if (inspectLock(lockPath)?.signature !== judged.signature) return false;
+    const aside = `${lockPath}.stale-${token}`;
+    try {
+      renameSync(lockPath, aside);
+    } catch {
+      return false; // gone already
+    }
+    if (inspectLock(aside)?.signature === judged.signature) {
+      safeUnlink(aside);
+      return true;
+    }
+    // Not the file judged stale (possible only if this process was stopped for longer than staleMs
+    // while holding the breaker, and another took the breaker over): put it back untouched.
+    try {
+      linkSync(aside, lockPath);
+    } catch {
+      /* a new lock already took its place: nothing left to restore it to */
+    }
+    safeUnlink(aside);
+    return false;
   } finally {
     safeUnlink(breaker);
   }

@@ -72,6 +72,14 @@ describe('master key sourcing', () => {
     expect(() => statSync(generatedKeyPath(env))).toThrow();
   });
 
+  it('tells a PostgreSQL reader with no key to give the key the records were sealed with, not to make a random one', async () => {
+    const err = await failure(loadKeys({ env: sandbox(), backend: 'postgres', purpose: 'read', warn: () => undefined }));
+    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.message).toBe(
+      "no master key configured for PostgreSQL, cannot decrypt stored secrets: give the key the records were sealed with (the NoETL server's NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY, with --key-file FILE or in NOETL_ENCRYPTION_KEY_FILE",
+    );
+  });
+
   it('generates the embedded default key once, into a mode-0600 file when no keyring runs, saying where', async () => {
     const env = sandbox();
     const warnings: string[] = [];

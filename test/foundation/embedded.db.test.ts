@@ -52,6 +52,8 @@ describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
       // It waited out the 1s timeout rather than giving up at once.
       expect(waitedMs).toBeGreaterThanOrEqual(900);
       expect(r.stderr).toMatch(new RegExp(`^error: data directory is locked by pid ${holder.pid} on .+ \\(holder\\) since .+: wait for it to finish, or raise --lock-timeout`));
+      // It says what to remove if the holder is not really running.
+      expect(r.stderr).toContain(`if no noetl process is using it, remove ${env.NOETL_DATA_DIR}.lock\n`);
     } finally {
       holder.kill('SIGTERM');
       await new Promise((resolve) => holder.once('close', resolve));

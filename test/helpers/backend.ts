@@ -29,7 +29,8 @@ export function uniqueName(prefix: string): string {
 export async function embeddedTemplate(): Promise<string> {
   const hash = createHash('sha256');
   for (const m of loadMigrations()) hash.update(m.sha256);
-  const template = join(tmpdir(), `noetl-test-template-${hash.digest('hex').slice(0, 16)}`);
+  // "private": built since data directories are 0700/0600 (an older, looser template would be tightened, with a warning, in every copy).
+  const template = join(tmpdir(), `noetl-test-template-private-${hash.digest('hex').slice(0, 16)}`);
   if (existsSync(join(template, 'PG_VERSION'))) return template;
   const building = mkdtempSync(join(tmpdir(), 'noetl-template-build-'));
   const dataDir = join(building, 'db');

@@ -1,0 +1,38 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, testCliEnv } from '../helpers/cli.js';
+
+/** Where the database is, set wrong: the built CLI says what is wrong in one line, exit 2, before opening anything. */
+describe('the built CLI refuses a database setting it cannot use', () => {
+  it('an empty --data-dir, a malformed or non-PostgreSQL --database-url', async () => {
+    const env = await testCliEnv();
+    const cases: [string[], string][] = [
+      [['--data-dir', '', 'db', 'info'], 'error: --data-dir is empty: give a directory, or leave the flag out for the default\n'],
+      [['--database-url', 'not a url', 'db', 'info'], 'error: --database-url is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE\n'],
+      [
+        ['--database-url', 'mysql://app:hunter2@db:3306/app', 'db', 'info'],
+        'error: --database-url is a mysql: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)\n',
+      ],
+    ];
+    for (const [args, stderr] of cases) {
+      const r = await runCli(args, { env });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toBe(stderr);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('warns about an unknown key in config.yaml, and refuses it with --strict', async () => {
+    const env = await testCliEnv();
+    const dir = join(env.XDG_CONFIG_HOME!, 'noetl');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.yaml'), 'databse_url: postgres://db.internal/noetl\n');
+    const warned = await runCli(['db', 'info', '-o', 'json'], { env });
+    expect(warned.code, warned.stderr).toBe(0);
+    expect(warned.stderr).toBe(`warning: config file ${join(dir, 'config.yaml')}: unknown key 'databse_url' (did you mean database_url?); it is ignored\n`);
+    const strict = await runCli(['--strict', 'db', 'info'], { env });
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toMatch(/^error: config file .+: unknown key 'databse_url' \(did you mean database_url\?\): fix or remove it \(strict mode refuses unknown keys; known: .+\)\n$/);
+  });
+});
