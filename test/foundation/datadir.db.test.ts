@@ -144,7 +144,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded data directory', () =
     } else chmodSync(keyFile, 0o000);
     const unreadable = await finished(spawn(process.execPath, [noetlBin, '--key-file', keyFile, 'credential', 'get', 'pg'], { env: userEnv, cwd: repoRoot, uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(unreadable.code).toBe(2);
-    expect(unreadable.stderr).toMatch(/(^|\n)error: cannot read key file .+ \(--key-file\): permission denied; give a file you can read \(its owner can `chmod 600` it\)\n$/);
+    expect(unreadable.stderr).toMatch(/(^|\n)error: cannot read key file .+ \(--key-file\): permission denied; check the file's owner and mode\n$/);
     expect(unreadable.stderr).not.toContain('this is a bug');
   });
 });
