@@ -44,7 +44,7 @@ export function newResolveCommand(ctx: CommandContext): Command {
     .option('--catalog-id <id>', 'the catalog entry to key the entries by, by id')
     .option('--workload <@file|->', 'workload values (JSON or YAML) overriding the playbook workload')
     .option('--dry-run', 'print the plan (order, kind, scope, cache key, what would be fetched) and contact nothing')
-    .option('--timeout <duration>', 'HTTP timeout of each request (default 10s)')
+    .option('--timeout <duration>', 'HTTP timeout of each request (default 10s, at most 600s)')
     .addHelpText(
       'after',
       `
@@ -83,6 +83,8 @@ function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExe
 /** Resolves or plans; returns 0, or 1 when an entry failed. */
 export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
   const { executionId, rootExecutionId, timeoutSeconds } = checkResolveFlags(opts);
+  const { renewTimeoutMs } = await import('../../store/renew.js');
+  const timeoutMs = renewTimeoutMs(timeoutSeconds, '--timeout');
   const text = await readPlaybook(opts.file, deps.io);
   const workload = opts.workload ? await readObjectInput(opts.workload, '--workload', deps.io) : undefined;
   const catalog = await import('../../store/catalog.js');
@@ -105,7 +107,7 @@ export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promi
     workload,
     dryRun: opts.dryRun,
     providers: deps.providers,
-    timeoutMs: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    timeoutMs,
   });
   for (const w of result.warnings) deps.warn(w);
   // The resolved values never leave the library through the CLI.

@@ -156,7 +156,7 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     const stored = await keychainStore.selectKeychainRow(deps.store, entry.cacheKey);
     if (!stored) continue;
     const { data, legacy } = keychainStore.openKeychainData(stored, await deps.keys());
-    if (legacy) deps.warn(`keychain entry '${name}' is stored as plaintext (legacy)`);
+    if (legacy) deps.warn(`keychain entry '${name}' is stored as legacy plaintext: run \`noetl credential rotate-key\` to seal it`);
     entry.data = data;
     keychainData[name] = data;
   }
