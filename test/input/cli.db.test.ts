@@ -148,6 +148,9 @@ describe('input through the built CLI', () => {
     let r = await runCli(['keychain', 'set', 'tok', '--playbook', PLAYBOOK, '--data', `@${data}`, '--ttl', '100000000d'], { env });
     expect(r.code).toBe(2);
     expect(oneErrorLine(r, '--ttl')).toBe("error: --ttl '100000000d' is too long: at most 36500d (100 years)");
+    r = await runCli(['keychain', 'resolve', 'never-read.yaml', '--execution-id', '507431238966182398', '--timeout', '50d', '--dry-run'], { env });
+    expect(r.code).toBe(2);
+    expect(oneErrorLine(r, '--timeout')).toBe('error: --timeout is more than the 600s a token request may wait');
     r = await runCli(['--lock-timeout', '0s', 'catalog', 'ls', '-o', 'json'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual([]);
