@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CliError, ExitCode, usageError } from '../core/errors.js';
 import { closest } from '../core/suggest.js';
+import { readInputFile } from './input-file.js';
 
 /** Where the database is, after flag > environment > config file > embedded default. */
 export type ConnectionConfig =
@@ -44,6 +45,9 @@ export interface LoadConfigOptions {
   warn?(message: string): void;
 }
 
+/** config.yaml holds a handful of settings: anything larger is not one. */
+const MAX_CONFIG_BYTES = 64 * 1024;
+
 const PG_ENV = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];
 
 export function configDir(env: NodeJS.ProcessEnv): string {
@@ -65,11 +69,12 @@ export function configFilePath(env: NodeJS.ProcessEnv): string {
 export function loadConfigFile(env: NodeJS.ProcessEnv, options: LoadConfigOptions = {}): ConfigFile {
   const path = configFilePath(env);
   if (!existsSync(path)) return {};
+  const text = readInputFile(path, `config file ${path}`, MAX_CONFIG_BYTES);
   let parsed: unknown;
   try {
     // yaml loads only when a config file exists: start-up time is what every command pays.
     const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    parsed = parse(readFileSync(path, 'utf8'));
+    parsed = parse(text);
   } catch (err) {
     throw new CliError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}; fix or remove it`, ExitCode.usage);
   }

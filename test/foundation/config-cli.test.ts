@@ -36,3 +36,18 @@ describe('the built CLI refuses a database setting it cannot use', () => {
     expect(strict.stderr).toMatch(/^error: config file .+: unknown key 'databse_url' \(did you mean database_url\?\): fix or remove it \(strict mode refuses unknown keys; known: .+\)\n$/);
   });
 });
+
+describe('inputs the built CLI reads only within a limit', () => {
+  it('a config.yaml over 64 KiB is refused (exit 2); lint reads at most 4 MiB of stdin (exit 3, could not run)', async () => {
+    const env = await testCliEnv();
+    const dir = join(env.XDG_CONFIG_HOME!, 'noetl');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'config.yaml'), `# ${'x'.repeat(70 * 1024)}\n`);
+    let r = await runCli(['db', 'info'], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: config file .+config\.yaml is larger than 64 KiB, the limit for this input: nothing was read\n$/);
+    r = await runCli(['lint', '-'], { env: { ...env, XDG_CONFIG_HOME: join(dir, 'none') }, input: `# ${'y'.repeat(5 * 1024 * 1024)}\n` });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('error: - (stdin) is larger than 4 MiB, the limit for this input: nothing was read\n');
+  });
+});

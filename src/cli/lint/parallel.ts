@@ -5,7 +5,8 @@
  * the built bundle needs no extra entry point, and a run on one thread never loads worker_threads.
  */
 import { availableParallelism } from 'node:os';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readInputFile } from '../../store/input-file.js';
 import { lintFile } from '../../lint/lint.js';
 import { SourceFile } from '../../lint/source.js';
 import type { Finding, Severity } from '../../lint/types.js';
@@ -35,9 +36,9 @@ function lintFiles(jobs: FileJob[], onRead?: (chars: number) => void): FileResul
   return jobs.map((job) => {
     let text: string;
     try {
-      text = readFileSync(job.file, 'utf8');
+      text = readInputFile(job.file, job.path);
     } catch (e) {
-      return { path: job.path, findings: [], playbooks: 0, lines: {}, readError: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+      return { path: job.path, findings: [], playbooks: 0, lines: {}, readError: (e as Error).message };
     }
     onRead?.(text.length);
     const severities = new Map(job.severities);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { join, resolve } from 'node:path';
 import type { Store } from '../../store/store.js';
@@ -14,7 +14,8 @@ import { RULES, RULES_BY_ID } from '../../lint/rules/index.js';
 import { SourceFile } from '../../lint/source.js';
 import { severityRank, type Finding } from '../../lint/types.js';
 import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
-import { readAll, type IO } from '../io.js';
+import { readInputFile } from '../../store/input-file.js';
+import { readStdin, type IO } from '../io.js';
 import type { LintFormat } from './formats.js';
 import { lintFilesInParallel, threadCount, type FileJob } from './parallel.js';
 
@@ -245,7 +246,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     if (threads > 1) {
       const jobs: FileJob[] = fileInputs.map((i) => ({ file: i.file, path: i.path, severities: [...i.config.severities] }));
       for (const [n, r] of (await lintFilesInParallel(jobs, threads, optimization.linting)).entries()) {
-        if (r.readError !== undefined) throw new CliError(`cannot read ${r.path}: ${r.readError}`, LINT_COULD_NOT_RUN);
+        if (r.readError !== undefined) throw new CliError(r.readError, LINT_COULD_NOT_RUN);
         findings.push(...r.findings);
         lines.set(r.path, r.lines);
         if (r.playbooks === 0 && r.findings.length === 0) empty.add(fileInputs[n]);
@@ -254,9 +255,9 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     for (const [n, input] of local.entries()) {
       let text: string;
       try {
-        text = input.file === undefined ? await readAll(io.stdin) : readFileSync(input.file, 'utf8');
+        text = input.file === undefined ? await readStdin(io, '- (stdin)') : readInputFile(input.file, input.path);
       } catch (e) {
-        throw new CliError(`cannot read ${input.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, LINT_COULD_NOT_RUN);
+        throw new CliError((e as Error).message, LINT_COULD_NOT_RUN);
       }
       optimization.linting(text.length);
       const severities = input.config.severities;
