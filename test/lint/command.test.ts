@@ -160,7 +160,7 @@ describe('noetl lint (run function)', () => {
     symlinkSync(join(d, 'gone.yaml'), join(d, 'link.yaml'));
     const r = await run({ paths: [d] });
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/^error: cannot read .*link\.yaml: ENOENT\n$/);
+    expect(r.stderr).toMatch(/^error: cannot read .*link\.yaml: no such file\n$/);
   });
 
   it('exit 3 when a file cannot be read', async () => {
