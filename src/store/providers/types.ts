@@ -4,8 +4,10 @@
  * clear message: never a silent empty value. Messages name hosts, statuses and secret paths,
  * never secret values or credentials.
  */
-export type ProviderName = 'gcp' | 'aws' | 'azure';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['gcp', 'aws', 'azure'];
+import type { SecretProviderName } from '../../core/keychain-kinds/index.js';
+
+/** The providers the kind registry lists (SECRET_PROVIDERS, kind secret_manager); each has a client here. */
+export type ProviderName = SecretProviderName;
 
 export interface SecretRequest {
   /** The secret's path as the playbook gives it (e.g. projects/123/secrets/x/versions/latest). */
