@@ -49,7 +49,8 @@ describe('keychain rules read the kind registry', () => {
 
   it('the rule docs list the registry', () => {
     expect(RULES_BY_ID.get('keychain-kind')!.docs).toContain(KEYCHAIN_KIND_NAMES.map((n) => `\`${n}\``).join(', '));
-    expect(RULES_BY_ID.get('keychain-auto-renew')!.docs).toContain('oauth2 (its request is stored as renew_config and sent again), http (');
+    expect(RULES_BY_ID.get('keychain-auto-renew')!.docs).toContain('can be renewed: oauth2, http (the request is stored');
+    expect(RULES_BY_ID.get('keychain-auto-renew')!.docs).toContain('and google_id_token (`keychain resolve` mints');
     for (const k of KEYCHAIN_KINDS) expect(RULES_BY_ID.get('keychain-unknown-key')!.docs).toContain(`- ${[k.id, ...k.aliases].join(', ')}: ${k.keys.join(', ')}`);
   });
 });

@@ -1,18 +1,21 @@
 import { isScalar } from '../yaml-tree.js';
-import { findKeychainKind, RENEWABLE_KINDS } from '../../core/keychain-kinds/index.js';
+import { findKeychainKind, RENEWABLE_KINDS, type Renewal } from '../../core/keychain-kinds/index.js';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 
 const renewable = RENEWABLE_KINDS.map((k) => k.id);
+const byRenewal = (how: Renewal) => RENEWABLE_KINDS.filter((k) => k.renewal === how).map((k) => k.id).join(', ');
 
 export const keychainAutoRenew: Rule = {
   id: 'keychain-auto-renew',
   defaultSeverity: 'warning',
   summary: 'auto_renew is a boolean, set only where the runtime can renew',
   docs: `With \`auto_renew: true\` the runtime gets a fresh value before the cached one expires. Only
-kinds that obtain a token can be renewed: ${RENEWABLE_KINDS.map((k) => `${k.id} (${k.renewal === 'mint' ? 'minted anew by resolve' : 'its request is stored as renew_config and sent again'})`).join(', ')}.
-On other kinds (a static map, a stored credential, a secret read from a secret manager) the flag
-does nothing and suggests a renewal that never happens. \`auto_renew\` must be \`true\` or \`false\`.
+kinds that obtain a token can be renewed: ${byRenewal('renew_config')} (the request is stored as the entry's
+renew_config and sent again when the entry is due) and ${byRenewal('mint')} (\`keychain resolve\` mints a
+new one a refresh margin before the current one expires). On other kinds (a static map, a stored
+credential, a secret read from a secret manager) the flag does nothing and suggests a renewal that
+never happens. \`auto_renew\` must be \`true\` or \`false\`.
 
     - name: amadeus_credentials
       kind: secrets
