@@ -3,7 +3,8 @@
  * each, and what all entries share (the keys every kind accepts, the key that holds the kind,
  * the order entries resolve in). Lint rules, `keychain resolve` and the docs read this, so
  * what lint accepts is what resolve resolves. To add a kind: a file here and a line in
- * KEYCHAIN_KINDS; to add a spelling of one: its `aliases`.
+ * KEYCHAIN_KINDS; a spelling of a kind: its `aliases`; a key a kind reads: its `keys` (and
+ * `required`); a key that holds the kind (`type:`): KIND_KEYS.
  */
 import { usageError } from '../errors.js';
 import { closest } from '../suggest.js';
@@ -43,7 +44,7 @@ export const KEYCHAIN_COMMON_KEYS: readonly string[] = ['name', ...KIND_KEYS, 's
 export const COMMON_KEY_ALIASES: Readonly<Record<string, string>> = { type: 'kind', ttl: 'ttl_seconds', renew: 'auto_renew', autorenew: 'auto_renew' };
 
 /** Keys written for the kind key (`type:` for `kind:`): the hint of an entry without a kind. */
-export const KIND_KEY_ALIASES: readonly string[] = Object.keys(COMMON_KEY_ALIASES).filter((k) => KIND_KEYS.includes(COMMON_KEY_ALIASES[k]));
+export const KIND_KEY_ALIASES: readonly string[] = Object.keys(COMMON_KEY_ALIASES).filter((k) => !KIND_KEYS.includes(k) && KIND_KEYS.includes(COMMON_KEY_ALIASES[k]));
 
 /** Every key some kind reads: what an entry of an unknown kind is checked against. */
 export const ALL_KEYCHAIN_KEYS: readonly string[] = [...new Set([...KEYCHAIN_COMMON_KEYS, ...KEYCHAIN_KINDS.flatMap((k) => k.keys)])];

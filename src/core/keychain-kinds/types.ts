@@ -57,7 +57,7 @@ export interface KeychainFetchIO {
   googleIdToken(serviceAccount: Record<string, unknown>, audience: string): Promise<{ idToken: string; ttlSeconds?: number }>;
 }
 
-/** An entry about to be fetched: its fields rendered (no template left). */
+/** An entry about to be fetched: its fields rendered (no template left) and checked (checkEntryFields). */
 export interface FetchEntry {
   name: string;
   fields: Record<string, unknown>;
