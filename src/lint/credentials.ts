@@ -3,6 +3,7 @@
  * kind credential) reference must exist in the configured store. The only part of linting
  * that touches a database; the CLI loads this module only when the flag is given.
  */
+import { findKeychainKind } from '../core/keychain-kinds/index.js';
 import { hasTemplate } from '../core/templates.js';
 import { workloadKeyOf } from './references.js';
 import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
@@ -54,8 +55,7 @@ export function credentialReferences(pb: Playbook): CredentialReference[] {
     } else add(resolveName(pb, use.node));
   }
   for (const entry of pb.keychain) {
-    if (entry.kind === 'credential') add(resolveName(pb, valueOf(entry.node, 'credential')));
-    if (entry.kind === 'google_id_token') add(resolveName(pb, valueOf(entry.node, 'service_account_credential')));
+    for (const key of findKeychainKind(entry.kind)?.credentialKeys ?? []) add(resolveName(pb, valueOf(entry.node, key)));
   }
   return out;
 }

@@ -1,36 +1,11 @@
 /**
  * What the linter knows about NoETL playbooks (seeds 000/001/003/004 and the upstream
- * corpus): keychain kinds and their fields, what the runtime puts in the template context,
- * and which keys hold secrets rather than references to them.
+ * corpus): what the runtime puts in the template context, and which keys hold secrets rather
+ * than references to them. Keychain kinds and their fields are the registry's
+ * (src/core/keychain-kinds), which `keychain resolve` reads too.
  */
 import { hasTemplate } from '../core/templates.js';
 import { isSecretKey, looksLikeSecretValue } from '../core/mask.js';
-
-export const KEYCHAIN_SCOPES = ['global', 'catalog', 'local', 'shared'] as const;
-export const SECRET_PROVIDERS = ['gcp', 'aws', 'azure', 'vault', 'k8s'] as const;
-
-interface KeychainKindSpec {
-  /** Keys this kind understands besides the common ones. */
-  keys: string[];
-  /** Whether the runtime can renew it (auto_renew makes sense). */
-  renewable: boolean;
-}
-
-export const KEYCHAIN_COMMON_KEYS = ['name', 'kind', 'scope', 'ttl_seconds', 'auto_renew', 'description', 'desc', 'schema', 'renew_config'];
-
-export const KEYCHAIN_KINDS: Record<string, KeychainKindSpec> = {
-  secret_manager: { keys: ['provider', 'auth', 'map', 'project_id', 'region', 'vault_url'], renewable: false },
-  secrets: { keys: ['provider', 'auth', 'map', 'project_id', 'region', 'vault_url'], renewable: false },
-  oauth2: { keys: ['endpoint', 'method', 'headers', 'data', 'params', 'payload', 'json', 'auth', 'token_field', 'ttl_field', 'timeout'], renewable: true },
-  http: { keys: ['endpoint', 'method', 'headers', 'data', 'params', 'payload', 'json', 'auth', 'token_field', 'ttl_field', 'timeout'], renewable: true },
-  credential: { keys: ['credential'], renewable: false },
-  static: { keys: ['map', 'value'], renewable: false },
-  bearer: { keys: ['token'], renewable: false },
-  google_id_token: { keys: ['auth', 'service_account_secret', 'service_account_credential', 'target_audience'], renewable: true },
-};
-
-/** Misspellings and old spellings of keychain keys with the key meant. */
-export const KEYCHAIN_KEY_ALIASES: Record<string, string> = { type: 'kind', ttl: 'ttl_seconds', url: 'endpoint', renew: 'auto_renew', autorenew: 'auto_renew', ref: 'credential' };
 
 /**
  * Names the runtime provides to every template (seed 001 "Context Extension", the DSL's

@@ -6,6 +6,7 @@
  */
 import { isMap, isScalar, isSeq, type YamlDocument, type YamlNode, type YamlPair, type YamlScalar, type YamlMap } from './yaml-tree.js';
 import { hasTemplate, scanTemplate, type TemplateScan } from '../core/templates.js';
+import { KIND_KEYS } from '../core/keychain-kinds/index.js';
 import { scalarValueMap, type SourceFile, type ValueMap } from './source.js';
 import type { Span } from './types.js';
 
@@ -213,7 +214,7 @@ export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMa
         node: item,
         name: scalarString(nameNode),
         nameNode: isScalar(nameNode) ? nameNode : undefined,
-        kind: stringOf(item, 'kind'),
+        kind: KIND_KEYS.map((k) => stringOf(item, k)).find((k) => k !== undefined),
         templates: [],
       });
     });

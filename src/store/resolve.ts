@@ -1,24 +1,37 @@
 /**
- * Resolving a playbook's `keychain:` section for one execution: entries in dependency order
- * (an entry using `{{ keychain.other.x }}` after `other`), each served from the keychain when
- * a valid entry exists (renewed if due), else fetched by its kind and stored. Templates render
- * Jinja2-compatibly with the workload (`workload.x` and bare `x`) and the entries so far.
+ * Resolving a playbook's `keychain:` section for one execution: entries in declaration order
+ * (an entry may use `{{ keychain.other.x }}` of entries above it only), each served from the
+ * keychain when a valid entry exists (renewed if due), else fetched by its kind and stored.
+ * What each kind is, needs and fetches is the kind registry's (src/core/keychain-kinds).
+ * Templates render Jinja2-compatibly with the workload (`workload.x` and bare `x`) and the
+ * entries so far.
  * A dry run only plans: order, kind, scope, cache key, what would be fetched.
  */
 import { randomUUID } from 'node:crypto';
 import { CliError, ExitCode, usageError } from '../core/errors.js';
 import type { KeySet } from '../core/envelope.js';
 import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../core/jinja.js';
-import { isScopeType, refreshMarginSeconds, type ScopeRef, type ScopeType } from '../core/scope.js';
+import { isScopeType, type ScopeRef, type ScopeType } from '../core/scope.js';
 import { parseYaml } from '../core/structured.js';
 import { templateReferences } from '../core/templates.js';
-import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type CacheType, type KeychainData } from './keychain.js';
-import { isProviderName, ProviderError, type Providers } from './providers/index.js';
-import { DEFAULT_RENEW_TIMEOUT_MS, RenewError, requestToken, type RenewConfig } from './renew.js';
+import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type KeychainData } from './keychain.js';
+import {
+  checkEntryFields,
+  declaredAfterMessage,
+  findKeychainKind,
+  KIND_KEY_ALIASES,
+  KIND_KEYS,
+  missingKindMessage,
+  unknownKindMessage,
+  type KeychainFetchIO,
+  type KeychainKind as KindSpec,
+} from '../core/keychain-kinds/index.js';
+import { ProviderError, type Providers } from './providers/index.js';
+import { DEFAULT_RENEW_TIMEOUT_MS, RenewError, requestToken } from './renew.js';
 import type { Store } from './store.js';
 
-export const KEYCHAIN_KINDS = ['oauth2', 'http', 'credential', 'static', 'bearer', 'secret_manager', 'secrets', 'google_id_token'] as const;
-export type KeychainKind = (typeof KEYCHAIN_KINDS)[number];
+/** A kind's name as the playbook writes it (an id or alias of the registry's). */
+export type KeychainKind = string;
 
 /** One entry of a playbook's keychain section, as written. */
 export interface KeychainSpec {
@@ -40,17 +53,18 @@ export function readKeychainSection(document: Record<string, unknown>): Keychain
   const seen = new Set<string>();
   section.forEach((raw, i) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw usageError(`keychain entry #${i + 1} is not a mapping`);
-    const { name, kind: kindField, type, scope: scopeField, ...fields } = raw as Record<string, unknown>;
+    const { name, scope: scopeField, ...rest } = raw as Record<string, unknown>;
     if (typeof name !== 'string' || name === '') throw usageError(`keychain entry #${i + 1} has no name`);
     if (seen.has(name)) throw usageError(`keychain entry '${name}' is defined twice`);
     seen.add(name);
-    const kind = kindField ?? type;
-    if (typeof kind !== 'string' || !(KEYCHAIN_KINDS as readonly string[]).includes(kind)) {
-      throw usageError(`keychain entry '${name}': kind '${String(kind)}' is not supported; supported kinds: ${KEYCHAIN_KINDS.join(', ')}`);
-    }
+    const kindKey = KIND_KEYS.find((k) => rest[k] !== undefined && rest[k] !== null);
+    const fields = Object.fromEntries(Object.entries(rest).filter(([k]) => !KIND_KEYS.includes(k)));
+    if (kindKey === undefined) throw usageError(missingKindMessage(`keychain entry '${name}'`, KIND_KEY_ALIASES.find((k) => rest[k] != null)));
+    const kind = rest[kindKey];
+    if (typeof kind !== 'string' || !findKeychainKind(kind)) throw usageError(`keychain entry '${name}': ${unknownKindMessage(String(kind))}`);
     const scope = scopeField ?? 'global';
     if (typeof scope !== 'string' || !isScopeType(scope)) throw usageError(`keychain entry '${name}': scope '${String(scope)}' is not one of global, catalog, local, shared`);
-    specs.push({ name, kind: kind as KeychainKind, scope, fields, dependsOn: keychainReferences(fields) });
+    specs.push({ name, kind, scope, fields, dependsOn: keychainReferences(fields) });
   });
   for (const spec of specs) {
     for (const dep of spec.dependsOn) {
@@ -71,11 +85,14 @@ function keychainReferences(value: unknown, into = new Set<string>()): string[] 
   return [...into];
 }
 
-/** Dependency order, stable (file order among independent entries); a cycle is an error naming it. */
+/**
+ * The order entries resolve in: as declared (see declaredAfterMessage), so an entry using one
+ * declared below it is an error, as lint's keychain-order says; a cycle is an error naming it.
+ */
 export function orderKeychain(specs: KeychainSpec[]): KeychainSpec[] {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const state = new Map<string, 'visiting' | 'done'>();
-  const ordered: KeychainSpec[] = [];
+  // A cycle is named as such first: each of its entries also uses one declared after it.
   const visit = (spec: KeychainSpec, path: string[]) => {
     if (state.get(spec.name) === 'done') return;
     if (state.get(spec.name) === 'visiting') {
@@ -85,10 +102,14 @@ export function orderKeychain(specs: KeychainSpec[]): KeychainSpec[] {
     state.set(spec.name, 'visiting');
     for (const dep of spec.dependsOn) visit(byName.get(dep)!, [...path, spec.name]);
     state.set(spec.name, 'done');
-    ordered.push(spec);
   };
   for (const spec of specs) visit(spec, []);
-  return ordered;
+  const position = new Map(specs.map((s, i) => [s.name, i]));
+  specs.forEach((spec, i) => {
+    const later = spec.dependsOn.find((dep) => position.get(dep)! > i);
+    if (later !== undefined) throw usageError(declaredAfterMessage(spec.name, later));
+  });
+  return specs;
 }
 
 export interface ResolveInput {
@@ -227,37 +248,12 @@ async function preview(value: unknown, context: Record<string, unknown>): Promis
 }
 
 async function describeSource(spec: KeychainSpec, context: Record<string, unknown>): Promise<string> {
-  const f = spec.fields;
-  switch (spec.kind) {
-    case 'oauth2':
-    case 'http':
-      return `${String(f.method ?? 'POST').toUpperCase()} ${await preview(f.endpoint, context)}${spec.kind === 'oauth2' && f.auto_renew ? ' (auto-renew)' : ''}`;
-    case 'credential':
-      return `credential ${await preview(f.credential ?? f.ref, context)}`;
-    case 'static':
-    case 'bearer':
-      return f.credential !== undefined
-        ? `credential ${await preview(f.credential, context)}`
-        : `values from the playbook (${Object.keys(mapOf(f) ?? { token: '' }).join(', ')})`;
-    case 'secret_manager':
-    case 'secrets': {
-      const map = mapOf(f) ?? {};
-      const paths = await Promise.all(Object.entries(map).map(async ([k, v]) => `${k} ← ${await preview(v, context)}`));
-      return `${String(f.provider)} secrets: ${paths.join(', ')}${f.auth !== undefined ? ` (auth ${await preview(f.auth, context)})` : ''}`;
-    }
-    case 'google_id_token': {
-      const account =
-        f.service_account_credential !== undefined
-          ? `credential ${await preview(f.service_account_credential, context)}`
-          : `gcp secret ${await preview(f.service_account_secret, context)}${f.auth !== undefined ? ` (auth ${await preview(f.auth, context)})` : ''}`;
-      return `Google ID token for ${await preview(f.target_audience, context)}, service account from ${account}`;
-    }
-  }
+  return kindOf(spec).describe(spec.fields, (value) => preview(value, context));
 }
 
-function mapOf(fields: Record<string, unknown>): Record<string, unknown> | undefined {
-  const map = fields.map;
-  return map !== null && typeof map === 'object' && !Array.isArray(map) ? (map as Record<string, unknown>) : undefined;
+/** The registry's kind of a spec (readKeychainSection admitted only known kinds). */
+function kindOf(spec: KeychainSpec): KindSpec {
+  return findKeychainKind(spec.kind)!;
 }
 
 interface EntryOutcome {
@@ -288,11 +284,15 @@ async function resolveEntry(
   }
   const fields = await renderValue(spec.fields, context);
   assertRendered(fields, spec.name);
-  const fetched = await fetchByKind(store, keys, spec, fields, timeoutMs, input.providers);
-  const ttlField = fields.ttl_seconds ?? fields.ttl;
-  const ttlSeconds = ttlField === undefined ? fetched.ttlSeconds : Number(ttlField);
+  const kind = kindOf(spec);
+  checkEntryFields(kind, fields);
+  // auto_renew counts only on a kind that can be renewed (lint's keychain-auto-renew says the same).
+  const renews = kind.renewal !== undefined && fields.auto_renew === true;
+  const fetched = await kind.fetch({ name: spec.name, fields, autoRenew: renews }, fetchIO(store, keys, spec.name, timeoutMs, input.providers));
+  const ttlSeconds = fields.ttl_seconds === undefined ? fetched.ttlSeconds : Number(fields.ttl_seconds);
   if (ttlSeconds !== undefined && !(ttlSeconds > 0)) throw usageError(`ttl_seconds must be a positive number of seconds`);
-  const autoRenew = spec.kind === 'oauth2' && fields.auto_renew === true;
+  // A renew_config kind is renewed by whoever reads the entry; a minted one by resolve only (its expiry is set by its fetch).
+  const autoRenew = renews && kind.renewal === 'renew_config';
   const set = await setKeychainEntry(store, keys, {
     name: spec.name,
     ref,
@@ -302,7 +302,7 @@ async function resolveEntry(
     cacheType: fetched.cacheType,
     schema: isMapping(fields.schema) ? fields.schema : undefined,
     autoRenew,
-    renewConfig: autoRenew ? checkRenewConfig(renewConfigOf(fields), spec.name) : undefined,
+    renewConfig: autoRenew ? checkRenewConfig(kind.renewConfig!(fields), spec.name) : undefined,
   });
   return { status: 'fetched', data: fetched.data, expiresAt: set.expires_at, warnings: [] };
 }
@@ -324,119 +324,24 @@ function assertRendered(value: unknown, name: string, path = ''): void {
   }
 }
 
-function renewConfigOf(fields: Record<string, unknown>): RenewConfig {
-  const config: Record<string, unknown> = { endpoint: fields.endpoint, method: fields.method ?? 'POST' };
-  for (const k of ['headers', 'data', 'token_field', 'ttl_field', 'refresh_margin_seconds', 'timeout_seconds', 'allow_insecure_http']) {
-    if (fields[k] !== undefined) config[k] = fields[k];
-  }
-  return config as unknown as RenewConfig;
-}
-
-interface Fetched {
-  data: KeychainData;
-  ttlSeconds?: number;
-  credentialType: string;
-  cacheType: CacheType;
-}
-
-async function fetchByKind(
-  store: Store,
-  keys: KeySet,
-  spec: KeychainSpec,
-  fields: Record<string, unknown>,
-  timeoutMs: number,
-  providers: Providers,
-): Promise<Fetched> {
-  switch (spec.kind) {
-    case 'oauth2':
-    case 'http': {
-      if (typeof fields.endpoint !== 'string') throw usageError('needs endpoint: the URL to call');
-      const config = checkRenewConfig(renewConfigOf(fields), spec.name);
+/** The I/O a kind's fetch does: credentials from the store, token requests, provider clients; all with the timeout. */
+function fetchIO(store: Store, keys: KeySet, name: string, timeoutMs: number, providers: Providers): KeychainFetchIO {
+  return {
+    async credential(credentialName) {
+      const { getCredential } = await import('./credential.js');
+      const { type, data } = await getCredential(store, keys, credentialName);
+      return { type, data };
+    },
+    async tokenRequest(request, { requireTokenField }) {
       try {
-        const { tokenData, ttlSeconds } = await requestToken(spec.name, config, { timeoutMs, requireTokenField: spec.kind === 'oauth2' });
-        return { data: tokenData, ttlSeconds, credentialType: spec.kind, cacheType: 'token' };
+        return await requestToken(name, checkRenewConfig(request, name), { timeoutMs, requireTokenField });
       } catch (err) {
         // A first fetch is not a renewal: report the reason under the entry's name.
         if (err instanceof RenewError) throw new CliError(err.reason, ExitCode.failure);
         throw err;
       }
-    }
-    case 'credential':
-      return fromCredential(store, keys, fields.credential ?? fields.ref);
-    case 'static':
-    case 'bearer': {
-      if (fields.credential !== undefined) return fromCredential(store, keys, fields.credential);
-      const map = mapOf(fields);
-      if (map) return { data: map, credentialType: spec.kind, cacheType: 'secret' };
-      if (spec.kind === 'bearer' && typeof fields.token === 'string') return { data: { token: fields.token }, credentialType: 'bearer', cacheType: 'token' };
-      throw usageError(`needs map: (the values) or credential: (a stored credential's name)`);
-    }
-    case 'secret_manager':
-    case 'secrets': {
-      if (!isProviderName(fields.provider)) throw usageError(`provider '${String(fields.provider)}' is not one of gcp, aws, azure`);
-      const map = mapOf(fields);
-      if (!map || Object.keys(map).length === 0) throw usageError('needs map: field → secret path');
-      const auth = fields.auth === undefined ? undefined : (await fromCredential(store, keys, fields.auth)).data;
-      const provider = providers[fields.provider];
-      const data: KeychainData = {};
-      for (const [key, path] of Object.entries(map)) {
-        if (typeof path !== 'string' || path === '') throw usageError(`map.${key} must be a secret path`);
-        data[key] = await provider.fetchSecret({ path, auth, timeoutMs });
-      }
-      return { data, credentialType: 'secret_manager', cacheType: 'secret' };
-    }
-    case 'google_id_token': {
-      if (typeof fields.target_audience !== 'string' || fields.target_audience === '') throw usageError('needs target_audience: the URL of the service the token is for');
-      const serviceAccount = await serviceAccountOf(store, keys, fields, providers, timeoutMs);
-      const { idToken, ttlSeconds } = await providers.gcp.fetchIdToken({ serviceAccount, audience: fields.target_audience, timeoutMs });
-      // A signed assertion cannot be replayed from a renew_config: the entry expires a
-      // refresh margin before the token does, and the next resolve mints a new one.
-      const lifetime = ttlSeconds ?? 3600;
-      return {
-        data: { id_token: idToken, token_type: 'Bearer', target_audience: fields.target_audience },
-        ttlSeconds: Math.max(1, Math.floor(lifetime - refreshMarginSeconds(lifetime))),
-        credentialType: 'google_id_token',
-        cacheType: 'token',
-      };
-    }
-  }
-}
-
-/** The service-account key of a google_id_token entry: from a stored credential, or from GCP Secret Manager. */
-async function serviceAccountOf(store: Store, keys: KeySet, fields: Record<string, unknown>, providers: Providers, timeoutMs: number): Promise<Record<string, unknown>> {
-  if (fields.service_account_credential !== undefined) {
-    const { data } = await fromCredential(store, keys, fields.service_account_credential);
-    return serviceAccountKey(data, `credential '${String(fields.service_account_credential)}'`);
-  }
-  if (typeof fields.service_account_secret !== 'string' || fields.service_account_secret === '') {
-    throw usageError('needs service_account_credential (a stored credential) or service_account_secret (a GCP secret path, with auth)');
-  }
-  const auth = fields.auth === undefined ? undefined : (await fromCredential(store, keys, fields.auth)).data;
-  const text = await providers.gcp.fetchSecret({ path: fields.service_account_secret, auth, timeoutMs });
-  return serviceAccountKey(text, `secret ${fields.service_account_secret}`);
-}
-
-/** A service-account key JSON (client_email, private_key), given as an object, as JSON text, or as JSON text in one field of an object. */
-function serviceAccountKey(value: unknown, where: string): Record<string, unknown> {
-  const isKey = (v: unknown): v is Record<string, unknown> => isMapping(v) && typeof v.client_email === 'string' && typeof v.private_key === 'string';
-  const parse = (text: string): unknown => {
-    try {
-      return JSON.parse(text);
-    } catch {
-      return undefined;
-    }
+    },
+    secret: (provider, path, auth) => providers[provider].fetchSecret({ path, auth, timeoutMs }),
+    googleIdToken: (serviceAccount, audience) => providers.gcp.fetchIdToken({ serviceAccount, audience, timeoutMs }),
   };
-  if (isKey(value)) return value;
-  if (typeof value === 'string' && isKey(parse(value))) return parse(value) as Record<string, unknown>;
-  if (isMapping(value)) {
-    for (const v of Object.values(value)) if (typeof v === 'string' && isKey(parse(v))) return parse(v) as Record<string, unknown>;
-  }
-  throw usageError(`${where} is not a service-account key (JSON with client_email and private_key)`);
-}
-
-async function fromCredential(store: Store, keys: KeySet, name: unknown): Promise<Fetched> {
-  if (typeof name !== 'string' || name === '') throw usageError('needs credential: the name of a stored credential');
-  const { getCredential } = await import('./credential.js');
-  const credential = await getCredential(store, keys, name);
-  return { data: credential.data, credentialType: credential.type, cacheType: 'secret' };
 }

@@ -185,6 +185,23 @@ describe('keychain kind google_id_token', () => {
     expect(again.keychain.id_token_from_credential.id_token).not.toBe(first.keychain.id_token_from_credential.id_token);
   });
 
+  it('auto_renew has an effect, as lint says it does on this kind: only with it does the entry expire a refresh margin early', async () => {
+    const withoutRenew = PLAYBOOK.replace(/    auto_renew: true\n/g, '');
+    const { lintText } = await import('../../src/lint/lint.js');
+    expect(lintText('p.yaml', PLAYBOOK).filter((f) => f.ruleId === 'keychain-auto-renew')).toEqual([]);
+    await resolve({ playbook: withoutRenew });
+    const entries = await listKeychainEntries(store);
+    // The token's whole lifetime (1 h): nothing renews it before it expires.
+    expect(entries.map((e) => [e.keychain_name, new Date(e.expires_at).getTime() - clock().getTime(), e.auto_renew])).toEqual([
+      ['id_token_from_credential', 3600_000, false],
+      ['id_token_from_secret_manager', 3600_000, false],
+    ]);
+    await store.query('DELETE FROM keychain');
+    await resolve();
+    // With auto_renew: 10% of the lifetime early, so the next resolve mints a new one before it expires.
+    expect((await listKeychainEntries(store)).map((e) => new Date(e.expires_at).getTime() - clock().getTime())).toEqual([3240_000, 3240_000]);
+  });
+
   it('fails an entry with a clear reason, never a secret: a key the endpoint refuses, or no target_audience', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await store.query('DELETE FROM credential WHERE name = $1', ['interop_sa']);

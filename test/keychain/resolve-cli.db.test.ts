@@ -30,6 +30,12 @@ workload:
   client_secret: "{{ payload.secret }}"
   token_url: ${server.url}
 keychain:
+  - name: creds
+    kind: static
+    scope: shared
+    map:
+      client_id: "{{ client_id }}"
+      client_secret: "{{ client_secret }}"
   - name: service_token
     kind: oauth2
     scope: global
@@ -37,12 +43,6 @@ keychain:
     data:
       client_id: "{{ keychain.creds.client_id }}"
       client_secret: "{{ keychain.creds.client_secret }}"
-  - name: creds
-    kind: static
-    scope: shared
-    map:
-      client_id: "{{ client_id }}"
-      client_secret: "{{ client_secret }}"
 `,
     );
     writeFileSync(join(dir, 'workload.json'), JSON.stringify({ client_secret: 'wl-secret-value' }));

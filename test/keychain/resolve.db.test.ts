@@ -80,6 +80,14 @@ workload:
   token_url: ${oauth.tokenUrl}
   project_id: p-42
 keychain:
+  - name: amadeus_credentials
+    kind: secret_manager
+    provider: gcp
+    scope: global
+    auth: "{{ workload.gcp_auth }}"
+    map:
+      client_id: "{{ workload.amadeus_key_path }}"
+      client_secret: "{{ amadeus_secret_path }}"
   - name: amadeus_token
     kind: oauth2
     scope: global
@@ -92,14 +100,6 @@ keychain:
       grant_type: client_credentials
       client_id: "{{ keychain.amadeus_credentials.client_id }}"
       client_secret: "{{ keychain.amadeus_credentials.client_secret }}"
-  - name: amadeus_credentials
-    kind: secret_manager
-    provider: gcp
-    scope: global
-    auth: "{{ workload.gcp_auth }}"
-    map:
-      client_id: "{{ workload.amadeus_key_path }}"
-      client_secret: "{{ amadeus_secret_path }}"
   - name: project_context
     kind: http
     scope: shared
@@ -152,7 +152,7 @@ keychain:
     expect(plan.keychain).toEqual({});
   });
 
-  it('resolves every kind in dependency order, stores them, and serves them from the keychain next time', async () => {
+  it('resolves every kind in declaration order, stores them, and serves them from the keychain next time', async () => {
     const before = { oauth: oauth.requests(), http: http.requests(), gcp: gcp.requests() };
     const first = await resolve();
     expect(first.entries.map((e) => [e.name, e.status, e.error])).toEqual([

@@ -4,15 +4,20 @@ import { orderKeychain, readKeychainSection } from '../../src/store/resolve.js';
 const section = (entries: unknown[]) => readKeychainSection({ keychain: entries });
 
 describe('keychain section order', () => {
-  it('puts an entry after the entries it refers to, keeping file order otherwise', () => {
+  it('keeps declaration order: an entry may use only entries declared above it (as lint keychain-order says)', () => {
     const specs = section([
+      { name: 'creds', kind: 'secrets', provider: 'gcp', map: { client_id: '{{ workload.path }}' } },
+      { name: 'other', kind: 'static', map: { x: '{{ keychain.creds.client_id }}' } },
       { name: 'token', kind: 'oauth2', endpoint: 'https://a/token', data: { client_id: '{{ keychain.creds.client_id }}', s: "{{ keychain['other'].x }}" } },
       { name: 'independent', kind: 'static', map: { a: 1 } },
-      { name: 'creds', kind: 'secrets', provider: 'gcp', map: { client_id: '{{ workload.path }}' } },
-      { name: 'other', type: 'static', map: { x: '{{ keychain.creds.client_id }}' } },
     ]);
     expect(specs.find((s) => s.name === 'token')?.dependsOn.sort()).toEqual(['creds', 'other']);
     expect(orderKeychain(specs).map((s) => s.name)).toEqual(['creds', 'other', 'token', 'independent']);
+    const forward = section([
+      { name: 'token', kind: 'oauth2', endpoint: 'https://a/token', data: { client_id: '{{ keychain.creds.client_id }}' } },
+      { name: 'creds', kind: 'static', map: { client_id: 'a' } },
+    ]);
+    expect(() => orderKeychain(forward)).toThrow("keychain entry 'token' uses 'creds', which is declared after it; move 'creds' above 'token'");
   });
 
   it('names a cycle', () => {
@@ -26,7 +31,7 @@ describe('keychain section order', () => {
   });
 
   it('refuses unknown kinds, unknown references, duplicates and bad scopes (exit 2)', () => {
-    expect(() => section([{ name: 'x', kind: 'kerberos_ticket' }])).toThrow(/kind 'kerberos_ticket' is not supported; supported kinds: oauth2, http, .*google_id_token/);
+    expect(() => section([{ name: 'x', kind: 'kerberos_ticket' }])).toThrow(/^keychain entry 'x': unknown keychain kind 'kerberos_ticket'; one of: secret_manager, secrets, oauth2, .*google_id_token$/);
     expect(() => section([{ name: 'x', kind: 'static', map: { a: '{{ keychain.nope.a }}' } }])).toThrow("keychain entry 'x' refers to keychain.nope");
     expect(() => section([{ name: 'x', kind: 'static' }, { name: 'x', kind: 'static' }])).toThrow(/defined twice/);
     expect(() => section([{ name: 'x', kind: 'static', scope: 'everyone' }])).toThrow(/scope 'everyone'/);

@@ -70,13 +70,13 @@ describe('keychain rules', () => {
     expect(spans(y, 'keychain-required-fields')).toEqual(['8:11-8:17', '11:15-11:18', '12:10-12:12', '14:11-14:25', '14:11-14:25', '16:11-16:21', '18:11-18:17', '20:11-20:17', '22:11-22:26', '22:11-22:26']);
     expect(messages(y, 'keychain-required-fields')).toEqual([
       "keychain entry 'a' of kind oauth2 needs `endpoint` (the URL to call)",
-      "unknown secret provider 'gpc'; did you mean 'gcp'? (one of gcp, aws, azure, vault, k8s)",
+      "unknown secret provider 'gpc'; did you mean 'gcp'? (one of gcp, aws, azure)",
       "`map` of keychain entry 'b' must be a non-empty mapping of output field → secret path",
-      "keychain entry 'c' of kind secret_manager needs `provider` (one of gcp, aws, azure, vault, k8s)",
+      "keychain entry 'c' of kind secret_manager needs `provider` (one of gcp, aws, azure)",
       "keychain entry 'c' of kind secret_manager needs `map` (output field → secret path)",
       "keychain entry 'd' of kind credential needs `credential` (the name of a stored credential)",
       "keychain entry 'e' of kind bearer needs `token`",
-      "keychain entry 'f' of kind static needs `map` (or `value`)",
+      "keychain entry 'f' of kind static needs `map` (output field → value)",
       "keychain entry 'g' of kind google_id_token needs `target_audience`",
       "keychain entry 'g' reads `service_account_secret` from a secret manager and needs `auth` to reach it",
     ]);

@@ -36,7 +36,7 @@ export interface ResolveDeps {
 
 export function newResolveCommand(ctx: CommandContext): Command {
   return new Command('resolve')
-    .description("Resolve a playbook's keychain section for an execution: fetch what is missing or expired, store it, in dependency order")
+    .description("Resolve a playbook's keychain section for an execution: fetch what is missing or expired, store it, in declaration order")
     .argument('<playbook-file>', 'the playbook YAML (registered in the catalog), or - for stdin')
     .requiredOption('--execution-id <id>', 'the execution the entries are resolved for')
     .option('--root-execution <id>', 'the root of its execution tree, for shared entries (default: the execution)')

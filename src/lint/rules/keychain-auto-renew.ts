@@ -1,19 +1,21 @@
 import { isScalar } from '../yaml-tree.js';
-import { KEYCHAIN_KINDS } from '../knowledge.js';
+import { findKeychainKind, RENEWABLE_KINDS, type Renewal } from '../../core/keychain-kinds/index.js';
 import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 
-const renewable = Object.entries(KEYCHAIN_KINDS).filter(([, s]) => s.renewable).map(([k]) => k);
+const renewable = RENEWABLE_KINDS.map((k) => k.id);
+const byRenewal = (how: Renewal) => RENEWABLE_KINDS.filter((k) => k.renewal === how).map((k) => k.id).join(', ');
 
 export const keychainAutoRenew: Rule = {
   id: 'keychain-auto-renew',
   defaultSeverity: 'warning',
   summary: 'auto_renew is a boolean, set only where the runtime can renew',
-  docs: `With \`auto_renew: true\` the keychain stores a renew configuration and the worker fetches a
-fresh value when the cached one expires. Only kinds that obtain a token from an endpoint can be
-renewed: ${renewable.join(', ')}. On other kinds (a static map, a stored credential, a secret
-read from a secret manager) the flag does nothing and suggests a renewal that never happens.
-\`auto_renew\` must be \`true\` or \`false\`.
+  docs: `With \`auto_renew: true\` the runtime gets a fresh value before the cached one expires. Only
+kinds that obtain a token can be renewed: ${byRenewal('renew_config')} (the request is stored as the entry's
+renew_config and sent again when the entry is due) and ${byRenewal('mint')} (\`keychain resolve\` mints a
+new one a refresh margin before the current one expires). On other kinds (a static map, a stored
+credential, a secret read from a secret manager) the flag does nothing and suggests a renewal that
+never happens. \`auto_renew\` must be \`true\` or \`false\`.
 
     - name: amadeus_credentials
       kind: secrets
@@ -27,7 +29,8 @@ read from a secret manager) the flag does nothing and suggests a renewal that ne
         report(nodeSpan(v ?? pair.key), `auto_renew must be true or false, got ${isScalar(v) ? JSON.stringify(v.value) : 'a collection'}`);
         continue;
       }
-      if (v.value && entry.kind !== undefined && entry.kind in KEYCHAIN_KINDS && !KEYCHAIN_KINDS[entry.kind].renewable) {
+      const kind = findKeychainKind(entry.kind);
+      if (v.value && kind && kind.renewal === undefined) {
         report(nodeSpan(pair.key), `auto_renew has no effect on kind ${entry.kind}: only ${renewable.join(', ')} entries can be renewed; remove it`);
       }
     }

@@ -1,6 +1,5 @@
-import { closest } from '../../core/suggest.js';
-import { KEYCHAIN_KINDS } from '../knowledge.js';
-import { nodeSpan, pairOf, valueOf } from '../playbook.js';
+import { KEYCHAIN_KIND_NAMES, KIND_KEY_ALIASES, KIND_KEYS, findKeychainKind, missingKindMessage, unknownKindMessage } from '../../core/keychain-kinds/index.js';
+import { nodeSpan, pairOf } from '../playbook.js';
 import type { Rule } from '../types.js';
 
 export const keychainKind: Rule = {
@@ -8,7 +7,7 @@ export const keychainKind: Rule = {
   defaultSeverity: 'error',
   summary: 'Every keychain entry has a known kind',
   docs: `\`kind\` tells the runtime how to obtain the entry's value. Known kinds:
-${Object.keys(KEYCHAIN_KINDS).map((k) => `\`${k}\``).join(', ')}.
+${KEYCHAIN_KIND_NAMES.map((k) => `\`${k}\``).join(', ')}.
 (\`secrets\` is the newer spelling of \`secret_manager\`; both are accepted.)
 An entry without a kind, or with an unknown one, cannot be resolved and fails the step that uses it.
 
@@ -17,18 +16,14 @@ An entry without a kind, or with an unknown one, cannot be resolved and fails th
         kind: oauth           # keychain-kind: did you mean 'oauth2'?`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
-      const pair = pairOf(entry.node, 'kind');
+      const pair = KIND_KEYS.map((k) => pairOf(entry.node, k)).find((p) => p !== undefined);
       if (pair === undefined) {
-        const alias = valueOf(entry.node, 'type');
-        const hint = alias ? ` (it has \`type:\`; the key is \`kind:\`)` : '';
-        const at = nodeSpan(entry.nameNode ?? entry.node);
-        report(at, `keychain entry '${entry.name ?? `#${entry.index + 1}`}' has no kind${hint}; one of: ${Object.keys(KEYCHAIN_KINDS).join(', ')}`);
+        const alias = KIND_KEY_ALIASES.find((k) => pairOf(entry.node, k)?.value != null);
+        report(nodeSpan(entry.nameNode ?? entry.node), missingKindMessage(`keychain entry '${entry.name ?? `#${entry.index + 1}`}'`, alias));
         continue;
       }
-      const kind = entry.kind;
-      if (kind !== undefined && kind in KEYCHAIN_KINDS) continue;
-      const suggestion = kind === undefined ? undefined : closest(kind, Object.keys(KEYCHAIN_KINDS));
-      report(nodeSpan(pair.value ?? pair.key), `unknown keychain kind '${kind ?? ''}'${suggestion ? `; did you mean '${suggestion}'?` : `; one of: ${Object.keys(KEYCHAIN_KINDS).join(', ')}`}`);
+      if (findKeychainKind(entry.kind)) continue;
+      report(nodeSpan(pair.value ?? pair.key), unknownKindMessage(entry.kind ?? ''));
     }
   },
 };

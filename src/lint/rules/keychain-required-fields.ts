@@ -1,13 +1,13 @@
 import { hasTemplate } from '../../core/templates.js';
 import { isMap } from '../yaml-tree.js';
-import { closest } from '../../core/suggest.js';
-import { SECRET_PROVIDERS } from '../knowledge.js';
-import { nodeSpan, pairOf, scalarString, type KeychainEntry } from '../playbook.js';
+import { KEYCHAIN_KINDS, KIND_KEYS, findKeychainKind, mappingMessage, requirementMessage, unknownProviderMessage, unmetRequirements } from '../../core/keychain-kinds/index.js';
+import { nodeSpan, pairOf, scalarString } from '../playbook.js';
 import type { Rule, Span } from '../types.js';
 
-function missing(entry: KeychainEntry, keys: string[]): boolean {
-  return keys.every((k) => pairOf(entry.node, k)?.value == null);
-}
+const kindLine = (k: (typeof KEYCHAIN_KINDS)[number]) => {
+  const needs = k.required.map((r) => (r.when ? `${r.what} with \`${r.when}\`` : r.mapping ? `a non-empty ${r.what}` : r.what));
+  return `- ${[k.id, ...k.aliases].map((n) => `\`${n}\``).join(' / ')}: ${needs.join(', ')}.`;
+};
 
 export const keychainRequiredFields: Rule = {
   id: 'keychain-required-fields',
@@ -15,14 +15,7 @@ export const keychainRequiredFields: Rule = {
   summary: 'A keychain entry has the fields its kind needs',
   docs: `Each kind needs certain fields:
 
-- \`oauth2\`, \`http\`: \`endpoint\` (the token or initialisation URL).
-- \`secret_manager\` / \`secrets\`: \`provider\` (one of ${SECRET_PROVIDERS.join(', ')}) and a non-empty \`map\`
-  of output field → secret path.
-- \`credential\`: \`credential\` (the name of a stored credential).
-- \`bearer\`: \`token\`.
-- \`static\`: \`map\` (or \`value\`).
-- \`google_id_token\`: \`target_audience\`, and \`service_account_secret\` (with \`auth\`) or
-  \`service_account_credential\`.
+${KEYCHAIN_KINDS.map(kindLine).join('\n')}
 
     - name: openai_token
       kind: secrets
@@ -32,48 +25,25 @@ export const keychainRequiredFields: Rule = {
         api_key: "{{ workload.openai_secret_path }}"`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
-      const at: Span = nodeSpan(pairOf(entry.node, 'kind')?.value ?? entry.nameNode ?? entry.node);
+      const kind = findKeychainKind(entry.kind);
+      if (!kind) continue;
+      const at: Span = nodeSpan(KIND_KEYS.map((k) => pairOf(entry.node, k)?.value).find((v) => v != null) ?? entry.nameNode ?? entry.node);
       const label = `keychain entry '${entry.name ?? `#${entry.index + 1}`}'`;
-      const need = (keys: string[], what: string) => {
-        if (missing(entry, keys)) report(at, `${label} of kind ${entry.kind} needs ${what}`);
-      };
-      switch (entry.kind) {
-        case 'oauth2':
-        case 'http':
-          need(['endpoint'], '`endpoint` (the URL to call)');
-          break;
-        case 'secret_manager':
-        case 'secrets': {
-          const provider = pairOf(entry.node, 'provider');
-          if (provider?.value == null) report(at, `${label} of kind ${entry.kind} needs \`provider\` (one of ${SECRET_PROVIDERS.join(', ')})`);
-          else {
-            const value = scalarString(provider.value);
-            if (value !== undefined && !hasTemplate(value) && !(SECRET_PROVIDERS as readonly string[]).includes(value)) {
-              const s = closest(value, SECRET_PROVIDERS);
-              report(nodeSpan(provider.value), `unknown secret provider '${value}'${s ? `; did you mean '${s}'?` : ''} (one of ${SECRET_PROVIDERS.join(', ')})`);
-            }
-          }
-          const map = pairOf(entry.node, 'map');
-          if (map?.value == null) report(at, `${label} of kind ${entry.kind} needs \`map\` (output field → secret path)`);
-          else if (!isMap(map.value) || map.value.items.length === 0) report(nodeSpan(map.value), `\`map\` of ${label} must be a non-empty mapping of output field → secret path`);
-          break;
+      const has = (key: string) => pairOf(entry.node, key)?.value != null;
+      const unmet = new Set(unmetRequirements(kind, has));
+      for (const requirement of kind.required) {
+        if (unmet.has(requirement)) {
+          report(at, `${label} ${requirementMessage(requirement, entry.kind)}`);
+          continue;
         }
-        case 'credential':
-          need(['credential'], '`credential` (the name of a stored credential)');
-          break;
-        case 'bearer':
-          need(['token'], '`token`');
-          break;
-        case 'static':
-          need(['map', 'value'], '`map` (or `value`)');
-          break;
-        case 'google_id_token':
-          need(['target_audience'], '`target_audience`');
-          need(['service_account_secret', 'service_account_credential'], '`service_account_secret` or `service_account_credential`');
-          if (!missing(entry, ['service_account_secret']) && missing(entry, ['auth'])) {
-            report(at, `${label} reads \`service_account_secret\` from a secret manager and needs \`auth\` to reach it`);
-          }
-          break;
+        const value = requirement.anyOf.map((k) => pairOf(entry.node, k)?.value).find((v) => v != null);
+        if (!value) continue;
+        if (requirement.mapping && (!isMap(value) || value.items.length === 0)) report(nodeSpan(value), mappingMessage(requirement, label));
+        // A provider given literally must be one this kind can read.
+        if (kind.providers && requirement.anyOf.includes('provider')) {
+          const provider = scalarString(value);
+          if (provider !== undefined && !hasTemplate(provider) && !(kind.providers as readonly string[]).includes(provider)) report(nodeSpan(value), unknownProviderMessage(kind, provider));
+        }
       }
     }
   },

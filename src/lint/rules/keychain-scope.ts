@@ -1,6 +1,6 @@
 import { hasTemplate } from '../../core/templates.js';
 import { closest } from '../../core/suggest.js';
-import { KEYCHAIN_SCOPES } from '../knowledge.js';
+import { SCOPE_TYPES as KEYCHAIN_SCOPES } from '../../core/scope.js';
 import { nodeSpan, pairOf, scalarString } from '../playbook.js';
 import type { Rule } from '../types.js';
 

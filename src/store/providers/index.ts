@@ -1,7 +1,7 @@
 import { awsProvider } from './aws.js';
 import { azureProvider } from './azure.js';
 import { gcpProvider, type GcpProvider } from './gcp.js';
-import { PROVIDER_NAMES, type ProviderEndpoints, type ProviderName, type SecretProvider } from './types.js';
+import { type ProviderEndpoints, type ProviderName, type SecretProvider } from './types.js';
 
 export * from './types.js';
 export type { GcpProvider } from './gcp.js';
@@ -16,8 +16,4 @@ export function defaultProviders(endpoints: ProviderEndpoints = {}): Providers {
     aws: awsProvider(endpoints.awsSecretsManager),
     azure: azureProvider(endpoints.azureLogin),
   };
-}
-
-export function isProviderName(text: unknown): text is ProviderName {
-  return typeof text === 'string' && (PROVIDER_NAMES as readonly string[]).includes(text);
 }

@@ -5,9 +5,10 @@
  * never secret values or credentials.
  */
 import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS } from '../http.js';
+import type { SecretProviderName } from '../../core/keychain-kinds/index.js';
 
-export type ProviderName = 'gcp' | 'aws' | 'azure';
-export const PROVIDER_NAMES: readonly ProviderName[] = ['gcp', 'aws', 'azure'];
+/** The providers the kind registry lists (SECRET_PROVIDERS, kind secret_manager); each has a client here. */
+export type ProviderName = SecretProviderName;
 
 export interface SecretRequest {
   /** The secret's path as the playbook gives it (e.g. projects/123/secrets/x/versions/latest). */
