@@ -32,7 +32,7 @@ describe('keychain run functions', () => {
 
     const get = memIO();
     expect(await runGet({ ...base, name: 'tok' }, { io: get.io, store, keys, warn: () => undefined })).toBe(0);
-    expect(get.stdout()).toContain('data.access_token\tyaml…(24 chars)');
+    expect(get.stdout()).toMatch(/^data\.access_token\t\*{4}#[0-9a-f]{8}$/m);
     expect(get.stdout()).toContain('expires\tin 10m (2026-01-01T00:10:00.000Z)');
     expect(get.stdout()).not.toContain('yaml-token-value');
 
