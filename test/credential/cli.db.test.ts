@@ -133,8 +133,10 @@ describe('noetl credential (built CLI)', () => {
     r = await runCli(['credential', 'get', 'sf_test_keypair', '--field', 'sf_private_key', '--reveal'], { env: fresh });
     expect(r.stdout).toBe((JSON.parse(readFileSync(join(CORPUS, 'sf_test_keypair.json.example'), 'utf8')) as { data: { sf_private_key: string } }).data.sf_private_key);
 
+    // validate says what add -f would: the two files named google_oauth are a conflict.
     r = await runCli(['credential', 'validate', CORPUS], { env: fresh });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/google_oauth_local_user\.json\.example: credential 'google_oauth' is also defined in/);
   });
 
   it('never shows the secret without --reveal, and never stores it in the clear', { timeout: 240_000 }, async () => {
