@@ -56,6 +56,7 @@ export {
   variableStats,
   parseJsonExact,
   VariableError,
+  checkVariableName,
   VARIABLE_TYPES,
   BASE_CONTEXT_KEYS,
   type ExecutionVariable,
