@@ -313,10 +313,11 @@ export async function credentialExists(store: Queryable, name: string): Promise<
   return (await store.query('SELECT 1 FROM credential WHERE name = $1', [name])).rows.length > 0;
 }
 
-/** Deletes a credential; exit 3 when it does not exist. */
-export async function removeCredential(store: Store, name: string): Promise<void> {
-  const result = await store.query('DELETE FROM credential WHERE name = $1', [name]);
-  if (result.rowCount === 0) throw await notFound(store, name);
+/** Deletes a credential and says which; exit 3 when it does not exist. */
+export async function removeCredential(store: Store, name: string): Promise<{ id: string; name: string }> {
+  const result = await store.query<{ id: string; name: string }>('DELETE FROM credential WHERE name = $1 RETURNING id::text AS id, name', [name]);
+  if (result.rows.length === 0) throw await notFound(store, name);
+  return result.rows[0];
 }
 
 // ---------------------------------------------------------------------------------------

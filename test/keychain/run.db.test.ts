@@ -51,19 +51,23 @@ describe('keychain run functions', () => {
     await runSet({ ...base, name: 'a', data: '-', autoRenew: false }, { io: memIO({ stdin: '{"k": 1}' }).io, store, keys, info: () => undefined });
     const ls = memIO({ tty: true });
     await runLs({ playbook: PB, expired: false, output: 'table' }, { io: ls.io, store });
-    expect(ls.stdout()).toMatch(/NAME\s+SCOPE\s+CACHE KEY\s+TYPE\s+EXPIRES\s+AUTO-RENEW\s+ACCESSES/);
-    expect(ls.stdout()).toMatch(/a\s+global\s+a:\d+:global\s+static\s+in 1d\s+no\s+0/);
+    expect(ls.stdout()).toMatch(/NAME\s+SCOPE\s+CACHE KEY\s+TYPE\s+STATUS\s+EXPIRES\s+AUTO-RENEW\s+ACCESSES/);
+    expect(ls.stdout()).toMatch(/a\s+global\s+a:\d+:global\s+static\s+valid\s+in 1d\s+no\s+0/);
 
     const stats = memIO();
     await runStats({ output: 'json' }, { io: stats.io, store });
     expect(JSON.parse(stats.stdout())).toMatchObject({ total: 1, expired: 0 });
 
+    // Declining is exit 1 in every noun (CONTRIBUTING.md, "Conventions").
     const declined = memIO({ tty: true, stdin: 'n\n' });
     const infos: string[] = [];
-    expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, store, info: (m) => infos.push(m) })).toBe(0);
-    expect(infos).toEqual(['nothing deleted']);
+    await expect(runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, store, info: (m) => infos.push(m) })).rejects.toMatchObject({
+      exitCode: 1,
+      message: 'no keychain entry deleted: not confirmed',
+    });
+    expect(infos).toEqual([]);
     const confirmed = memIO({ tty: true, stdin: 'y\n' });
     expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: confirmed.io, store, info: (m) => infos.push(m) })).toBe(0);
-    expect(infos[1]).toMatch(/^deleted 'a'/);
+    expect(infos[0]).toMatch(/^deleted 'a'/);
   });
 });

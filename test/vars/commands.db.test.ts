@@ -77,11 +77,15 @@ describe('vars commands (run functions)', () => {
       expect((await fails(runShow({ executionId: EXEC, type: 'secret', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
     });
 
-    it('exits 3 with "no variables for execution N" when there are none, 2 on a bad id', async () => {
+    it('an empty list when there are none or none of the type (exit 0, as every listing), 2 on a bad id', async () => {
+      const empty = memIO();
+      await runShow({ executionId: EXEC, reveal: false, output: 'json' }, { io: empty.io, store, now: clock() });
+      expect(JSON.parse(empty.stdout())).toEqual([]);
+      await seed();
+      const none = memIO();
+      await runShow({ executionId: EXEC, type: 'user_defined', reveal: false, output: 'table' }, { io: none.io, store, now: clock() });
+      expect(none.stdout()).toBe('NAME\tTYPE\tSOURCE STEP\tUPDATED\tVALUE\n');
       const m = memIO();
-      const err = await fails(runShow({ executionId: EXEC, reveal: false, output: 'table' }, { io: m.io, store, now: clock() }));
-      expect(err.exitCode).toBe(3);
-      expect(err.message).toBe(`no variables for execution ${EXEC}`);
       expect((await fails(runShow({ executionId: 'abc', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
       expect((await fails(runShow({ executionId: '9223372036854775808', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
       expect(m.stdout()).toBe('');
@@ -169,12 +173,20 @@ describe('vars commands (run functions)', () => {
   });
 
   describe('rm', () => {
-    it('deletes one variable; exits 3 when it does not exist', async () => {
+    it('deletes one variable with --yes (asks on a TTY, refuses off one); exits 3 when it does not exist', async () => {
       await seed();
       const m = memIO();
-      await runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: (s) => info.push(s) });
+      const refused = await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }));
+      expect([refused.exitCode, refused.message]).toEqual([2, `deleting variable 'computed_value' of execution ${EXEC} needs confirmation: add --yes (stdin is not a terminal)`]);
+      const declined = memIO({ tty: true });
+      const no = await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: declined.io, store, info: () => {}, confirm: async () => false }));
+      expect([no.exitCode, no.message]).toEqual([1, 'no variable deleted: not confirmed']);
+      expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
+      const j = memIO();
+      await runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'json' }, { io: j.io, store, info: (s) => info.push(s) });
+      expect(JSON.parse(j.stdout())).toEqual({ execution_id: EXEC, name: 'computed_value', removed: 1 });
       expect(Object.keys(await getAllVariables(store, EXEC)).sort()).toEqual(['amadeus_token', 'fetch_data']);
-      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
+      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
       expect((await fails(runRm({ executionId: 'all', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
     });
 
@@ -186,7 +198,7 @@ describe('vars commands (run functions)', () => {
       expect(refused.message).toContain('--yes');
       const no = memIO({ tty: true, stdin: 'n\n' });
       expect((await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: no.io, store, info: () => {} }))).exitCode).toBe(1);
-      expect(no.stderr()).toContain(`delete all 3 variables of execution ${EXEC}? [y/N]`);
+      expect(no.stderr()).toContain(`Delete all 3 variables of execution ${EXEC}? [y/N]`);
       expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
       const yes = memIO({ tty: true, stdin: 'y\n' });
       await runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: yes.io, store, info: () => {} });
