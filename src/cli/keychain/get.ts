@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
-import { keychainNotFoundHint } from './not-found.js';
+import { otherVersionHint } from './not-found.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, shownData, type ScopeFlags } from './common.js';
 
 export interface GetOptions extends ScopeFlags {
@@ -66,7 +66,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
   const ref = await resolveScopeRef(deps.store, opts);
   const refreshMarginSeconds = durationFlag(opts.refreshMargin, '--refresh-margin');
   const timeoutSeconds = durationFlag(opts.timeout, '--timeout');
-  const { getKeychainEntry } = await import('../../store/keychain.js');
+  const { getKeychainEntry, listKeychainEntries } = await import('../../store/keychain.js');
   const { response, warnings } = await getKeychainEntry(deps.store, deps.keys, opts.name, ref, {
     renew: opts.renew,
     refreshMarginSeconds,
@@ -77,7 +77,10 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
 
   if (response.status === 'not_found') {
     printStructured(deps.io, opts.output, response);
-    const hint = await keychainNotFoundHint(deps.store, opts.name, ref);
+    const elsewhere = await listKeychainEntries(deps.store, { catalogId: ref.catalogId, name: opts.name });
+    const hint = elsewhere.length
+      ? `; it exists as ${elsewhere.map((e) => `--scope ${e.scope_type}${e.execution_id ? ` --execution ${e.execution_id}` : ''}`).join(' or ')}`
+      : await otherVersionHint(deps.store, opts.name, ref.catalogId);
     deps.io.stderr.write(`error: KEYCHAIN: Entry '${opts.name}' not found (cache key ${response.cache_key})${hint}\n`);
     return ExitCode.notFound;
   }

@@ -5,7 +5,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
-import { keychainNotFoundHint } from './not-found.js';
+import { otherVersionHint } from './not-found.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
 
 export interface RmOptions extends ScopeFlags {
@@ -104,7 +104,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   printStructured(deps.io, opts.output, results);
   for (const r of results) {
     if (r.status === 'success') deps.info(`deleted '${r.keychain_name}' (${r.cache_key})`);
-    else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})${await keychainNotFoundHint(deps.store, r.keychain_name, ref)}\n`);
+    else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})${await otherVersionHint(deps.store, r.keychain_name, ref.catalogId)}\n`);
   }
   return results.some((r) => r.status === 'not_found') ? ExitCode.notFound : ExitCode.ok;
 }
