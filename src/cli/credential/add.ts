@@ -3,7 +3,7 @@ import type { ImportReport } from '../../store/credential.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
-import { depsFrom, parseMeta, printWarnings, readObjectSource, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
+import { depsFrom, detailsHint, parseMeta, printWarnings, readObjectSource, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
 
 export interface AddOptions {
   name?: string;
@@ -124,8 +124,9 @@ function collectClearable(value: string, previous: ClearableField[]): ClearableF
 function checkClear(opts: AddOptions): void {
   if (opts.clear.length === 0) return;
   if (!opts.replace) throw usageError('--clear empties a field of the stored credential: it goes with --replace');
-  const alsoGiven = opts.clear.filter((f) => (f === 'description' ? opts.description !== undefined : f === 'tags' ? opts.tags.length > 0 : f === 'meta' ? opts.meta.length > 0 : opts.schema !== undefined));
-  if (alsoGiven.length) throw usageError(`--clear ${alsoGiven[0]} and a new ${alsoGiven[0]} both given: give one of them`);
+  const given: Record<ClearableField, boolean> = { description: opts.description !== undefined, tags: opts.tags.length > 0, meta: opts.meta.length > 0, schema: opts.schema !== undefined };
+  const both = opts.clear.find((field) => given[field]);
+  if (both) throw usageError(`--clear ${both} and a new ${both} both given: give one of them`);
 }
 
 function typedAnswer(field: string, answer: string, type: string | undefined): unknown {
@@ -187,9 +188,9 @@ function importSummary(report: ImportReport, opts: AddOptions, deps: CredentialD
   return importOutcome(report, opts) + hiddenDetailsHint(report.entries, deps);
 }
 
-/** Said after a one-line summary when detail lines were left out. */
+/** Said after a one-line summary when some file's detail lines were left out. */
 export function hiddenDetailsHint(entries: ImportReport['entries'], deps: CredentialDeps): string {
-  return !deps.verbose && deps.output === 'table' && entries.some((e) => e.messages.length > 1) ? ' (details: --verbose or -o json)' : '';
+  return detailsHint(deps, entries.some((e) => e.messages.length > 1));
 }
 
 function importOutcome(report: ImportReport, opts: AddOptions): string {

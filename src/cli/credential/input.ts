@@ -118,9 +118,13 @@ export async function withDetails<T>(deps: Pick<CredentialDeps, 'io' | 'output' 
       const more = extraDetails(err as CredentialInputError);
       if (deps.verbose) for (const line of more) deps.io.stderr.write(`  ${line}\n`);
       printStructured(deps.io, deps.output, { error: err.message, details: err.details });
-      const hint = more.length > 0 && !deps.verbose && deps.output === 'table' ? ' (details: --verbose or -o json)' : '';
-      throw new CliError(`${err.message}; nothing was written${hint}`, err.exitCode);
+      throw new CliError(`${err.message}; nothing was written${detailsHint(deps, more.length > 0)}`, err.exitCode);
     }
     throw err;
   }
+}
+
+/** Said after a one-line error whose detail lines were left out (`hidden`): where to find them. */
+export function detailsHint(deps: Pick<CredentialDeps, 'output' | 'verbose'>, hidden: boolean): string {
+  return hidden && !deps.verbose && deps.output === 'table' ? ' (details: --verbose or -o json)' : '';
 }
