@@ -58,6 +58,7 @@ export {
   variableStats,
   parseJsonExact,
   VariableError,
+  checkVariableName,
   VARIABLE_TYPES,
   BASE_CONTEXT_KEYS,
   type ExecutionVariable,

@@ -1,9 +1,11 @@
 /**
+/**
  * Questions on the terminal. The confirmation every destructive command uses: --yes goes
- * ahead; on a terminal the question is asked (default no); with no terminal to ask on it
- * refuses with exit 2. And the hidden prompt for secrets. Ctrl-C at either exits 130.
+ * ahead; on a terminal the question is asked (default no) and a no is exit 1; with no
+ * terminal to ask on it refuses with exit 2 (CONTRIBUTING.md, "Conventions"). And the hidden
+ * prompt for secrets. Ctrl-C at either exits 130.
  */
-import { InterruptedError, usageError } from '../core/errors.js';
+import { CliError, ExitCode, InterruptedError, usageError } from '../core/errors.js';
 import type { IO } from './io.js';
 import { escapeControls, terminalStream } from './output.js';
 
@@ -12,9 +14,12 @@ function canAsk(io: IO): boolean {
   return io.stdinIsTTY && io.stderrIsTTY;
 }
 
-/** Refuses (exit 2, `refusal` as the message) when --yes is missing and nothing can be asked. */
-export function requireYesOffTerminal(io: IO, yes: boolean, refusal: string): void {
-  if (!yes && !canAsk(io)) throw usageError(refusal);
+/**
+ * Refuses (exit 2) when --yes is missing and nothing can be asked; `action` says what, e.g.
+ * "deleting credential 'x'". Commands call it before opening anything.
+ */
+export function requireYesOffTerminal(io: IO, yes: boolean, action: string): void {
+  if (!yes && !canAsk(io)) throw usageError(`${action} needs confirmation: add --yes (stdin is not a terminal)`);
 }
 
 /** A y/N question on stderr, answered on stdin; anything but y/yes is no, and so is end of input (Ctrl-D). */
@@ -47,15 +52,18 @@ interface ConfirmRequest {
   /** --yes was given: nothing is asked. */
   yes: boolean;
   question: string;
-  /** The one-line error when --yes is missing and there is no terminal to ask on. */
-  refusal: string;
+  /** What is about to happen, for the refusal off a terminal: "deleting credential 'x'". */
+  action: string;
+  /** What stays as it was when the answer is no, e.g. "credential 'x' not deleted". */
+  declined: string;
   /** Asks the question; the terminal by default (tests pass their own). */
   ask?(question: string): Promise<boolean>;
 }
 
-/** Whether to go ahead with a destructive change: --yes, or a yes on the terminal. */
-export async function confirmDestructive(io: IO, request: ConfirmRequest): Promise<boolean> {
-  if (request.yes) return true;
-  requireYesOffTerminal(io, false, request.refusal);
-  return (request.ask ?? ((q: string) => askYesNo(io, q)))(request.question);
+/** Returns to go ahead with a destructive change (--yes, or a yes on the terminal); a no throws `declined: not confirmed`, exit 1. */
+export async function confirmDestructive(io: IO, request: ConfirmRequest): Promise<void> {
+  if (request.yes) return;
+  requireYesOffTerminal(io, false, request.action);
+  const confirmed = await (request.ask ?? ((q: string) => askYesNo(io, q)))(request.question);
+  if (!confirmed) throw new CliError(`${request.declined}: not confirmed`, ExitCode.failure);
 }

@@ -1,7 +1,10 @@
 /**
- * Masking for display: secrets are shown only with --reveal. A masked string keeps a short
- * prefix of long values (enough to tell two tokens apart) and says how long it was.
+ * Masking for display: secrets are shown only with --reveal. A masked value shows none of
+ * its characters and not its length (DESIGN.md); a short keyed fingerprint tells two values
+ * apart without helping anyone guess one.
  */
+import { createHmac, randomBytes } from 'node:crypto';
+
 const SECRET_KEY = /(pass(word)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|bearer|session|cookie|signature|hmac)/i;
 
 /** Whether a field name suggests a secret value (password, client_secret, access_token, …). */
@@ -17,18 +20,34 @@ export function looksLikeSecretValue(value: string): boolean {
   return /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(value) || PRIVATE_KEY_PEM.test(value);
 }
 
-/** `eyJh…(812 chars)` for long values, `****` for short ones, so nothing guessable is shown. */
-export function maskString(value: string): string {
-  if (value.length >= 16) return `${value.slice(0, 4)}…(${value.length} chars)`;
-  return '****';
+/**
+ * The fingerprint key when the caller has none: random for each process, so fingerprints
+ * compare values within one output, and an unkeyed hash of a short password (guessable
+ * offline) is never printed.
+ */
+const PROCESS_FINGERPRINT_KEY = randomBytes(32);
+
+/** A fingerprint key derived from a master key: the same fingerprints from run to run, for whoever holds that key. */
+export function fingerprintKeyFrom(masterKey: Uint8Array): Buffer {
+  return createHmac('sha256', masterKey).update('noetl mask fingerprint v1').digest();
 }
 
-/** Every leaf value of a JSON value masked, structure and numbers' shape kept. */
-export function maskValue(value: unknown): unknown {
+/** 8 hex digits of an HMAC-SHA256 of the value. */
+export function fingerprint(value: string, key: Uint8Array = PROCESS_FINGERPRINT_KEY): string {
+  return createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 8);
+}
+
+/** `****#1a2b3c4d`: no character and no length of the value; equal values get equal fingerprints under one key. */
+export function maskString(value: string, key?: Uint8Array): string {
+  return `****#${fingerprint(value, key)}`;
+}
+
+/** Every leaf value of a JSON value masked (numbers and booleans too); the structure kept. */
+export function maskValue(value: unknown, key?: Uint8Array): unknown {
   if (value === null || value === undefined) return value;
-  if (Array.isArray(value)) return value.map(maskValue);
+  if (Array.isArray(value)) return value.map((v) => maskValue(v, key));
   if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, maskValue(v)]));
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, maskValue(v, key)]));
   }
-  return maskString(String(value));
+  return maskString(String(value), key);
 }

@@ -27,10 +27,14 @@ export interface CompactSchema {
 export const COMPACT_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'] as const;
 const COMPACT_KEYS = new Set(['fields', 'required', 'types', 'description']);
 
-/** Whether a schema is in the seeds' compact form (only fields/required/types/description keys). */
+/**
+ * Whether a schema is in the seeds' compact form: only fields/required/types/description keys,
+ * and at least one of the first three — whatever their values, so that `{"fields": 5}` is
+ * checked (and refused) as a compact schema rather than passed as a JSON Schema that allows anything.
+ */
 export function isCompactSchema(schema: Record<string, unknown>): boolean {
   const keys = Object.keys(schema);
-  return keys.length > 0 && keys.every((k) => COMPACT_KEYS.has(k)) && (Array.isArray(schema.fields) || isPlainObject(schema.types) || Array.isArray(schema.required));
+  return keys.every((k) => COMPACT_KEYS.has(k)) && keys.some((k) => k !== 'description');
 }
 
 /** Problems with a schema definition itself (not with data); empty when it is usable. */
@@ -206,7 +210,8 @@ async function ajvFor(schema: Record<string, unknown>): Promise<AjvInstance> {
         default: new (options: object) => AjvInstance;
       };
       const Ajv = (mod.default as unknown as { default?: new (options: object) => AjvInstance }).default ?? mod.default;
-      return new Ajv({ allErrors: true, strict: false, validateFormats: false, addUsedSchema: false });
+      // strictSchema: an unknown keyword (a typo such as `requird`) refuses the schema instead of being ignored.
+      return new Ajv({ allErrors: true, strict: false, strictSchema: true, validateFormats: false, addUsedSchema: false });
     })();
     instances.set(dialect, instance);
   }

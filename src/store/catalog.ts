@@ -21,6 +21,11 @@ export interface CatalogEntryWithContent extends CatalogEntry {
   content: string;
 }
 
+/** What registering returns: the entry, and whether it already held exactly this content (no new version). */
+export interface RegisteredEntry extends CatalogEntry {
+  unchanged: boolean;
+}
+
 interface CatalogRow {
   catalog_id: string;
   path: string;
@@ -68,25 +73,53 @@ export function readPlaybookIdentity(content: string, source = 'playbook'): Play
 }
 
 /**
- * Registers a playbook: version = previous version of its path + 1 (1 for a new path).
+ * Registers a playbook: version = previous version of its path + 1 (1 for a new path). When
+ * the latest version already holds exactly this content, that version is returned and nothing
+ * is written: a new version would orphan the keychain entries keyed by the old catalog id.
  * Concurrent registrations of one path are serialised by a transaction-level advisory lock,
  * so each gets its own version.
  */
-export async function registerPlaybook(store: Store, content: string, source?: string): Promise<CatalogEntry> {
+export async function registerPlaybook(store: Store, content: string, source?: string): Promise<RegisteredEntry> {
   const { path, kind } = readPlaybookIdentity(content, source);
   const createdAt = store.now();
   return store.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`noetl.catalog:${path}`]);
-    const { rows } = await tx.query<{ next: number }>('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM catalog WHERE path = $1', [path]);
-    const version = Number(rows[0].next);
+    const latest = await getCatalogByPath(tx, path);
+    if (latest && latest.content === content) {
+      const { content: _same, ...entry } = latest;
+      return { ...entry, unchanged: true };
+    }
     const inserted = await tx.query<CatalogRow>(
       `INSERT INTO catalog (catalog_id, path, version, kind, content, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING catalog_id, path, version, kind, created_at`,
-      [newId64(createdAt), path, version, kind, content, createdAt],
+      [newId64(createdAt), path, (latest?.version ?? 0) + 1, kind, content, createdAt],
     );
-    return toEntry(inserted.rows[0]);
+    return { ...toEntry(inserted.rows[0]), unchanged: false };
   });
+}
+
+/** A version of a playbook path whose keychain holds an entry of some name. */
+export interface VersionWithEntry extends CatalogEntry {
+  scope_type: string;
+}
+
+/**
+ * The other versions of the playbook at `catalogId` (newest first) whose keychain holds an
+ * entry named `name`: where an entry went when the playbook was registered again, since
+ * entries are keyed by catalog id.
+ */
+export async function otherVersionsWithKeychainEntry(db: Queryable, catalogId: string, name: string): Promise<VersionWithEntry[]> {
+  const { rows } = await db.query<CatalogRow & { scope_type: string }>(
+    `SELECT DISTINCT c.catalog_id, c.path, c.version, c.kind, c.created_at, k.scope_type
+     FROM catalog current
+     JOIN catalog c ON c.path = current.path AND c.catalog_id <> current.catalog_id
+     JOIN keychain k ON k.catalog_id = c.catalog_id AND k.keychain_name = $2
+     WHERE current.catalog_id = $1
+     ORDER BY c.version DESC, k.scope_type`,
+    [catalogId, name],
+  );
+  return rows.map((r) => ({ ...toEntry(r), scope_type: r.scope_type }));
 }
 
 export interface CatalogListFilter {

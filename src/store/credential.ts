@@ -27,6 +27,10 @@ export const MAX_DATA_BYTES = 256 * 1024;
 const MAX_DESCRIPTION = 4096;
 const MAX_TAGS = 64;
 
+/**
+ * A credential to store. For description, tags, meta and schema, `undefined` is "not given"
+ * (a replace keeps the stored value) and `null` is "none" (a replace clears it).
+ */
 export interface CredentialInput {
   name: string;
   type: string;
@@ -36,6 +40,9 @@ export interface CredentialInput {
   meta?: Record<string, unknown> | null;
   schema?: Record<string, unknown> | null;
 }
+
+/** The fields a replace keeps when they are not given. */
+export const KEPT_ON_REPLACE = ['description', 'tags', 'meta', 'schema'] as const;
 
 /** A stored credential without its data (what `ls` shows). */
 export interface CredentialInfo {
@@ -149,13 +156,36 @@ export interface AddResult {
   warnings: string[];
 }
 
-/** Adds a credential; an existing name is a conflict (exit 4) unless `replace`. */
+/**
+ * Adds a credential; an existing name is a conflict (exit 4) unless `replace`, which keeps the
+ * description, tags, meta and schema that `input` leaves undefined (the data must then match
+ * the kept schema).
+ */
 export async function addCredential(store: Store, keys: KeySet, input: CredentialInput, options: { replace?: boolean } = {}): Promise<AddResult> {
-  const prepared = await prepareCredential(input);
-  const sealed = seal(prepared.input.data, keys.current);
-  const written = await store.transaction((tx) => writeCredential(tx, store.now(), prepared, sealed, options.replace ?? false));
+  const replace = options.replace ?? false;
+  // Checked before the transaction: bad input opens none. A replace checks again against what it keeps.
+  let prepared = await prepareCredential(input);
+  const written = await store.transaction(async (tx) => {
+    if (replace) prepared = await prepareCredential(await withKeptFields(tx, input));
+    return writeCredential(tx, store.now(), prepared, seal(prepared.input.data, keys.current), replace);
+  });
   if (!written) throw conflict(prepared.input.name);
   return { credential: written.credential, replaced: written.replaced, warnings: prepared.warnings };
+}
+
+/** `input` with the stored values of the fields it leaves undefined (the row locked until the transaction ends). */
+async function withKeptFields(tx: Queryable, input: CredentialInput): Promise<CredentialInput> {
+  if (KEPT_ON_REPLACE.every((field) => input[field] !== undefined)) return input;
+  const { rows } = await tx.query<Pick<InfoRow, (typeof KEPT_ON_REPLACE)[number]>>('SELECT description, tags, meta, schema FROM credential WHERE name = $1 FOR UPDATE', [input.name]);
+  if (rows.length === 0) return input;
+  const stored = rows[0];
+  return {
+    ...input,
+    description: input.description === undefined ? stored.description : input.description,
+    tags: input.tags === undefined ? stored.tags : input.tags,
+    meta: input.meta === undefined ? stored.meta : input.meta,
+    schema: input.schema === undefined ? stored.schema : input.schema,
+  };
 }
 
 function conflict(name: string): CliError {
@@ -280,10 +310,11 @@ export async function credentialExists(store: Queryable, name: string): Promise<
   return (await store.query('SELECT 1 FROM credential WHERE name = $1', [name])).rows.length > 0;
 }
 
-/** Deletes a credential; exit 3 when it does not exist. */
-export async function removeCredential(store: Store, name: string): Promise<void> {
-  const result = await store.query('DELETE FROM credential WHERE name = $1', [name]);
-  if (result.rowCount === 0) throw await notFound(store, name);
+/** Deletes a credential and says which; exit 3 when it does not exist. */
+export async function removeCredential(store: Store, name: string): Promise<{ id: string; name: string }> {
+  const result = await store.query<{ id: string; name: string }>('DELETE FROM credential WHERE name = $1 RETURNING id::text AS id, name', [name]);
+  if (result.rows.length === 0) throw await notFound(store, name);
+  return result.rows[0];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,27 +458,19 @@ export async function importCredentials(
       continue;
     }
     entry.warnings.push(...prepared.warnings);
-    const earlier = byName.get(prepared.input.name);
-    if (earlier) {
-      if (!replace) {
-        entry.status = 'conflict';
-        entry.messages.push(`${file.file}: credential '${prepared.input.name}' is also defined in ${earlier.file}: rename one, or use --replace to let the later file win`);
-        continue;
-      }
-      entry.warnings.push(`${file.file}: credential '${prepared.input.name}' is also defined in ${earlier.file}; this later file wins`);
-      earlier.status = 'not-loaded';
-      earlier.messages.push(`${earlier.file}: overridden by ${file.file} (same name '${prepared.input.name}')`);
-      const i = ready.findIndex((r) => r.entry === earlier);
+    const claim = claimName(byName, entry, prepared.input.name, replace);
+    if (claim === 'conflict') continue;
+    if (claim) {
+      const i = ready.findIndex((r) => r.entry === claim);
       if (i >= 0) ready.splice(i, 1);
     }
-    byName.set(prepared.input.name, entry);
     ready.push({ entry, prepared, sealed: seal(prepared.input.data, keys.current) });
   }
 
   const failedBeforeWrite = entries.some((e) => e.status === 'invalid' || e.status === 'conflict');
   if (failedBeforeWrite && !options.continueOnError) {
     for (const r of ready) r.entry.status = 'not-loaded';
-    return { entries, rolledBack: true, exitCode: worst(entries) };
+    return { entries, rolledBack: true, exitCode: importExitCode(entries) };
   }
 
   const AllOrNothing = class extends Error {};
@@ -473,20 +496,46 @@ export async function importCredentials(
   } catch (err) {
     if (!(err instanceof AllOrNothing)) throw err;
     for (const r of ready) if (r.entry.status !== 'conflict') r.entry.status = 'not-loaded';
-    return { entries, rolledBack: true, exitCode: worst(entries) };
+    return { entries, rolledBack: true, exitCode: importExitCode(entries) };
   }
-  return { entries, rolledBack: false, exitCode: worst(entries) };
+  return { entries, rolledBack: false, exitCode: importExitCode(entries) };
 }
 
-function worst(entries: ImportEntry[]): number {
+/**
+ * Two files of one import with the same name: the later is a conflict, or with `replace` it
+ * wins and the earlier is not loaded. Returns 'conflict', the overridden earlier entry, or
+ * undefined for a name not seen before.
+ */
+function claimName(byName: Map<string, ImportEntry>, entry: ImportEntry, name: string, replace: boolean): ImportEntry | 'conflict' | undefined {
+  const earlier = byName.get(name);
+  if (earlier && !replace) {
+    entry.status = 'conflict';
+    entry.messages.push(`${entry.file}: credential '${name}' is also defined in ${earlier.file}: rename one, or use --replace to let the later file win`);
+    return 'conflict';
+  }
+  if (earlier) {
+    entry.warnings.push(`${entry.file}: credential '${name}' is also defined in ${earlier.file}; this later file wins`);
+    earlier.status = 'not-loaded';
+    earlier.messages.push(`${earlier.file}: overridden by ${entry.file} (same name '${name}')`);
+  }
+  byName.set(name, entry);
+  return earlier;
+}
+
+/** The exit code of a report: 2 when a file is invalid, else 4 when one is a conflict, else 0. */
+export function importExitCode(entries: ImportEntry[]): number {
   if (entries.some((e) => e.status === 'invalid')) return ExitCode.usage;
   if (entries.some((e) => e.status === 'conflict')) return ExitCode.conflict;
   return ExitCode.ok;
 }
 
-/** Checks registrations without storing anything (`noetl credential validate`). */
-export async function validateRegistrations(files: RegistrationFile[]): Promise<ImportEntry[]> {
+/**
+ * Checks registrations without storing anything (`noetl credential validate`), as an import
+ * would: two files with one name are a conflict unless `replace`.
+ */
+export async function validateRegistrations(files: RegistrationFile[], options: { replace?: boolean } = {}): Promise<ImportEntry[]> {
   const out: ImportEntry[] = [];
+  const byName = new Map<string, ImportEntry>();
   for (const file of files) {
     const entry: ImportEntry = { file: file.file, status: 'valid', messages: [], warnings: [] };
     if (file.ignored.length > 0) entry.warnings.push(`${file.file}: not stored (not part of a registration): ${file.ignored.join(', ')}`);
@@ -496,7 +545,9 @@ export async function validateRegistrations(files: RegistrationFile[]): Promise<
     } else {
       entry.name = typeof file.input.name === 'string' ? file.input.name : undefined;
       try {
-        entry.warnings.push(...(await prepareCredential(file.input)).warnings);
+        const prepared = await prepareCredential(file.input);
+        entry.warnings.push(...prepared.warnings);
+        claimName(byName, entry, prepared.input.name, options.replace ?? false);
       } catch (err) {
         if (!(err instanceof CredentialInputError)) throw err;
         entry.status = 'invalid';

@@ -1,4 +1,5 @@
 import { bearerTokenFromResult } from '../core/bearer.js';
+import { CliError, ExitCode } from '../core/errors.js';
 import { parseId64 } from '../core/ids.js';
 import { checkJsonNesting, parseJsonExact } from '../core/json.js';
 import type { Store } from './store.js';
@@ -58,14 +59,31 @@ function toVariable(row: VariableRow): ExecutionVariable {
   };
 }
 
-export class VariableError extends Error {
+/** Invalid input to a variable operation: a CliError with exit 2, and why, for callers to tell apart. */
+export class VariableError extends CliError {
   constructor(
     message: string,
     readonly reason: 'invalid-id' | 'invalid-name' | 'invalid-type' | 'invalid-value' | 'bearer-result',
   ) {
-    super(message);
+    super(message, ExitCode.usage);
     this.name = 'VariableError';
   }
+}
+
+/** A variable is referenced in templates as `{{ name }}`: an identifier, as the template language reads one. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Words the template language reads as literals or operators, never as a variable. */
+const TEMPLATE_WORDS = new Set(['true', 'false', 'none', 'True', 'False', 'None', 'and', 'or', 'not', 'in', 'is', 'if', 'else']);
+
+/** Refuses a name no template could reference (exit 2); JSON-quoted in the message so no control character reaches the terminal. */
+export function checkVariableName(name: string): string {
+  if (!VARIABLE_NAME.test(name) || TEMPLATE_WORDS.has(name)) {
+    throw new VariableError(
+      `variable name ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} is not valid: use 1-128 letters, digits and '_', starting with a letter or '_', not a template word (true, none, and, in, …), so templates can use it as {{ name }}`,
+      'invalid-name',
+    );
+  }
+  return name;
 }
 
 export interface SetVariableInput {
@@ -87,7 +105,7 @@ export function executionIdOf(text: string): string {
 export async function setVariable(store: Store, input: SetVariableInput): Promise<ExecutionVariable> {
   const type = input.type ?? 'computed';
   if (!isVariableType(type)) throw new VariableError(`unknown variable type '${type}': expected one of ${VARIABLE_TYPES.join(', ')}`, 'invalid-type');
-  if (input.name.trim() === '') throw new VariableError('a variable name must not be empty', 'invalid-name');
+  checkVariableName(input.name);
   if (input.value === undefined) throw new VariableError(`variable '${input.name}' has no value`, 'invalid-value');
   const json = storableJson(input.name, input.value);
   const now = store.now();

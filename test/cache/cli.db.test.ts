@@ -51,10 +51,16 @@ describe('noetl cache (built CLI)', () => {
     expect(JSON.parse(r.stdout).map((e: { cache_key: string }) => e.cache_key)).toEqual(['amadeus:global:oauth']);
     r = await runCli(['cache', 'purge'], { env: later });
     expect(r.code, r.stderr).toBe(2);
-    r = await runCli(['cache', 'purge', '--expired', '-o', 'json'], { env: later });
+    // Destructive: off a terminal they need --yes (CONTRIBUTING.md, "Conventions"), and remove nothing without it.
+    r = await runCli(['cache', 'purge', '--expired'], { env: later });
+    expect([r.code, r.stderr]).toEqual([2, 'error: purging expired cache entries needs confirmation: add --yes (stdin is not a terminal)\n']);
+    r = await runCli(['cache', 'cleanup', '--execution', PARENT], { env });
+    expect([r.code, r.stderr]).toEqual([2, `error: deleting the cache entries of execution ${PARENT} needs confirmation: add --yes (stdin is not a terminal)\n`]);
+    r = await runCli(['cache', 'purge', '--expired', '--yes', '-o', 'json'], { env: later });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ removed: 1 });
-    r = await runCli(['cache', 'cleanup', '--execution', PARENT], { env });
+    // --execution-id is a hidden alias of --execution.
+    r = await runCli(['cache', 'cleanup', '--execution-id', PARENT, '-y'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('removed 2 cache entries');
     r = await runCli(['cache', 'ls', '-o', 'json'], { env });
@@ -62,10 +68,10 @@ describe('noetl cache (built CLI)', () => {
   });
 
   it('a non-numeric execution id exits 2', async () => {
-    for (const args of [['cache', 'cleanup', '--execution', 'abc'], ['cache', 'ls', '--execution', '1.5']]) {
+    for (const args of [['cache', 'cleanup', '--execution', 'abc', '--yes'], ['cache', 'ls', '--execution', '1.5']]) {
       const r = await runCli(args, { env });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^error: execution id '.*' is not a 64-bit number/);
+      expect(r.stderr).toMatch(/^error: --execution '.*' is not a 64-bit number/);
     }
   });
 });

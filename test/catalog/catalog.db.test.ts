@@ -47,6 +47,17 @@ describe('catalog', () => {
     expect(latest.map((e) => `${e.path}@${e.version}`)).toEqual(['a/one@5', 'b/two@1']);
   });
 
+  it('registering the content of the latest version again returns that version and writes nothing', async () => {
+    const first = await registerPlaybook(store, playbook('a/one'));
+    const again = await registerPlaybook(store, playbook('a/one'));
+    expect(again).toEqual({ ...first, unchanged: true });
+    const changed = await registerPlaybook(store, playbook('a/one', '# changed\n'));
+    expect([changed.version, changed.unchanged]).toEqual([2, false]);
+    // Back to the first content: the latest differs, so it is a new version.
+    expect((await registerPlaybook(store, playbook('a/one'))).version).toBe(3);
+    expect(await listCatalog(store)).toHaveLength(3);
+  });
+
   it('refuses a playbook without metadata.path, or not YAML', async () => {
     await expect(registerPlaybook(store, 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: x}\n')).rejects.toMatchObject({
       exitCode: 2,

@@ -24,7 +24,7 @@ const SECRET = 'pr0mpted-s3cret-value';
 const keys: KeySet = { current: masterKey(randomBytes(32), 'env:NOETL_ENCRYPTION_KEY'), previous: [] };
 
 function addOpts(over: Partial<AddOptions>): AddOptions {
-  return { tags: [], meta: [], replace: false, continueOnError: false, ...over };
+  return { tags: [], meta: [], replace: false, clear: [], continueOnError: false, ...over };
 }
 
 describe('credential run functions', () => {
@@ -96,12 +96,14 @@ describe('credential run functions', () => {
     await runAdd(addOpts({ name: 'b', type: 'secret', data: '-' }), d);
     let r = deps();
     await runGet({ name: 'b', reveal: false }, r.d);
-    expect(r.mem.stdout()).toContain('data.token\tpr0m…(21 chars)');
-    expect(r.mem.stdout()).toContain('data.n.deep\tpr0m…(21 chars)');
+    // No character and no length of the value: a fingerprint, equal for equal values.
+    expect(r.mem.stdout()).toMatch(/^data\.token\t\*{4}#[0-9a-f]{8}$/m);
+    const masked = /^data\.token\t(.*)$/m.exec(r.mem.stdout())![1];
+    expect(r.mem.stdout()).toContain(`data.n.deep\t${masked}`);
     expect(r.mem.stdout()).not.toContain(SECRET);
     r = deps();
     await runGet({ name: 'b', reveal: false, field: 'token' }, r.d);
-    expect(r.mem.stdout()).toBe('"pr0m…(21 chars)"\n');
+    expect(r.mem.stdout()).toBe(`"${masked}"\n`);
     r = deps();
     await runGet({ name: 'b', reveal: true, field: 'n.deep' }, r.d);
     expect(r.mem.stdout()).toBe(SECRET);
@@ -135,8 +137,11 @@ describe('credential run functions', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ name: 'x', type: 'y', data: { a: 1 }, schema: { required: ['b'] } }));
     const r = deps();
-    await expect(runValidate({ path: bad }, r.d)).rejects.toMatchObject({ exitCode: 2, message: '1 of 1 registration file invalid' });
-    expect(r.mem.stderr()).toContain("bad.json: credential 'x' does not match its schema: Missing required field: b\n  Expected fields: b\n  Provided fields: a\n");
+    await expect(runValidate({ path: bad }, r.d)).rejects.toMatchObject({ exitCode: 2, message: '1 of 1 registration file invalid (details: --verbose or -o json)' });
+    expect(r.mem.stderr()).toBe("bad.json: credential 'x' does not match its schema: Missing required field: b\n".replace('bad', bad.slice(0, -'.json'.length)));
+    const verbose = deps();
+    await expect(runValidate({ path: bad }, { ...verbose.d, verbose: true })).rejects.toMatchObject({ exitCode: 2, message: '1 of 1 registration file invalid' });
+    expect(verbose.mem.stderr()).toContain("bad.json: credential 'x' does not match its schema: Missing required field: b\n  Expected fields: b\n  Provided fields: a\n");
     expect(r.mem.stdout()).toMatch(/bad\.json\tx\tinvalid/);
   });
 

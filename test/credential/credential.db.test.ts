@@ -111,6 +111,26 @@ describe('credential store', () => {
     expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'two' });
   });
 
+  it('replace keeps description, tags, meta and schema left undefined, clears those given as null, and checks the kept schema', async () => {
+    const schema = { required: ['secret'] };
+    await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'one' }, description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
+    let replaced = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
+    expect(replaced.credential).toMatchObject({ description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
+    const err = await rejects(addCredential(store, k, { name: 'a', type: 'secret', data: { other: 'x' } }, { replace: true }));
+    expect([err.exitCode, err.message]).toEqual([ExitCode.usage, "credential 'a' does not match its schema: Missing required field: secret"]);
+    expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'two' });
+    replaced = await addCredential(store, k, { name: 'a', type: 'secret', data: { other: 'x' }, tags: null, schema: null, description: 'new' }, { replace: true });
+    expect(replaced.credential).toMatchObject({ description: 'new', tags: [], meta: { owner: 'ops' }, schema: null });
+  });
+
+  it('validating registrations finds two files with one name, as an import would (with replace, the later wins)', async () => {
+    const files = ['one.json', 'two.json'].map((f) => parseRegistration(JSON.stringify({ name: 'same', type: 'secret', data: { secret: f } }), f));
+    const entries = await validateRegistrations(files);
+    expect(entries.map((e) => e.status)).toEqual(['valid', 'conflict']);
+    expect(entries[1].messages).toEqual(["two.json: credential 'same' is also defined in one.json: rename one, or use --replace to let the later file win"]);
+    expect((await validateRegistrations(files, { replace: true })).map((e) => e.status)).toEqual(['not-loaded', 'valid']);
+  });
+
   it('refuses data that fails its schema, with every error, and writes nothing', async () => {
     const schema = { fields: ['client_id', 'client_secret', 'token_url'], required: ['client_id', 'client_secret'], types: { client_id: 'string' } };
     const err = await rejects(addCredential(store, k, { name: 'oa', type: 'oauth2', data: { client_id: 7, token_url: SECRET }, schema }));
@@ -332,7 +352,7 @@ describe('registration files and import', () => {
     ]);
   });
 
-  it('is a usage error to name a path that does not exist', () => {
-    expect(() => readRegistrations('/nonexistent/creds')).toThrow(/does not exist/);
+  it('is not found (exit 3) to name a path that does not exist', () => {
+    expect(() => readRegistrations('/nonexistent/creds')).toThrow(expect.objectContaining({ exitCode: 3, message: expect.stringMatching(/does not exist/) }));
   });
 });

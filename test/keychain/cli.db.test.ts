@@ -47,8 +47,8 @@ describe('noetl keychain', () => {
     const ls = await runCli(['keychain', 'ls', '--playbook', PB], { env });
     expect(ls.code).toBe(0);
     expect(ls.stdout).not.toContain('cli-payload-secret');
-    expect(ls.stdout.split('\n')[0]).toBe('NAME\tSCOPE\tCACHE KEY\tTYPE\tEXPIRES\tAUTO-RENEW\tACCESSES');
-    expect(ls.stdout).toMatch(new RegExp(`amadeus_token\tglobal\tamadeus_token:${catalogId}:global\tstatic\tin (29|30)m\tno\t2`));
+    expect(ls.stdout.split('\n')[0]).toBe('NAME\tSCOPE\tCACHE KEY\tTYPE\tSTATUS\tEXPIRES\tAUTO-RENEW\tACCESSES');
+    expect(ls.stdout).toMatch(new RegExp(`amadeus_token\tglobal\tamadeus_token:${catalogId}:global\tstatic\tvalid\tin (29|30)m\tno\t2`));
     // An inherited property is not a field.
     const inherited = await runCli(['keychain', 'get', 'amadeus_token', '--catalog-id', catalogId, '--field', 'toString', '--reveal'], { env });
     expect(inherited.code).toBe(3);
@@ -70,7 +70,8 @@ describe('noetl keychain', () => {
     expect(get.stdout + get.stderr).not.toContain('cli-payload-secret');
     expect(get.stderr).toMatch(/KEYCHAIN: Entry 'short' expired (1h|2h) ago/);
     const ls = await runCli(['keychain', 'ls', '--expired'], { env: later });
-    expect(ls.stdout).toMatch(/short\tglobal\t.*\texpired (1h|2h) ago\tno\t0/);
+    // Marked in a column of its own, in words.
+    expect(ls.stdout).toMatch(/short\tglobal\t.*\tstatic\texpired\texpired (1h|2h) ago\tno\t0/);
   });
 
   it('checks scope flags up front, naming the conflict (exit 2)', async () => {
@@ -84,7 +85,7 @@ describe('noetl keychain', () => {
       [['keychain', 'set', 'x', '--playbook', PB, '--data', '{"a":1}'], /^error: refusing --data given inline: command-line arguments leak into shell history/],
       [['keychain', 'set', 'x', '--playbook', PB, '--data', data, '--ttl', '5x'], /--ttl '5x' is not a duration/],
       [['keychain', 'get', 'x'], /--playbook PATH\[@VERSION\] or --catalog-id ID/],
-      [['keychain', 'rm', 'x', '--playbook', PB], /needs --yes/],
+      [['keychain', 'rm', 'x', '--playbook', PB], /needs confirmation: add --yes/],
     ];
     for (const [args, message] of cases) {
       const r = await runCli(args, { env });

@@ -32,7 +32,7 @@ describe('keychain run functions', () => {
 
     const get = memIO();
     expect(await runGet({ ...base, name: 'tok' }, { io: get.io, store, keys, warn: () => undefined })).toBe(0);
-    expect(get.stdout()).toContain('data.access_token\tyaml…(24 chars)');
+    expect(get.stdout()).toMatch(/^data\.access_token\t\*{4}#[0-9a-f]{8}$/m);
     expect(get.stdout()).toContain('expires\tin 10m (2026-01-01T00:10:00.000Z)');
     expect(get.stdout()).not.toContain('yaml-token-value');
 
@@ -51,19 +51,23 @@ describe('keychain run functions', () => {
     await runSet({ ...base, name: 'a', data: '-', autoRenew: false }, { io: memIO({ stdin: '{"k": 1}' }).io, store, keys, info: () => undefined });
     const ls = memIO({ tty: true });
     await runLs({ playbook: PB, expired: false, output: 'table' }, { io: ls.io, store });
-    expect(ls.stdout()).toMatch(/NAME\s+SCOPE\s+CACHE KEY\s+TYPE\s+EXPIRES\s+AUTO-RENEW\s+ACCESSES/);
-    expect(ls.stdout()).toMatch(/a\s+global\s+a:\d+:global\s+static\s+in 1d\s+no\s+0/);
+    expect(ls.stdout()).toMatch(/NAME\s+SCOPE\s+CACHE KEY\s+TYPE\s+STATUS\s+EXPIRES\s+AUTO-RENEW\s+ACCESSES/);
+    expect(ls.stdout()).toMatch(/a\s+global\s+a:\d+:global\s+static\s+valid\s+in 1d\s+no\s+0/);
 
     const stats = memIO();
     await runStats({ output: 'json' }, { io: stats.io, store });
     expect(JSON.parse(stats.stdout())).toMatchObject({ total: 1, expired: 0 });
 
+    // Declining is exit 1 in every noun (CONTRIBUTING.md, "Conventions").
     const declined = memIO({ tty: true, stdin: 'n\n' });
     const infos: string[] = [];
-    expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, store, info: (m) => infos.push(m) })).toBe(0);
-    expect(infos).toEqual(['nothing deleted']);
+    await expect(runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, store, info: (m) => infos.push(m) })).rejects.toMatchObject({
+      exitCode: 1,
+      message: 'no keychain entry deleted: not confirmed',
+    });
+    expect(infos).toEqual([]);
     const confirmed = memIO({ tty: true, stdin: 'y\n' });
     expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: confirmed.io, store, info: (m) => infos.push(m) })).toBe(0);
-    expect(infos[1]).toMatch(/^deleted 'a'/);
+    expect(infos[0]).toMatch(/^deleted 'a'/);
   });
 });

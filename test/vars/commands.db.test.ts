@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { maskString } from '../../src/core/mask.js';
 import { runGet } from '../../src/cli/vars/get.js';
 import { runRm } from '../../src/cli/vars/rm.js';
 import { runSet } from '../../src/cli/vars/set.js';
@@ -43,7 +44,7 @@ describe('vars commands (run functions)', () => {
       await runShow({ executionId: EXEC, reveal: false, output: 'table' }, { io: m.io, store, now: clock() });
       const lines = m.stdout().trim().split('\n');
       expect(lines[0]).toBe('NAME\tTYPE\tSOURCE STEP\tUPDATED\tVALUE');
-      expect(lines[1]).toBe(`amadeus_token\tbearer_token\tget_amadeus_token\t2h ago\teyJh…(${JWT.length} chars)`);
+      expect(lines[1]).toBe(`amadeus_token\tbearer_token\tget_amadeus_token\t2h ago\t${maskString(JWT)}`);
       expect(lines[2]).toContain('fetch_data\tstep_result\tfetch_data\t2h ago\t{');
       expect(lines[2]).toContain('"data":[1,2]');
       expect(lines[3]).toContain('computed_value\tcomputed\tcalc');
@@ -57,8 +58,8 @@ describe('vars commands (run functions)', () => {
       await runShow({ executionId: EXEC, reveal: false, output: 'json' }, { io: m.io, store, now: clock() });
       expect(m.stdout()).toContain(`"execution_id": "${EXEC}"`);
       const rows = JSON.parse(m.stdout());
-      expect(rows[0]).toMatchObject({ name: 'amadeus_token', value: `eyJh…(${JWT.length} chars)`, created_at: '2026-03-01T10:00:00.000Z' });
-      expect(rows[1].value).toEqual({ status: 'success', data: [1, 2], client_secret: 'abcd…(26 chars)' });
+      expect(rows[0]).toMatchObject({ name: 'amadeus_token', value: maskString(JWT), created_at: '2026-03-01T10:00:00.000Z' });
+      expect(rows[1].value).toEqual({ status: 'success', data: [1, 2], client_secret: maskString('abcdefghijklmnopqrstuvwxyz') });
       expect(rows.map((r: { name: string }) => r.name)).toEqual(['amadeus_token', 'fetch_data', 'computed_value']);
       const r = memIO();
       await runShow({ executionId: EXEC, reveal: true, output: 'json' }, { io: r.io, store, now: clock() });
@@ -76,11 +77,15 @@ describe('vars commands (run functions)', () => {
       expect((await fails(runShow({ executionId: EXEC, type: 'secret', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
     });
 
-    it('exits 3 with "no variables for execution N" when there are none, 2 on a bad id', async () => {
+    it('an empty list when there are none or none of the type (exit 0, as every listing), 2 on a bad id', async () => {
+      const empty = memIO();
+      await runShow({ executionId: EXEC, reveal: false, output: 'json' }, { io: empty.io, store, now: clock() });
+      expect(JSON.parse(empty.stdout())).toEqual([]);
+      await seed();
+      const none = memIO();
+      await runShow({ executionId: EXEC, type: 'user_defined', reveal: false, output: 'table' }, { io: none.io, store, now: clock() });
+      expect(none.stdout()).toBe('NAME\tTYPE\tSOURCE STEP\tUPDATED\tVALUE\n');
       const m = memIO();
-      const err = await fails(runShow({ executionId: EXEC, reveal: false, output: 'table' }, { io: m.io, store, now: clock() }));
-      expect(err.exitCode).toBe(3);
-      expect(err.message).toBe(`no variables for execution ${EXEC}`);
       expect((await fails(runShow({ executionId: 'abc', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
       expect((await fails(runShow({ executionId: '9223372036854775808', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
       expect(m.stdout()).toBe('');
@@ -92,7 +97,7 @@ describe('vars commands (run functions)', () => {
       await seed();
       const m = memIO();
       await runGet({ executionId: EXEC, name: 'amadeus_token', reveal: false, output: 'json' }, { io: m.io, store });
-      expect(JSON.parse(m.stdout())).toMatchObject({ execution_id: EXEC, name: 'amadeus_token', type: 'bearer_token', source_step: 'get_amadeus_token', value: `eyJh…(${JWT.length} chars)` });
+      expect(JSON.parse(m.stdout())).toMatchObject({ execution_id: EXEC, name: 'amadeus_token', type: 'bearer_token', source_step: 'get_amadeus_token', value: maskString(JWT) });
       const t = memIO();
       await runGet({ executionId: EXEC, name: 'computed_value', reveal: false, output: 'table' }, { io: t.io, store });
       expect(t.stdout()).toContain('value\t{"total":1500}');
@@ -108,10 +113,10 @@ describe('vars commands (run functions)', () => {
       expect(JSON.parse(d.stdout())).toBe(2);
       const s = memIO();
       await runGet({ executionId: EXEC, name: 'fetch_data', field: 'client_secret', reveal: false, output: 'table' }, { io: s.io, store });
-      expect(s.stdout()).toBe('abcd…(26 chars)\n');
+      expect(s.stdout()).toBe(`${maskString('abcdefghijklmnopqrstuvwxyz')}\n`);
       const b = memIO();
       await runGet({ executionId: EXEC, name: 'amadeus_token', field: '.', reveal: false, output: 'table' }, { io: b.io, store });
-      expect(b.stdout()).toBe(`eyJh…(${JWT.length} chars)\n`);
+      expect(b.stdout()).toBe(`${maskString(JWT)}\n`);
       const r = memIO();
       await runGet({ executionId: EXEC, name: 'amadeus_token', field: '.', reveal: true, output: 'table' }, { io: r.io, store });
       expect(r.stdout()).toBe(JWT);
@@ -168,12 +173,20 @@ describe('vars commands (run functions)', () => {
   });
 
   describe('rm', () => {
-    it('deletes one variable; exits 3 when it does not exist', async () => {
+    it('deletes one variable with --yes (asks on a TTY, refuses off one); exits 3 when it does not exist', async () => {
       await seed();
       const m = memIO();
-      await runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: (s) => info.push(s) });
+      const refused = await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }));
+      expect([refused.exitCode, refused.message]).toEqual([2, `deleting variable 'computed_value' of execution ${EXEC} needs confirmation: add --yes (stdin is not a terminal)`]);
+      const declined = memIO({ tty: true });
+      const no = await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: declined.io, store, info: () => {}, confirm: async () => false }));
+      expect([no.exitCode, no.message]).toEqual([1, 'no variable deleted: not confirmed']);
+      expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
+      const j = memIO();
+      await runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'json' }, { io: j.io, store, info: (s) => info.push(s) });
+      expect(JSON.parse(j.stdout())).toEqual({ execution_id: EXEC, name: 'computed_value', removed: 1 });
       expect(Object.keys(await getAllVariables(store, EXEC)).sort()).toEqual(['amadeus_token', 'fetch_data']);
-      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
+      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
       expect((await fails(runRm({ executionId: 'all', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
     });
 
@@ -185,7 +198,7 @@ describe('vars commands (run functions)', () => {
       expect(refused.message).toContain('--yes');
       const no = memIO({ tty: true, stdin: 'n\n' });
       expect((await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: no.io, store, info: () => {} }))).exitCode).toBe(1);
-      expect(no.stderr()).toContain(`delete all 3 variables of execution ${EXEC}? [y/N]`);
+      expect(no.stderr()).toContain(`Delete all 3 variables of execution ${EXEC}? [y/N]`);
       expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
       const yes = memIO({ tty: true, stdin: 'y\n' });
       await runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: yes.io, store, info: () => {} });

@@ -99,6 +99,17 @@ describe('execution variables', () => {
     expect(await getAllVariables(store, EXEC)).toEqual({});
   });
 
+  it('refuses a name templates could not reference, with exit 2, and stores nothing', async () => {
+    for (const name of ['', '1st', 'a-b', 'a.b', 'a b', 'é', 'true', 'in', 'x'.repeat(129)]) {
+      const err = await setVariable(store, { executionId: EXEC, name, value: 1 }).catch((e) => e);
+      expect(err, name).toBeInstanceOf(VariableError);
+      expect([err.reason, err.exitCode]).toEqual(['invalid-name', 2]);
+    }
+    await expect(setStepResult(store, { executionId: EXEC, stepName: 'fetch-data', result: {} })).rejects.toMatchObject({ reason: 'invalid-name' });
+    expect(await getAllVariables(store, EXEC)).toEqual({});
+    await setVariable(store, { executionId: EXEC, name: `_${'x'.repeat(127)}`, value: 1 });
+  });
+
   it('refuses a non-numeric execution id and an unknown type', async () => {
     await expect(setVariable(store, { executionId: 'abc', name: 'x', value: 1 })).rejects.toMatchObject({ reason: 'invalid-id' });
     await expect(listVariables(store, '99999999999999999999')).rejects.toMatchObject({ reason: 'invalid-id' });

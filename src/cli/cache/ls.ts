@@ -5,7 +5,7 @@ import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { id64Arg } from '../args.js';
+import { id64Arg, withExecutionOption } from '../args.js';
 
 export interface LsOptions {
   scope?: CacheScope;
@@ -22,10 +22,10 @@ export interface LsDeps {
 }
 
 export function newLsCommand(ctx: CommandContext): Command {
-  return new Command('ls')
+  const command = new Command('ls')
     .description('List credential cache entries (never their data)')
-    .addOption(new Option('--scope <scope>', 'only execution- or global-scoped entries').choices(['execution', 'global']))
-    .option('--execution <id>', 'only entries of this execution and of its child executions')
+    .addOption(new Option('--scope <scope>', 'only execution- or global-scoped entries').choices(['execution', 'global']));
+  return withExecutionOption(command, 'only entries of this execution and of its child executions')
     .option('--expired', 'only entries that have expired')
     .addHelpText('after', '\nExamples:\n  $ noetl cache ls\n  $ noetl cache ls --scope global\n  $ noetl cache ls --execution 507431238966182398 -o json\n  $ noetl cache ls --expired')
     .action(async (opts: { scope?: CacheScope; execution?: string; expired?: boolean }) => {
@@ -35,7 +35,7 @@ export function newLsCommand(ctx: CommandContext): Command {
 }
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
-  const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution);
+  const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
   const { listCacheEntries } = await import('../../store/cache.js');
   const entries = await listCacheEntries(deps.store, { scope: opts.scope, executionId, expired: opts.expired });
   const rows = entries.map((e) => ({

@@ -4,9 +4,11 @@ import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
+import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
 
 export interface PurgeOptions {
   expired: boolean;
+  yes: boolean;
   output: OutputFormat;
 }
 
@@ -14,23 +16,37 @@ export interface PurgeDeps {
   io: IO;
   store: Store;
   info(message: string): void;
+  /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
+  confirm?(question: string): Promise<boolean>;
 }
+
+const DELETING = 'purging expired cache entries';
 
 export function newPurgeCommand(ctx: CommandContext): Command {
   return new Command('purge')
-    .description('Remove expired cache entries (they can no longer be served)')
+    .description('Remove expired cache entries, which can no longer be served (asks on a TTY; --yes otherwise)')
     .option('--expired', 'remove every entry whose expiry has passed (required)')
-    .addHelpText('after', '\nExamples:\n  $ noetl cache purge --expired\n  $ noetl cache purge --expired -o json')
-    .action(async (opts: { expired?: boolean }) => {
+    .option('-y, --yes', 'do not ask (required when not on a TTY)')
+    .addHelpText('after', '\nExamples:\n  $ noetl cache purge --expired\n  $ noetl cache purge --expired --yes -o json')
+    .action(async (opts: { expired?: boolean; yes?: boolean }) => {
+      const purge: PurgeOptions = { expired: Boolean(opts.expired), yes: Boolean(opts.yes), output: ctx.globals().output };
+      checkPurgeFlags(purge, ctx.io);
       const store = await ctx.openStore();
-      await runPurge({ expired: Boolean(opts.expired), output: ctx.globals().output }, { io: ctx.io, store, info: (m) => ctx.info(m) });
+      await runPurge(purge, { io: ctx.io, store, info: (m) => ctx.info(m) });
     });
 }
 
-export async function runPurge(opts: PurgeOptions, deps: PurgeDeps): Promise<void> {
+/** Checked before the database is opened. */
+function checkPurgeFlags(opts: PurgeOptions, io: IO): void {
   if (!opts.expired) {
     throw usageError("cache purge removes expired entries only: pass --expired (to remove an execution's entries use 'noetl cache cleanup --execution ID')");
   }
+  requireYesOffTerminal(io, opts.yes, DELETING);
+}
+
+export async function runPurge(opts: PurgeOptions, deps: PurgeDeps): Promise<void> {
+  checkPurgeFlags(opts, deps.io);
+  await confirmDestructive(deps.io, { yes: opts.yes, question: 'Delete every expired cache entry?', action: DELETING, declined: 'no cache entry deleted', ask: deps.confirm });
   const { purgeExpiredCache } = await import('../../store/cache.js');
   const removed = await purgeExpiredCache(deps.store);
   printStructured(deps.io, opts.output, { removed });

@@ -19,7 +19,7 @@ export interface RegisterDeps {
 
 export function newRegisterCommand(ctx: CommandContext): Command {
   return new Command('register')
-    .description('Register a playbook under its metadata.path, as the next version of that path')
+    .description('Register a playbook under its metadata.path, as the next version of that path (content identical to the latest version registers nothing and returns that version)')
     .argument('<file>', 'the playbook YAML file, or - for stdin')
     .addHelpText('after', '\nExamples:\n  $ noetl catalog register playbooks/travel_booking.yaml\n  $ noetl catalog register playbook.yaml -o json | jq -r .catalog_id')
     .action(async (file: string) => {
@@ -42,5 +42,9 @@ export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, con
   const entry = await registerPlaybook(deps.store, text, opts.file === '-' ? 'stdin' : opts.file);
   if (opts.output === 'table') deps.io.stdout.write(`${entry.catalog_id}\n`);
   else printStructured(deps.io, opts.output, entry);
-  deps.info(`registered ${entry.path} version ${entry.version} as catalog id ${entry.catalog_id}`);
+  deps.info(
+    entry.unchanged
+      ? `unchanged: ${entry.path} version ${entry.version} (catalog id ${entry.catalog_id}) already holds this content; no new version`
+      : `registered ${entry.path} version ${entry.version} as catalog id ${entry.catalog_id}`,
+  );
 }

@@ -1,9 +1,9 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ImportReport } from '../../store/credential.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
-import { depsFrom, parseMeta, printWarnings, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
+import { depsFrom, detailsHint, parseMeta, printWarnings, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
 import { readObjectInput } from '../io.js';
 
 export interface AddOptions {
@@ -19,8 +19,14 @@ export interface AddOptions {
   /** `@file` holding the schema. */
   schema?: string;
   replace: boolean;
+  /** With --replace: stored fields to empty rather than keep. */
+  clear: ClearableField[];
   continueOnError: boolean;
 }
+
+/** What --replace keeps unless given, and --clear empties (store/credential.ts KEPT_ON_REPLACE). */
+const CLEARABLE_FIELDS = ['description', 'tags', 'meta', 'schema'] as const;
+type ClearableField = (typeof CLEARABLE_FIELDS)[number];
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -35,7 +41,8 @@ export function newAddCommand(ctx: CommandContext): Command {
     .option('--tag <tag>', 'a tag (repeatable)', collect, [])
     .option('--meta <key=value>', 'a metadata entry (repeatable)', collect, [])
     .option('--schema <@file>', 'a schema the data must match (compact fields/required/types form, or JSON Schema)')
-    .option('--replace', 'overwrite a credential of the same name')
+    .option('--replace', 'overwrite a credential of the same name: its data and type; description, tags, meta and schema are kept unless given')
+    .addOption(new Option('--clear <field>', 'with --replace: empty this kept field (repeatable)').choices([...CLEARABLE_FIELDS]).argParser(collectClearable).default([]))
     .option('--continue-on-error', 'with -f DIR: load the valid files and report the rest (default: all or none)')
     .addHelpText(
       'after',
@@ -45,11 +52,13 @@ Examples:
   $ vault kv get -format=json secret/pg | jq .data.data | noetl credential add pg_prod --type postgres --data -
   $ noetl credential add openai --type api_key                  # prompts for api_key, api_secret (hidden)
   $ noetl credential add -f credentials/google_oauth.json
-  $ noetl credential add -f credentials/ --replace              # a directory: all files in one transaction`,
+  $ noetl credential add pg_prod --type postgres --data @new.json --replace   # keeps its description, tags, meta and schema
+  $ noetl credential add pg_prod --type postgres --data @new.json --replace --clear tags
+  $ noetl credential add -f credentials/ --replace              # a directory: all files in one transaction (each file is the whole record)`,
     )
     .action(async (name: string | undefined, opts: Omit<AddOptions, 'name' | 'tags'> & { tag: string[] }) => {
       const { tag, ...rest } = opts;
-      await runAdd({ ...rest, name, tags: tag, replace: Boolean(opts.replace), continueOnError: Boolean(opts.continueOnError) }, depsFrom(ctx));
+      await runAdd({ ...rest, name, tags: tag, replace: Boolean(opts.replace), clear: opts.clear, continueOnError: Boolean(opts.continueOnError) }, depsFrom(ctx));
     });
 }
 
@@ -59,16 +68,27 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
   if (!opts.name) throw usageError('give a credential name (noetl credential add NAME --type TYPE --data @file.json), or -f FILE');
   if (!opts.type) throw usageError(`give the type of credential '${opts.name}' with --type (e.g. postgres, oauth2, api_key)`);
   if (opts.continueOnError) throw usageError('--continue-on-error applies to -f DIR only');
+  checkClear(opts);
   const { addCredential, prepareCredential } = await import('../../store/credential.js');
   const { knownTypeSchema } = await import('../../core/credential-types.js');
   const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
   const data = opts.data ? await readObjectInput(opts.data, '--data', deps.io) : await promptData(opts, deps, schema ?? knownTypeSchema(opts.type));
-  const input = { name: opts.name, type: opts.type, data, description: opts.description, tags: opts.tags, meta: parseMeta(opts.meta), schema };
+  // Not given: undefined, which a replace keeps; --clear: null.
+  const given = <T>(field: ClearableField, value: T | undefined): T | null | undefined => (opts.clear.includes(field) ? null : value);
+  const input = {
+    name: opts.name,
+    type: opts.type,
+    data,
+    description: given('description', opts.description),
+    tags: given('tags', opts.tags.length ? opts.tags : undefined),
+    meta: given('meta', parseMeta(opts.meta)),
+    schema: given('schema', schema),
+  };
   // Validate before opening anything: bad input never creates a database or a key.
-  await withDetails(deps.io, () => prepareCredential(input));
+  await withDetails(deps, () => prepareCredential(input));
   const store = await deps.store();
   const keys = await deps.keys('write');
-  const result = await withDetails(deps.io, () => addCredential(store, keys, input, { replace: opts.replace }));
+  const result = await withDetails(deps, () => addCredential(store, keys, input, { replace: opts.replace }));
   printWarnings(deps.io, result.warnings);
   if (deps.output !== 'table') {
     printStructured(deps.io, deps.output, { ...result.credential, replaced: result.replaced });
@@ -96,6 +116,20 @@ async function promptData(opts: AddOptions, deps: CredentialDeps, schema: { fiel
   return data;
 }
 
+function collectClearable(value: string, previous: ClearableField[]): ClearableField[] {
+  if (!(CLEARABLE_FIELDS as readonly string[]).includes(value)) throw new InvalidArgumentError(`Allowed choices are ${CLEARABLE_FIELDS.join(', ')}.`);
+  return [...previous, value as ClearableField];
+}
+
+/** --clear goes with --replace, and not with a new value for the same field. */
+function checkClear(opts: AddOptions): void {
+  if (opts.clear.length === 0) return;
+  if (!opts.replace) throw usageError('--clear empties a field of the stored credential: it goes with --replace');
+  const given: Record<ClearableField, boolean> = { description: opts.description !== undefined, tags: opts.tags.length > 0, meta: opts.meta.length > 0, schema: opts.schema !== undefined };
+  const both = opts.clear.find((field) => given[field]);
+  if (both) throw usageError(`--clear ${both} and a new ${both} both given: give one of them`);
+}
+
 function typedAnswer(field: string, answer: string, type: string | undefined): unknown {
   if (type === 'integer' || type === 'number') {
     const n = Number(answer);
@@ -111,33 +145,38 @@ function typedAnswer(field: string, answer: string, type: string | undefined): u
 }
 
 async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<void> {
-  if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length) {
-    throw usageError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag and --meta');
+  if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length || opts.clear.length) {
+    throw usageError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag, --meta and --clear');
   }
-  const { importCredentials, readRegistrations, validateRegistrations } = await import('../../store/credential.js');
+  const { importCredentials, importExitCode, readRegistrations, validateRegistrations } = await import('../../store/credential.js');
   const { files, skipped } = readRegistrations(opts.file!);
   if (files.length === 0) throw usageError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
   if (!opts.continueOnError) {
-    // All or none: invalid files stop the import before a database is opened or a key generated.
-    const checked = await validateRegistrations(files);
-    if (checked.some((e) => e.status === 'invalid')) {
-      const report: ImportReport = { entries: checked.map((e) => (e.status === 'valid' ? { ...e, status: 'not-loaded' } : e)), rolledBack: true, exitCode: ExitCode.usage };
+    // All or none: invalid files and duplicate names stop the import before a database is opened or a key generated.
+    const checked = await validateRegistrations(files, { replace: opts.replace });
+    const exitCode = importExitCode(checked);
+    if (exitCode !== ExitCode.ok) {
+      const report: ImportReport = { entries: checked.map((e) => (e.status === 'valid' ? { ...e, status: 'not-loaded' } : e)), rolledBack: true, exitCode };
       printImportReport(deps, report, skipped);
-      throw new CliError(importSummary(report, opts), ExitCode.usage);
+      throw new CliError(importSummary(report, opts, deps), exitCode);
     }
   }
   const store = await deps.store();
   const keys = await deps.keys('write');
   const report = await importCredentials(store, keys, files, { replace: opts.replace, continueOnError: opts.continueOnError });
   printImportReport(deps, report, skipped);
-  if (report.exitCode !== ExitCode.ok) throw new CliError(importSummary(report, opts), report.exitCode);
+  if (report.exitCode !== ExitCode.ok) throw new CliError(importSummary(report, opts, deps), report.exitCode);
 }
 
 export function printImportReport(deps: CredentialDeps, report: Pick<ImportReport, 'entries'> & { rolledBack?: boolean }, skipped: string[]): void {
   for (const s of skipped) deps.info(`skipped ${s} (not a .json/.yaml registration file)`);
   for (const e of report.entries) {
     printWarnings(deps.io, e.warnings);
-    for (const [i, m] of e.messages.entries()) deps.io.stderr.write(i === 0 ? `${m}\n` : `  ${m}\n`);
+    // One line per file; its detail lines (every schema error) with --verbose, and always in JSON/YAML.
+    for (const [i, m] of e.messages.entries()) {
+      if (i === 0) deps.io.stderr.write(`${m}\n`);
+      else if (deps.verbose) deps.io.stderr.write(`  ${m}\n`);
+    }
   }
   const rows = report.entries.map((e) => ({ file: e.file, name: e.name ?? null, status: e.status }));
   printData(deps.io, deps.output, deps.output === 'table' ? rows : { entries: report.entries, rolledBack: report.rolledBack ?? false }, () => ({
@@ -146,7 +185,16 @@ export function printImportReport(deps: CredentialDeps, report: Pick<ImportRepor
   }));
 }
 
-function importSummary(report: ImportReport, opts: AddOptions): string {
+function importSummary(report: ImportReport, opts: AddOptions, deps: CredentialDeps): string {
+  return importOutcome(report, opts) + hiddenDetailsHint(report.entries, deps);
+}
+
+/** Said after a one-line summary when some file's detail lines were left out. */
+export function hiddenDetailsHint(entries: ImportReport['entries'], deps: CredentialDeps): string {
+  return detailsHint(deps, entries.some((e) => e.messages.length > 1));
+}
+
+function importOutcome(report: ImportReport, opts: AddOptions): string {
   const failed = report.entries.filter((e) => e.status === 'invalid' || e.status === 'conflict').length;
   const of = `${failed} of ${report.entries.length} registration file${report.entries.length === 1 ? '' : 's'} failed`;
   if (report.rolledBack) {

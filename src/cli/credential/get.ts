@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { maskValue } from '../../core/mask.js';
+import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../../core/errors.js';
 import { keyValueView, printData } from '../output.js';
@@ -14,7 +14,7 @@ export interface GetOptions {
 
 export function newGetCommand(ctx: CommandContext): Command {
   return new Command('get')
-    .description('Show a credential; data values are masked unless --reveal')
+    .description('Show a credential; data values are masked (a fingerprint, no character of the value) unless --reveal')
     .argument('<name>', 'credential name')
     .option('--reveal', 'show the data values in the clear')
     .option('--field <field>', 'only this data field; with --reveal, the raw value with no trailing newline')
@@ -37,13 +37,15 @@ export async function runGet(opts: GetOptions, deps: CredentialDeps): Promise<vo
   const keys = await deps.keys('read');
   const credential = await getCredential(store, keys, opts.name);
   printWarnings(deps.io, credential.warnings);
+  // Keyed by the master key: the same value shows the same fingerprint from run to run.
+  const mask = (value: unknown) => maskValue(value, fingerprintKeyFrom(keys.current.key));
   if (opts.field !== undefined) {
     const value = fieldValue(credential.data, opts.field, opts.name);
     if (opts.reveal) deps.io.stdout.write(typeof value === 'string' ? value : JSON.stringify(value));
-    else deps.io.stdout.write(`${JSON.stringify(maskValue(value))}\n`);
+    else deps.io.stdout.write(`${JSON.stringify(mask(value))}\n`);
     return;
   }
-  const data = opts.reveal ? credential.data : (maskValue(credential.data) as Record<string, unknown>);
+  const data = opts.reveal ? credential.data : (mask(credential.data) as Record<string, unknown>);
   const { warnings: _w, legacy, data: _d, ...info } = credential;
   const value = { ...info, legacy, data };
   printData(deps.io, deps.output, value, () =>

@@ -8,13 +8,15 @@ import type { CredentialInputError } from '../../store/credential.js';
 import type { Store } from '../../store/store.js';
 import { CliError, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
-import type { OutputFormat } from '../output.js';
+import { printStructured, type OutputFormat } from '../output.js';
 import { askHidden } from '../prompt.js';
 
 /** What every credential run function gets: its IO and lazily opened store and keys. */
 export interface CredentialDeps {
   io: IO;
   output: OutputFormat;
+  /** --verbose: the detail lines of an input error too. */
+  verbose?: boolean;
   /** Opens the store (once); not called by commands that need no database. */
   store(): Promise<Store>;
   keys(purpose: 'read' | 'write'): Promise<KeySet>;
@@ -31,6 +33,7 @@ export function depsFrom(ctx: import('../context.js').CommandContext): Credentia
   return {
     io: ctx.io,
     output: ctx.globals().output,
+    verbose: ctx.globals().verbose,
     store: () => ctx.openStore(),
     keys: (purpose) => ctx.keys(purpose),
     info: (m) => ctx.info(m),
@@ -60,16 +63,27 @@ export function printWarnings(io: IO, warnings: string[]): void {
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
 }
 
-/** Shows the per-field lines of an input error under it, then rethrows it as the one-line error. */
-export async function withDetails<T>(io: IO, work: () => Promise<T>): Promise<T> {
+/**
+ * Rethrows an input error as its one-line summary. Its detail lines (every schema error,
+ * expected and provided fields) go to stderr with --verbose, and to stdout as
+ * `{error, details}` with -o json/yaml.
+ */
+export async function withDetails<T>(deps: Pick<CredentialDeps, 'io' | 'output' | 'verbose'>, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
     const { CredentialInputError, extraDetails } = await import('../../store/credential.js');
     if (err instanceof CredentialInputError) {
-      for (const line of extraDetails(err as CredentialInputError)) io.stderr.write(`  ${line}\n`);
-      throw new CliError(`${err.message}; nothing was written`, err.exitCode);
+      const more = extraDetails(err as CredentialInputError);
+      if (deps.verbose) for (const line of more) deps.io.stderr.write(`  ${line}\n`);
+      printStructured(deps.io, deps.output, { error: err.message, details: err.details });
+      throw new CliError(`${err.message}; nothing was written${detailsHint(deps, more.length > 0)}`, err.exitCode);
     }
     throw err;
   }
+}
+
+/** Said after a one-line error whose detail lines were left out (`hidden`): where to find them. */
+export function detailsHint(deps: Pick<CredentialDeps, 'output' | 'verbose'>, hidden: boolean): string {
+  return hidden && !deps.verbose && deps.output === 'table' ? ' (details: --verbose or -o json)' : '';
 }

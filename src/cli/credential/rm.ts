@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode } from '../../core/errors.js';
-import { confirmDestructive } from '../prompt.js';
+import { printStructured } from '../output.js';
+import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
 import { depsFrom, type CredentialDeps } from './input.js';
 
 export interface RmOptions {
@@ -15,26 +15,29 @@ export function newRmCommand(ctx: CommandContext): Command {
     .description('Delete a credential (asks on a TTY; --yes otherwise)')
     .argument('<name>', 'credential name')
     .option('-y, --yes', 'do not ask')
-    .addHelpText('after', '\nExamples:\n  $ noetl credential rm pg_old\n  $ noetl credential rm pg_old --yes')
+    .addHelpText('after', '\nExamples:\n  $ noetl credential rm pg_old\n  $ noetl credential rm pg_old --yes -o json   # prints {"id", "name", "deleted": true}')
     .action(async (name: string, opts: { yes?: boolean }) => {
       await runRm({ name, yes: Boolean(opts.yes) }, depsFrom(ctx));
     });
 }
 
 export async function runRm(opts: RmOptions, deps: CredentialDeps): Promise<void> {
+  const action = `deleting credential '${opts.name}'`;
+  requireYesOffTerminal(deps.io, opts.yes, action);
   const { credentialExists, removeCredential } = await import('../../store/credential.js');
   const store = await deps.store();
   if (!opts.yes) {
     // Not found is exit 3 before anything is asked.
     if (!(await credentialExists(store, opts.name))) await removeCredential(store, opts.name);
-    const confirmed = await confirmDestructive(deps.io, {
+    await confirmDestructive(deps.io, {
       yes: false,
       question: `Delete credential '${opts.name}'?`,
-      refusal: `deleting credential '${opts.name}' needs confirmation: add --yes (stdin is not a terminal)`,
+      action,
+      declined: `credential '${opts.name}' not deleted`,
       ask: deps.confirm,
     });
-    if (!confirmed) throw new CliError(`credential '${opts.name}' not deleted`, ExitCode.failure);
   }
-  await removeCredential(store, opts.name);
+  const removed = await removeCredential(store, opts.name);
+  printStructured(deps.io, deps.output, { ...removed, deleted: true });
   deps.info(`deleted credential '${opts.name}'`);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode } from '../../core/errors.js';
-import { printImportReport } from './add.js';
+import { hiddenDetailsHint, printImportReport } from './add.js';
 import { depsFrom, type CredentialDeps } from './input.js';
 
 export interface ValidateOptions {
@@ -11,7 +11,7 @@ export interface ValidateOptions {
 
 export function newValidateCommand(ctx: CommandContext): Command {
   return new Command('validate')
-    .description('Check registration files (schema, names, sizes) without storing anything')
+    .description('Check registration files (schema, names, sizes, one name per file) without storing anything: exit 2 invalid, 4 duplicate names')
     .argument('<file>', 'a registration file, or a directory of them')
     .addHelpText('after', '\nExamples:\n  $ noetl credential validate credentials/pg_prod.json\n  $ noetl credential validate credentials/ -o json')
     .action(async (path: string) => {
@@ -21,11 +21,16 @@ export function newValidateCommand(ctx: CommandContext): Command {
 
 /** Needs no database and no key. */
 export async function runValidate(opts: ValidateOptions, deps: CredentialDeps): Promise<void> {
-  const { readRegistrations, validateRegistrations } = await import('../../store/credential.js');
+  const { importExitCode, readRegistrations, validateRegistrations } = await import('../../store/credential.js');
   const { files, skipped } = readRegistrations(opts.path);
   if (files.length === 0) throw new CliError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.path}`, ExitCode.usage);
   const entries = await validateRegistrations(files);
   printImportReport(deps, { entries }, skipped);
+  const exitCode = importExitCode(entries);
+  if (exitCode === ExitCode.ok) return;
+  const of = `of ${entries.length} registration file${entries.length === 1 ? '' : 's'}`;
   const invalid = entries.filter((e) => e.status === 'invalid').length;
-  if (invalid > 0) throw new CliError(`${invalid} of ${entries.length} registration file${entries.length === 1 ? '' : 's'} invalid`, ExitCode.usage);
+  const conflicts = entries.filter((e) => e.status === 'conflict').length;
+  const problems = [invalid ? `${invalid} ${of} invalid` : '', conflicts ? `${conflicts} ${of} reuse a name another file already has (add -f would exit 4)` : ''].filter(Boolean);
+  throw new CliError(`${problems.join('; ')}${hiddenDetailsHint(entries, deps)}`, exitCode);
 }

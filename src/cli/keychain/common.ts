@@ -4,7 +4,7 @@ import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../store/store.js';
 import { usageError } from '../../core/errors.js';
-import { id64Arg } from '../args.js';
+import { id64Arg, withExecutionOption } from '../args.js';
 
 /** How a keychain command names its playbook and scope. */
 export interface ScopeFlags {
@@ -22,10 +22,10 @@ export function addPlaybookOptions(command: Command): Command {
 }
 
 export function addScopeOptions(command: Command): Command {
-  return addPlaybookOptions(command)
-    .addOption(new Option('--scope <scope>', 'global, catalog, local (one execution) or shared (an execution tree)').choices([...SCOPE_TYPES]).default('global'))
-    .option('--execution <id>', 'the execution (required for local and shared)')
-    .option('--root-execution <id>', 'the root execution of the tree (shared; default: --execution)');
+  addPlaybookOptions(command).addOption(
+    new Option('--scope <scope>', 'global, catalog, local (one execution) or shared (an execution tree)').choices([...SCOPE_TYPES]).default('global'),
+  );
+  return withExecutionOption(command, 'the execution (required for local and shared)').option('--root-execution <id>', 'the root execution of the tree (shared; default: --execution)');
 }
 
 function idFlag(text: string | undefined, flag: string): string | undefined {

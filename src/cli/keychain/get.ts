@@ -6,6 +6,7 @@ import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
+import { otherVersionHint } from './not-found.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, shownData, type ScopeFlags } from './common.js';
 
 export interface GetOptions extends ScopeFlags {
@@ -84,7 +85,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
     const elsewhere = await listKeychainEntries(deps.store, { catalogId: ref.catalogId, name: opts.name });
     const hint = elsewhere.length
       ? `; it exists as ${elsewhere.map((e) => `--scope ${e.scope_type}${e.execution_id ? ` --execution ${e.execution_id}` : ''}`).join(' or ')}`
-      : '; set it with `noetl keychain set` or resolve the playbook';
+      : await otherVersionHint(deps.store, opts.name, ref.catalogId);
     deps.io.stderr.write(`error: KEYCHAIN: Entry '${opts.name}' not found (cache key ${response.cache_key})${hint}\n`);
     return ExitCode.notFound;
   }

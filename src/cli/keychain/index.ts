@@ -19,7 +19,7 @@ Examples:
   $ noetl keychain get amadeus_token --playbook integrations/travel_booking --field access_token --reveal
   $ noetl keychain set amadeus_token --playbook integrations/travel_booking --data @token.json --ttl 30m
   $ noetl keychain rm --expired --older-than 7d --yes
-  $ noetl keychain resolve playbooks/travel_booking.yaml --execution-id 518508477736551392 --dry-run`,
+  $ noetl keychain resolve playbooks/travel_booking.yaml --execution 518508477736551392 --dry-run`,
     )
     .addCommand(newLsCommand(ctx))
     .addCommand(newGetCommand(ctx))

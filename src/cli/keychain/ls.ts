@@ -7,7 +7,7 @@ import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { addPlaybookOptions, checkPlaybookFlags } from './common.js';
-import { id64Arg } from '../args.js';
+import { id64Arg, withExecutionOption } from '../args.js';
 
 export interface LsOptions {
   playbook?: string;
@@ -26,9 +26,8 @@ export interface LsDeps {
 
 export function newLsCommand(ctx: CommandContext): Command {
   const command = new Command('ls').description('List keychain entries (never their data)');
-  addPlaybookOptions(command)
-    .addOption(new Option('--scope <scope>', 'only this scope').choices([...SCOPE_TYPES]))
-    .option('--execution <id>', "only this execution's local entries and the shared entries of its tree")
+  addPlaybookOptions(command).addOption(new Option('--scope <scope>', 'only this scope').choices([...SCOPE_TYPES]));
+  withExecutionOption(command, "only this execution's local entries and the shared entries of its tree")
     .option('--expired', 'only expired entries')
     .option('--name <name>', 'only entries with this name')
     .addHelpText(
@@ -66,12 +65,14 @@ export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   });
   const now = deps.store.now();
   printData(deps.io, opts.output, entries, () => ({
-    head: ['NAME', 'SCOPE', 'CACHE KEY', 'TYPE', 'EXPIRES', 'AUTO-RENEW', 'ACCESSES'],
+    head: ['NAME', 'SCOPE', 'CACHE KEY', 'TYPE', 'STATUS', 'EXPIRES', 'AUTO-RENEW', 'ACCESSES'],
     rows: entries.map((e) => [
       e.keychain_name,
       e.scope_type,
       e.cache_key,
       e.credential_type,
+      // Marked in words, not only by the sign of a time: `grep expired` and CI logs find it.
+      e.expired ? (e.auto_renew ? 'expired (renews on read)' : 'expired') : 'valid',
       relativeTime(new Date(e.expires_at), now),
       e.auto_renew ? 'yes' : 'no',
       String(e.access_count),

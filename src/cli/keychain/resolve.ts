@@ -8,7 +8,7 @@ import { ExitCode, notFoundError } from '../../core/errors.js';
 import { readObjectInput, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { readPlaybook } from '../catalog/register.js';
-import { id64Arg } from '../args.js';
+import { id64Arg, withExecutionOption } from '../args.js';
 import { checkPlaybookFlags, durationFlag } from './common.js';
 
 export interface ResolveOptions {
@@ -35,10 +35,10 @@ export interface ResolveDeps {
 }
 
 export function newResolveCommand(ctx: CommandContext): Command {
-  return new Command('resolve')
+  const command = new Command('resolve')
     .description("Resolve a playbook's keychain section for an execution: fetch what is missing or expired, store it, in declaration order")
-    .argument('<playbook-file>', 'the playbook YAML (registered in the catalog), or - for stdin')
-    .requiredOption('--execution-id <id>', 'the execution the entries are resolved for')
+    .argument('<playbook-file>', 'the playbook YAML (registered in the catalog), or - for stdin');
+  return withExecutionOption(command, 'the execution the entries are resolved for', { required: true })
     .option('--root-execution <id>', 'the root of its execution tree, for shared entries (default: the execution)')
     .option('--playbook <path[@version]>', 'the catalog entry to key the entries by (default: the latest version of its metadata.path)')
     .option('--catalog-id <id>', 'the catalog entry to key the entries by, by id')
@@ -49,9 +49,9 @@ export function newResolveCommand(ctx: CommandContext): Command {
       'after',
       `
 Examples:
-  $ noetl keychain resolve playbooks/travel_booking.yaml --execution-id 518508477736551392 --dry-run
-  $ noetl keychain resolve playbooks/travel_booking.yaml --execution-id 518508477736551392 --workload @workload.yaml
-  $ noetl keychain resolve child.yaml --execution-id 518508477736551999 --root-execution 518508477736551392 -o json
+  $ noetl keychain resolve playbooks/travel_booking.yaml --execution 518508477736551392 --dry-run
+  $ noetl keychain resolve playbooks/travel_booking.yaml --execution 518508477736551392 --workload @workload.yaml
+  $ noetl keychain resolve child.yaml --execution 518508477736551999 --root-execution 518508477736551392 -o json
 
 Secret providers: gcp (auth: a credential with access_token or a service-account key), aws (access_key_id,
 secret_access_key, region), azure (tenant_id, client_id, client_secret). Kind google_id_token mints a
@@ -60,8 +60,8 @@ service_account_secret read from GCP with auth). Endpoints can be overridden wit
 NOETL_GCP_SECRET_MANAGER_URL, NOETL_GCP_TOKEN_URL (the service-account token endpoint),
 NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
     )
-    .action(async (file: string, opts: Omit<ResolveOptions, 'file' | 'output' | 'dryRun'> & { dryRun?: boolean }) => {
-      const full: ResolveOptions = { ...opts, file, dryRun: Boolean(opts.dryRun), output: ctx.globals().output };
+    .action(async (file: string, opts: Omit<ResolveOptions, 'file' | 'output' | 'dryRun' | 'executionId'> & { execution: string; dryRun?: boolean }) => {
+      const full: ResolveOptions = { ...opts, executionId: opts.execution, file, dryRun: Boolean(opts.dryRun), output: ctx.globals().output };
       checkResolveFlags(full);
       const store = await ctx.openStore();
       const keys = full.dryRun ? undefined : await ctx.keys('write');
@@ -74,7 +74,7 @@ NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
 
 /** The flags checked before anything is opened (exit 2), returned parsed. */
 function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExecutionId?: string; timeoutSeconds?: number } {
-  const executionId = id64Arg(opts.executionId, '--execution-id');
+  const executionId = id64Arg(opts.executionId, '--execution');
   const rootExecutionId = opts.rootExecution === undefined ? undefined : id64Arg(opts.rootExecution, '--root-execution');
   checkPlaybookFlags(opts, false);
   return { executionId, rootExecutionId, timeoutSeconds: durationFlag(opts.timeout, '--timeout') };

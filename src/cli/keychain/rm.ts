@@ -5,6 +5,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
+import { otherVersionHint } from './not-found.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
 
 export interface RmOptions extends ScopeFlags {
@@ -54,7 +55,7 @@ Examples:
   return command;
 }
 
-const NEEDS_YES = 'deleting keychain entries needs --yes when not on a terminal';
+const DELETING = 'deleting keychain entries';
 
 function checkRmFlags(opts: RmOptions, io: IO): void {
   if (opts.expired) {
@@ -69,7 +70,7 @@ function checkRmFlags(opts: RmOptions, io: IO): void {
     checkScopeFlags(opts);
     checkPlaybookFlags(opts);
   }
-  requireYesOffTerminal(io, opts.yes, NEEDS_YES);
+  requireYesOffTerminal(io, opts.yes, DELETING);
 }
 
 /** Deletes; returns the exit code (3 when a named entry did not exist). */
@@ -79,10 +80,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   if (opts.expired) {
     const olderThanSeconds = durationFlag(opts.olderThan, '--older-than');
     const question = `Delete every keychain entry expired${opts.olderThan ? ` more than ${opts.olderThan} ago` : ''}?`;
-    if (!(await confirmDestructive(deps.io, { yes: opts.yes, question, refusal: NEEDS_YES }))) {
-      deps.info('nothing deleted');
-      return ExitCode.ok;
-    }
+    await confirmDestructive(deps.io, { yes: opts.yes, question, action: DELETING, declined: 'no keychain entry deleted' });
     const result = await keychain.purgeExpiredKeychain(deps.store, {
       olderThanSeconds,
       includeAutoRenew: opts.includeAutoRenew,
@@ -98,10 +96,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   }
   const ref = await resolveScopeRef(deps.store, opts);
   const question = `Delete ${opts.names.join(', ')} (${ref.scope}) from the keychain?`;
-  if (!(await confirmDestructive(deps.io, { yes: opts.yes, question, refusal: NEEDS_YES }))) {
-    deps.info('nothing deleted');
-    return ExitCode.ok;
-  }
+  await confirmDestructive(deps.io, { yes: opts.yes, question, action: DELETING, declined: 'no keychain entry deleted' });
   // Every name checked before anything is deleted: bad input writes nothing.
   for (const name of opts.names) keychain.keychainCacheKey(name, ref);
   const results = [];
@@ -109,7 +104,7 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   printStructured(deps.io, opts.output, results);
   for (const r of results) {
     if (r.status === 'success') deps.info(`deleted '${r.keychain_name}' (${r.cache_key})`);
-    else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})\n`);
+    else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})${await otherVersionHint(deps.store, r.keychain_name, ref.catalogId)}\n`);
   }
   return results.some((r) => r.status === 'not_found') ? ExitCode.notFound : ExitCode.ok;
 }

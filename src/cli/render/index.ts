@@ -3,7 +3,7 @@ import type { KeySet } from '../../core/envelope.js';
 import type { Reader } from '../../core/scope.js';
 import { closest } from '../../core/suggest.js';
 import type { Store } from '../../store/store.js';
-import { id64Arg } from '../args.js';
+import { id64Arg, withExecutionOption } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError, usageError } from '../../core/errors.js';
 import { readTextFile, type IO } from '../io.js';
@@ -32,10 +32,10 @@ export interface RenderDeps {
 }
 
 export function newRenderCommand(ctx: CommandContext): Command {
-  return new Command('render')
+  const command = new Command('render')
     .description("Render a playbook's step templates as a worker would for one execution, and list every reference that does not resolve")
-    .argument('<playbook>', 'the playbook YAML file')
-    .requiredOption('--execution-id <id>', 'the execution whose variables and keychain entries to use')
+    .argument('<playbook>', 'the playbook YAML file');
+  return withExecutionOption(command, 'the execution whose variables and keychain entries to use', { required: true })
     .option('--step <name>', 'only this step')
     .option('--reveal', 'show secrets, and what templates derive from them, instead of ****')
     .option('--catalog-id <id>', "the playbook's catalog entry (default: the latest version of its metadata.path)")
@@ -46,14 +46,14 @@ export function newRenderCommand(ctx: CommandContext): Command {
 Exit codes: 0 every reference resolves, 1 some do not (listed with their reason), 2 usage, 3 file or step not found.
 
 Examples:
-  $ noetl render playbooks/amadeus_ai_api.yaml --execution-id 507431238966182398
-  $ noetl render playbooks/amadeus_ai_api.yaml --execution-id 507431238966182398 --step call_amadeus_api
-  $ noetl render flow.yaml --execution-id 507431238966182398 -o json | jq '.unresolved'`,
+  $ noetl render playbooks/amadeus_ai_api.yaml --execution 507431238966182398
+  $ noetl render playbooks/amadeus_ai_api.yaml --execution 507431238966182398 --step call_amadeus_api
+  $ noetl render flow.yaml --execution 507431238966182398 -o json | jq '.unresolved'`,
     )
-    .action(async (file: string, opts: { executionId: string; step?: string; reveal?: boolean; catalogId?: string; rootExecution?: string }) => {
+    .action(async (file: string, opts: { execution: string; step?: string; reveal?: boolean; catalogId?: string; rootExecution?: string }) => {
       const store = await ctx.openStore();
       const code = await runRender(
-        { file, executionId: opts.executionId, step: opts.step, reveal: Boolean(opts.reveal), catalogId: opts.catalogId, rootExecution: opts.rootExecution, output: ctx.globals().output },
+        { file, executionId: opts.execution, step: opts.step, reveal: Boolean(opts.reveal), catalogId: opts.catalogId, rootExecution: opts.rootExecution, output: ctx.globals().output },
         { io: ctx.io, store, keys: () => ctx.keys('read'), warn: (m) => ctx.warn(m) },
       );
       ctx.setExitCode(code);

@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import type { Store } from '../../store/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, notFoundError } from '../../core/errors.js';
+import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
-import { confirmDestructive } from '../prompt.js';
+import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
 import { id64Arg } from '../args.js';
 
 export interface RmOptions {
@@ -18,43 +18,50 @@ export interface RmDeps {
   io: IO;
   store: Store;
   info(message: string): void;
+  /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
+  confirm?(question: string): Promise<boolean>;
 }
 
 export function newRmCommand(ctx: CommandContext): Command {
   return new Command('rm')
-    .description("Delete a variable, or (without NAME) all of an execution's variables")
+    .description("Delete a variable, or (without NAME) all of an execution's variables (asks on a TTY; --yes otherwise)")
     .argument('<execution-id>', 'the 64-bit execution id')
     .argument('[name]', 'the variable to delete; omit to delete every variable of the execution')
-    .option('-y, --yes', 'do not ask before deleting all variables of an execution')
-    .addHelpText('after', '\nExamples:\n  $ noetl vars rm 507431238966182398 computed_value\n  $ noetl vars rm 507431238966182398 --yes')
+    .option('-y, --yes', 'do not ask (required when not on a TTY)')
+    .addHelpText('after', '\nExamples:\n  $ noetl vars rm 507431238966182398 computed_value\n  $ noetl vars rm 507431238966182398 --yes -o json')
     .action(async (executionId: string, name: string | undefined, opts: { yes?: boolean }) => {
+      const rm: RmOptions = { executionId, name, yes: Boolean(opts.yes), output: ctx.globals().output };
+      checkRmFlags(rm, ctx.io);
       const store = await ctx.openStore();
-      await runRm({ executionId, name, yes: Boolean(opts.yes), output: ctx.globals().output }, { io: ctx.io, store, info: (m) => ctx.info(m) });
+      await runRm(rm, { io: ctx.io, store, info: (m) => ctx.info(m) });
     });
 }
 
-export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
+/** The id, and --yes off a terminal: checked before the database is opened. */
+function checkRmFlags(opts: RmOptions, io: IO): { executionId: string; action: string } {
   const executionId = id64Arg(opts.executionId);
-  const { cleanupExecution, countVariables, deleteVariable } = await import('../../store/variables.js');
-  let removed: number;
+  const action = opts.name !== undefined ? `deleting variable '${opts.name}' of execution ${executionId}` : `deleting every variable of execution ${executionId}`;
+  requireYesOffTerminal(io, opts.yes, action);
+  return { executionId, action };
+}
+
+export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
+  const { executionId, action } = checkRmFlags(opts, deps.io);
+  const { cleanupExecution, countVariables, deleteVariable, getVariableRecord } = await import('../../store/variables.js');
+  // Not found is exit 3 before anything is asked.
+  let question: string;
   if (opts.name !== undefined) {
-    if (!(await deleteVariable(deps.store, executionId, opts.name))) {
+    if (!(await getVariableRecord(deps.store, executionId, opts.name))) {
       throw notFoundError(`no variable '${opts.name}' in execution ${executionId}; see 'noetl vars show ${executionId}'`);
     }
-    removed = 1;
+    question = `Delete variable '${opts.name}' of execution ${executionId}?`;
   } else {
     const count = await countVariables(deps.store, executionId);
     if (count === 0) throw notFoundError(`no variables for execution ${executionId}`);
-    const confirmed = await confirmDestructive(deps.io, {
-      yes: opts.yes,
-      question: `delete all ${count} variables of execution ${executionId}?`,
-      refusal: `refusing to delete all ${count} variables of execution ${executionId} without --yes`,
-    });
-    if (!confirmed) throw new CliError('nothing deleted', ExitCode.failure);
-    removed = await cleanupExecution(deps.store, executionId);
+    question = `Delete all ${count} variables of execution ${executionId}?`;
   }
-  if (opts.output !== 'table') {
-    printStructured(deps.io, opts.output, { execution_id: executionId, name: opts.name ?? null, removed });
-  }
+  await confirmDestructive(deps.io, { yes: opts.yes, question, action, declined: 'no variable deleted', ask: deps.confirm });
+  const removed = opts.name !== undefined ? Number(await deleteVariable(deps.store, executionId, opts.name)) : await cleanupExecution(deps.store, executionId);
+  printStructured(deps.io, opts.output, { execution_id: executionId, name: opts.name ?? null, removed });
   deps.info(opts.name !== undefined ? `deleted variable '${opts.name}' of execution ${executionId}` : `deleted ${removed} variables of execution ${executionId}`);
 }

@@ -3,7 +3,7 @@ import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../store/store.js';
 import type { VariableType } from '../../store/variables.js';
 import type { CommandContext } from '../context.js';
-import { notFoundError, usageError } from '../../core/errors.js';
+import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { preview, variableRecord } from './common.js';
@@ -46,8 +46,8 @@ export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> 
     if (!isVariableType(opts.type)) throw usageError(`unknown variable type '${opts.type}': expected one of ${VARIABLE_TYPES.join(', ')}`);
     type = opts.type;
   }
+  // A listing that matches nothing is an empty list, exit 0 (CONTRIBUTING.md, "Conventions").
   const variables = await listVariables(deps.store, executionId, { type });
-  if (variables.length === 0) throw notFoundError(`no ${type ? `${type} ` : ''}variables for execution ${executionId}`);
   const rows = variables.map((v) => variableRecord(v, opts.reveal));
   printData(deps.io, opts.output, rows, () => ({
     head: ['NAME', 'TYPE', 'SOURCE STEP', 'UPDATED', 'VALUE'],
