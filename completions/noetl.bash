@@ -81,6 +81,7 @@ _noetl() {
     'noetl credential add --tag') COMPREPLY=(); return ;;
     'noetl credential add --meta') COMPREPLY=(); return ;;
     'noetl credential add --schema') _noetl_at_file; return ;;
+    'noetl credential add --clear') COMPREPLY=($(compgen -W 'description tags meta schema' -- "$cur")); return ;;
     'noetl credential get --field') COMPREPLY=(); return ;;
     'noetl credential ls --type'|'noetl credential ls -t') COMPREPLY=($(compgen -W 'postgres oauth2 bearer basic api_key service_account snowflake' -- "$cur")); return ;;
     'noetl credential ls --tag') COMPREPLY=(); return ;;
@@ -122,7 +123,7 @@ _noetl() {
     'noetl keychain renew --execution') COMPREPLY=(); return ;;
     'noetl keychain renew --root-execution') COMPREPLY=(); return ;;
     'noetl keychain renew --timeout') COMPREPLY=(); return ;;
-    'noetl keychain resolve --execution-id') COMPREPLY=(); return ;;
+    'noetl keychain resolve --execution') COMPREPLY=(); return ;;
     'noetl keychain resolve --root-execution') COMPREPLY=(); return ;;
     'noetl keychain resolve --playbook') _noetl_names playbooks; return ;;
     'noetl keychain resolve --catalog-id') COMPREPLY=(); return ;;
@@ -137,7 +138,7 @@ _noetl() {
     'noetl cache ls --scope') COMPREPLY=($(compgen -W 'execution global' -- "$cur")); return ;;
     'noetl cache ls --execution') COMPREPLY=(); return ;;
     'noetl cache cleanup --execution') COMPREPLY=(); return ;;
-    'noetl render --execution-id') COMPREPLY=(); return ;;
+    'noetl render --execution') COMPREPLY=(); return ;;
     'noetl render --step') COMPREPLY=(); return ;;
     'noetl render --catalog-id') COMPREPLY=(); return ;;
     'noetl render --root-execution') COMPREPLY=(); return ;;
@@ -156,7 +157,7 @@ _noetl() {
     case "$path" in
       'noetl') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl credential') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential add') words='--type -t --data --file -f --description --tag --meta --schema --replace --continue-on-error --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl credential add') words='--type -t --data --file -f --description --tag --meta --schema --replace --clear --continue-on-error --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl credential get') words='--reveal --field --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl credential ls') words='--type -t --tag --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl credential rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
@@ -170,7 +171,7 @@ _noetl() {
       'noetl keychain rm') words='--playbook --catalog-id --scope --execution --root-execution --expired --older-than --include-auto-renew --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl keychain renew') words='--playbook --catalog-id --scope --execution --root-execution --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl keychain stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain resolve') words='--execution-id --root-execution --playbook --catalog-id --workload --dry-run --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl keychain resolve') words='--execution --root-execution --playbook --catalog-id --workload --dry-run --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl catalog') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl catalog register') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl catalog ls') words='--path --latest --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
@@ -184,9 +185,9 @@ _noetl() {
       'noetl cache') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl cache ls') words='--scope --execution --expired --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl cache stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache purge') words='--expired --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache cleanup') words='--execution --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl render') words='--execution-id --step --reveal --catalog-id --root-execution --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl cache purge') words='--expired --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl cache cleanup') words='--execution --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl render') words='--execution --step --reveal --catalog-id --root-execution --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl lint') words='--format --fail-level --stdin-filename --list-rules --explain --check-credentials --allow-empty --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db migrate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
