@@ -22,18 +22,28 @@ export function requireYesOffTerminal(io: IO, yes: boolean, action: string): voi
   if (!yes && !canAsk(io)) throw usageError(`${action} needs confirmation: add --yes (stdin is not a terminal)`);
 }
 
-/** A y/N question on stderr, answered on stdin; anything but y/yes is no, and so is end of input (Ctrl-D). */
-async function askYesNo(io: IO, question: string): Promise<boolean> {
+/** One line typed on stdin after `question` on stderr, echoed as typed; end of input (Ctrl-D) is an empty answer. */
+async function askLine(io: IO, question: string): Promise<string> {
   const { createInterface } = await import('node:readline/promises');
   // terminal: false leaves the line editing (and Ctrl-C, a SIGINT) to the terminal itself.
   const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: false });
   // question() never settles when the input ends first.
   const ended = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
   try {
-    return /^y(es)?$/i.test((await Promise.race([rl.question(`${question} [y/N] `), ended])).trim());
+    return await Promise.race([rl.question(question), ended]);
   } finally {
     rl.close();
   }
+}
+
+/** A y/N question on stderr, answered on stdin; anything but y/yes is no, and so is end of input (Ctrl-D). */
+async function askYesNo(io: IO, question: string): Promise<boolean> {
+  return /^y(es)?$/i.test((await askLine(io, `${question} [y/N] `)).trim());
+}
+
+/** A prompt whose answer is shown as it is typed (a host, a port, a user name): never for a secret. */
+export function askVisible(io: IO, message: string): Promise<string> {
+  return askLine(io, `${message} `).then((answer) => answer.trim());
 }
 
 /** A hidden prompt on the terminal (typed on stdin, drawn on stderr); Ctrl-C is an InterruptedError. */

@@ -12,6 +12,17 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 
+const PUBLIC_FIELD = /(^|_)(host(name)?|port|user(name)?|name|database|dbname|account|warehouse|schema|region|project(_id)?|client_id|client_email|email|url|uri|endpoint|token_type|expires_in)$/i;
+
+/**
+ * Whether a field name says its value is not secret (db_host, port, username, client_id, …), so
+ * a prompt may echo it. Anything else counts as secret: a hidden prompt for a host costs less
+ * than a password echoed on screen.
+ */
+export function isPublicField(key: string): boolean {
+  return PUBLIC_FIELD.test(key) && !isSecretKey(key);
+}
+
 /** The first line of a PEM private key. */
 export const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 

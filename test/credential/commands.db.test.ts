@@ -51,31 +51,34 @@ describe('credential run functions', () => {
       store: async () => store,
       keys: async () => keys,
       info: (m) => info.push(m),
-      prompt: async (message) => {
-        asked.push(message);
-        return options.answers?.shift() ?? '';
+      prompt: async (message, { secret }) => {
+        asked.push(secret ? `${message} (hidden)` : message);
+        const answer = options.answers?.shift();
+        if (answer === undefined) throw new Error(`no answer left for ${message}`);
+        return answer;
       },
       confirm: async () => options.confirm ?? false,
     };
     return { d, mem, asked, info };
   }
 
-  it('on a TTY with no --data, asks one hidden prompt per field of the known type, typed, skipping empty answers', async () => {
-    const { d, asked, info } = deps({ tty: true, answers: ['db.example', '5432', 'app', SECRET, ''] });
+  it('on a TTY with no --data, asks one prompt per field of the known type (hidden only for secrets), typed; a typo or an empty required answer is asked again', async () => {
+    const { d, asked, info, mem } = deps({ tty: true, answers: ['db.example', '54x2', '5432', 'app', SECRET, '', 'appdb'] });
     await runAdd(addOpts({ name: 'pg', type: 'postgres' }), d);
-    expect(asked).toEqual(['db_host:', 'db_port (optional):', 'db_user:', 'db_password:', 'db_name:']);
+    expect(asked).toEqual(['db_host:', 'db_port (optional):', 'db_port (optional):', 'db_user:', 'db_password: (hidden)', 'db_name:', 'db_name:']);
+    expect(mem.stderr()).toBe('db_port must be an integer: try again (Ctrl-C to stop)\ndb_name is required: try again (Ctrl-C to stop)\n');
     expect(info).toEqual(["added credential 'pg' (postgres)"]);
     const got = await getCredential(store, keys, 'pg');
-    expect(got.data).toEqual({ db_host: 'db.example', db_port: 5432, db_user: 'app', db_password: SECRET });
+    expect(got.data).toEqual({ db_host: 'db.example', db_port: 5432, db_user: 'app', db_password: SECRET, db_name: 'appdb' });
   });
 
-  it('asks for the fields of --schema, and refuses a non-number for an integer field', async () => {
+  it('asks for the fields of --schema, hides a field it cannot tell is public, and skips an empty optional answer', async () => {
     const schema = join(dir, 'schema.json');
     writeFileSync(schema, JSON.stringify({ fields: ['key', 'port'], required: ['key'], types: { port: 'integer' } }));
-    const { d, asked } = deps({ tty: true, answers: [SECRET, 'eighty'] });
-    await expect(runAdd(addOpts({ name: 'c', type: 'custom', schema: `@${schema}` }), d)).rejects.toMatchObject({ exitCode: 2, message: "Field 'port' must be integer; nothing was written" });
-    expect(asked).toEqual(['key:', 'port (optional):']);
-    expect((await store.query('SELECT 1 FROM credential')).rows).toHaveLength(0);
+    const { d, asked } = deps({ tty: true, answers: [SECRET, 'eighty', ''] });
+    await runAdd(addOpts({ name: 'c', type: 'custom', schema: `@${schema}` }), d);
+    expect(asked).toEqual(['key: (hidden)', 'port (optional):', 'port (optional):']);
+    expect((await getCredential(store, keys, 'c')).data).toEqual({ key: SECRET });
   });
 
   it('refuses to prompt for a type with no known fields and no schema', async () => {

@@ -4,30 +4,15 @@
  * --yes off a terminal, a delete prints its result in JSON, and --execution is the one name of
  * the execution flag (--execution-id a hidden alias).
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { noetlBin, repoRoot, runCli, testCliEnv, type CliResult } from '../helpers/cli.js';
+import { runCli, testCliEnv } from '../helpers/cli.js';
+import { canMakeTerminal, runCliOnTerminal } from '../helpers/terminal.js';
 
 const EXEC = '507431238966182398';
 const PB = 'conventions/demo';
-const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-
-/** Runs the built CLI on a pseudo-terminal (util-linux `script`), answering `answer` to its question. */
-function runOnTerminal(args: string[], env: NodeJS.ProcessEnv, answer: string): Promise<CliResult> {
-  const quote = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', [process.execPath, noetlBin, ...args].map(quote).join(' '), '/dev/null'], { env, cwd: repoRoot });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout: output.replace(/\r\n/g, '\n'), stderr: '' }));
-    child.stdin.end(answer);
-  });
-}
-
 describe('conventions (CONTRIBUTING.md) across the nouns, built CLI', () => {
   let env: NodeJS.ProcessEnv;
   let dir: string;
@@ -55,7 +40,7 @@ describe('conventions (CONTRIBUTING.md) across the nouns, built CLI', () => {
     }
   });
 
-  it.skipIf(!hasScript)('declining a confirmation is exit 1 and deletes nothing, in every noun (skipped without util-linux script)', { timeout: 240_000 }, async () => {
+  it.skipIf(!canMakeTerminal)('declining a confirmation is exit 1 and deletes nothing, in every noun (skipped without util-linux script)', { timeout: 240_000 }, async () => {
     const steps = [
       ['credential', 'add', 'pw', '--type', 'basic', '--data', `@${file('pw.json', '{"password": "p-123"}')}`],
       ['catalog', 'register', file('pb.yaml', `apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: demo\n  path: ${PB}\n`)],
@@ -70,10 +55,9 @@ describe('conventions (CONTRIBUTING.md) across the nouns, built CLI', () => {
       [['cache', 'purge', '--expired'], 'no cache entry deleted'],
       [['cache', 'cleanup', '--execution', EXEC], 'no cache entry deleted'],
     ] as const) {
-      const r = await runOnTerminal([...args], env, 'n\n');
-      expect(r.code, `${args.join(' ')}: ${r.stdout}`).toBe(1);
-      expect(r.stdout).toMatch(/\? \[y\/N\] /);
-      expect(r.stdout).toContain(`error: ${declined}: not confirmed\n`);
+      const r = await runCliOnTerminal([...args], env, { typeAfter: /\? \[y\/N\] /, keys: 'n\n' });
+      expect(r.code, `${args.join(' ')}: ${r.screen}`).toBe(1);
+      expect(r.screen).toContain(`error: ${declined}: not confirmed\n`);
     }
     expect(JSON.parse((await runCli(['credential', 'ls', '-o', 'json'], { env })).stdout)).toHaveLength(1);
     expect(JSON.parse((await runCli(['keychain', 'ls', '-o', 'json'], { env })).stdout)).toHaveLength(1);
@@ -97,5 +81,25 @@ describe('conventions (CONTRIBUTING.md) across the nouns, built CLI', () => {
     expect([viaAlias.code, viaAlias.stdout]).toEqual([0, '[]\n']);
     const bad = await runCli(['keychain', 'resolve', file('r.yaml', 'x: 1\n'), '--execution-id', 'abc'], { env });
     expect([bad.code, bad.stderr]).toEqual([2, "error: --execution 'abc' is not a 64-bit number (e.g. 507431238966182398)\n"]);
+  });
+
+  it.skipIf(!canMakeTerminal)('credential add on a terminal echoes the fields that are not secret, hides the password, and asks a typo again', { timeout: 120_000 }, async () => {
+    const password = 'Tr0ub4dor-prompt-9';
+    const r = await runCliOnTerminal(['credential', 'add', 'pg_prompted', '--type', 'postgres'], env, {
+      steps: [
+        { after: /db_host: $/, keys: 'db.example\n' },
+        { after: /db_port \(optional\): $/, keys: '54x2\n' },
+        { after: /db_port \(optional\): $/, keys: '5432\n' },
+        { after: /db_user: $/, keys: 'app\n' },
+        { after: /db_password:/, keys: `${password}\r` },
+        { after: /db_name: $/, keys: 'appdb\n' },
+      ],
+    });
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain('db_host: db.example\n');
+    expect(r.screen).toContain('db_port must be an integer: try again (Ctrl-C to stop)\n');
+    expect(r.screen).not.toContain(password);
+    const got = await runCli(['credential', 'get', 'pg_prompted', '--reveal', '-o', 'json'], { env });
+    expect(JSON.parse(got.stdout).data).toEqual({ db_host: 'db.example', db_port: 5432, db_user: 'app', db_password: password, db_name: 'appdb' });
   });
 });

@@ -13,27 +13,35 @@ export interface TerminalRun {
   signal: string | null;
 }
 
+/** Keys to type once the screen, since the previous step's keys were typed, matches `after`. */
+export interface TerminalStep {
+  after: RegExp;
+  keys: string;
+}
+
 /**
  * Runs the built CLI on a pseudo-terminal `columns` wide; when the screen matches `typeAfter`,
- * types `keys` (`\x03` is Ctrl-C). Reports whether noetl exited, and with what, or was killed.
+ * types `keys` (`\x03` is Ctrl-C), or goes through `steps` one by one. Reports whether noetl
+ * exited, and with what, or was killed.
  */
 export function runCliOnTerminal(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { columns?: number; typeAfter?: RegExp; keys?: string } = {},
+  options: { columns?: number; typeAfter?: RegExp; keys?: string; steps?: TerminalStep[] } = {},
 ): Promise<TerminalRun> {
+  const steps = [...(options.steps ?? (options.typeAfter ? [{ after: options.typeAfter, keys: options.keys ?? '' }] : []))];
   const runner = join(repoRoot, 'test', 'foundation', 'fixtures', 'terminal-run.mjs');
   const command = `stty cols ${options.columns ?? 100} rows 50; exec '${process.execPath}' '${runner}' '${noetlBin}'`;
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...env, NOETL_TERMINAL_ARGS: JSON.stringify(args) }, cwd: repoRoot });
     let screen = '';
-    let typed = false;
+    let since = 0;
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       screen += d;
-      if (!typed && options.typeAfter?.test(screen)) {
-        typed = true;
-        child.stdin.write(options.keys ?? '');
+      if (steps.length > 0 && steps[0].after.test(screen.slice(since))) {
+        since = screen.length;
+        child.stdin.write(steps.shift()!.keys);
       }
     });
     child.on('error', reject);

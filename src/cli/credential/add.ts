@@ -3,7 +3,9 @@ import type { ImportReport } from '../../store/credential.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
-import { depsFrom, detailsHint, parseMeta, printWarnings, ttyPrompt, withDetails, type CredentialDeps } from './input.js';
+import { depsFrom, detailsHint, parseMeta, printWarnings, withDetails, type CredentialDeps } from './input.js';
+import { askHidden, askVisible } from '../prompt.js';
+import { isPublicField } from '../../core/mask.js';
 import { readObjectInput } from '../io.js';
 
 export interface AddOptions {
@@ -96,7 +98,11 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
   deps.info(`${result.replaced ? 'replaced' : 'added'} credential '${result.credential.name}' (${result.credential.type})`);
 }
 
-/** On a TTY with no --data: one hidden prompt per schema field; an empty answer leaves the field out. */
+/**
+ * On a TTY with no --data: one prompt per schema field, shown as typed for fields that are not
+ * secret (db_host, db_port) and hidden for the rest. An answer of the wrong type is asked again;
+ * an empty answer leaves an optional field out, and is asked again for a required one.
+ */
 async function promptData(opts: AddOptions, deps: CredentialDeps, schema: { fields?: string[]; types?: Record<string, string>; required?: string[] } | undefined): Promise<Record<string, unknown>> {
   if (!deps.io.stdinIsTTY) {
     throw usageError(`no data for credential '${opts.name}': give --data @file.json (or .yaml), or --data - to read stdin; inline values are refused`);
@@ -105,13 +111,20 @@ async function promptData(opts: AddOptions, deps: CredentialDeps, schema: { fiel
   if (fields.length === 0) {
     throw usageError(`type '${opts.type}' has no known fields to ask for: give --schema @schema.json, or --data @file.json`);
   }
-  const ask = deps.prompt ?? ((message: string) => ttyPrompt(deps.io, message));
+  const ask = deps.prompt ?? ((message: string, { secret }: { secret: boolean }) => (secret ? askHidden(deps.io, message) : askVisible(deps.io, message)));
   const data: Record<string, unknown> = {};
   for (const field of fields) {
-    const required = schema?.required?.includes(field);
-    const answer = await ask(`${field}${required ? '' : ' (optional)'}:`);
-    if (answer === '') continue;
-    data[field] = typedAnswer(field, answer, schema?.types?.[field]);
+    const required = schema?.required?.includes(field) ?? false;
+    for (;;) {
+      const answer = await ask(`${field}${required ? '' : ' (optional)'}:`, { secret: !isPublicField(field) });
+      if (answer === '' && !required) break;
+      const typed = answer === '' ? { problem: `${field} is required` } : typedAnswer(field, answer, schema?.types?.[field]);
+      if ('value' in typed) {
+        data[field] = typed.value;
+        break;
+      }
+      deps.io.stderr.write(`${typed.problem}: try again (Ctrl-C to stop)\n`);
+    }
   }
   return data;
 }
@@ -130,18 +143,19 @@ function checkClear(opts: AddOptions): void {
   if (both) throw usageError(`--clear ${both} and a new ${both} both given: give one of them`);
 }
 
-function typedAnswer(field: string, answer: string, type: string | undefined): unknown {
+/** An answer as its schema type, or what is wrong with it. */
+function typedAnswer(field: string, answer: string, type: string | undefined): { value: unknown } | { problem: string } {
   if (type === 'integer' || type === 'number') {
     const n = Number(answer);
-    if (answer.trim() === '' || Number.isNaN(n) || (type === 'integer' && !Number.isInteger(n))) throw usageError(`Field '${field}' must be ${type}; nothing was written`);
-    return n;
+    if (answer.trim() === '' || Number.isNaN(n) || (type === 'integer' && !Number.isInteger(n))) return { problem: `${field} must be ${type === 'integer' ? 'an integer' : 'a number'}` };
+    return { value: n };
   }
   if (type === 'boolean') {
-    if (/^(true|yes|y|1)$/i.test(answer)) return true;
-    if (/^(false|no|n|0)$/i.test(answer)) return false;
-    throw usageError(`Field '${field}' must be boolean (true/false); nothing was written`);
+    if (/^(true|yes|y|1)$/i.test(answer)) return { value: true };
+    if (/^(false|no|n|0)$/i.test(answer)) return { value: false };
+    return { problem: `${field} must be true or false` };
   }
-  return answer;
+  return { value: answer };
 }
 
 async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<void> {

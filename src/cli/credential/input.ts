@@ -1,5 +1,5 @@
 /**
- * What the credential commands share: their deps, `--meta` pairs, the hidden prompt, and how
+ * What the credential commands share: their deps, `--meta` pairs, and how
  * warnings and per-field errors are shown (secret input is readObjectInput in ../io.ts, the
  * confirmation src/cli/prompt.ts). Heavy modules (the store) load inside the functions.
  */
@@ -9,7 +9,6 @@ import type { Store } from '../../store/store.js';
 import { CliError, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
-import { askHidden } from '../prompt.js';
 
 /** What every credential run function gets: its IO and lazily opened store and keys. */
 export interface CredentialDeps {
@@ -22,8 +21,8 @@ export interface CredentialDeps {
   keys(purpose: 'read' | 'write'): Promise<KeySet>;
   /** Progress and confirmations (stderr), silenced by --quiet. */
   info(message: string): void;
-  /** A hidden prompt for one value (TTY only); tests pass their own. */
-  prompt?(message: string): Promise<string>;
+  /** A prompt for one value (TTY only), hidden when `secret`; tests pass their own. */
+  prompt?(message: string, options: { secret: boolean }): Promise<string>;
   /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
   confirm?(message: string): Promise<boolean>;
 }
@@ -51,11 +50,6 @@ export function parseMeta(pairs: string[]): Record<string, unknown> | undefined 
     meta[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return meta;
-}
-
-/** The hidden prompt on the terminal (stdin/stderr), loaded only when asked. */
-export function ttyPrompt(io: IO, message: string): Promise<string> {
-  return askHidden(io, message);
 }
 
 /** Warnings on stderr, one line each. */
