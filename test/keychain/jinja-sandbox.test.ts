@@ -73,8 +73,8 @@ describe('templates are sandboxed: no payload reaches the host', () => {
     expect(output ?? '').not.toMatch(/native code|=>|function \w*\(|\[object|process|globalThis/);
   });
 
-  it('a function prints as <function>, never as its JavaScript source', async () => {
-    expect(await renderTemplate('{{ range }}|{% macro m() %}x{% endmacro %}{{ m }}|{{ "a".upper }}', context)).toBe('<function>|<function>|<function>');
+  it('a function prints as Python names it (or <function>), never as its JavaScript source', async () => {
+    expect(await renderTemplate('{{ range }}|{% macro m() %}x{% endmacro %}{{ m }}|{{ "a".upper }}|{{ {}.get }}', context)).toBe("<class 'range'>|<Macro 'm'>|<function>|<function>");
   });
 
   it('cannot pollute prototypes, from a template or from its data', async () => {
@@ -119,7 +119,7 @@ describe('undefined values are errors, as with Jinja2 StrictUndefined', () => {
     await expect(renderTemplate('{{ nope.x | default(1) }}', context)).rejects.toThrow("'nope' is not defined");
     await expect(renderTemplate('{% if nope %}x{% endif %}', context)).rejects.toThrow("'nope' is not defined");
     await expect(renderTemplate('{% macro m(p) %}{{ p }}{% endmacro %}{{ m() }}', context)).rejects.toThrow("'p' is not defined");
-    expect(await renderTemplate('{{ nope is defined }} {{ a.c is defined }} {{ nope | default("d") }} {{ a.c | d(2) }} {{ s | default("d") }}', context)).toBe('false false d 2 x');
+    expect(await renderTemplate('{{ nope is defined }} {{ a.c is defined }} {{ nope | default("d") }} {{ a.c | d(2) }} {{ s | default("d") }}', context)).toBe('False False d 2 x');
   });
 });
 
@@ -148,7 +148,6 @@ describe('masking what derives from a secret', () => {
     ['{{ keychain.api.token[1:] }}', MASKED],
     ['{{ keychain.api.token[0] }}', MASKED],
     ['{{ keychain.api.token | length }}', MASKED],
-    ['{{ keychain.api.token.length }}', MASKED],
     ['{{ keychain.api.token.split("&") | first }}', MASKED],
     ['{{ keychain.api | tojson }}', MASKED],
     ['{{ keychain.api.values() | list }}', MASKED],
@@ -163,7 +162,7 @@ describe('masking what derives from a secret', () => {
   it('keeps the text around a secret and what does not read one', async () => {
     expect(await masked('Bearer {{ keychain.api.token }} for {{ user }} ({{ count * 2 }})')).toBe('Bearer **** for alice (6)');
     // Field names and counts are not secret content.
-    expect(await masked('{{ keychain.api | length }} {{ keychain.api.keys() | join(",") }} {{ keychain.api.token is defined }}')).toBe('3 token,n,flag true');
+    expect(await masked('{{ keychain.api | length }} {{ keychain.api.keys() | join(",") }} {{ keychain.api.token is defined }}')).toBe('3 token,n,flag True');
   });
 
   it('a block that branches on a secret is masked whether or not it prints anything', async () => {
@@ -181,9 +180,11 @@ describe('masking what derives from a secret', () => {
   });
 
   it('an error after reading a secret does not say what it was about', async () => {
-    const err = await masked('{{ keychain.api.token | int + none }}').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TemplateError);
-    expect((err as Error).message).toContain('it failed after reading a secret (--reveal shows why)');
+    for (const template of ['{{ keychain.api.token | int + none }}', '{{ keychain.api.token.length }}']) {
+      const err = await masked(template).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TemplateError);
+      expect((err as Error).message).toContain('it failed after reading a secret (--reveal shows why)');
+    }
     await expect(masked('{{ keychain.nope }}')).rejects.toThrow("'keychain.nope' is not defined");
   });
 

@@ -1,0 +1,113 @@
+/**
+ * Compiles a template (our lexer, the engine's parser) and renders it piece by piece, masking
+ * the pieces that read a secret (see src/core/jinja.ts for the rules).
+ */
+import { MASKED, TemplateError } from './common.js';
+import { globalScope, Interpreter, Scope, type Node } from './interpreter.js';
+import { tokenize, type Token } from './lexer.js';
+import { fromJs, onSecretRead } from './values.js';
+
+/** The engine's parser (@huggingface/jinja's `parse`), given our tokens. */
+export type Parse = (tokens: Token[]) => { body: Node[] };
+
+export interface Prepared {
+  globals: Scope;
+  mask: boolean;
+}
+
+/** Statement types whose evaluation cannot print anything, whatever the values. */
+const SILENT = new Set(['Set', 'Macro', 'Comment']);
+
+export function makeEngine(parse: Parse) {
+  function compile(text: string): Node[] {
+    try {
+      return parse(tokenize(text)).body;
+    } catch (err) {
+      throw new TemplateError(`cannot render '${shorten(text)}': ${errorText(err)}`);
+    }
+  }
+
+  return {
+    prepare(context: Record<string, unknown>, mask: boolean): Prepared {
+      const globals = new Scope(globalScope());
+      for (const [name, value] of Object.entries(context)) globals.vars.set(name, fromJs(value, name, mask));
+      return { globals, mask };
+    },
+
+    render(text: string, { globals, mask }: Prepared, onCovered?: (reference: string) => void): string {
+      const body = compile(text);
+      const interpreter = new Interpreter();
+      const scope = new Scope(globals);
+      const analysis = analyse(body);
+      let touched = false;
+      onSecretRead(() => {
+        touched = true;
+      });
+      let out = '';
+      let storedFromSecret = false;
+      let lastWasMasked = false;
+      try {
+        for (const piece of body) {
+          touched = false;
+          let printed: string;
+          try {
+            printed = interpreter.output(piece, scope);
+          } catch (err) {
+            // After a secret was read, the failure itself may be about the secret's content.
+            const detail = mask && (touched || storedFromSecret) ? 'it failed after reading a secret (--reveal shows why)' : errorText(err);
+            throw new TemplateError(`cannot render '${shorten(text)}': ${detail}`);
+          }
+          const masked = mask && piece.type !== 'StringLiteral' && (touched || storedFromSecret);
+          if (mask && touched && (analysis.hasMacros || analysis.storing.has(piece))) storedFromSecret = true;
+          if (!masked) {
+            out += printed;
+            lastWasMasked = false;
+          } else if (!SILENT.has(piece.type) && !lastWasMasked) {
+            // Printed even when the piece printed nothing: whether it did may depend on the secret.
+            out += MASKED;
+            lastWasMasked = true;
+          }
+        }
+      } finally {
+        onSecretRead(() => undefined);
+      }
+      for (const name of interpreter.coveredNames) onCovered?.(name);
+      return out;
+    },
+  };
+}
+
+export type Engine = ReturnType<typeof makeEngine>;
+
+/**
+ * The top-level pieces that may store a value for later pieces (they contain a `{% set %}`),
+ * and whether the template defines macros (a macro called from an expression can set a
+ * namespace attribute).
+ */
+function analyse(body: Node[]): { storing: Set<Node>; hasMacros: boolean } {
+  let hasMacros = false;
+  const storing = new Set<Node>();
+  const visit = (value: unknown): boolean => {
+    if (Array.isArray(value)) return value.map(visit).some(Boolean);
+    if (value instanceof Map) return [...value].flat().map(visit).some(Boolean);
+    if (value === null || typeof value !== 'object' || typeof (value as Node).type !== 'string') return false;
+    const node = value as Node;
+    if (node.type === 'Macro') hasMacros = true;
+    let sets = node.type === 'Set';
+    for (const child of Object.values(node)) if (visit(child)) sets = true;
+    return sets;
+  };
+  for (const piece of body) if (visit(piece)) storing.add(piece);
+  return { storing, hasMacros };
+}
+
+function shorten(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof TemplateError) return err.message;
+  if (err instanceof RangeError && /call stack/.test(err.message)) return 'it nests too deeply';
+  return err instanceof Error ? err.message : String(err);
+}
