@@ -1,0 +1,292 @@
+/**
+ * Differential test: src/core/jinja.ts against Python's Jinja2 itself (Debian's python3-jinja2,
+ * which .ci/run installs), in the environment a NoETL worker renders with
+ * (`Environment(undefined=StrictUndefined)` plus its `b64encode` filter; see jinja-reference.ts).
+ *
+ * Every template string of the corpus (shared/corpus) and a hand-written set covering what
+ * playbook authors write are rendered by both with the same context; wherever Jinja2 renders
+ * a template at all, we must render the same text. Corpus templates name things only known at
+ * run time (step results, keychain entries): each gets a stand-in context built from its own
+ * references, deterministically (standInContext). We compare plain Jinja2, not the worker's
+ * wrapper around it (render.py also turns some results back into objects; that is not text).
+ *
+ * The remaining known differences, each with its reason, are KNOWN_DIFFERENCES below.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderTemplate } from '../../src/core/jinja.js';
+import { corpusDir, missingShared } from '../helpers/corpus.js';
+import { corpusTemplates, findPython, renderWithJinja2, standInContext, type Case, type Outcome } from './jinja-reference.js';
+
+const reference = findPython();
+const inCI = process.env.CI === 'true' || process.env.CI === '1';
+if (!reference) {
+  if (inCI) throw new Error('python3 with Jinja2 not found: with CI=true the differential test must run (apt-get install python3-jinja2)');
+  process.stderr.write('skipped: the Jinja2 differential test needs python3 with Jinja2 (apt-get install python3-jinja2)\n');
+}
+
+/**
+ * Where our output may differ from Jinja2's, and why. Each entry names the templates it
+ * covers by what Jinja2 printed or by the template text.
+ */
+const KNOWN_DIFFERENCES: { reason: string; applies(template: string, jinja2: string): boolean }[] = [
+  {
+    reason: 'Python prints a function, a method or an iterator with its memory address (`<built-in method items of dict object at 0x7f…>`); we print `<function>` or `<generator object>`',
+    applies: (_, jinja2) => / at 0x[0-9a-f]+>/.test(jinja2),
+  },
+];
+
+/** The hand-written set: one context, every construct the renderer promises. */
+const CONTEXT = {
+  d: { a: 1, b: 'two', items: [1, 2], nested: { deep: [1, { x: 'y' }] } },
+  l: [3, 1, 2],
+  words: ['banana', 'Apple', 'cherry', 'apple'],
+  users: [
+    { name: 'ann', age: 31, city: 'NY', active: true },
+    { name: 'bob', age: 25, city: 'ny', active: false },
+    { name: 'cy', age: 40, city: 'LA', active: true },
+  ],
+  s: '  Hello, World  ',
+  q: "it's \"quoted\"",
+  html: '<b>bold</b> & <i>it</i>',
+  uni: 'café ☕ 😀',
+  n: null,
+  t: true,
+  f: 2.5,
+  i: 7,
+  neg: -7,
+  big: 12345678901234,
+  zero: 0,
+  empty: '',
+  nums: '42',
+  floaty: '3.75',
+  csv: 'a,b,,c',
+  path: '/api/v1/users?id=5&name=a b',
+};
+
+const HAND_WRITTEN: string[] = [
+  // Python reprs
+  '{{ d }}',
+  '{{ l }}',
+  '{{ t }} {{ n }} {{ f }} {{ i }}',
+  '{{ [1, "a", none, true, 2.0] }}',
+  "{{ {'k': 'v', 'n': [1, (2, 3)]} }}",
+  '{{ (1,) }} {{ () }} {{ (1, "a") }} {{ (1, 2,) }} {{ ((1,),) }} {{ [(1,)] }} {{ 1, }}',
+  '{{ q }}|{{ [q] }}|{{ {"q": q} }}',
+  '{{ [uni] }}',
+  '{{ ["tab\\there", "new\\nline", "back\\\\slash"] }}',
+  '{{ d.nested }}',
+  '{{ users[0] }}',
+  '{{ 1, 2 }}',
+  '{{ -0.0 }} {{ 1e16 }} {{ 1.5e-5 }} {{ 0.1 + 0.2 }} {{ 1e300 * 1e10 }} {{ 10 / 4 }} {{ 4 / 2 }}',
+  '{{ 123456789012345678.0 }} {{ 0.0001 }} {{ 100.0 }}',
+  '{{ big * big }} {{ 2 ** 100 }} {{ 2 ** -1 }}',
+  // tojson
+  '{{ d | tojson }}',
+  '{{ users | tojson }}',
+  '{{ html | tojson }}',
+  "{{ \"it's <b>\" | tojson }}",
+  '{{ uni | tojson }}',
+  '{{ {"b": 1, "a": [1, 2.5, none, true]} | tojson(indent=2) }}',
+  '{{ [] | tojson(indent=2) }} {{ {} | tojson }}',
+  '{{ f | tojson }} {{ 1e16 | tojson }} {{ (1, 2) | tojson }} {{ n | tojson }}',
+  '{{ d.nested | tojson(4) }}',
+  // dict methods and attribute/item lookup
+  "{{ d.get('a') }} {{ d.get('zz') }} {{ d.get('zz', 'dflt') }}",
+  '{{ d.items() }}',
+  '{{ d.keys() }} {{ d.values() }}',
+  '{{ d.items() | list }} {{ d.keys() | list }}',
+  '{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}',
+  '{% for k in d %}{{ k }},{% endfor %}',
+  "{{ d['items'] }} {{ d.nested.deep[1].x }} {{ d['nested']['deep'][0] }}",
+  '{{ l[0] }} {{ l[-1] }} {{ l[1:] }} {{ l[::-1] }} {{ l[5:] }}',
+  '{{ s[2:7] }} {{ uni[-1] }} {{ uni | length }}',
+  '{{ d.copy() }}',
+  // default and defined
+  "{{ missing | default('fallback') }}",
+  "{{ d.nope | default('fallback') }} {{ d.a | default('x') }}",
+  "{{ empty | default('was empty') }}|{{ empty | default('was empty', true) }}|{{ empty | d('x', boolean=true) }}",
+  '{{ zero | default(5, true) }} {{ n | default(5) }} {{ n | default(5, true) }}',
+  '{{ missing | default(none) }}',
+  '{{ missing is defined }} {{ d is defined }} {{ d.nope is undefined }}',
+  '{% if missing is defined %}{{ missing }}{% else %}none here{% endif %}',
+  '{{ n is none }} {{ d is none }} {{ missing is none }}',
+  '{{ n is not none }}',
+  "{{ 'x' if missing is defined else 'y' }}",
+  "{{ 'x' if false }}|{{ ('x' if false) is defined }}",
+  // string methods
+  '{{ s.upper() }}|{{ s.lower() }}|{{ s.strip() }}|{{ s.lstrip() }}|{{ s.rstrip() }}',
+  "{{ s.strip().split(', ') }} {{ csv.split(',') }} {{ csv.split(',', 1) }} {{ s.split() }} {{ csv.rsplit(',', 1) }}",
+  "{{ s.replace('l', 'L') }} {{ s.replace('l', 'L', 2) }} {{ csv.replace(',', '') }}",
+  "{{ s.strip().startswith('Hello') }} {{ s.endswith('  ') }} {{ s.strip().startswith(('x', 'He')) }}",
+  "{{ s.find('o') }} {{ s.rfind('o') }} {{ s.count('l') }} {{ s.index('W') }}",
+  '{{ s.title() }} {{ q.title() }} {{ "hello world".capitalize() }} {{ "ABC".swapcase() }}',
+  "{{ '-'.join(['a', 'b']) }} {{ ', '.join(words) }}",
+  "{{ 'abc'.center(9, '*') }}|{{ 'abc'.ljust(6) }}|{{ 'abc'.rjust(6, '.') }}|{{ '42'.zfill(5) }}|{{ '-42'.zfill(5) }}",
+  "{{ nums.isdigit() }} {{ s.isdigit() }} {{ 'abc'.isalpha() }} {{ 'Ab'.islower() }} {{ 'AB'.isupper() }}",
+  "{{ 'a=b=c'.partition('=') }} {{ 'a=b=c'.rpartition('=') }}",
+  "{{ 'prefix-name'.removeprefix('prefix-') }} {{ 'name.yaml'.removesuffix('.yaml') }}",
+  "{{ 'x\\ny\\r\\nz'.splitlines() }}",
+  "{{ '{} and {}'.format(1, 'two') }} {{ '{0}{1}{0}'.format('a', 'b') }} {{ '{name}!'.format(name='x') }}",
+  "{{ '{:>8}|{:<6}|{:^7}|{:08.3f}|{:,}|{:x}|{!r}'.format('r', 'l', 'c', 3.14159, 1234567, 255, 'q') }}",
+  "{{ '{0[a]} {0[nested][deep][0]}'.format(d) }}",
+  // printf-style %
+  "{{ '%s-%d' % ('a', 3) }} {{ '%05.2f' % 3.14159 }} {{ '%x %X %o' % (255, 255, 8) }} {{ '%r' % 'q' }}",
+  "{{ '%(a)s and %(b)s' % d }} {{ '%-6s|' % 'ab' }} {{ '%+d' % 5 }} {{ '%.3e' % 12345.678 }} {{ '%g' % 0.00001 }}",
+  "{{ '%s' % [1, 2] }} {{ '%d%%' % 50 }} {{ '%s' % none }}",
+  "{{ '%.0f %.0f %.0f %.2f' % (0.5, 1.5, 2.5, 0.125) }}",
+  // arithmetic as Python does it
+  '{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 // -2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 % -3 }}',
+  '{{ 7.5 // 2 }} {{ -7.5 // 2 }} {{ -7.5 % 2 }} {{ 7.5 % -2 }} {{ neg // 2 }} {{ neg % 4 }}',
+  '{{ i / 2 }} {{ i * 2 }} {{ i - 10 }} {{ i + f }} {{ i ** 2 }} {{ 2 ** 0.5 }}',
+  '{{ true + 1 }} {{ i * true }} {{ "ab" * 3 }} {{ [1] * 3 }} {{ 3 * "x" }}',
+  '{{ "a" ~ 1 ~ none ~ true ~ [1] }}',
+  '{{ l + [4] }} {{ "a" + "b" }}',
+  '{{ -i }} {{ +i }} {{ -f }} {{ not i }} {{ not empty }}',
+  '{{ 1 == 1.0 }} {{ true == 1 }} {{ [1] == [1] }} {{ "a" != "b" }} {{ none == none }}',
+  '{{ 2 < 3 }} {{ "b" > "a" }} {{ [1, 2] < [1, 3] }} {{ 2 <= 2.0 }}',
+  "{{ 'a' in 'cat' }} {{ 1 in l }} {{ 'a' in d }} {{ 'zz' not in d }} {{ 2 in (1, 2) }}",
+  '{{ i and "yes" }} {{ zero and "yes" }} {{ zero or "no" }} {{ empty or n }}',
+  // filters
+  '{{ s | upper }}|{{ s | lower }}|{{ s | trim }}|{{ s | title }}|{{ "hELLO wORLD" | capitalize }}',
+  "{{ 'foo-bar baz(qux' | title }} {{ q | title }}",
+  "{{ s | replace('l', 'L') }} {{ s | replace('l', 'L', 1) }}",
+  '{{ nums | int }} {{ floaty | int }} {{ "x" | int }} {{ "x" | int(5) }} {{ f | int }} {{ "0x1A" | int(0, 16) }} {{ " 42 " | int }} {{ "1_000" | int }} {{ t | int }}',
+  '{{ floaty | float }} {{ i | float }} {{ "x" | float }} {{ "1e3" | float }} {{ "nan" | float }}',
+  '{{ f | round }} {{ 2.675 | round(2) }} {{ 3 | round }} {{ 42.55 | round(1, "floor") }} {{ 42.51 | round(0, "ceil") }} {{ 1234 | round(-2) }}',
+  '{{ neg | abs }} {{ -2.5 | abs }}',
+  '{{ l | length }} {{ d | length }} {{ s | length }} {{ l | count }}',
+  '{{ l | first }} {{ l | last }} {{ l | min }} {{ l | max }} {{ l | sum }} {{ users | sum(attribute="age") }}',
+  '{{ words | sort }} {{ words | sort(case_sensitive=true) }} {{ words | sort(reverse=true) }} {{ users | sort(attribute="age") | map(attribute="name") | list }}',
+  '{{ words | unique | list }} {{ words | unique(case_sensitive=true) | list }}',
+  '{{ words | min }} {{ words | max }} {{ users | max(attribute="age") }}',
+  '{{ l | join(", ") }} {{ l | join }} {{ users | join("/", attribute="name") }} {{ [1, none, true] | join("|") }}',
+  '{{ l | list }} {{ "abc" | list }} {{ d | list }}',
+  '{{ l | reverse | list }} {{ "abc" | reverse }} {{ l | sort | reverse | join }}',
+  '{{ d | dictsort }} {{ d | dictsort(reverse=true) | first }}',
+  '{{ d | items | list }}',
+  '{{ users | map(attribute="name") | join(",") }} {{ words | map("upper") | list }} {{ users | map(attribute="zip", default="-") | list }}',
+  '{{ users | selectattr("active") | map(attribute="name") | list }} {{ users | rejectattr("active") | map(attribute="name") | list }}',
+  '{{ users | selectattr("age", ">", 30) | list | length }} {{ l | select("odd") | list }} {{ l | reject("odd") | list }} {{ l | select("divisibleby", 3) | list }}',
+  '{% for group in users | groupby("city") %}{{ group.grouper }}:{{ group.list | map(attribute="name") | join(",") }};{% endfor %}',
+  '{{ users | groupby("city") | map(attribute="grouper") | list }}',
+  '{{ l | batch(2) | list }} {{ l | batch(2, "x") | list }} {{ [1, 2, 3, 4, 5] | slice(2) | list }}',
+  '{{ "hello world foo" | truncate(9) }}|{{ "hello world foo" | truncate(9, true) }}|{{ "foo bar baz qux" | truncate(11, false, "...", 0) }}',
+  '{{ "abc" | center(9) }}|{{ "a\\nb\\n\\nc" | indent(2) }}|{{ "a\\nb" | indent(2, true) }}|{{ "a\\n\\nb" | indent("> ", blank=true) }}',
+  '{{ html | striptags }} {{ "<!-- c -->a  <p>b</p>\\n c &amp; &#39;" | striptags }}',
+  '{{ html | e }} {{ html | escape }} {{ q | forceescape }}',
+  '{{ path | urlencode }} {{ {"a": "b c", "d": 1} | urlencode }} {{ [("k", "v w")] | urlencode }}',
+  '{{ "one two  three" | wordcount }} {{ 12345678 | filesizeformat }} {{ 1 | filesizeformat }} {{ 1024 | filesizeformat(true) }} {{ 999 | filesizeformat }}',
+  '{{ "%s=%d" | format("a", 3) }} {{ "%(x)s" | format(x="y") }}',
+  '{{ d | string }} {{ n | string }} {{ t | string }} {{ 1.0 | string }}',
+  '{{ l | tojson | length }} {{ d | pprint }}',
+  '{{ {"id": 1, "class": "big", "n": none} | xmlattr }}',
+  "{{ d | attr('items') is callable }} {{ d | attr('a') is defined }}",
+  '{{ uni | b64encode }} {{ 42 | b64encode }}',
+  "{{ '  x  ' | trim('x ') }}|{{ 'xxhixx' | trim('x') }}",
+  // tests
+  '{{ i is odd }} {{ i is even }} {{ 9 is divisibleby 3 }} {{ 9 is divisibleby(4) }} {{ i is number }} {{ f is float }} {{ i is integer }} {{ t is integer }}',
+  '{{ s is string }} {{ d is mapping }} {{ l is sequence }} {{ d is iterable }} {{ i is iterable }} {{ t is boolean }} {{ t is true }} {{ n is false }}',
+  '{{ "abc" is lower }} {{ "ABC" is upper }} {{ 3 is in l }} {{ 3 is eq 3 }} {{ 3 is gt 2 }} {{ 3 is lessthan 2 }} {{ 3 is ne 3 }} {{ d.get is callable }}',
+  '{{ none is sameas none }} {{ t is sameas true }} {{ "upper" is filter }} {{ "odd" is test }} {{ "nofilter" is filter }}',
+  // control structures
+  '{% for u in users %}{{ loop.index }}/{{ loop.length }}:{{ u.name }}{% if not loop.last %}, {% endif %}{% endfor %}',
+  '{% for u in users if u.active %}{{ loop.index0 }}{{ u.name }}{{ loop.revindex }}{% endfor %}',
+  '{% for x in [] %}{{ x }}{% else %}empty{% endfor %}',
+  '{% for a, b in [(1, 2), (3, 4)] %}{{ a + b }}{% endfor %}',
+  '{% for x in l %}{{ loop.cycle("odd", "even") }}{{ loop.first }}{{ loop.previtem is defined }}{% endfor %}',
+  '{% for x in range(3) %}{{ x }}{% endfor %} {{ range(2, 10, 3) | list }} {{ range(3) }} {{ range(5, 0, -2) | list }}',
+  '{% if i > 5 %}big{% elif i > 2 %}mid{% else %}small{% endif %}',
+  '{% set x = 5 %}{% for i in [1, 2] %}{{ x }}{% set x = i %}{% endfor %}{{ x }}',
+  '{% set ns = namespace(total=0) %}{% for u in users %}{% set ns.total = ns.total + u.age %}{% endfor %}{{ ns.total }}',
+  '{% set a, b = 1, 2 %}{{ a }}{{ b }}',
+  '{% set block %}inner {{ i }}{% endset %}[{{ block }}]',
+  '{% macro greet(name, greeting="Hi") %}{{ greeting }}, {{ name }}!{% endmacro %}{{ greet("ann") }} {{ greet("bob", greeting="Yo") }}',
+  '{% macro m() %}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, a=3) }}',
+  '{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}body{% endcall %}',
+  '{% filter upper %}shout {{ i }}{% endfilter %}',
+  '{{ dict(a=1, b=2) }} {{ namespace(a=1) }} {{ dict }} {{ range }} {{ namespace }}',
+  '{% macro m() %}{% endmacro %}{{ m }}',
+  "{% raw %}{{ not rendered }} {% if %}{% endraw %}",
+  'a {#- comment -#} b {# another #} c {{ i }}',
+  'line1\n  {%- if true %}\n  kept\n  {%- endif %}\nend',
+  'x {{- i -}} y {{ i }}\n',
+  'trailing newline {{ i }} is dropped\n',
+  'one newline of two {{ i }} is dropped\n\n',
+  'windows {{ i }}\r\nline\rends',
+  'only a comment {# is not rendered, as by a worker #}',
+  'a lone {{ is passed through as written',
+  "{{ 'single \\'escaped\\'' }} {{ \"\\u00e9\\x41\\n\" }} {{ '\\d+' }}",
+  '{{ 1_000 + 0x10 + 0o10 + 0b10 }} {{ 1e3 }} {{ 2.5E-1 }}',
+  "{{ 'con' 'cat' }}",
+  // errors a worker would hit too (compared only as "both fail")
+  '{{ undefined_name }}',
+  '{{ "a" + 1 }}',
+  '{{ d.nope.deeper }}',
+  '{{ 1 / 0 }}',
+  '{{ l | select("odd") | length }}',
+  '{% break %}',
+  '{{ s.length }}',
+];
+
+describe.skipIf(!reference)('render matches Jinja2 (differential, python3 Jinja2 as the reference)', () => {
+  const python = reference?.python ?? 'python3';
+
+  async function compare(cases: (Case & { label: string })[]) {
+    const theirs = renderWithJinja2(python, cases);
+    const ours: Outcome[] = [];
+    for (const c of cases) {
+      try {
+        ours.push({ ok: true, text: await renderTemplate(c.template, c.context) });
+      } catch (err) {
+        ours.push({ ok: false, error: (err as Error).message });
+      }
+    }
+    const stats = { compared: 0, equal: 0, known: new Map<string, number>(), jinja2Fails: 0, onlyWeFail: 0, onlyJinja2Fails: [] as string[] };
+    const differences: { label: string; template: string; jinja2: string; ours: string }[] = [];
+    cases.forEach((c, i) => {
+      const t = theirs[i];
+      const o = ours[i];
+      if (!t.ok) {
+        stats.jinja2Fails++;
+        if (o.ok) stats.onlyJinja2Fails.push(`${c.label}: ${JSON.stringify(c.template).slice(0, 120)} (Jinja2: ${t.error.slice(0, 100)})`);
+        return;
+      }
+      stats.compared++;
+      if (o.ok && o.text === t.text) {
+        stats.equal++;
+        return;
+      }
+      const known = KNOWN_DIFFERENCES.find((k) => k.applies(c.template, t.text));
+      if (known) {
+        stats.known.set(known.reason, (stats.known.get(known.reason) ?? 0) + 1);
+        return;
+      }
+      differences.push({ label: c.label, template: c.template, jinja2: t.text, ours: o.ok ? o.text : `ERROR ${o.error}` });
+    });
+    return { stats, differences };
+  }
+
+  it('the hand-written set renders as Jinja2 renders it', { timeout: 60_000 }, async () => {
+    const { stats, differences } = await compare(HAND_WRITTEN.map((template, i) => ({ label: `hand-written #${i + 1}`, template, context: CONTEXT })));
+    process.stdout.write(`hand-written: ${stats.compared} rendered by Jinja2, ${stats.equal} equal, ${[...stats.known.values()].reduce((a, b) => a + b, 0)} known differences; ${stats.jinja2Fails} fail in Jinja2\n`);
+    expect(differences).toEqual([]);
+    // Where Jinja2 fails, so do we: a template a worker cannot render must not look fine here.
+    expect(stats.onlyJinja2Fails).toEqual([]);
+  });
+
+  const corpus = corpusDir('upstream-playbooks');
+  it.skipIf(missingShared(corpus))('every template of the corpus renders as Jinja2 renders it', { timeout: 120_000 }, async () => {
+    const cases: (Case & { label: string })[] = [];
+    for (const { file, template } of corpusTemplates(corpus)) {
+      const context = await standInContext(template);
+      cases.push({ label: file, template, context: context ?? {} });
+    }
+    const { stats, differences } = await compare(cases);
+    const known = [...stats.known].map(([reason, n]) => `${n} × ${reason}`).join('; ');
+    process.stdout.write(
+      `corpus: ${cases.length} template strings, ${stats.compared} rendered by Jinja2, ${stats.equal} equal, ${stats.compared - stats.equal - differences.length} known differences${known ? ` (${known})` : ''}; ${stats.jinja2Fails} fail in Jinja2 (${stats.onlyJinja2Fails.length} of them render here)\n`,
+    );
+    expect(differences).toEqual([]);
+    expect(stats.compared).toBeGreaterThan(1000);
+  });
+});
