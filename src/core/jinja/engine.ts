@@ -3,16 +3,19 @@
  * the pieces that read a secret (see src/core/jinja.ts for the rules).
  */
 import { MASKED, TemplateError } from './common.js';
-import { globalScope, Interpreter, Scope, type Node } from './interpreter.js';
+import { fixConcatPrecedence, globalScope, Interpreter, Scope, type Node } from './interpreter.js';
 import { tokenize, type Token } from './lexer.js';
-import { fromJs, onSecretRead } from './values.js';
+import { fromJs, onMutation, onSecretRead } from './values.js';
 
 /** The engine's parser (@huggingface/jinja's `parse`), given our tokens. */
 export type Parse = (tokens: Token[]) => { body: Node[] };
 
 export interface Prepared {
-  globals: Scope;
+  context: Record<string, unknown>;
   mask: boolean;
+  globals: Scope;
+  /** A template changed a list or dict of the context in place: the next one starts from the context again. */
+  stale: boolean;
 }
 
 /** Statement types whose evaluation cannot print anything, whatever the values. */
@@ -21,7 +24,9 @@ const SILENT = new Set(['Set', 'Macro', 'Comment']);
 export function makeEngine(parse: Parse) {
   function compile(text: string): Node[] {
     try {
-      return parse(tokenize(text)).body;
+      const body = parse(tokenize(text)).body;
+      fixConcatPrecedence(body);
+      return body;
     } catch (err) {
       throw new TemplateError(`cannot render '${shorten(text)}': ${errorText(err)}`);
     }
@@ -29,19 +34,27 @@ export function makeEngine(parse: Parse) {
 
   return {
     prepare(context: Record<string, unknown>, mask: boolean): Prepared {
-      const globals = new Scope(globalScope());
-      for (const [name, value] of Object.entries(context)) globals.vars.set(name, fromJs(value, name, mask));
-      return { globals, mask };
+      return { context, mask, globals: contextScope(context, mask), stale: false };
     },
 
-    render(text: string, { globals, mask }: Prepared, onCovered?: (reference: string) => void): string {
+    render(text: string, prepared: Prepared, onCovered?: (reference: string) => void): string {
       const body = compile(text);
+      if (prepared.stale) {
+        prepared.globals = contextScope(prepared.context, prepared.mask);
+        prepared.stale = false;
+      }
+      const mask = prepared.mask;
       const interpreter = new Interpreter();
-      const scope = new Scope(globals);
+      const scope = new Scope(prepared.globals);
       const analysis = analyse(body);
       let touched = false;
+      let changed = false;
       onSecretRead(() => {
         touched = true;
+      });
+      onMutation(() => {
+        changed = true;
+        prepared.stale = true;
       });
       let out = '';
       let storedFromSecret = false;
@@ -49,6 +62,7 @@ export function makeEngine(parse: Parse) {
       try {
         for (const piece of body) {
           touched = false;
+          changed = false;
           let printed: string;
           try {
             printed = interpreter.output(piece, scope);
@@ -58,7 +72,8 @@ export function makeEngine(parse: Parse) {
             throw new TemplateError(`cannot render '${shorten(text)}': ${detail}`);
           }
           const masked = mask && piece.type !== 'StringLiteral' && (touched || storedFromSecret);
-          if (mask && touched && (analysis.hasMacros || analysis.storing.has(piece))) storedFromSecret = true;
+          // A piece that read a secret and stored something (set, a macro, a list or dict changed in place).
+          if (mask && touched && (changed || analysis.hasMacros || analysis.storing.has(piece))) storedFromSecret = true;
           if (!masked) {
             out += printed;
             lastWasMasked = false;
@@ -70,6 +85,7 @@ export function makeEngine(parse: Parse) {
         }
       } finally {
         onSecretRead(() => undefined);
+        onMutation(() => undefined);
       }
       for (const name of interpreter.coveredNames) onCovered?.(name);
       return out;
@@ -78,6 +94,13 @@ export function makeEngine(parse: Parse) {
 }
 
 export type Engine = ReturnType<typeof makeEngine>;
+
+/** The context as template values, over Jinja2's globals. */
+function contextScope(context: Record<string, unknown>, mask: boolean): Scope {
+  const scope = new Scope(globalScope());
+  for (const [name, value] of Object.entries(context)) scope.vars.set(name, fromJs(value, name, mask));
+  return scope;
+}
 
 /**
  * The top-level pieces that may store a value for later pieces (they contain a `{% set %}`),

@@ -241,7 +241,6 @@ export function formatValue(value: Value, spec: string): string {
     align ??= '<';
   } else if (isInt(v) && (type === undefined || 'bcdoxXn'.includes(type))) {
     const n = typeof v === 'boolean' ? (v ? 1n : 0n) : v;
-    if (typeof v === 'boolean' && type === undefined) return alignText(v ? 'True' : 'False', width, fill, align ?? '<');
     if (precision !== undefined) throw new TemplateError('Precision not allowed in integer format specifier');
     const magnitude = n < 0n ? -n : n;
     const radix = type === 'b' ? 2 : type === 'o' ? 8 : type === 'x' || type === 'X' ? 16 : 10;

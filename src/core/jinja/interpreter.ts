@@ -365,6 +365,7 @@ export class Interpreter implements FilterEnv {
 
   private binary(node: Node, scope: Scope): Value {
     const op = field<{ value: string }>(node, 'operator').value;
+    if (COMPARISONS.has(op) && chained(node)) return this.chain(node, scope);
     const left = this.evaluate(field(node, 'left'), scope);
     if (op === 'and') return truthy(left) ? this.evaluate(field(node, 'right'), scope) : left;
     if (op === 'or') return truthy(left) ? left : this.evaluate(field(node, 'right'), scope);
@@ -384,6 +385,28 @@ export class Interpreter implements FilterEnv {
       default:
         return arithmetic(op, left, right);
     }
+  }
+
+  /** `a < b <= c`: Python's chain, `a < b and b <= c` with b evaluated once, stopping at the first false. */
+  private chain(node: Node, scope: Scope): boolean {
+    const operands: Node[] = [];
+    const ops: string[] = [];
+    let current = node;
+    for (;;) {
+      operands.unshift(field(current, 'right'));
+      ops.unshift(field<{ value: string }>(current, 'operator').value);
+      if (!chained(current)) break;
+      current = field(current, 'left');
+    }
+    operands.unshift(field(current, 'left'));
+    let left = this.evaluate(operands[0], scope);
+    for (let i = 0; i < ops.length; i++) {
+      const right = this.evaluate(operands[i + 1], scope);
+      const holds = ops[i] === 'in' ? contains(right, left) : ops[i] === 'not in' ? !contains(right, left) : compare(ops[i], left, right);
+      if (!holds) return false;
+      left = right;
+    }
+    return true;
   }
 
   private loop(node: Node, scope: Scope): string {
@@ -489,6 +512,43 @@ export class Interpreter implements FilterEnv {
     keyword.set('caller', this.macro('caller', (node.callerArgs as Node[] | null) ?? [], field<Node[]>(node, 'body'), scope));
     return this.call(callee, positional, keyword);
   }
+}
+
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=', 'in', 'not in']);
+
+/** Whether a comparison continues one on its left written without brackets (`a < b < c`). */
+function chained(node: Node): boolean {
+  const left = field(node, 'left');
+  if (left.type !== 'BinaryExpression') return false;
+  const inner = field<{ value: string; depth?: number }>(left, 'operator');
+  const outer = field<{ depth?: number }>(node, 'operator');
+  return COMPARISONS.has(inner.value) && inner.depth !== undefined && inner.depth === outer.depth;
+}
+
+/**
+ * Jinja2's `~` binds tighter than `+` and `-` (`1 + 2 ~ 3` is `1 + (2 ~ 3)`); the engine's
+ * parser gives them one level. Rotates `(a + b) ~ c` (no brackets around `a + b`) to `a + (b ~ c)`.
+ */
+export function fixConcatPrecedence(value: unknown): void {
+  if (Array.isArray(value)) return value.forEach(fixConcatPrecedence);
+  if (value instanceof Map) {
+    for (const [k, v] of value) (fixConcatPrecedence(k), fixConcatPrecedence(v));
+    return;
+  }
+  if (value === null || typeof value !== 'object' || typeof (value as Node).type !== 'string') return;
+  const node = value as Node;
+  for (const child of Object.values(node)) fixConcatPrecedence(child);
+  if (node.type !== 'BinaryExpression') return;
+  const operator = field<{ value: string; depth?: number }>(node, 'operator');
+  const left = field(node, 'left');
+  if (operator.value !== '~' || left.type !== 'BinaryExpression') return;
+  const inner = field<{ value: string; depth?: number }>(left, 'operator');
+  if ((inner.value !== '+' && inner.value !== '-') || inner.depth === undefined || inner.depth !== operator.depth) return;
+  const concat = { type: 'BinaryExpression', operator, left: field(left, 'right'), right: field(node, 'right') };
+  fixConcatPrecedence(concat);
+  node.operator = inner;
+  node.left = field(left, 'left');
+  node.right = concat;
 }
 
 /** Names a macro body reads (to know whether it takes varargs, kwargs or a caller). */

@@ -8,6 +8,9 @@
  * `x is not none`) becomes a filter whose name holds a space (`x | "is divisibleby"(3)`),
  * so no template can name it; tests and filters bind alike in Jinja2. `{{ a, b }}` (a tuple)
  * is parenthesised, and `(x,)` and `()` become a call of a tuple maker no template can name.
+ * `{% with a = x, b = y %}…{% endwith %}` becomes `{% set A = (x, y) %}` (its values are taken
+ * in the enclosing scope, at the `with`), a macro `W(a, b)` holding the body, and `{{ W(*A) }}`,
+ * under names no template can write: the body gets a scope of its own, as in Jinja2.
  */
 import { TemplateError } from './common.js';
 import { SPACE_CLASS } from './text.js';
@@ -15,6 +18,11 @@ import { SPACE_CLASS } from './text.js';
 export interface Token {
   type: string;
   value: string;
+  /**
+   * How many brackets enclose an operator. The parser keeps operator tokens in its nodes, so
+   * the interpreter can tell `a < b < c` (a chain, as in Python) from `(a < b) < c`.
+   */
+  depth?: number;
 }
 
 /** The prefix of the filter name a test is rewritten to. */
@@ -73,6 +81,8 @@ export function tokenize(source: string): Token[] {
   if (lines[lines.length - 1] === '') lines.pop();
   const src = lines.join('\n');
   const tokens: Token[] = [];
+  const withBlocks: { macro: string; args: string | undefined }[] = [];
+  let withCount = 0;
   let pos = 0;
   const text = (value: string) => {
     if (value !== '') tokens.push({ type: 'Text', value });
@@ -119,6 +129,21 @@ export function tokenize(source: string): Token[] {
       if (tag?.type === 'Identifier' && (tag.value === 'break' || tag.value === 'continue')) {
         throw syntax(`Encountered unknown tag '${tag.value}' (Jinja2 has it only with the loopcontrols extension)`);
       }
+      if (tag?.type === 'Identifier' && tag.value === 'with') {
+        const block = { macro: `with ${++withCount}`, args: undefined as string | undefined };
+        withBlocks.push(block);
+        tokens.push(...withStart(block, rewriteTuples(inner.slice(1))));
+        continue;
+      }
+      if (tag?.type === 'Identifier' && tag.value === 'endwith' && inner.length === 1) {
+        const block = withBlocks.pop();
+        if (!block) throw syntax("Encountered unknown tag 'endwith'");
+        const id = (value: string): Token => ({ type: 'Identifier', value });
+        tokens.push({ type: 'OpenStatement', value: '{%' }, id('endmacro'), { type: 'CloseStatement', value: '%}' });
+        const spread: Token[] = block.args ? [{ type: 'MultiplicativeBinaryOperator', value: '*' }, id(block.args)] : [];
+        tokens.push({ type: 'OpenExpression', value: '{{' }, id(block.macro), { type: 'OpenParen', value: '(' }, ...spread, { type: 'CloseParen', value: ')' }, { type: 'CloseExpression', value: '}}' });
+        continue;
+      }
       tokens.push({ type: 'OpenStatement', value: '{%' }, ...rewriteTuples(inner), { type: 'CloseStatement', value: '%}' });
     }
   }
@@ -157,7 +182,7 @@ function readSection(src: string, start: number, endRule: RegExp): { tokens: Tok
       tokens.push({ type: 'NumericLiteral', value: value.toString() });
       pos += m[0].length;
     } else if ((m = at(NAME))) {
-      tokens.push({ type: 'Identifier', value: m[0] });
+      tokens.push({ type: 'Identifier', value: m[0], depth: balance.length });
       pos += m[0].length;
     } else if ((m = at(STRING))) {
       tokens.push({ type: 'StringLiteral', value: unescape(m[1] ?? m[2]) });
@@ -171,7 +196,7 @@ function readSection(src: string, start: number, endRule: RegExp): { tokens: Tok
         if (expected !== op) throw syntax(`unexpected '${op}', expected '${expected}'`);
       }
       if (op === ';') throw syntax("unexpected ';'");
-      tokens.push({ type: OPERATOR_TYPES[op], value: op });
+      tokens.push({ type: OPERATOR_TYPES[op], value: op, depth: balance.length - (op in CLOSING ? 1 : 0) });
       pos += op.length;
     } else {
       throw syntax(`unexpected char '${src[pos]}' at ${pos}`);
@@ -305,6 +330,37 @@ function tupleInParentheses(tokens: Token[]): Token[] {
     else if (t.type === 'Comma' && depth === 0) return [{ type: 'OpenParen', value: '(' }, ...tokens, { type: 'CloseParen', value: ')' }];
   }
   return tokens;
+}
+
+/** The tokens that open a `with` block (see the module comment): `name = value` pairs split at top-level commas. */
+function withStart(block: { macro: string; args: string | undefined }, assignments: Token[]): Token[] {
+  const parts: Token[][] = [[]];
+  let depth = 0;
+  for (const t of assignments) {
+    if (t.type === 'OpenParen' || t.type === 'OpenSquareBracket' || t.type === 'OpenCurlyBracket') depth++;
+    else if (t.type === 'CloseParen' || t.type === 'CloseSquareBracket' || t.type === 'CloseCurlyBracket') depth--;
+    if (t.type === 'Comma' && depth === 0) parts.push([]);
+    else parts[parts.length - 1].push(t);
+  }
+  const pairs = assignments.length === 0 ? [] : parts;
+  const names: Token[] = [];
+  const values: Token[] = [];
+  for (const part of pairs) {
+    if (part.length < 3 || part[0].type !== 'Identifier' || part[1].type !== 'Equals') throw syntax("expected 'name = value' in a with statement");
+    if (names.length > 0) (names.push({ type: 'Comma', value: ',' }), values.push({ type: 'Comma', value: ',' }));
+    names.push(part[0]);
+    values.push(...part.slice(2));
+  }
+  const id = (value: string): Token => ({ type: 'Identifier', value });
+  const open = { type: 'OpenStatement', value: '{%' };
+  const close = { type: 'CloseStatement', value: '%}' };
+  const out: Token[] = [];
+  if (pairs.length > 0) {
+    block.args = `${block.macro} values`;
+    out.push(open, id('set'), id(block.args), { type: 'Equals', value: '=' }, id(TUPLE_CALL), { type: 'OpenParen', value: '(' }, ...values, { type: 'CloseParen', value: ')' }, close);
+  }
+  out.push(open, id('macro'), id(block.macro), { type: 'OpenParen', value: '(' }, ...names, { type: 'CloseParen', value: ')' }, close);
+  return out;
 }
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);

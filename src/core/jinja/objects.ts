@@ -12,15 +12,20 @@ import {
   Callable,
   checkString,
   dictKey,
+  findKey,
   DictView,
   eq,
   isInt,
   iterate,
+  lessThan,
+  mutated,
   PyObject,
   Range,
+  repr,
   reveal,
   str,
   toIndex,
+  truthy,
   Tuple,
   typeName,
   Undefined,
@@ -52,7 +57,8 @@ export function getitem(value: Value, key: Value, describe: string): Value {
   const k = reveal(key);
   if (k instanceof Undefined) throw undefinedError(k);
   if (v instanceof Map) {
-    if ((k === null || typeof k !== 'object') && v.has(k)) return v.get(k)!;
+    const found = k === null || typeof k !== 'object' ? findKey(v, k) : undefined;
+    if (found !== undefined) return v.get(found)!;
   } else if (isInt(k) && (typeof v === 'string' || Array.isArray(v) || v instanceof Tuple || v instanceof Range)) {
     const items = typeof v === 'string' ? Array.from(v) : Array.isArray(v) ? v : v instanceof Tuple ? v.items : v.items();
     let index = toIndex(k, 'index');
@@ -83,14 +89,18 @@ export function getslice(value: Value, start: Value, stop: Value, step: Value): 
     if (!isInt(x)) throw new TemplateError('slice indices must be integers or None or have an __index__ method');
     return toIndex(x, 'slice index');
   };
+  if (v instanceof Range) {
+    // Python slices a range into a range.
+    const { from, to, step: s } = sliceIndices(v.length, bound(start), bound(stop), bound(step));
+    return new Range(v.start + BigInt(from) * v.step, v.start + BigInt(to) * v.step, v.step * BigInt(s));
+  }
   const picked = sliceOf(items, bound(start), bound(stop), bound(step));
   if (typeof v === 'string') return picked.join('');
   return v instanceof Tuple ? new Tuple(picked) : picked;
 }
 
-/** Python's slice semantics (CPython's PySlice_AdjustIndices). */
-export function sliceOf<T>(items: T[], start: number | null, stop: number | null, step: number | null): T[] {
-  const n = items.length;
+/** Python's slice indices for a sequence of length n (CPython's PySlice_AdjustIndices). */
+function sliceIndices(n: number, start: number | null, stop: number | null, step: number | null): { from: number; to: number; step: number } {
   const s = step ?? 1;
   if (s === 0) throw new TemplateError('slice step cannot be zero');
   const adjust = (i: number | null, fallback: number, low: number, high: number) => {
@@ -100,6 +110,12 @@ export function sliceOf<T>(items: T[], start: number | null, stop: number | null
   };
   const from = s > 0 ? adjust(start, 0, 0, n) : adjust(start, n - 1, -1, n - 1);
   const to = s > 0 ? adjust(stop, n, 0, n) : adjust(stop, -1, -1, n - 1);
+  return { from, to, step: s };
+}
+
+/** Python's slice semantics. */
+export function sliceOf<T>(items: T[], start: number | null, stop: number | null, step: number | null): T[] {
+  const { from, to, step: s } = sliceIndices(items.length, start, stop, step);
   const out: T[] = [];
   for (let i = from; s > 0 ? i < to : i > to; i += s) out.push(items[i]);
   return out;
@@ -374,25 +390,105 @@ function partition(s: string, sep: string, fromRight: boolean): Tuple {
   return new Tuple([s.slice(0, at), sep, s.slice(at + sep.length)]);
 }
 
-/** `str.format` fields reach only what a template could reach. */
+/**
+ * `str.format` fields: `.name` is Python's getattr only (a method, a namespace or loop
+ * attribute, a named tuple's field: not a dict key) and `[key]` an item only, as in Python;
+ * either reaches nothing a template could not reach itself.
+ */
 const FIELD_ACCESS = {
-  attr: (value: Value, name: string) => getattr(value, name, name),
-  item: (value: Value, key: Value) => getitem(value, key, str(key)),
+  attr: (value: Value, name: string): Value => {
+    const v = reveal(value);
+    if (v instanceof Undefined) throw undefinedError(v);
+    const found = methodOf(v, name) ?? (v instanceof PyObject ? v.getAttr(name) : v instanceof Tuple && v.fields?.includes(name) ? v.items[v.fields.indexOf(name)] : undefined);
+    if (found === undefined) throw new TemplateError(`'${typeName(v)}' object has no attribute '${name}'`);
+    return found;
+  },
+  item: (value: Value, key: Value): Value => {
+    const v = reveal(value);
+    const item = v instanceof Map || Array.isArray(v) || v instanceof Tuple || typeof v === 'string' || v instanceof Range ? getitem(v, key, str(key)) : undefined;
+    if (item === undefined || item instanceof Undefined) throw new TemplateError(v instanceof Map ? `KeyError: ${repr(key)}` : `'${typeName(v)}' object is not subscriptable or has no item ${repr(key)}`);
+    return item;
+  },
 };
+
+const MAX_ITEMS = TEMPLATE_LIMITS.rangeItems * 10;
+
+/** A list after a change in place: within the bound on items, and noted as changed. */
+function changed(items: Value[]): null {
+  if (items.length > MAX_ITEMS) throw new TemplateError(`it makes a list of more than ${MAX_ITEMS} items`);
+  mutated();
+  return null;
+}
 
 const DICT = new Map<string, Method>([
   [
     'get',
     (d: Dict, a, k) => {
       const [key, fallback] = bind('get', a, k, ['key', 'default'], 1);
-      const dk = dictKey(key!);
-      return d.has(dk) ? d.get(dk)! : (fallback ?? null);
+      const found = findKey(d, key!);
+      return found !== undefined ? d.get(found)! : (fallback ?? null);
     },
   ],
   ['items', (d: Dict, a, k) => (bind('items', a, k, [], 0), new DictView('items', d))],
   ['keys', (d: Dict, a, k) => (bind('keys', a, k, [], 0), new DictView('keys', d))],
   ['values', (d: Dict, a, k) => (bind('values', a, k, [], 0), new DictView('values', d))],
   ['copy', (d: Dict, a, k) => (bind('copy', a, k, [], 0), new Map(d))],
+  [
+    'update',
+    (d: Dict, a, k) => {
+      if (a.length > 1) throw new TemplateError(`update expected at most 1 argument, got ${a.length}`);
+      if (a.length === 1) {
+        const other = reveal(a[0]);
+        const pairs = other instanceof Map ? [...other] : iterate(other).map((pair) => iterate(pair));
+        for (const pair of pairs) {
+          if (pair.length !== 2) throw new TemplateError(`dictionary update sequence element has length ${pair.length}; 2 is required`);
+          d.set(findKey(d, pair[0]) ?? dictKey(pair[0]), pair[1]);
+        }
+      }
+      for (const [key, value] of k) d.set(key, value);
+      mutated();
+      return null;
+    },
+  ],
+  [
+    'pop',
+    (d: Dict, a, k) => {
+      const [key, fallback] = bind('pop', a, k, ['key', 'default'], 1);
+      const found = findKey(d, key!);
+      if (found === undefined) {
+        if (fallback === undefined) throw new TemplateError(`KeyError: ${repr(key!)}`);
+        return fallback;
+      }
+      const value = d.get(found)!;
+      d.delete(found);
+      mutated();
+      return value;
+    },
+  ],
+  [
+    'popitem',
+    (d: Dict, a, k) => {
+      bind('popitem', a, k, [], 0);
+      const last = [...d.keys()].pop();
+      if (last === undefined) throw new TemplateError("KeyError: 'popitem(): dictionary is empty'");
+      const value = d.get(last)!;
+      d.delete(last);
+      mutated();
+      return new Tuple([last, value]);
+    },
+  ],
+  [
+    'setdefault',
+    (d: Dict, a, k) => {
+      const [key, fallback] = bind('setdefault', a, k, ['key', 'default'], 1);
+      const found = findKey(d, key!);
+      if (found !== undefined) return d.get(found)!;
+      d.set(dictKey(key!), fallback === undefined ? null : fallback);
+      mutated();
+      return fallback === undefined ? null : fallback;
+    },
+  ],
+  ['clear', (d: Dict, a, k) => (bind('clear', a, k, [], 0), d.clear(), mutated(), null)],
 ]);
 
 function indexOf(items: Value[], args: Value[], kwargs: Map<string, Value>, what: string): bigint {
@@ -417,6 +513,55 @@ const sequenceMethods = (what: string) =>
     ['index', (items: Value[], a, k) => indexOf(items, a, k, what)],
   ]);
 
-const LIST = new Map<string, Method>([...sequenceMethods('list'), ['copy', (items: Value[], a, k) => (bind('copy', a, k, [], 0), items.slice())]]);
+const LIST = new Map<string, Method>([
+  ...sequenceMethods('list'),
+  ['copy', (items: Value[], a, k) => (bind('copy', a, k, [], 0), items.slice())],
+  ['append', (items: Value[], a, k) => (items.push(bind('append', a, k, ['object'], 1)[0]!), changed(items))],
+  ['extend', (items: Value[], a, k) => (items.push(...iterate(bind('extend', a, k, ['iterable'], 1)[0]!)), changed(items))],
+  [
+    'insert',
+    (items: Value[], a, k) => {
+      const [index, value] = bind('insert', a, k, ['index', 'object'], 2);
+      let i = integer(index, 0, 'index');
+      if (i < 0) i = Math.max(0, i + items.length);
+      items.splice(Math.min(i, items.length), 0, value!);
+      return changed(items);
+    },
+  ],
+  [
+    'pop',
+    (items: Value[], a, k) => {
+      if (items.length === 0) throw new TemplateError('pop from empty list');
+      let i = integer(bind('pop', a, k, ['index'], 0)[0], -1, 'index');
+      if (i < 0) i += items.length;
+      if (i < 0 || i >= items.length) throw new TemplateError('pop index out of range');
+      const [value] = items.splice(i, 1);
+      changed(items);
+      return value;
+    },
+  ],
+  [
+    'remove',
+    (items: Value[], a, k) => {
+      const [value] = bind('remove', a, k, ['value'], 1);
+      const i = items.findIndex((item) => eq(item, value!));
+      if (i < 0) throw new TemplateError('list.remove(x): x not in list');
+      items.splice(i, 1);
+      return changed(items);
+    },
+  ],
+  ['clear', (items: Value[], a, k) => (bind('clear', a, k, [], 0), items.splice(0), changed(items))],
+  ['reverse', (items: Value[], a, k) => (bind('reverse', a, k, [], 0), items.reverse(), changed(items))],
+  [
+    'sort',
+    (items: Value[], a, k) => {
+      const [reverse] = bind('sort', a, k, ['reverse'], 0, ['reverse']);
+      const descending = reverse !== undefined && truthy(reverse);
+      const sorted = items.slice().sort((x, y) => (descending ? -1 : 1) * (lessThan(x, y) ? -1 : lessThan(y, x) ? 1 : 0));
+      items.splice(0, items.length, ...sorted);
+      return changed(items);
+    },
+  ],
+]);
 const TUPLE = sequenceMethods('tuple');
 const FLOAT = new Map<string, Method>([['is_integer', (x: number, a, k) => (bind('is_integer', a, k, [], 0), Number.isInteger(x))]]);

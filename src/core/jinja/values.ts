@@ -40,6 +40,18 @@ export function onSecretRead(callback: () => void): void {
   secretRead = callback;
 }
 
+let mutation: () => void = () => undefined;
+
+/** Sets what happens when a template changes a list or dict in place (`l.append(x)`, `d.update(…)`). */
+export function onMutation(callback: () => void): void {
+  mutation = callback;
+}
+
+/** Records that a list or dict was changed in place. */
+export function mutated(): void {
+  mutation();
+}
+
 /** The value itself: a secret box is opened, and the read is recorded. */
 export function reveal(value: Value): Open {
   if (value instanceof Tainted) {
@@ -362,6 +374,21 @@ export function len(value: Value): number {
   throw new TemplateError(`object of type '${typeName(v)}' has no len()`);
 }
 
+/**
+ * The key under which `map` holds `key`, if any: Python's dict finds `1`, `1.0` and `True`
+ * under one another (they are equal and hash alike).
+ */
+export function findKey(map: Dict, key: Value): DictKey | undefined {
+  const k = dictKey(key);
+  if (map.has(k)) return k;
+  const alternatives: DictKey[] =
+    typeof k === 'number' && Number.isInteger(k) ? [BigInt(k), ...(k === 0 || k === 1 ? [k === 1] : [])]
+    : typeof k === 'bigint' ? [Number(k), ...(k === 0n || k === 1n ? [k === 1n] : [])]
+    : typeof k === 'boolean' ? [k ? 1n : 0n, k ? 1 : 0]
+    : [];
+  return alternatives.find((alt) => map.has(alt));
+}
+
 /** A value usable as a dict key (hashable), as stored. */
 export function dictKey(value: Value): DictKey {
   const v = reveal(value);
@@ -378,8 +405,8 @@ export function contains(container: Value, item: Value): boolean {
     if (typeof i !== 'string') throw new TemplateError(`'in <string>' requires string as left operand, not ${typeName(i)}`);
     return c.includes(i);
   }
-  if (c instanceof Map) return c.has(dictKey(item));
-  if (c instanceof DictView && c.kind === 'keys') return c.dict.has(dictKey(item));
+  if (c instanceof Map) return findKey(c, item) !== undefined;
+  if (c instanceof DictView && c.kind === 'keys') return findKey(c.dict, item) !== undefined;
   if (c instanceof Undefined && !c.lenient) throw undefinedError(c);
   if (c === null || typeof c !== 'object' || (c instanceof PyObject && !(c instanceof DictView || c instanceof Range || c instanceof Iter))) {
     throw new TemplateError(`argument of type '${typeName(c)}' is not iterable`);
