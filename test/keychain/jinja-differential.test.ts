@@ -137,6 +137,11 @@ const HAND_WRITTEN: string[] = [
   // arithmetic as Python does it
   '{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 // -2 }} {{ 7 % 3 }} {{ -7 % 3 }} {{ 7 % -3 }}',
   '{{ 7.5 // 2 }} {{ -7.5 // 2 }} {{ -7.5 % 2 }} {{ 7.5 % -2 }} {{ neg // 2 }} {{ neg % 4 }}',
+  '{{ 1 < 2 < 3 }} {{ 3 > 2 > 1 }} {{ 1 < 3 > 2 }} {{ (3 > 2) > 1 }} {{ 1 == 1 < 2 }} {{ "x" in "xy" == true }} {{ 1 < i <= 7 != 8 }}',
+  '{{ "a" ~ 1 * 2 ~ "b" }} {{ (1 + 2) ~ 3 }} {{ i - 2 ~ "" if false else "-" }} {{ 2 ** 3 ** 2 }} {{ -2 ** 2 }}',
+  '{{ 1 + 2 ~ 3 }}',
+  '{{ {1: "int"}[1.0] }} {{ {true: "t"}[1] }} {{ 1.0 in {1: 0} }} {{ {1: "x"}.get(true) }}',
+  '{{ range(10)[2:5] }} {{ range(10)[::3] }} {{ range(10)[-2:] | list }} {{ range(0) }}',
   '{{ i / 2 }} {{ i * 2 }} {{ i - 10 }} {{ i + f }} {{ i ** 2 }} {{ 2 ** 0.5 }}',
   '{{ true + 1 }} {{ i * true }} {{ "ab" * 3 }} {{ [1] * 3 }} {{ 3 * "x" }}',
   '{{ "a" ~ 1 ~ none ~ true ~ [1] }}',
@@ -205,6 +210,15 @@ const HAND_WRITTEN: string[] = [
   '{% macro wrap() %}<{{ caller() }}>{% endmacro %}{% call wrap() %}body{% endcall %}',
   '{% filter upper %}shout {{ i }}{% endfilter %}',
   '{{ dict(a=1, b=2) }} {{ namespace(a=1) }} {{ dict }} {{ range }} {{ namespace }}',
+  '{% with a = 1, b = i %}{{ a }}{{ b }}{% endwith %}{{ a is defined }}',
+  '{% set a = 5 %}{% with a = 1, b = a %}{{ a }}{{ b }}{% endwith %}{{ a }}',
+  '{% with %}{% set z = 1 %}{{ z }}{% endwith %}{{ z is defined }}',
+  '{% for u in users %}{% with n = u.name %}{{ loop.index }}{{ n }}{% endwith %}{% endfor %}',
+  '{% set acc = [] %}{% for u in users %}{% set _ = acc.append(u.name) %}{% endfor %}{{ acc }}',
+  '{% set x = l.copy() %}{{ x.append(9) }}{{ x }}{{ x.pop() }}{{ x.pop(0) }}{{ x }}{{ x.insert(0, 7) }}{{ x }}{{ x.extend([1]) }}{{ x.remove(1) }}{{ x }}{{ x.sort() }}{{ x }}{{ x.sort(reverse=true) }}{{ x }}{{ x.reverse() }}{{ x }}{{ x.clear() }}{{ x }}',
+  "{% set m = {'a': 1} %}{{ m.update({'z': 1}) }}{{ m }}{{ m.pop('z') }}{{ m.setdefault('y', 2) }}{{ m.setdefault('y', 3) }}{{ m }}{{ m.pop('nope', 'dflt') }}{{ m.popitem() }}{{ m }}{{ m.update(q=1) }}{{ m }}",
+  '{{ l.append(4) }}{{ l }}',
+  '{{ "{:<5}|{:>5}|{:d}|{}".format(true, false, true, true) }} {{ "{0.grouper}".format(users | groupby("city") | first) }}',
   '{% macro m() %}{% endmacro %}{{ m }}',
   "{% raw %}{{ not rendered }} {% if %}{% endraw %}",
   'a {#- comment -#} b {# another #} c {{ i }}',
@@ -227,6 +241,36 @@ const HAND_WRITTEN: string[] = [
   '{% break %}',
   '{{ s.length }}',
 ];
+
+/**
+ * What Jinja2 renders and we do not, or not the same, on purpose or for now: each is checked
+ * (Jinja2 renders it, we differ), so a gap that closes or moves shows up here.
+ */
+const DOCUMENTED_GAPS: { template: string; reason: string }[] = [
+  {
+    template: "{{ d.__class__ }} {{ '{0.__class__}'.format(d) }}",
+    reason: "Python's object internals (`__class__`, `__mro__`, `__globals__`, `__init__` …) are not emulated: a template reaches no object of the host; they are undefined",
+  },
+  { template: '{{ cycler(1, 2).next() }}', reason: '`cycler`, `joiner` and `lipsum` are not provided (the escape tests name them as absent; lipsum is random text)' },
+  { template: '{{ self }}', reason: '`self` (template blocks) is not provided: a playbook field is one template, with no blocks' },
+  { template: '{% for x in [[1, [2]]] recursive %}{{ x }}{% endfor %}', reason: "recursive loops: @huggingface/jinja's parser has no `recursive`" },
+  { template: '{{ "a b" | wordwrap(1) }} {{ "see http://x.org" | urlize }}', reason: 'the `wordwrap` and `urlize` filters are not provided (text layout and HTML links)' },
+  { template: "{{ {'a': 'x' * 50, 'b': 'y' * 50} | pprint }}", reason: "`pprint` prints the repr on one line; Python's pprint wraps at 80 columns" },
+  { template: '{{ ("<" | e) + "<" }} {{ ["<" | e] }} {{ "<b>" | safe | e }} {{ "<" | e is escaped }}', reason: "no Markup type: `escape` and `safe` give plain strings, so what Markup changes (escaping what is added to it, `Markup('…')` in a repr, `is escaped`) differs" },
+  { template: '{{ 12345678901234567890 }}', reason: "an integer literal beyond 2^53 in a template is refused: the engine's parser reads numbers as JavaScript numbers" },
+  { template: "{{ '\\N{BULLET}' }}", reason: '`\\N{…}` escapes (Unicode character names) are refused: no name table' },
+];
+
+/*
+ * Differences the harness cannot show (both sides get the same JavaScript context):
+ * - A JSON object from the database with integer-like keys (`{"b": 1, "10": 2}`) iterates
+ *   with those keys first in JavaScript; Python keeps the document's order.
+ * - A JSON number written `2.0` is the int 2 here (JSON.parse keeps no difference); Python prints 2.0.
+ * - Error messages: both fail, in words of their own.
+ * - `a not in b < c` (a chain through `not in`) evaluates as `(a not in b) < c`.
+ * - Unicode tables: Python 3.11 and Node may disagree on a character's category (printable,
+ *   upper/lower case) for characters added in recent Unicode versions.
+ */
 
 describe.skipIf(!reference)('render matches Jinja2 (differential, python3 Jinja2 as the reference)', () => {
   const python = reference?.python ?? 'python3';
@@ -272,6 +316,16 @@ describe.skipIf(!reference)('render matches Jinja2 (differential, python3 Jinja2
     expect(differences).toEqual([]);
     // Where Jinja2 fails, so do we: a template a worker cannot render must not look fine here.
     expect(stats.onlyJinja2Fails).toEqual([]);
+  });
+
+  it('each documented gap still is one (Jinja2 renders it, we do not render the same)', { timeout: 60_000 }, async () => {
+    const theirs = renderWithJinja2(python, DOCUMENTED_GAPS.map(({ template }) => ({ template, context: CONTEXT })));
+    for (const [i, gap] of DOCUMENTED_GAPS.entries()) {
+      const t = theirs[i];
+      expect(t.ok, `${gap.template}: ${t.ok ? '' : t.error}`).toBe(true);
+      const ours = await renderTemplate(gap.template, CONTEXT).catch((err: unknown) => `ERROR ${(err as Error).message}`);
+      expect(ours, gap.template).not.toBe(t.ok ? t.text : undefined);
+    }
   });
 
   const corpus = corpusDir('upstream-playbooks');

@@ -53,6 +53,40 @@ const PAYLOADS = [
   `{{ __proto__ }}`,
   `{{ raise_exception('x') }}`,
   `{{ strftime_now('%Y') }}`,
+  // What the Python-faithful renderer adds: str.format fields, method objects, dict views,
+  // filters and tests that look attributes up by name, loop/namespace/range objects, with, mutators.
+  `{{ '{0.__class__}'.format(workload) }}`,
+  `{{ '{0.__class__.__mro__[1].__subclasses__}'.format('') }}`,
+  `{{ '{0.constructor.constructor}'.format(workload) }}`,
+  `{{ '{0[constructor]}'.format(workload) }}`,
+  `{{ '{0.upper.constructor}'.format('x') }}`,
+  `{{ '{0.__globals__}'.format(range) }}`,
+  `{{ '{constructor}'.format_map(workload) }}`,
+  `{{ '%(constructor)s' % workload }}`,
+  `{{ '%s' % range.constructor }}`,
+  `{{ "x".format.constructor("${RUN}")() }}`,
+  `{{ workload.items().__class__ }}{{ workload.items().mapping }}{{ workload.items().constructor }}`,
+  `{{ workload.get.__self__ }}{{ workload.get.__func__ }}{{ 'x'.upper.__self__ }}`,
+  `{{ workload | attr('__class__') }}{{ workload | attr('constructor') }}{{ 'x' | attr('constructor') }}`,
+  `{{ [workload] | map(attribute='constructor') | list }}`,
+  `{{ [workload] | map(attribute='__proto__.constructor') | list }}`,
+  `{{ [workload] | selectattr('constructor') | list }}{{ [workload] | sort(attribute='constructor') }}{{ [workload] | groupby('constructor') }}`,
+  `{{ [workload] | map('constructor') | list }}`,
+  `{{ [1] | select('constructor') | list }}{{ 1 is toString }}{{ 1 is hasOwnProperty }}`,
+  `{{ range(3).__iter__ }}{{ range(3).constructor }}{{ (range(3) | list).constructor }}`,
+  `{% for x in [1] %}{{ loop.__class__ }}{{ loop.constructor }}{{ loop.cycle.constructor("${RUN}")() }}{% endfor %}`,
+  `{{ namespace().__init__ }}{{ namespace().constructor }}`,
+  `{% set ns = namespace() %}{% set ns.f = range %}{{ ns.f.constructor("${RUN}")() }}`,
+  `{% with f = range %}{{ f.constructor("${RUN}")() }}{% endwith %}`,
+  `{{ (1,).__class__.__base__.__subclasses__() }}{{ ().__class__ }}`,
+  `{{ [].append.constructor("${RUN}")() }}`,
+  `{% set l = [] %}{{ l.append(range) }}{{ l[0].constructor("${RUN}")() }}`,
+  `{{ {}.update.constructor("${RUN}")() }}`,
+  `{{ 1.5.is_integer.constructor("${RUN}")() }}`,
+  `{{ self._TemplateReference__context }}{{ caller }}`,
+  `{{ ''.toString() }}{{ ''.valueOf() }}{{ [].map }}{{ {}.hasOwnProperty('x') }}{{ 'abc'.at(0) }}{{ 'abc'.charAt(0) }}{{ 'abc'.concat('d') }}`,
+  `{{ 'x' | b64encode | constructor }}{{ workload | tojson | constructor }}`,
+  `{{ dict.constructor("${RUN}")() }}{{ dict().constructor }}`,
 ];
 
 describe('templates are sandboxed: no payload reaches the host', () => {
@@ -83,6 +117,10 @@ describe('templates are sandboxed: no payload reaches the host', () => {
       '{% set ns = namespace() %}{% set ns.__proto__ = {"polluted": "yes"} %}{{ ns.__proto__.polluted }}',
       '{% set x = {} %}{% set x.__proto__.polluted = "yes" %}',
       '{{ planted.__proto__.polluted }}{{ planted.constructor.prototype.polluted }}',
+      '{{ dict(__proto__={"polluted": "yes"}) }}{{ namespace(__proto__={"polluted": "yes"}) }}',
+      '{% set x = {} %}{{ x.update({"__proto__": {"polluted": "yes"}}) }}{{ x.setdefault("constructor", 1) }}{{ x }}',
+      '{{ planted.update(__proto__={"polluted": "yes"}) }}{{ planted.__proto__.update({"polluted": "yes"}) }}',
+      '{% with __proto__ = {"polluted": "yes"} %}{{ __proto__ }}{% endwith %}',
     ];
     for (const t of attempts) await renderTemplate(t, { planted }).catch((err: unknown) => expect(err).toBeInstanceOf(TemplateError));
     // Keys named __proto__ or constructor are only data.
@@ -155,6 +193,38 @@ describe('masking what derives from a secret', () => {
     ['{{ keychain.api.flag }}', MASKED],
     ['{{ "yes" if keychain.api.token.startswith("T") else "no" }}', MASKED],
     ['{{ "abc" in keychain.api.token }}', MASKED],
+    // The Python-faithful forms.
+    ['{{ keychain.api }}', MASKED],
+    ['{{ keychain }}', MASKED],
+    ["{{ keychain.api.get('token') }}", MASKED],
+    ["{{ keychain.api['token'] }}", MASKED],
+    ['{{ keychain.api.items() | list }}', MASKED],
+    ['{{ keychain.api.items() }}', MASKED],
+    ['{{ keychain.api | dictsort | first }}', MASKED],
+    ['{{ [keychain.api.token] }}', MASKED],
+    ['{{ (keychain.api.token,) }}', MASKED],
+    ["{{ keychain.api.token | default('x') }}", MASKED],
+    ["{{ keychain.api.token ~ '' }}", MASKED],
+    ["{{ '%s' % keychain.api.token }}", MASKED],
+    ["{{ '%(token)s' % keychain.api }}", MASKED],
+    ["{{ '{}'.format(keychain.api.token) }}", MASKED],
+    ["{{ 'x{0[token]}'.format(keychain.api) }}", MASKED],
+    ['{{ keychain.api.token | b64encode }}', MASKED],
+    ['{{ keychain.api.token | urlencode }}', MASKED],
+    ['{{ keychain.api.token | e }}', MASKED],
+    ['{{ keychain.api.token | title }}', MASKED],
+    ['{{ keychain.api.token | trim }}', MASKED],
+    ['{{ keychain.api.token | center(40) }}', MASKED],
+    ['{{ keychain.api.token | pprint }}', MASKED],
+    ['{{ keychain.api.token | string }}', MASKED],
+    ['{{ keychain.api.token[::-1] }}', MASKED],
+    ['{{ keychain.api.token.replace("a", "b") }}', MASKED],
+    ['{{ keychain.api.token.strip().lower() }}', MASKED],
+    ['{{ keychain.api.n // 2 }}{{ keychain.api.n % 5 }}', MASKED],
+    ['{{ keychain.api.token is string }}', MASKED],
+    ['{% for k, v in keychain.api.items() %}{{ k }}={{ v }};{% endfor %}', MASKED],
+    ['{% with t = keychain.api.token %}{{ t | upper }}{% endwith %}', MASKED],
+    ['{% set acc = [] %}{{ acc.append(keychain.api.token | upper) }}{{ acc }}', MASKED],
   ])('%s', async (template, expected) => {
     expect(await masked(template)).toBe(expected);
   });
@@ -171,7 +241,13 @@ describe('masking what derives from a secret', () => {
     expect(await masked('[{% for c in keychain.api.token | list %}{{ loop.index }}{% endfor %}]')).toBe(`[${MASKED}]`);
   });
 
-  it('a value stored from a secret stays masked later: set, namespace attributes, macros', async () => {
+  it('a secret moved without being read (into a list, through a with) is masked where it is printed', async () => {
+    expect(await masked('{% set acc = [] %}{% set _ = acc.append(keychain.api.token) %}{{ user }} {{ acc | length }} {{ acc }}')).toBe(`alice 1 ${MASKED}`);
+    expect(await masked('{% with t = keychain.api %}{{ user }} {{ t | length }} {{ t.token }}{% endwith %}')).toBe(MASKED);
+  });
+
+  it('a value stored from a secret stays masked later: set, namespace attributes, macros, lists changed in place', async () => {
+    expect(await masked('{% set acc = [] %}{% if acc.append(keychain.api.token | upper) %}{% endif %}{{ user }} {{ acc }}')).toBe(`${MASKED} ${MASKED}`);
     expect(await masked('{% set t = keychain.api.token | upper %}{{ user }}: {{ t }}')).toBe(`${MASKED}: ${MASKED}`);
     expect(await masked('{% set ns = namespace(hit=false) %}{% if keychain.api.token.startswith("T") %}{% set ns.hit = true %}{% endif %}{{ ns.hit }}')).toBe(MASKED);
     expect(await masked('{% set ns = namespace(v=0) %}{% macro m(n) %}{% set n.v = 1 %}{% endmacro %}{{ m(ns) if keychain.api.n > 3 }}{{ ns.v }}')).toBe(MASKED);
