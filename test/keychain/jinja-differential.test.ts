@@ -199,6 +199,7 @@ const HAND_WRITTEN: string[] = [
   '{% for x in [] %}{{ x }}{% else %}empty{% endfor %}',
   '{% for a, b in [(1, 2), (3, 4)] %}{{ a + b }}{% endfor %}',
   '{% for x in l %}{{ loop.cycle("odd", "even") }}{{ loop.first }}{{ loop.previtem is defined }}{% endfor %}',
+  '{% for x in [1, 1, 2, 1] %}{{ loop.changed(x) }}{{ loop.previtem | default("-") }}{{ loop.nextitem | default("-") }}{{ loop.depth }}{{ loop.revindex0 }}{% endfor %}',
   '{% for x in range(3) %}{{ x }}{% endfor %} {{ range(2, 10, 3) | list }} {{ range(3) }} {{ range(5, 0, -2) | list }}',
   '{% if i > 5 %}big{% elif i > 2 %}mid{% else %}small{% endif %}',
   '{% set x = 5 %}{% for i in [1, 2] %}{{ x }}{% set x = i %}{% endfor %}{{ x }}',

@@ -3,7 +3,9 @@
  * NoETL worker runs), plus the `b64encode` filter a NoETL worker adds. Generators stay
  * generators (`map`, `select`, `reverse`, `unique` … return an iterator: `| list` it, as with
  * Jinja2). Left out: `urlize` and `wordwrap` (HTML and text layout nobody renders in a
- * playbook field); a template that uses them fails to render, it never renders differently.
+ * playbook field): a template that uses them fails to render. `pprint` prints the repr on one
+ * line (Python's pprint wraps long values at 80 columns), and `escape`/`safe` give plain
+ * strings (no Markup type); jinja-differential.test.ts lists these gaps.
  */
 import { TemplateError } from './common.js';
 import { printf } from './format.js';
@@ -45,12 +47,13 @@ export interface FilterEnv {
   covered(value: Undefined): void;
 }
 
-type Filter = (env: FilterEnv, value: Value, args: Value[], kwargs: Map<string, Value>) => Value;
-type Test = (env: FilterEnv, value: Value, args: Value[], kwargs: Map<string, Value>) => boolean;
+/** A filter or a test, given its own name (for messages). */
+type Filter = (env: FilterEnv, value: Value, args: Value[], kwargs: Map<string, Value>, name: string) => Value;
+type Test = (env: FilterEnv, value: Value, args: Value[], kwargs: Map<string, Value>, name: string) => boolean;
 
 /** A filter with Python's parameters (all also accepted by keyword, as for any Python function). */
 function filter(params: string[], required: number, body: (env: FilterEnv, value: Value, ...args: (Value | undefined)[]) => Value): Filter {
-  return (env, value, args, kwargs) => body(env, value, ...bind('filter', args, kwargs, params, required, params));
+  return (env, value, args, kwargs, name) => body(env, value, ...bind(name, args, kwargs, params, required, params));
 }
 
 const arg = (v: Value | undefined): Value | undefined => (v === undefined ? undefined : reveal(v));
@@ -551,7 +554,7 @@ FILTERS.set('d', FILTERS.get('default')!);
 FILTERS.set('e', FILTERS.get('escape')!);
 
 function test(params: string[], required: number, body: (value: Value, ...args: (Value | undefined)[]) => boolean): Test {
-  return (_, value, args, kwargs) => body(value, ...bind('test', args, kwargs, params, required, params));
+  return (_, value, args, kwargs, name) => body(value, ...bind(name, args, kwargs, params, required, params));
 }
 
 const comparison = (op: string): Test => test(['other'], 1, (value, other) => compareValues(op, value, other!));

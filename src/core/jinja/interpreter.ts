@@ -75,10 +75,11 @@ export class Namespace extends PyObject {
 /** The `loop` variable inside a for loop. */
 class Loop extends PyObject {
   readonly typeName = 'LoopContext';
-  private lastChanged: Value[] | undefined;
   constructor(
     private readonly index0: number,
     private readonly items: Value[],
+    /** What `loop.changed()` last saw, shared by the iterations of one loop. */
+    private readonly state: { lastChanged?: Value[] },
   ) {
     super();
   }
@@ -115,8 +116,9 @@ class Loop extends PyObject {
         });
       case 'changed':
         return new Callable('changed', (args) => {
-          if (this.lastChanged !== undefined && this.lastChanged.length === args.length && args.every((a, k) => compare('==', a, this.lastChanged![k]))) return false;
-          this.lastChanged = args;
+          const last = this.state.lastChanged;
+          if (last !== undefined && last.length === args.length && args.every((a, k) => compare('==', a, last[k]))) return false;
+          this.state.lastChanged = args;
           return true;
         });
       default:
@@ -350,13 +352,13 @@ export class Interpreter implements FilterEnv {
   filter(name: string, value: Value, args: Value[], kwargs: Map<string, Value>): Value {
     const f = FILTERS.get(name);
     if (!f) throw new TemplateError(`no filter named '${name}'`);
-    return f(this, value, args, kwargs);
+    return f(this, value, args, kwargs, name);
   }
 
   test(name: string, value: Value, args: Value[], kwargs: Map<string, Value>): boolean {
     const t = TESTS.get(name);
     if (!t) throw new TemplateError(`no test named '${name}'`);
-    return t(this, value, args, kwargs);
+    return t(this, value, args, kwargs, name);
   }
 
   covered(value: Undefined): void {
@@ -427,9 +429,10 @@ export class Interpreter implements FilterEnv {
     }
     if (items.length === 0) return this.block(field<Node[]>(node, 'defaultBlock'), scope);
     let out = '';
+    const state = {};
     items.forEach((item, i) => {
       const inner = new Scope(scope);
-      inner.vars.set('loop', new Loop(i, items));
+      inner.vars.set('loop', new Loop(i, items, state));
       this.bind(target, item, inner);
       out = checkString(out + this.block(field<Node[]>(node, 'body'), inner));
     });

@@ -195,7 +195,8 @@ const big = (v: bigint | boolean): bigint => (typeof v === 'boolean' ? (v ? 1n :
 const num = (v: bigint | boolean | number): number => (typeof v === 'number' ? v : Number(big(v)));
 
 export function typeName(value: Value): string {
-  const v = value instanceof Tainted ? Tainted.open(value) : value;
+  // Even the type of a secret is read from the secret: it goes into messages.
+  const v = reveal(value);
   if (typeof v === 'string') return 'str';
   if (typeof v === 'bigint') return 'int';
   if (typeof v === 'number') return 'float';
