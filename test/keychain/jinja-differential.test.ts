@@ -319,6 +319,27 @@ describe.skipIf(!reference)('render matches Jinja2 (differential, python3 Jinja2
     expect(stats.onlyJinja2Fails).toEqual([]);
   });
 
+  it('numbers: reprs, rounding, %-formatting, format(), // and % of some 400 floats and 100 ints, as Python', { timeout: 60_000 }, async () => {
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    // A float with an integral value below 2^53 is an int in a JSON context: kept out of the floats.
+    const floats = Array.from({ length: 400 }, () => (random() - 0.5) * 10 ** (Math.floor(random() * 40) - 20)).filter((x) => !Number.isSafeInteger(x));
+    // Ties and edges: half to even, binary halves, shortest reprs, exponents, the extremes.
+    floats.push(0.5, 1.5, 2.5, 0.125, 0.375, 2.675, 1e16, 1e-5, 123456789.125, 0.1, 0.3, 1 / 3, 2 / 3, 1e22, 5e-324, 1.7976931348623157e308, -0.5, 9.995, 99.95, 100.5);
+    const ints = Array.from({ length: 100 }, () => Math.floor((random() - 0.5) * 2 ** Math.floor(random() * 50)));
+    const templates = [
+      '{% for x in floats %}{{ x }} {{ x | round(3) }} {{ x | round }} {{ "%.4f" % x }}|{% endfor %}',
+      '{% for x in floats %}{{ "%e" % x }} {{ "%g" % x }} {{ "%.10g" % x }} {{ "%.0e" % x }}|{% endfor %}',
+      '{% for x in floats %}{{ "{:.3f}".format(x) }} {{ "{:.2e}".format(x) }} {{ "{:g}".format(x) }} {{ "{:,.2f}".format(x) }} {{ "{:.1%}".format(x) }} {{ "{:.5}".format(x) }}|{% endfor %}',
+      '{% for x in floats %}{{ x * 3 }} {{ x // 0.7 }} {{ x % 0.7 }} {{ x / 7 }} {{ x + 0.1 }}|{% endfor %}',
+      '{% for x in floats %}{{ x | tojson }} {{ [x] }} {{ x | int }} {{ x | string | float }}|{% endfor %}',
+      '{% for i in ints %}{{ i // 7 }} {{ i % 7 }} {{ i // -7 }} {{ i % -7 }} {{ i / 7 }} {{ i * i * i }} {{ "%x %o %08d %+d" % (i, i, i, i) }} {{ "{:,} {:_x} {:b}".format(i, i, i) }} {{ i | round(-2) }} {{ i ** 3 }}|{% endfor %}',
+    ];
+    const { stats, differences } = await compare(templates.map((template, i) => ({ label: `numbers #${i + 1}`, template, context: { floats, ints } })));
+    expect(differences).toEqual([]);
+    expect(stats.equal).toBe(templates.length);
+  });
+
   it('each documented gap still is one (Jinja2 renders it, we do not render the same)', { timeout: 60_000 }, async () => {
     const theirs = renderWithJinja2(python, DOCUMENTED_GAPS.map(({ template }) => ({ template, context: CONTEXT })));
     for (const [i, gap] of DOCUMENTED_GAPS.entries()) {

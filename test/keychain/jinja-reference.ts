@@ -59,9 +59,26 @@ export function findPython(): { python: string; version: string } | undefined {
   return undefined;
 }
 
+/**
+ * JSON for Python with the types our renderer gives the same values: a number is an int only
+ * when it is a safe integer (src/core/jinja/values.ts fromJs; bigger integers reach the
+ * renderer as bigints from parseJsonExact), so any other number is written as a float.
+ */
+function toPythonJson(value: unknown): string {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return String(value);
+    if (Number.isNaN(value)) return 'NaN';
+    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
+    return value.toExponential();
+  }
+  if (Array.isArray(value)) return `[${value.map(toPythonJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toPythonJson(v)}`).join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}
+
 /** Renders every case with Jinja2 in one python3 process. */
 export function renderWithJinja2(python: string, cases: Case[]): Outcome[] {
-  const r = spawnSync(python, ['-c', REFERENCE], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(python, ['-c', REFERENCE], { input: toPythonJson(cases), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`python3 reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Outcome[];
 }

@@ -246,7 +246,8 @@ export function formatValue(value: Value, spec: string): string {
     const radix = type === 'b' ? 2 : type === 'o' ? 8 : type === 'x' || type === 'X' ? 16 : 10;
     let digits = type === 'c' ? String.fromCodePoint(Number(n)) : magnitude.toString(radix);
     if (type === 'X') digits = digits.toUpperCase();
-    if (grouping && radix === 10) digits = group(digits, grouping);
+    if (grouping === ',' && radix !== 10) throw new TemplateError(`Cannot specify ',' with '${type}'.`);
+    if (grouping) digits = group(digits, grouping, radix === 10 ? 3 : 4);
     const prefix = alternate && radix !== 10 ? `0${type === 'X' ? 'X' : (type ?? 'd')}` : '';
     body = signOf(n < 0n, signChar) + prefix + digits;
   } else if (isNumber(v)) {
@@ -286,14 +287,24 @@ function signOf(negative: boolean, sign: string | undefined): string {
   return negative ? '-' : sign === '+' ? '+' : sign === ' ' ? ' ' : '';
 }
 
-function group(digits: string, separator: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, separator);
+/** Digits in groups of `size` from the right (`1,234,567`, `dead_beef`). */
+function group(digits: string, separator: string, size = 3): string {
+  return digits.replace(new RegExp(`\\B(?=([0-9a-zA-Z]{${size}})+(?![0-9a-zA-Z]))`, 'g'), separator);
 }
 
-/** Format code None with a precision: like 'g', but a fixed-point result keeps a digit after the point. */
+/**
+ * Format code None with a precision: like 'g', but scientific from an exponent of p - 1 on,
+ * and a fixed-point result keeps a digit after the point (Python's format spec).
+ */
 function generalWithPoint(x: number, precision: number): string {
-  const out = formatGeneral(x, precision === 0 ? 1 : precision);
-  return /^[\d]+$/.test(out) ? `${out}.0` : out;
+  const p = precision === 0 ? 1 : precision;
+  const exp = formatExponent(x, p - 1);
+  const exponent = Number(exp.slice(exp.search(/e/) + 1));
+  if (exponent >= -4 && exponent < p - 1) {
+    const fixed = formatFixed(x, p - 1 - exponent).replace(/(\.\d*?)0+$/, '$1');
+    return fixed.endsWith('.') ? `${fixed}0` : fixed.includes('.') ? fixed : `${fixed}.0`;
+  }
+  return exp.replace(/\.?0+(?=e)/, '');
 }
 
 function alignText(body: string, width: number, fill: string, align: string): string {
