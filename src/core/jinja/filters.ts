@@ -527,7 +527,8 @@ const FILTER_TABLE: [string, Filter][] = [
       return pairs.map(([k, item]) => `${urlQuote(k, true)}=${urlQuote(item, true)}`).join('&');
     }),
   ],
-  ['wordcount', filter([], 0, (_, value) => BigInt((str(value).match(/[\p{L}\p{N}\p{M}_]+/gu) ?? []).length))],
+  // Python's `\w`: what str.isalnum() accepts (letters, numbers), and `_`; not combining marks.
+  ['wordcount', filter([], 0, (_, value) => BigInt((str(value).match(/[\p{L}\p{N}_]+/gu) ?? []).length))],
   [
     'xmlattr',
     filter(['autospace'], 0, (_, value, autospace) => {

@@ -7,7 +7,7 @@
  */
 import { TEMPLATE_LIMITS, TemplateError } from './common.js';
 import { strFormat } from './format.js';
-import { capitalize, center, isSpace, split, splitlines, strip, swapcase, titleMethod } from './text.js';
+import { capitalize, center, isCase, isSpace, isTitle, split, splitlines, strip, swapcase, titleMethod } from './text.js';
 import {
   Callable,
   checkString,
@@ -230,7 +230,6 @@ function replaceCount(s: string, old: string, replacement: string, count: number
 }
 
 const every = (s: string, test: RegExp) => s.length > 0 && Array.from(s).every((ch) => test.test(ch));
-const hasCased = (s: string) => Array.from(s).some((ch) => ch.toLowerCase() !== ch.toUpperCase());
 
 const STR = new Map<string, Method>([
   ['upper', (s: string, a, k) => (bind('upper', a, k, [], 0), s.toUpperCase())],
@@ -366,9 +365,9 @@ const STR = new Map<string, Method>([
   ['isdigit', (s: string, a, k) => (bind('isdigit', a, k, [], 0), every(s, /[\p{Nd}\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089]/u))],
   ['isnumeric', (s: string, a, k) => (bind('isnumeric', a, k, [], 0), every(s, /\p{N}/u))],
   ['isspace', (s: string, a, k) => (bind('isspace', a, k, [], 0), s.length > 0 && Array.from(s).every(isSpace))],
-  ['islower', (s: string, a, k) => (bind('islower', a, k, [], 0), hasCased(s) && s === s.toLowerCase())],
-  ['isupper', (s: string, a, k) => (bind('isupper', a, k, [], 0), hasCased(s) && s === s.toUpperCase())],
-  ['istitle', (s: string, a, k) => (bind('istitle', a, k, [], 0), hasCased(s) && titleMethod(s) === s)],
+  ['islower', (s: string, a, k) => (bind('islower', a, k, [], 0), isCase(s, 'lower'))],
+  ['isupper', (s: string, a, k) => (bind('isupper', a, k, [], 0), isCase(s, 'upper'))],
+  ['istitle', (s: string, a, k) => (bind('istitle', a, k, [], 0), isTitle(s))],
   ['isidentifier', (s: string, a, k) => (bind('isidentifier', a, k, [], 0), /^[\p{XID_Start}_][\p{XID_Continue}]*$/u.test(s))],
   ['isprintable', (s: string, a, k) => (bind('isprintable', a, k, [], 0), !/[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|(?! )\p{Zs}/u.test(s))],
   ['format', (s: string, a, k) => checkString(strFormat(s, a, k, FIELD_ACCESS))],

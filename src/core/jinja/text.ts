@@ -66,20 +66,88 @@ export function splitlines(s: string, keepends: boolean): string[] {
   return lines;
 }
 
-const cased = (ch: string) => ch.toLowerCase() !== ch.toUpperCase();
+/** Unicode's Cased property (Python's notion: ĸ and ª are cased though they have no other case). */
+const cased = (ch: string) => /\p{Cased}/u.test(ch);
+const lower = (ch: string) => /\p{Lowercase}/u.test(ch);
+const upper = (ch: string) => /\p{Uppercase}/u.test(ch);
 
-/** `str.title()`: a cased character after an uncased one starts a word. */
-export function titleMethod(s: string): string {
-  let out = '';
+/** `str.islower()` / `str.isupper()`: at least one cased character, and every cased one of that case. */
+export function isCase(s: string, which: 'lower' | 'upper'): boolean {
+  const points = Array.from(s).filter(cased);
+  return points.length > 0 && points.every(which === 'lower' ? lower : upper);
+}
+
+/** `str.istitle()`: uppercase and titlecase letters only after uncased ones, lowercase only after cased ones. */
+export function isTitle(s: string): boolean {
+  let seen = false;
   let previousCased = false;
   for (const ch of s) {
-    if (cased(ch)) {
-      out += previousCased ? ch.toLowerCase() : ch.toUpperCase();
-      previousCased = true;
+    if (upper(ch) || /\p{Lt}/u.test(ch)) {
+      if (previousCased) return false;
+      previousCased = seen = true;
+    } else if (lower(ch)) {
+      if (!previousCased) return false;
+      previousCased = seen = true;
     } else {
-      out += ch;
       previousCased = false;
     }
+  }
+  return seen;
+}
+
+/**
+ * Unicode titlecase where it is not the uppercase (JavaScript has no titlecase): the Latin
+ * digraphs and ligatures, ß, the Armenian ligatures, Greek letters with ypogegrammeni.
+ */
+const TITLECASE = new Map<string, string>([
+  ...['\u01c4', '\u01c5', '\u01c6'].map((c) => [c, '\u01c5'] as [string, string]),
+  ...['\u01c7', '\u01c8', '\u01c9'].map((c) => [c, '\u01c8'] as [string, string]),
+  ...['\u01ca', '\u01cb', '\u01cc'].map((c) => [c, '\u01cb'] as [string, string]),
+  ...['\u01f1', '\u01f2', '\u01f3'].map((c) => [c, '\u01f2'] as [string, string]),
+  ['\u00df', 'Ss'],
+  ['\ufb00', 'Ff'],
+  ['\ufb01', 'Fi'],
+  ['\ufb02', 'Fl'],
+  ['\ufb03', 'Ffi'],
+  ['\ufb04', 'Ffl'],
+  ['\ufb05', 'St'],
+  ['\ufb06', 'St'],
+  ['\u0587', '\u0535\u0582'],
+  ['\ufb13', '\u0544\u0576'],
+  ['\ufb14', '\u0544\u0565'],
+  ['\ufb15', '\u0544\u056b'],
+  ['\ufb16', '\u054e\u0576'],
+  ['\ufb17', '\u0544\u056d'],
+  ...Array.from({ length: 48 }, (_, i) => [String.fromCharCode(0x1f80 + i), String.fromCharCode(0x1f88 + (i & ~15) + (i & 7))] as [string, string]),
+  ['\u1fb3', '\u1fbc'],
+  ['\u1fbc', '\u1fbc'],
+  ['\u1fc3', '\u1fcc'],
+  ['\u1fcc', '\u1fcc'],
+  ['\u1ff3', '\u1ffc'],
+  ['\u1ffc', '\u1ffc'],
+]);
+
+const titlecase = (ch: string): string => TITLECASE.get(ch) ?? ch.toUpperCase();
+
+/** Lowercases `rest`, which follows `head` in the text: the final sigma depends on what precedes it. */
+function lowerAfter(head: string, rest: string): string {
+  const lowered = (head + rest).toLowerCase();
+  return lowered.slice(head.toLowerCase().length);
+}
+
+/** `str.title()`: a cased character after an uncased one starts a word, in titlecase; the rest of the word lowercase. */
+export function titleMethod(s: string): string {
+  let out = '';
+  const points = Array.from(s);
+  for (let i = 0; i < points.length; ) {
+    if (!cased(points[i])) {
+      out += points[i++];
+      continue;
+    }
+    let j = i + 1;
+    while (j < points.length && cased(points[j])) j++;
+    out += titlecase(points[i]) + lowerAfter(points[i], points.slice(i + 1, j).join(''));
+    i = j;
   }
   return out;
 }
@@ -96,13 +164,22 @@ export function titleFilter(s: string): string {
     .join('');
 }
 
+/** `str.capitalize()`: the first character in titlecase, the rest lowercase. */
 export function capitalize(s: string): string {
   const [first, ...rest] = Array.from(s);
-  return first === undefined ? '' : first.toUpperCase() + rest.join('').toLowerCase();
+  return first === undefined ? '' : titlecase(first) + lowerAfter(first, rest.join(''));
 }
 
+/** `str.swapcase()`; an uppercase sigma lowers to a final one where Python's rule says so. */
 export function swapcase(s: string): string {
-  return Array.from(s, (ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join('');
+  const points = Array.from(s);
+  return points
+    .map((ch, i) => {
+      if (upper(ch)) return ch === '\u03a3' ? lowerAfter(points.slice(0, i).join(''), points.slice(i).join('')).slice(0, 1) : ch.toLowerCase();
+      // A titlecase letter (ǅ) is neither upper nor lower: Python leaves it.
+      return lower(ch) ? ch.toUpperCase() : ch;
+    })
+    .join('');
 }
 
 /** `str.center(width, fill)`, with Python's choice of side for the odd character. */
