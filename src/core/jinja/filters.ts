@@ -221,7 +221,10 @@ function fileSize(value: Value, binary: boolean): string {
 function indent(value: Value, widthArg: Value | undefined, first: boolean, blank: boolean): string {
   const w = arg(widthArg);
   const indention = typeof w === 'string' ? w : ' '.repeat(w === undefined ? 4 : toIndex(w, 'width'));
-  const lines = splitlines(`${str(value)}\n`, false);
+  const s = reveal(value);
+  // Jinja2 appends a newline to the value itself: only a string takes it.
+  if (typeof s !== 'string') throw new TemplateError(`unsupported operand type(s) for +=: '${typeName(s)}' and 'str'`);
+  const lines = splitlines(`${s}\n`, false);
   let out: string;
   if (blank) {
     out = lines.join(`\n${indention}`);
@@ -232,13 +235,18 @@ function indent(value: Value, widthArg: Value | undefined, first: boolean, blank
   return checkString(first ? indention + out : out);
 }
 
-function truncate(value: Value, lengthArg: Value | undefined, killwords: boolean, endArg: Value | undefined, leewayArg: Value | undefined): string {
-  const s = str(value);
+function truncate(value: Value, lengthArg: Value | undefined, killwords: boolean, endArg: Value | undefined, leewayArg: Value | undefined): Value {
   const length = optionalInt(lengthArg, 255, 'length');
   const end = endArg === undefined ? '...' : str(endArg);
   const leeway = optionalInt(leewayArg, 5, 'leeway');
   if (length < end.length) throw new TemplateError(`expected length >= ${end.length}, got ${length}`);
   if (leeway < 0) throw new TemplateError(`expected leeway >= 0, got ${leeway}`);
+  const s = reveal(value);
+  // Jinja2 measures the value itself: a list short enough comes back as it is; a number has no length.
+  if (typeof s !== 'string') {
+    if (len(s) <= length + leeway) return s;
+    throw new TemplateError(`'${typeName(s)}' object has no attribute 'rsplit'`);
+  }
   const points = Array.from(s);
   if (points.length <= length + leeway) return s;
   const cut = points.slice(0, length - end.length).join('');

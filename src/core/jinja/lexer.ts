@@ -121,7 +121,7 @@ export function tokenize(source: string): Token[] {
     }
     const section = readSection(src, pos, kind === '{' ? VARIABLE_END : BLOCK_END);
     pos = section.end;
-    const inner = rewriteTests(section.tokens);
+    const inner = notIn(rewriteTests(section.tokens));
     if (kind === '{') {
       tokens.push({ type: 'OpenExpression', value: '{{' }, ...rewriteTuples(tupleInParentheses(inner)), { type: 'CloseExpression', value: '}}' });
     } else {
@@ -268,6 +268,21 @@ function primaryEnd(tokens: Token[], i: number): number {
     else if (t === 'OpenSquareBracket' || t === 'OpenParen') k = skipGroup(k);
     else return Math.min(k, tokens.length);
   }
+}
+
+/** `not in` as one comparison token, keeping its depth (the parser would make a new token without it). */
+function notIn(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const [t, next] = [tokens[i], tokens[i + 1]];
+    if (t.type === 'Identifier' && t.value === 'not' && next?.type === 'Identifier' && next.value === 'in') {
+      out.push({ type: 'ComparisonBinaryOperator', value: 'not in', depth: t.depth });
+      i++;
+    } else {
+      out.push(t);
+    }
+  }
+  return out;
 }
 
 const ARGUMENT_START = new Set(['Identifier', 'StringLiteral', 'NumericLiteral', 'OpenSquareBracket', 'OpenCurlyBracket']);
