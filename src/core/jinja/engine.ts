@@ -3,7 +3,7 @@
  * the pieces that read a secret (see src/core/jinja.ts for the rules).
  */
 import { MASKED, TemplateError } from './common.js';
-import { fixConcatPrecedence, globalScope, Interpreter, Scope, type Node } from './interpreter.js';
+import { fixConcatPrecedence, frame, globalScope, Interpreter, Scope, type Node } from './interpreter.js';
 import { tokenize, type Token } from './lexer.js';
 import { fromJs, onMutation, onSecretRead } from './values.js';
 
@@ -45,7 +45,7 @@ export function makeEngine(parse: Parse) {
       }
       const mask = prepared.mask;
       const interpreter = new Interpreter();
-      const scope = new Scope(prepared.globals);
+      const scope = frame(body, prepared.globals);
       const analysis = analyse(body);
       let touched = false;
       let changed = false;

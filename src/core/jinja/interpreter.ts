@@ -7,7 +7,7 @@
  */
 import { TEMPLATE_LIMITS, TemplateError } from './common.js';
 import { FILTERS, TESTS, type FilterEnv } from './filters.js';
-import { TEST_PREFIX, TUPLE_CALL } from './lexer.js';
+import { TEST_PREFIX, TUPLE_CALL, WITH_PREFIX } from './lexer.js';
 import { getattr, getitem, getslice } from './objects.js';
 import {
   arithmetic,
@@ -41,12 +41,101 @@ const field = <T = Node>(node: Node, name: string) => node[name] as T;
 
 export class Scope {
   readonly vars = new Map<string, Value>();
+  /**
+   * Names this frame assigns itself before it reads them (see pendingNames) and has not assigned
+   * yet: a nested frame (loop body, macro, with, filter block) that reads one gets undefined,
+   * not the enclosing value, as in Jinja2.
+   */
+  readonly pending = new Set<string>();
+  /** The names a frame's own code reads or assigns (Jinja2's symbol references), when this scope is a frame. */
+  refs?: Set<string>;
   constructor(readonly parent?: Scope) {}
   /** The value bound to `name` here or in an enclosing scope (None is a value: only a missing name is undefined). */
   lookup(name: string): Value | undefined {
-    for (let s: Scope | undefined = this; s; s = s.parent) if (s.vars.has(name)) return s.vars.get(name) as Value;
+    for (let s: Scope | undefined = this; s; s = s.parent) {
+      if (s.vars.has(name)) return s.vars.get(name) as Value;
+      if (s !== this && s.pending.has(name)) return undefined;
+    }
     return undefined;
   }
+}
+
+/**
+ * A frame for `body` (see Scope.pending); `bound` are the names the frame starts with (loop
+ * variables, macro parameters).
+ */
+export function frame(body: Node[], parent: Scope, bound: string[] = []): Scope {
+  const scope = new Scope(parent);
+  const info = frameInfo(body);
+  scope.refs = new Set([...info.refs, ...bound]);
+  const enclosingRef = (name: string) => {
+    for (let s: Scope | undefined = parent; s; s = s.parent) if (s.refs?.has(name)) return true;
+    return false;
+  };
+  for (const name of info.pending) if (!enclosingRef(name)) scope.pending.add(name);
+  return scope;
+}
+
+const FRAMES = new WeakMap<Node[], { pending: Set<string>; refs: Set<string> }>();
+
+/**
+ * Jinja2's symbol analysis (idtracking.py), as far as it shows: walking a frame's body in
+ * order, a name whose first occurrence in the frame itself is an assignment by a `set` or
+ * `macro` directly in the body (not in an `if`) starts undefined for nested frames, unless an
+ * enclosing frame refers to that name (then it is that frame's variable until assigned); a
+ * name the frame reads first is resolved from outside until assigned. Reads in nested frames
+ * (loop and macro bodies, call and filter blocks) do not count.
+ */
+function frameInfo(body: Node[]): { pending: Set<string>; refs: Set<string> } {
+  const cached = FRAMES.get(body);
+  if (cached) return cached;
+  const read = new Set<string>();
+  const pending = new Set<string>();
+  const reads = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(reads);
+    if (value instanceof Map) {
+      for (const [k, v] of value) (reads(k), reads(v));
+      return;
+    }
+    if (value === null || typeof value !== 'object' || typeof (value as Node).type !== 'string') return;
+    const node = value as Node;
+    switch (node.type) {
+      case 'Identifier':
+        read.add(field<string>(node, 'value'));
+        return;
+      case 'If':
+        reads(node.test);
+        inFrame(field<Node[]>(node, 'body'), false);
+        inFrame(field<Node[]>(node, 'alternate'), false);
+        return;
+      case 'For':
+        return reads(field(node, 'iterable').type === 'SelectExpression' ? field(field(node, 'iterable'), 'lhs') : node.iterable);
+      case 'Set':
+        return reads(node.value);
+      case 'Macro':
+        return;
+      case 'CallStatement':
+        return reads(field(node, 'call'));
+      case 'FilterStatement':
+        return reads(node.filter);
+      default:
+        for (const [key, child] of Object.entries(node)) if (key !== 'type') reads(child);
+    }
+  };
+  const stores = (target: Node): string[] =>
+    target.type === 'Identifier' ? [field<string>(target, 'value')] : target.type === 'TupleLiteral' ? field<Node[]>(target, 'value').flatMap(stores) : [];
+  const inFrame = (nodes: Node[], direct: boolean) => {
+    for (const node of nodes) {
+      reads(node);
+      const assigned = node.type === 'Set' ? stores(field(node, 'assignee')) : node.type === 'Macro' ? [field<string>(field(node, 'name'), 'value')] : [];
+      if (direct) for (const name of assigned) if (!read.has(name)) pending.add(name);
+      assigned.forEach((name) => read.add(name));
+    }
+  };
+  inFrame(body, true);
+  const info = { pending, refs: read };
+  FRAMES.set(body, info);
+  return info;
 }
 
 const CONSTANTS = new Map<string, Value>([
@@ -210,8 +299,10 @@ export class Interpreter implements FilterEnv {
         return '';
       case 'CallStatement':
         return str(this.callBlock(node, scope));
-      case 'FilterStatement':
-        return str(this.applyFilter(this.block(field<Node[]>(node, 'body'), scope), field(node, 'filter'), scope));
+      case 'FilterStatement': {
+        const body = field<Node[]>(node, 'body');
+        return str(this.applyFilter(this.block(body, frame(body, scope)), field(node, 'filter'), scope));
+      }
       case 'Comment':
         return '';
       case 'Break':
@@ -430,11 +521,13 @@ export class Interpreter implements FilterEnv {
     if (items.length === 0) return this.block(field<Node[]>(node, 'defaultBlock'), scope);
     let out = '';
     const state = {};
+    const body = field<Node[]>(node, 'body');
+    const bound = ['loop', ...targetNames(target)];
     items.forEach((item, i) => {
-      const inner = new Scope(scope);
+      const inner = frame(body, scope, bound);
       inner.vars.set('loop', new Loop(i, items, state));
       this.bind(target, item, inner);
-      out = checkString(out + this.block(field<Node[]>(node, 'body'), inner));
+      out = checkString(out + this.block(body, inner));
     });
     return out;
   }
@@ -471,17 +564,23 @@ export class Interpreter implements FilterEnv {
     scope.vars.set(name, this.macro(name, field<Node[]>(node, 'args'), field<Node[]>(node, 'body'), scope));
   }
 
-  /** A macro (or a call block's `caller`): parameters with defaults, varargs/kwargs/caller when the body uses them. */
+  /**
+   * A macro (or a call block's `caller`, or a `with` body): parameters with defaults,
+   * varargs/kwargs/caller when the body uses them (never in a `with` body, which is no macro in Jinja2).
+   */
   private macro(name: string, params: Node[], body: Node[], definedIn: Scope): Callable {
-    const uses = usedNames(body);
+    const uses = name.startsWith(WITH_PREFIX) ? new Set<string>() : usedNames(body);
     const descriptors = params.map((p) =>
       p.type === 'Identifier' ? { name: field<string>(p, 'value'), fallback: undefined } : { name: field<string>(field(p, 'key'), 'value'), fallback: field(p, 'value') },
     );
+    const bound = [...descriptors.map((d) => d.name), ...['varargs', 'kwargs', 'caller'].filter((n) => uses.has(n))];
     return new Callable(name, (args, kwargs) => {
-      const scope = new Scope(definedIn);
+      const scope = frame(body, definedIn, bound);
       const keywords = new Map(kwargs);
       const caller = keywords.get('caller');
-      keywords.delete('caller');
+      // Only a macro that reads `caller` takes one; one that catches kwargs keeps it there.
+      if (uses.has('caller')) keywords.delete('caller');
+      else if (keywords.has('caller') && !uses.has('kwargs')) throw new TemplateError(`macro '${name}' was invoked with two values for the special caller argument`);
       const pending: { name: string; fallback: Node }[] = [];
       descriptors.forEach((d, i) => {
         let value: Value | undefined = args[i];
@@ -552,6 +651,11 @@ export function fixConcatPrecedence(value: unknown): void {
   node.operator = inner;
   node.left = field(left, 'left');
   node.right = concat;
+}
+
+/** The names a loop or `set` target binds. */
+function targetNames(target: Node): string[] {
+  return target.type === 'Identifier' ? [field<string>(target, 'value')] : target.type === 'TupleLiteral' ? field<Node[]>(target, 'value').flatMap(targetNames) : [];
 }
 
 /** Names a macro body reads (to know whether it takes varargs, kwargs or a caller). */

@@ -29,6 +29,8 @@ export interface Token {
 export const TEST_PREFIX = 'is ';
 /** The name `(x,)` and `()` are rewritten to call (the engine's parser reads neither). */
 export const TUPLE_CALL = '(,)';
+/** The prefix of the macro a `{% with %}` body becomes. */
+export const WITH_PREFIX = 'with ';
 
 const WHITESPACE = new RegExp(`${SPACE_CLASS}+`, 'uy');
 const FLOAT = /(?<!\.)(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?e[+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/iy;
@@ -130,7 +132,7 @@ export function tokenize(source: string): Token[] {
         throw syntax(`Encountered unknown tag '${tag.value}' (Jinja2 has it only with the loopcontrols extension)`);
       }
       if (tag?.type === 'Identifier' && tag.value === 'with') {
-        const block = { macro: `with ${++withCount}`, args: undefined as string | undefined };
+        const block = { macro: `${WITH_PREFIX}${++withCount}`, args: undefined as string | undefined };
         withBlocks.push(block);
         tokens.push(...withStart(block, rewriteTuples(inner.slice(1))));
         continue;
