@@ -60,14 +60,16 @@ export class Scope {
   }
 }
 
-/**
- * A frame for `body` (see Scope.pending); `bound` are the names the frame starts with (loop
- * variables, macro parameters).
- */
-export function frame(body: Node[], parent: Scope, bound: string[] = []): Scope {
+/** The names a frame for `body` refers to, with those it starts bound (loop variables, macro parameters). */
+function frameRefs(body: Node[], bound: string[]): Set<string> {
+  return new Set([...frameInfo(body).refs, ...bound]);
+}
+
+/** A frame for `body` (see Scope.pending), referring to `refs` (frameRefs; by default what the body itself names). */
+export function frame(body: Node[], parent: Scope, refs: Set<string> = frameInfo(body).refs): Scope {
   const scope = new Scope(parent);
   const info = frameInfo(body);
-  scope.refs = new Set([...info.refs, ...bound]);
+  scope.refs = refs;
   const enclosingRef = (name: string) => {
     for (let s: Scope | undefined = parent; s; s = s.parent) if (s.refs?.has(name)) return true;
     return false;
@@ -522,9 +524,9 @@ export class Interpreter implements FilterEnv {
     let out = '';
     const state = {};
     const body = field<Node[]>(node, 'body');
-    const bound = ['loop', ...targetNames(target)];
+    const refs = frameRefs(body, ['loop', ...targetNames(target)]);
     items.forEach((item, i) => {
-      const inner = frame(body, scope, bound);
+      const inner = frame(body, scope, refs);
       inner.vars.set('loop', new Loop(i, items, state));
       this.bind(target, item, inner);
       out = checkString(out + this.block(body, inner));
@@ -573,9 +575,9 @@ export class Interpreter implements FilterEnv {
     const descriptors = params.map((p) =>
       p.type === 'Identifier' ? { name: field<string>(p, 'value'), fallback: undefined } : { name: field<string>(field(p, 'key'), 'value'), fallback: field(p, 'value') },
     );
-    const bound = [...descriptors.map((d) => d.name), ...['varargs', 'kwargs', 'caller'].filter((n) => uses.has(n))];
+    const refs = frameRefs(body, [...descriptors.map((d) => d.name), ...['varargs', 'kwargs', 'caller'].filter((n) => uses.has(n))]);
     return new Callable(name, (args, kwargs) => {
-      const scope = frame(body, definedIn, bound);
+      const scope = frame(body, definedIn, refs);
       const keywords = new Map(kwargs);
       const caller = keywords.get('caller');
       // Only a macro that reads `caller` takes one; one that catches kwargs keeps it there.
