@@ -87,6 +87,9 @@ const PAYLOADS = [
   `{{ ''.toString() }}{{ ''.valueOf() }}{{ [].map }}{{ {}.hasOwnProperty('x') }}{{ 'abc'.at(0) }}{{ 'abc'.charAt(0) }}{{ 'abc'.concat('d') }}`,
   `{{ 'x' | b64encode | constructor }}{{ workload | tojson | constructor }}`,
   `{{ dict.constructor("${RUN}")() }}{{ dict().constructor }}`,
+  // Names from template text that a table is indexed by: HTML entities, filter and test names.
+  `{{ '&constructor; &toString; &__proto__; &hasOwnProperty;' | striptags }}`,
+  `{{ 'x' | toString }}{{ 'x' is valueOf }}{{ [1] | map('__proto__') | list }}`,
 ];
 
 describe('templates are sandboxed: no payload reaches the host', () => {
