@@ -150,6 +150,33 @@ describe('templates are bounded', () => {
     );
     await expect(renderTemplate('{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}', {})).rejects.toThrow(/nests too deeply/);
   });
+
+  it('the builtins are bounded too: sizes are checked before anything of that size is made, searches are not quadratic', { timeout: 30_000 }, async () => {
+    const started = Date.now();
+    expect(await renderTemplate("{{ ('a' * 8000000).find('a' * 4000000 ~ 'b') }} {{ ('a' * 8000000).rfind('b') }}", {})).toBe('-1 -1');
+    expect(await renderTemplate("{{ ('ab' * 1000).replace('', '-', 3) }}", {})).toMatch(/^-a-b-aba/);
+    expect(await renderTemplate("{{ range(100000) | map('string') | map('list') | sum(start=[]) | length }}", {})).toBe('488890');
+    for (const template of [
+      "{{ '%100000000d' % 1 }}",
+      "{{ '%.100000000f' % 1.5 }}",
+      "{{ '{:>100000000}'.format(1) }}",
+      "{{ 'x'.zfill(100000000) }}",
+      "{{ 'x'.ljust(100000000) }}",
+      "{{ 'x' | center(100000000) }}",
+      "{{ 'x\ny' | indent(100000000) }}",
+      "{{ {} | tojson(100000000) }}",
+      "{{ '\t' * 1000000 | string }}{{ ('\t' * 1000000).expandtabs(100) }}",
+      "{{ ('ab' * 4000000).replace('a', 'aaaa') }}",
+      '{{ [1] | batch(1000000000000, 0) | list }}',
+      '{{ [1] | slice(1000000000000) | list }}',
+      '{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}',
+      '{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}',
+      "{{ range(10) | map('string') | sum(start='') }}",
+    ]) {
+      await expect(renderTemplate(template, {}), template).rejects.toThrow(TemplateError);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
 });
 
 describe('undefined values are errors, as with Jinja2 StrictUndefined', () => {

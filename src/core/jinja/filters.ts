@@ -14,6 +14,7 @@ import { capitalize, center, collapseSpace, parseFloatStrict, parseIntStrict, ro
 import {
   arithmetic,
   Callable,
+  checkSize,
   checkString,
   contains,
   dictKey,
@@ -25,6 +26,7 @@ import {
   Iter,
   len,
   lessThan,
+  MAX_ITEMS,
   PyObject,
   Range,
   repr,
@@ -228,7 +230,7 @@ function fileSize(value: Value, binary: boolean): string {
 
 function indent(value: Value, widthArg: Value | undefined, first: boolean, blank: boolean): string {
   const w = arg(widthArg);
-  const indention = typeof w === 'string' ? w : ' '.repeat(w === undefined ? 4 : toIndex(w, 'width'));
+  const indention = typeof w === 'string' ? w : ' '.repeat(checkSize(w === undefined ? 4 : toIndex(w, 'width'), 'a width'));
   const s = reveal(value);
   // Jinja2 appends a newline to the value itself: only a string takes it.
   if (typeof s !== 'string') throw new TemplateError(`unsupported operand type(s) for +=: '${typeName(s)}' and 'str'`);
@@ -298,7 +300,7 @@ const FILTER_TABLE: [string, Filter][] = [
   [
     'batch',
     filter(['linecount', 'fill_with'], 1, (_, value, count, fill) => {
-      const size = optionalInt(count, 0, 'linecount');
+      const size = checkSize(optionalInt(count, 0, 'linecount'), 'a batch', MAX_ITEMS);
       if (size <= 0) throw new TemplateError('batch size must be positive');
       const batches: Value[] = [];
       let current: Value[] = [];
@@ -317,7 +319,7 @@ const FILTER_TABLE: [string, Filter][] = [
     }),
   ],
   ['capitalize', filter([], 0, (_, value) => capitalize(str(value)))],
-  ['center', filter(['width'], 0, (_, value, width) => center(str(value), Math.min(optionalInt(width, 80, 'width'), 8 * 1024 * 1024)))],
+  ['center', filter(['width'], 0, (_, value, width) => center(str(value), checkSize(optionalInt(width, 80, 'width'), 'a width')))],
   ['count', filter([], 0, (_, value) => BigInt(len(value)))],
   [
     'default',
@@ -462,7 +464,7 @@ const FILTER_TABLE: [string, Filter][] = [
     'slice',
     filter(['slices', 'fill_with'], 1, (_, value, slicesArg, fill) => {
       const items = iterate(value);
-      const slices = optionalInt(slicesArg, 1, 'slices');
+      const slices = checkSize(optionalInt(slicesArg, 1, 'slices'), 'a number of slices', MAX_ITEMS);
       if (slices <= 0) throw new TemplateError('integer division or modulo by zero');
       const per = Math.floor(items.length / slices);
       const extra = items.length % slices;
@@ -504,7 +506,20 @@ const FILTER_TABLE: [string, Filter][] = [
     'sum',
     filter(['attribute', 'start'], 0, (_, value, attribute, start) => {
       const get = attrGetter(attribute);
-      return iterate(value).reduce((total: Value, item) => arithmetic('+', total, get(item)), start === undefined ? 0n : start);
+      const first = start === undefined ? 0n : reveal(start);
+      if (typeof first === 'string') throw new TemplateError("sum() can't sum strings [use ''.join(seq) instead]");
+      if (Array.isArray(first)) {
+        // Lists add up in place: adding copies would take quadratic time.
+        const out = first.slice();
+        for (const item of iterate(value)) {
+          const v = reveal(get(item));
+          if (!Array.isArray(v)) throw new TemplateError(`can only concatenate list (not "${typeName(v)}") to list`);
+          checkSize(out.length + v.length, 'a list', MAX_ITEMS);
+          out.push(...v);
+        }
+        return out;
+      }
+      return iterate(value).reduce((total: Value, item) => arithmetic('+', total, get(item)), first);
     }),
   ],
   ['title', filter([], 0, (_, value) => titleFilter(str(value)))],
@@ -512,7 +527,7 @@ const FILTER_TABLE: [string, Filter][] = [
     'tojson',
     filter(['indent'], 0, (_, value, indentArg) => {
       const i = arg(indentArg);
-      return toJson(value, i === undefined || i === null ? null : typeof i === 'string' ? i : ' '.repeat(Math.max(0, toIndex(i, 'indent'))));
+      return checkString(toJson(value, i === undefined || i === null ? null : typeof i === 'string' ? i : ' '.repeat(checkSize(Math.max(0, toIndex(i, 'indent')), 'an indent'))));
     }),
   ],
   ['trim', filter(['chars'], 0, (_, value, chars) => strip(str(value), chars === undefined || arg(chars) === null ? null : str(chars)))],

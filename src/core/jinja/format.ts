@@ -5,7 +5,7 @@
  */
 import { TemplateError } from './common.js';
 import { formatExponent, formatFixed, formatGeneral, reprFloat } from './text.js';
-import { isInt, isNumber, repr, reveal, str, toIndex, Tuple, typeName, Undefined, undefinedError, type Open, type Value } from './values.js';
+import { checkSize, isInt, isNumber, repr, reveal, str, toIndex, Tuple, typeName, Undefined, undefinedError, type Open, type Value } from './values.js';
 
 const PRINTF = /%(?:\(([^)]*)\))?([#0\- +]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/gs;
 
@@ -32,8 +32,9 @@ export function printf(format: string, argsValue: Open): string {
       continue;
     }
     let value: Value;
-    const width = widthText === '*' ? toIndex(take(), '* wants int') : widthText === undefined ? 0 : Number(widthText);
+    const width = checkSize(widthText === '*' ? toIndex(take(), '* wants int') : widthText === undefined ? 0 : Number(widthText), 'a width');
     const precision = precisionText === '*' ? toIndex(take(), '* wants int') : precisionText === undefined ? undefined : Number(precisionText || '0');
+    if (precision !== undefined) checkSize(precision, 'a precision');
     if (key !== undefined) {
       if (!mapping) throw new TemplateError('format requires a mapping');
       if (!mapping.has(key)) throw new TemplateError(`KeyError: ${repr(key)}`);
@@ -227,8 +228,8 @@ export function formatValue(value: Value, spec: string): string {
   const m = SPEC.exec(spec);
   if (!m) throw new TemplateError(`Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);
   const [, fillChar, alignChar, signChar, , alternate, zero, widthText, grouping, precisionText, type] = m;
-  const width = widthText === undefined ? 0 : Number(widthText);
-  const precision = precisionText === undefined ? undefined : Number(precisionText);
+  const width = checkSize(widthText === undefined ? 0 : Number(widthText), 'a width');
+  const precision = precisionText === undefined ? undefined : checkSize(Number(precisionText), 'a precision');
   const fill = fillChar ?? (zero && !alignChar ? '0' : ' ');
   let align = alignChar ?? (zero ? '=' : undefined);
   let body: string;

@@ -5,11 +5,12 @@
  * in the value's own data, never on a JavaScript object, so `__class__`, `constructor`,
  * `__proto__` and friends are only ever data keys or undefined.
  */
-import { TEMPLATE_LIMITS, TemplateError } from './common.js';
+import { TemplateError } from './common.js';
 import { strFormat } from './format.js';
 import { capitalize, center, isCase, isSpace, isTitle, split, splitlines, strip, swapcase, titleMethod } from './text.js';
 import {
   Callable,
+  checkSize,
   checkString,
   dictKey,
   findKey,
@@ -18,6 +19,7 @@ import {
   isInt,
   iterate,
   lessThan,
+  MAX_ITEMS,
   mutated,
   PyObject,
   Range,
@@ -176,17 +178,15 @@ function window(s: string, start: Value | undefined, end: Value | undefined): { 
   return { points, from, to };
 }
 
+/** `find`/`rfind` in code points, searched natively (a naive search of an 8 MB string would take hours). */
 function find(s: string, args: Value[], kwargs: Map<string, Value>, name: string, fromRight: boolean): number {
   const [sub, start, end] = bind(name, args, kwargs, ['sub', 'start', 'end'], 1);
-  const needle = Array.from(text(sub, 'must be str'));
+  const needle = text(sub, 'must be str');
   const { points, from, to } = window(s, start, end);
-  const matches = (at: number) => needle.every((ch, i) => points[at + i] === ch);
-  if (fromRight) {
-    for (let at = to - needle.length; at >= from; at--) if (matches(at)) return at;
-  } else {
-    for (let at = from; at + needle.length <= to; at++) if (matches(at)) return at;
-  }
-  return -1;
+  const part = points.slice(from, to).join('');
+  const at = fromRight ? part.lastIndexOf(needle) : part.indexOf(needle);
+  if (at < 0 || (needle === '' && from > to)) return -1;
+  return from + Array.from(part.slice(0, at)).length;
 }
 
 function affix(s: string, args: Value[], kwargs: Map<string, Value>, name: string, atEnd: boolean): boolean {
@@ -203,30 +203,20 @@ function justify(s: string, args: Value[], kwargs: Map<string, Value>, name: str
   const width = integer(widthArg, 0, 'width');
   const fill = fillArg === undefined ? ' ' : text(fillArg, 'fillchar');
   if (Array.from(fill).length !== 1) throw new TemplateError('The fill character must be exactly one character long');
-  if (width > TEMPLATE_LIMITS.stringLength) throw new TemplateError(`it makes a string longer than ${TEMPLATE_LIMITS.stringLength} characters`);
+  checkSize(width, 'a width');
   const gap = width - Array.from(s).length;
   if (gap <= 0) return s;
   return side === 'left' ? s + fill.repeat(gap) : side === 'right' ? fill.repeat(gap) + s : center(s, width, fill);
 }
 
+/** `str.replace(old, new, count)`; the result's size is checked before it is built. */
 function replaceCount(s: string, old: string, replacement: string, count: number): string {
-  if (count < 0) return checkString(s.split(old).join(replacement));
-  let out = '';
-  let rest = s;
-  for (let done = 0; done < count; done++) {
-    if (old === '') {
-      const [first, ...others] = Array.from(rest);
-      out += replacement + (first ?? '');
-      rest = others.join('');
-      if (first === undefined) break;
-      continue;
-    }
-    const at = rest.indexOf(old);
-    if (at < 0) break;
-    out += rest.slice(0, at) + replacement;
-    rest = rest.slice(at + old.length);
-  }
-  return checkString(out + rest);
+  // Python inserts an empty `old`'s replacement around every code point.
+  const parts = old === '' ? ['', ...Array.from(s), ''] : s.split(old);
+  const replaced = count < 0 ? parts.length - 1 : Math.min(count, parts.length - 1);
+  checkSize(s.length + replaced * (replacement.length - old.length), 'a string');
+  if (old === '') return parts.slice(0, replaced + 1).join(replacement) + parts.slice(replaced + 1).join('');
+  return parts.slice(0, replaced + 1).join(replacement) + (replaced < parts.length - 1 ? old + parts.slice(replaced + 1).join(old) : '');
 }
 
 const every = (s: string, test: RegExp) => s.length > 0 && Array.from(s).every((ch) => test.test(ch));
@@ -317,7 +307,7 @@ const STR = new Map<string, Method>([
   [
     'zfill',
     (s: string, a, k) => {
-      const width = integer(bind('zfill', a, k, ['width'], 1)[0], 0, 'width');
+      const width = checkSize(integer(bind('zfill', a, k, ['width'], 1)[0], 0, 'width'), 'a width');
       const sign = s.startsWith('-') || s.startsWith('+') ? s[0] : '';
       const body = s.slice(sign.length);
       return width <= Array.from(s).length ? s : sign + body.padStart(width - sign.length, '0');
@@ -348,6 +338,7 @@ const STR = new Map<string, Method>([
       for (const ch of s) {
         if (ch === '\t') {
           const n = size > 0 ? size - (column % size) : 0;
+          checkSize(out.length + n, 'a string');
           out += ' '.repeat(n);
           column += n;
         } else {
@@ -409,8 +400,6 @@ const FIELD_ACCESS = {
     return item;
   },
 };
-
-const MAX_ITEMS = TEMPLATE_LIMITS.rangeItems * 10;
 
 /** A list after a change in place: within the bound on items, and noted as changed. */
 function changed(items: Value[]): null {

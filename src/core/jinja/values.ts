@@ -217,6 +217,15 @@ export function checkInt(v: bigint): bigint {
 
 const tooLargeInt = () => new TemplateError(`it makes an integer of more than ${TEMPLATE_LIMITS.integerBits} bits`);
 
+/** A size (a width, a precision, a count of items) checked before anything of that size is made. */
+export function checkSize(n: number, what: string, limit: number = TEMPLATE_LIMITS.stringLength): number {
+  if (n > limit) throw new TemplateError(`${what} of ${n} is more than this renderer allows (${limit})`);
+  return n;
+}
+
+/** The most items a list a template builds may hold. */
+export const MAX_ITEMS = TEMPLATE_LIMITS.rangeItems * 10;
+
 /** A string within the bound on string size. */
 export function checkString(s: string): string {
   if (s.length > TEMPLATE_LIMITS.stringLength) throw new TemplateError(`it makes a string longer than ${TEMPLATE_LIMITS.stringLength} characters`);
@@ -426,8 +435,8 @@ export function arithmetic(op: string, left: Value, right: Value): Value {
   switch (op) {
     case '+':
       if (typeof a === 'string' && typeof b === 'string') return checkString(a + b);
-      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-      if (a instanceof Tuple && b instanceof Tuple) return new Tuple([...a.items, ...b.items]);
+      if (Array.isArray(a) && Array.isArray(b)) return (checkSize(a.length + b.length, 'a list', MAX_ITEMS), [...a, ...b]);
+      if (a instanceof Tuple && b instanceof Tuple) return (checkSize(a.items.length + b.items.length, 'a tuple', MAX_ITEMS), new Tuple([...a.items, ...b.items]));
       if (typeof a === 'string' || Array.isArray(a)) throw new TemplateError(`can only concatenate ${typeName(a)} (not "${typeName(b)}") to ${typeName(a)}`);
       break;
     case '*': {
@@ -436,7 +445,7 @@ export function arithmetic(op: string, left: Value, right: Value): Value {
       if (Array.isArray(seq) || seq instanceof Tuple) {
         const items = Array.isArray(seq) ? seq : seq.items;
         const count = times > 0n ? Number(times) : 0;
-        if (items.length * count > TEMPLATE_LIMITS.rangeItems * 10) throw new TemplateError('it makes a list of too many items');
+        checkSize(items.length * count, 'a list', MAX_ITEMS);
         const out = Array.from({ length: count }, () => items).flat();
         return Array.isArray(seq) ? out : new Tuple(out);
       }
