@@ -177,6 +177,19 @@ describe('templates are bounded', () => {
     }
     expect(Date.now() - started).toBeLessThan(20_000);
   });
+
+  it('a builtin over large data in a long loop stops at the work budget', { timeout: 60_000 }, async () => {
+    for (const template of [
+      '{% set big = range(100000) | list %}{% for i in range(100000) %}{{ big | sort | length }}{% endfor %}',
+      '{% set big = range(100000) | list %}{% for i in range(100000) %}{{ 99999 in big }}{{ big == big }}{% endfor %}',
+      "{% set s = 'a' * 8000000 %}{% for i in range(100000) %}{{ s.upper() | length }}{{ s.find('b') }}{% endfor %}",
+      '{% set big = range(100000) | list %}{% for i in range(1000) %}{{ big | tojson | length }}{% endfor %}',
+    ]) {
+      const started = Date.now();
+      await expect(renderTemplate(template, {}), template).rejects.toThrow(/more than 200000000 units of work/);
+      expect(Date.now() - started, template).toBeLessThan(15_000);
+    }
+  });
 });
 
 describe('undefined values are errors, as with Jinja2 StrictUndefined', () => {

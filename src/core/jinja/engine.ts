@@ -2,10 +2,10 @@
  * Compiles a template (our lexer, the engine's parser) and renders it piece by piece, masking
  * the pieces that read a secret (see src/core/jinja.ts for the rules).
  */
-import { MASKED, TemplateError } from './common.js';
+import { MASKED, TEMPLATE_LIMITS, TemplateError } from './common.js';
 import { fixConcatPrecedence, frame, globalScope, Interpreter, Scope, type Node } from './interpreter.js';
 import { tokenize, type Token } from './lexer.js';
-import { fromJs, onMutation, onSecretRead } from './values.js';
+import { fromJs, onMutation, onSecretRead, onWork } from './values.js';
 
 /** The engine's parser (@huggingface/jinja's `parse`), given our tokens. */
 export type Parse = (tokens: Token[]) => { body: Node[] };
@@ -56,6 +56,11 @@ export function makeEngine(parse: Parse) {
         changed = true;
         prepared.stale = true;
       });
+      let work = 0;
+      onWork((units) => {
+        work += units;
+        if (work > TEMPLATE_LIMITS.work) throw new TemplateError(`it takes more than ${TEMPLATE_LIMITS.work} units of work`);
+      });
       let out = '';
       let storedFromSecret = false;
       let lastWasMasked = false;
@@ -86,6 +91,7 @@ export function makeEngine(parse: Parse) {
       } finally {
         onSecretRead(() => undefined);
         onMutation(() => undefined);
+        onWork(() => undefined);
       }
       for (const name of interpreter.coveredNames) onCovered?.(name);
       return out;

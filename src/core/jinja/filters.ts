@@ -14,6 +14,7 @@ import { capitalize, center, collapseSpace, parseFloatStrict, parseIntStrict, ro
 import {
   arithmetic,
   Callable,
+  chargeItems,
   checkSize,
   checkString,
   contains,
@@ -87,6 +88,8 @@ const lowerIfString = (v: Value): Value => {
 
 /** Python's `sorted(items, key=…, reverse=…)`: stable, by `<` only. */
 function sorted(items: Value[], key: (v: Value) => Value, reverse: boolean): Value[] {
+  // n log n comparisons.
+  chargeItems(items.length * Math.ceil(Math.log2(items.length + 1)));
   const keyed = items.map((item) => ({ item, key: key(item) }));
   keyed.sort((a, b) => (reverse ? -1 : 1) * (lessThan(a.key, b.key) ? -1 : lessThan(b.key, a.key) ? 1 : 0));
   return keyed.map((k) => k.item);

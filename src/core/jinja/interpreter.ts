@@ -12,6 +12,7 @@ import { getattr, getitem, getslice } from './objects.js';
 import {
   arithmetic,
   Callable,
+  charge,
   checkString,
   compare,
   contains,
@@ -445,7 +446,10 @@ export class Interpreter implements FilterEnv {
   filter(name: string, value: Value, args: Value[], kwargs: Map<string, Value>): Value {
     const f = FILTERS.get(name);
     if (!f) throw new TemplateError(`no filter named '${name}'`);
-    return f(this, value, args, kwargs, name);
+    charge(value);
+    const result = f(this, value, args, kwargs, name);
+    charge(result);
+    return result;
   }
 
   test(name: string, value: Value, args: Value[], kwargs: Map<string, Value>): boolean {

@@ -10,6 +10,7 @@ import { strFormat } from './format.js';
 import { capitalize, center, isCase, isSpace, isTitle, split, splitlines, strip, swapcase, titleMethod } from './text.js';
 import {
   Callable,
+  charge,
   checkSize,
   checkString,
   dictKey,
@@ -132,7 +133,12 @@ export function methodOf(v: Open, name: string): Callable | undefined {
   const method = table?.get(name);
   if (!method) return undefined;
   const self = v instanceof Tuple ? v.items : v;
-  return new Callable(name, (args, kwargs) => method(self as never, args, kwargs));
+  return new Callable(name, (args, kwargs) => {
+    charge(self);
+    const result = method(self as never, args, kwargs);
+    charge(result);
+    return result;
+  });
 }
 
 /**
@@ -166,35 +172,40 @@ const integer = (v: Value | undefined, fallback: number, what: string): number =
   return x === null ? fallback : toIndex(x, what);
 };
 
-/** The code points of `s` between Python's start/end (negative from the end), with their offset. */
-function window(s: string, start: Value | undefined, end: Value | undefined): { points: string[]; from: number; to: number } {
-  const points = Array.from(s);
+/**
+ * The part of `s` between Python's start/end (code point indexes, negative from the end), and
+ * where it starts. Without surrogate pairs, code points are UTF-16 units: no array is built.
+ */
+function window(s: string, start: Value | undefined, end: Value | undefined): { part: string; from: number; to: number; units: boolean } {
+  const units = !/[\ud800-\udfff]/.test(s);
+  const points = units ? undefined : Array.from(s);
+  const length = points ? points.length : s.length;
   const [from, to] = [start, end].map((b, i) => {
     const x = b === undefined ? null : reveal(b);
-    if (x === null) return i === 0 ? 0 : points.length;
+    if (x === null) return i === 0 ? 0 : length;
     const n = toIndex(x, 'slice index');
-    return n < 0 ? Math.max(0, n + points.length) : Math.min(n, points.length);
+    return n < 0 ? Math.max(0, n + length) : Math.min(n, length);
   });
-  return { points, from, to };
+  const part = from >= to ? '' : points ? points.slice(from, to).join('') : s.slice(from, to);
+  return { part, from, to, units };
 }
 
 /** `find`/`rfind` in code points, searched natively (a naive search of an 8 MB string would take hours). */
 function find(s: string, args: Value[], kwargs: Map<string, Value>, name: string, fromRight: boolean): number {
   const [sub, start, end] = bind(name, args, kwargs, ['sub', 'start', 'end'], 1);
   const needle = text(sub, 'must be str');
-  const { points, from, to } = window(s, start, end);
-  const part = points.slice(from, to).join('');
+  const { part, from, to, units } = window(s, start, end);
+  if (from > to) return -1;
   const at = fromRight ? part.lastIndexOf(needle) : part.indexOf(needle);
-  if (at < 0 || (needle === '' && from > to)) return -1;
-  return from + Array.from(part.slice(0, at)).length;
+  if (at < 0) return -1;
+  return from + (units ? at : Array.from(part.slice(0, at)).length);
 }
 
 function affix(s: string, args: Value[], kwargs: Map<string, Value>, name: string, atEnd: boolean): boolean {
   const [prefix, start, end] = bind(name, args, kwargs, ['prefix', 'start', 'end'], 1);
   const p = reveal(prefix!);
   const candidates = p instanceof Tuple ? p.items.map((x) => text(x, `tuple for ${name} must only contain str`)) : [text(p, `${name} first arg must be str or a tuple of str`)];
-  const { points, from, to } = window(s, start, end);
-  const part = points.slice(from, to).join('');
+  const { part, from, to } = window(s, start, end);
   return candidates.some((c) => (atEnd ? part.endsWith(c) : part.startsWith(c)) && (from <= to || c === ''));
 }
 
@@ -283,8 +294,7 @@ const STR = new Map<string, Method>([
     'count',
     (s: string, a, k) => {
       const [sub, start, end] = bind('count', a, k, ['sub', 'start', 'end'], 1);
-      const { points, from, to } = window(s, start, end);
-      const part = points.slice(from, to).join('');
+      const { part } = window(s, start, end);
       const needle = text(sub, 'must be str');
       return BigInt(needle === '' ? Array.from(part).length + 1 : part.split(needle).length - 1);
     },

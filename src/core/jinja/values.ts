@@ -40,6 +40,27 @@ export function onSecretRead(callback: () => void): void {
   secretRead = callback;
 }
 
+let workDone: (units: number) => void = () => undefined;
+
+/** Sets what happens when a builtin reports the size of what it handled (see TEMPLATE_LIMITS.work). */
+export function onWork(callback: (units: number) => void): void {
+  workDone = callback;
+}
+
+/** Charges work measured in items (a sort's comparisons). */
+export function chargeItems(items: number): void {
+  workDone(items * ITEM_WORK);
+}
+
+/** What handling one item of a list or dict costs, in characters (a comparison, a hash: tens of nanoseconds). */
+const ITEM_WORK = 16;
+
+/** Charges the size of a value a builtin takes or gives: its characters, or its items at ITEM_WORK each. */
+export function charge(value: unknown): void {
+  const items = Array.isArray(value) ? value.length : value instanceof Map ? value.size : value instanceof Tuple ? value.items.length : 0;
+  workDone(typeof value === 'string' ? value.length : items > 0 ? items * ITEM_WORK : 1);
+}
+
 let mutation: () => void = () => undefined;
 
 /** Sets what happens when a template changes a list or dict in place (`l.append(x)`, `d.update(…)`). */
@@ -251,8 +272,8 @@ export function repr(value: Value): string {
   if (typeof v === 'number') return reprFloat(v);
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (v === null) return 'None';
-  if (Array.isArray(v)) return `[${v.map(repr).join(', ')}]`;
-  if (v instanceof Map) return `{${[...v].map(([k, item]) => `${repr(k)}: ${repr(item)}`).join(', ')}}`;
+  if (Array.isArray(v)) return (charge(v), `[${v.map(repr).join(', ')}]`);
+  if (v instanceof Map) return (charge(v), `{${[...v].map(([k, item]) => `${repr(k)}: ${repr(item)}`).join(', ')}}`);
   if (v instanceof Tuple) return v.items.length === 1 ? `(${repr(v.items[0])},)` : `(${v.items.map(repr).join(', ')})`;
   if (v instanceof Undefined) return 'Undefined';
   return v.repr();
@@ -290,7 +311,7 @@ export function eq(left: Value, right: Value): boolean {
     return x == y; // bigint == number compares the mathematical values
   }
   if (typeof a === 'string' || typeof b === 'string') return a === b;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => eq(item, b[i]));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && (charge(a), a.every((item, i) => eq(item, b[i])));
   if (a instanceof Tuple && b instanceof Tuple) return a.items.length === b.items.length && a.items.every((item, i) => eq(item, b.items[i]));
   if (a instanceof Map && b instanceof Map) {
     if (a.size !== b.size) return false;
@@ -355,6 +376,7 @@ function compareCodePoints(a: string, b: string): number {
 /** The items `for x in value` visits. */
 export function iterate(value: Value): Value[] {
   const v = reveal(value);
+  charge(v);
   if (typeof v === 'string') return Array.from(v);
   if (Array.isArray(v)) return v.slice();
   if (v instanceof Map) return [...v.keys()];
@@ -410,6 +432,7 @@ export function dictKey(value: Value): DictKey {
 /** `item in container`. */
 export function contains(container: Value, item: Value): boolean {
   const c = reveal(container);
+  charge(c);
   if (typeof c === 'string') {
     const i = reveal(item);
     if (typeof i !== 'string') throw new TemplateError(`'in <string>' requires string as left operand, not ${typeName(i)}`);
@@ -594,6 +617,7 @@ function dumps(value: Value, indent: string | null, current: string): string {
     if (indent === null) return open + parts.join(', ') + close;
     return `${open}\n${inner}${parts.join(`,\n${inner}`)}\n${current}${close}`;
   };
+  charge(v);
   if (Array.isArray(v) || v instanceof Tuple) return join((Array.isArray(v) ? v : v.items).map((item) => dumps(item, indent, inner)), '[', ']');
   if (v instanceof Map) {
     const entries = [...v];
