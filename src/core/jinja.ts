@@ -5,8 +5,8 @@
  * object, prototype, constructor or global: @huggingface/jinja parses it (from our Jinja2
  * lexer's tokens) and our interpreter (src/core/jinja/) evaluates it over values of its own,
  * looking attributes up only in tables of Python's methods. Its work is bounded (steps, range
- * size, string and integer size, call depth), so a template cannot hang the process or exhaust
- * its memory either. Everything is loaded on first use (await import), so nothing that merely
+ * size, string, list and integer size, call depth, and the characters and items builtins
+ * handle), so a template cannot hang the process or exhaust its memory either. Everything is loaded on first use (await import), so nothing that merely
  * imports this module pays for it. An undefined variable is an error when used (printed,
  * compared, iterated…), never a silent empty string; `default` and `is defined` cover it.
  *
