@@ -53,6 +53,43 @@ const PAYLOADS = [
   `{{ __proto__ }}`,
   `{{ raise_exception('x') }}`,
   `{{ strftime_now('%Y') }}`,
+  // What the Python-faithful renderer adds: str.format fields, method objects, dict views,
+  // filters and tests that look attributes up by name, loop/namespace/range objects, with, mutators.
+  `{{ '{0.__class__}'.format(workload) }}`,
+  `{{ '{0.__class__.__mro__[1].__subclasses__}'.format('') }}`,
+  `{{ '{0.constructor.constructor}'.format(workload) }}`,
+  `{{ '{0[constructor]}'.format(workload) }}`,
+  `{{ '{0.upper.constructor}'.format('x') }}`,
+  `{{ '{0.__globals__}'.format(range) }}`,
+  `{{ '{constructor}'.format_map(workload) }}`,
+  `{{ '%(constructor)s' % workload }}`,
+  `{{ '%s' % range.constructor }}`,
+  `{{ "x".format.constructor("${RUN}")() }}`,
+  `{{ workload.items().__class__ }}{{ workload.items().mapping }}{{ workload.items().constructor }}`,
+  `{{ workload.get.__self__ }}{{ workload.get.__func__ }}{{ 'x'.upper.__self__ }}`,
+  `{{ workload | attr('__class__') }}{{ workload | attr('constructor') }}{{ 'x' | attr('constructor') }}`,
+  `{{ [workload] | map(attribute='constructor') | list }}`,
+  `{{ [workload] | map(attribute='__proto__.constructor') | list }}`,
+  `{{ [workload] | selectattr('constructor') | list }}{{ [workload] | sort(attribute='constructor') }}{{ [workload] | groupby('constructor') }}`,
+  `{{ [workload] | map('constructor') | list }}`,
+  `{{ [1] | select('constructor') | list }}{{ 1 is toString }}{{ 1 is hasOwnProperty }}`,
+  `{{ range(3).__iter__ }}{{ range(3).constructor }}{{ (range(3) | list).constructor }}`,
+  `{% for x in [1] %}{{ loop.__class__ }}{{ loop.constructor }}{{ loop.cycle.constructor("${RUN}")() }}{% endfor %}`,
+  `{{ namespace().__init__ }}{{ namespace().constructor }}`,
+  `{% set ns = namespace() %}{% set ns.f = range %}{{ ns.f.constructor("${RUN}")() }}`,
+  `{% with f = range %}{{ f.constructor("${RUN}")() }}{% endwith %}`,
+  `{{ (1,).__class__.__base__.__subclasses__() }}{{ ().__class__ }}`,
+  `{{ [].append.constructor("${RUN}")() }}`,
+  `{% set l = [] %}{{ l.append(range) }}{{ l[0].constructor("${RUN}")() }}`,
+  `{{ {}.update.constructor("${RUN}")() }}`,
+  `{{ 1.5.is_integer.constructor("${RUN}")() }}`,
+  `{{ self._TemplateReference__context }}{{ caller }}`,
+  `{{ ''.toString() }}{{ ''.valueOf() }}{{ [].map }}{{ {}.hasOwnProperty('x') }}{{ 'abc'.at(0) }}{{ 'abc'.charAt(0) }}{{ 'abc'.concat('d') }}`,
+  `{{ 'x' | b64encode | constructor }}{{ workload | tojson | constructor }}`,
+  `{{ dict.constructor("${RUN}")() }}{{ dict().constructor }}`,
+  // Names from template text that a table is indexed by: HTML entities, filter and test names.
+  `{{ '&constructor; &toString; &__proto__; &hasOwnProperty;' | striptags }}`,
+  `{{ 'x' | toString }}{{ 'x' is valueOf }}{{ [1] | map('__proto__') | list }}`,
 ];
 
 describe('templates are sandboxed: no payload reaches the host', () => {
@@ -73,8 +110,8 @@ describe('templates are sandboxed: no payload reaches the host', () => {
     expect(output ?? '').not.toMatch(/native code|=>|function \w*\(|\[object|process|globalThis/);
   });
 
-  it('a function prints as <function>, never as its JavaScript source', async () => {
-    expect(await renderTemplate('{{ range }}|{% macro m() %}x{% endmacro %}{{ m }}|{{ "a".upper }}', context)).toBe('<function>|<function>|<function>');
+  it('a function prints as Python names it (or <function>), never as its JavaScript source', async () => {
+    expect(await renderTemplate('{{ range }}|{% macro m() %}x{% endmacro %}{{ m }}|{{ "a".upper }}|{{ {}.get }}', context)).toBe("<class 'range'>|<Macro 'm'>|<function>|<function>");
   });
 
   it('cannot pollute prototypes, from a template or from its data', async () => {
@@ -83,6 +120,10 @@ describe('templates are sandboxed: no payload reaches the host', () => {
       '{% set ns = namespace() %}{% set ns.__proto__ = {"polluted": "yes"} %}{{ ns.__proto__.polluted }}',
       '{% set x = {} %}{% set x.__proto__.polluted = "yes" %}',
       '{{ planted.__proto__.polluted }}{{ planted.constructor.prototype.polluted }}',
+      '{{ dict(__proto__={"polluted": "yes"}) }}{{ namespace(__proto__={"polluted": "yes"}) }}',
+      '{% set x = {} %}{{ x.update({"__proto__": {"polluted": "yes"}}) }}{{ x.setdefault("constructor", 1) }}{{ x }}',
+      '{{ planted.update(__proto__={"polluted": "yes"}) }}{{ planted.__proto__.update({"polluted": "yes"}) }}',
+      '{% with __proto__ = {"polluted": "yes"} %}{{ __proto__ }}{% endwith %}',
     ];
     for (const t of attempts) await renderTemplate(t, { planted }).catch((err: unknown) => expect(err).toBeInstanceOf(TemplateError));
     // Keys named __proto__ or constructor are only data.
@@ -109,6 +150,46 @@ describe('templates are bounded', () => {
     );
     await expect(renderTemplate('{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}', {})).rejects.toThrow(/nests too deeply/);
   });
+
+  it('the builtins are bounded too: sizes are checked before anything of that size is made, searches are not quadratic', { timeout: 30_000 }, async () => {
+    const started = Date.now();
+    expect(await renderTemplate("{{ ('a' * 8000000).find('a' * 4000000 ~ 'b') }} {{ ('a' * 8000000).rfind('b') }}", {})).toBe('-1 -1');
+    expect(await renderTemplate("{{ ('ab' * 1000).replace('', '-', 3) }}", {})).toMatch(/^-a-b-aba/);
+    expect(await renderTemplate("{{ range(100000) | map('string') | map('list') | sum(start=[]) | length }}", {})).toBe('488890');
+    for (const template of [
+      "{{ '%100000000d' % 1 }}",
+      "{{ '%.100000000f' % 1.5 }}",
+      "{{ '{:>100000000}'.format(1) }}",
+      "{{ 'x'.zfill(100000000) }}",
+      "{{ 'x'.ljust(100000000) }}",
+      "{{ 'x' | center(100000000) }}",
+      "{{ 'x\ny' | indent(100000000) }}",
+      "{{ {} | tojson(100000000) }}",
+      "{{ '\t' * 1000000 | string }}{{ ('\t' * 1000000).expandtabs(100) }}",
+      "{{ ('ab' * 4000000).replace('a', 'aaaa') }}",
+      '{{ [1] | batch(1000000000000, 0) | list }}',
+      '{{ [1] | slice(1000000000000) | list }}',
+      '{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}{% endfor %}',
+      '{% set l = [1] %}{% for i in range(40) %}{{ l.extend(l) }}{% endfor %}',
+      "{{ range(10) | map('string') | sum(start='') }}",
+    ]) {
+      await expect(renderTemplate(template, {}), template).rejects.toThrow(TemplateError);
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('a builtin over large data in a long loop stops at the work budget', { timeout: 60_000 }, async () => {
+    for (const template of [
+      '{% set big = range(100000) | list %}{% for i in range(100000) %}{{ big | sort | length }}{% endfor %}',
+      '{% set big = range(100000) | list %}{% for i in range(100000) %}{{ 99999 in big }}{{ big == big }}{% endfor %}',
+      "{% set s = 'a' * 8000000 %}{% for i in range(100000) %}{{ s.upper() | length }}{{ s.find('b') }}{% endfor %}",
+      '{% set big = range(100000) | list %}{% for i in range(1000) %}{{ big | tojson | length }}{% endfor %}',
+    ]) {
+      const started = Date.now();
+      await expect(renderTemplate(template, {}), template).rejects.toThrow(/more than 200000000 units of work/);
+      expect(Date.now() - started, template).toBeLessThan(15_000);
+    }
+  });
 });
 
 describe('undefined values are errors, as with Jinja2 StrictUndefined', () => {
@@ -119,7 +200,7 @@ describe('undefined values are errors, as with Jinja2 StrictUndefined', () => {
     await expect(renderTemplate('{{ nope.x | default(1) }}', context)).rejects.toThrow("'nope' is not defined");
     await expect(renderTemplate('{% if nope %}x{% endif %}', context)).rejects.toThrow("'nope' is not defined");
     await expect(renderTemplate('{% macro m(p) %}{{ p }}{% endmacro %}{{ m() }}', context)).rejects.toThrow("'p' is not defined");
-    expect(await renderTemplate('{{ nope is defined }} {{ a.c is defined }} {{ nope | default("d") }} {{ a.c | d(2) }} {{ s | default("d") }}', context)).toBe('false false d 2 x');
+    expect(await renderTemplate('{{ nope is defined }} {{ a.c is defined }} {{ nope | default("d") }} {{ a.c | d(2) }} {{ s | default("d") }}', context)).toBe('False False d 2 x');
   });
 });
 
@@ -148,7 +229,6 @@ describe('masking what derives from a secret', () => {
     ['{{ keychain.api.token[1:] }}', MASKED],
     ['{{ keychain.api.token[0] }}', MASKED],
     ['{{ keychain.api.token | length }}', MASKED],
-    ['{{ keychain.api.token.length }}', MASKED],
     ['{{ keychain.api.token.split("&") | first }}', MASKED],
     ['{{ keychain.api | tojson }}', MASKED],
     ['{{ keychain.api.values() | list }}', MASKED],
@@ -156,6 +236,38 @@ describe('masking what derives from a secret', () => {
     ['{{ keychain.api.flag }}', MASKED],
     ['{{ "yes" if keychain.api.token.startswith("T") else "no" }}', MASKED],
     ['{{ "abc" in keychain.api.token }}', MASKED],
+    // The Python-faithful forms.
+    ['{{ keychain.api }}', MASKED],
+    ['{{ keychain }}', MASKED],
+    ["{{ keychain.api.get('token') }}", MASKED],
+    ["{{ keychain.api['token'] }}", MASKED],
+    ['{{ keychain.api.items() | list }}', MASKED],
+    ['{{ keychain.api.items() }}', MASKED],
+    ['{{ keychain.api | dictsort | first }}', MASKED],
+    ['{{ [keychain.api.token] }}', MASKED],
+    ['{{ (keychain.api.token,) }}', MASKED],
+    ["{{ keychain.api.token | default('x') }}", MASKED],
+    ["{{ keychain.api.token ~ '' }}", MASKED],
+    ["{{ '%s' % keychain.api.token }}", MASKED],
+    ["{{ '%(token)s' % keychain.api }}", MASKED],
+    ["{{ '{}'.format(keychain.api.token) }}", MASKED],
+    ["{{ 'x{0[token]}'.format(keychain.api) }}", MASKED],
+    ['{{ keychain.api.token | b64encode }}', MASKED],
+    ['{{ keychain.api.token | urlencode }}', MASKED],
+    ['{{ keychain.api.token | e }}', MASKED],
+    ['{{ keychain.api.token | title }}', MASKED],
+    ['{{ keychain.api.token | trim }}', MASKED],
+    ['{{ keychain.api.token | center(40) }}', MASKED],
+    ['{{ keychain.api.token | pprint }}', MASKED],
+    ['{{ keychain.api.token | string }}', MASKED],
+    ['{{ keychain.api.token[::-1] }}', MASKED],
+    ['{{ keychain.api.token.replace("a", "b") }}', MASKED],
+    ['{{ keychain.api.token.strip().lower() }}', MASKED],
+    ['{{ keychain.api.n // 2 }}{{ keychain.api.n % 5 }}', MASKED],
+    ['{{ keychain.api.token is string }}', MASKED],
+    ['{% for k, v in keychain.api.items() %}{{ k }}={{ v }};{% endfor %}', MASKED],
+    ['{% with t = keychain.api.token %}{{ t | upper }}{% endwith %}', MASKED],
+    ['{% set acc = [] %}{{ acc.append(keychain.api.token | upper) }}{{ acc }}', MASKED],
   ])('%s', async (template, expected) => {
     expect(await masked(template)).toBe(expected);
   });
@@ -163,7 +275,7 @@ describe('masking what derives from a secret', () => {
   it('keeps the text around a secret and what does not read one', async () => {
     expect(await masked('Bearer {{ keychain.api.token }} for {{ user }} ({{ count * 2 }})')).toBe('Bearer **** for alice (6)');
     // Field names and counts are not secret content.
-    expect(await masked('{{ keychain.api | length }} {{ keychain.api.keys() | join(",") }} {{ keychain.api.token is defined }}')).toBe('3 token,n,flag true');
+    expect(await masked('{{ keychain.api | length }} {{ keychain.api.keys() | join(",") }} {{ keychain.api.token is defined }}')).toBe('3 token,n,flag True');
   });
 
   it('a block that branches on a secret is masked whether or not it prints anything', async () => {
@@ -172,7 +284,13 @@ describe('masking what derives from a secret', () => {
     expect(await masked('[{% for c in keychain.api.token | list %}{{ loop.index }}{% endfor %}]')).toBe(`[${MASKED}]`);
   });
 
-  it('a value stored from a secret stays masked later: set, namespace attributes, macros', async () => {
+  it('a secret moved without being read (into a list, through a with) is masked where it is printed', async () => {
+    expect(await masked('{% set acc = [] %}{% set _ = acc.append(keychain.api.token) %}{{ user }} {{ acc | length }} {{ acc }}')).toBe(`alice 1 ${MASKED}`);
+    expect(await masked('{% with t = keychain.api %}{{ user }} {{ t | length }} {{ t.token }}{% endwith %}')).toBe(MASKED);
+  });
+
+  it('a value stored from a secret stays masked later: set, namespace attributes, macros, lists changed in place', async () => {
+    expect(await masked('{% set acc = [] %}{% if acc.append(keychain.api.token | upper) %}{% endif %}{{ user }} {{ acc }}')).toBe(`${MASKED} ${MASKED}`);
     expect(await masked('{% set t = keychain.api.token | upper %}{{ user }}: {{ t }}')).toBe(`${MASKED}: ${MASKED}`);
     expect(await masked('{% set ns = namespace(hit=false) %}{% if keychain.api.token.startswith("T") %}{% set ns.hit = true %}{% endif %}{{ ns.hit }}')).toBe(MASKED);
     expect(await masked('{% set ns = namespace(v=0) %}{% macro m(n) %}{% set n.v = 1 %}{% endmacro %}{{ m(ns) if keychain.api.n > 3 }}{{ ns.v }}')).toBe(MASKED);
@@ -181,9 +299,11 @@ describe('masking what derives from a secret', () => {
   });
 
   it('an error after reading a secret does not say what it was about', async () => {
-    const err = await masked('{{ keychain.api.token | int + none }}').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TemplateError);
-    expect((err as Error).message).toContain('it failed after reading a secret (--reveal shows why)');
+    for (const template of ['{{ keychain.api.token | int + none }}', '{{ keychain.api.token.length }}']) {
+      const err = await masked(template).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TemplateError);
+      expect((err as Error).message).toContain('it failed after reading a secret (--reveal shows why)');
+    }
     await expect(masked('{{ keychain.nope }}')).rejects.toThrow("'keychain.nope' is not defined");
   });
 

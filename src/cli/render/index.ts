@@ -168,10 +168,13 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     deps.warn(`variable '${c.name}' (${c.type}${c.sourceStep ? ` from step '${c.sourceStep}'` : ''}) is not visible to templates: '${c.name}' is a base key of the context`);
   }
   const bearerRoots = execVariables.filter((v) => v.type === 'bearer_token').map((v) => v.name);
+  // References the template rendered without, under `| default(…)` or `is defined`.
+  let covered = new Set<string>();
+  const onCovered = (reference: string) => covered.add(reference);
   // Without --reveal, whatever a template derives from a secret prints masked (| upper, | reverse, …).
   const render = opts.reveal
-    ? await templateRenderer(context)
-    : await templateRenderer(markSecrets(context, new Set(['keychain', ...bearerRoots]), new Set(['workload', ...Object.keys(workload)])), { maskSecrets: true });
+    ? await templateRenderer(context, { onCovered })
+    : await templateRenderer(markSecrets(context, new Set(['keychain', ...bearerRoots]), new Set(['workload', ...Object.keys(workload)])), { maskSecrets: true, onCovered });
 
   const bearerVariables = new Map<string, string>();
   for (const s of pb.steps) if (s.sets && s.name) bearerVariables.set(s.sets.name, s.name);
@@ -198,7 +201,7 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     const stepName = t.step?.name ?? `#${(t.step?.index ?? 0) + 1}`;
     const field = t.keys.slice(1).join('.');
     const at = source.position(t.map(0));
-    const problems: UnresolvedReference[] = [];
+    let problems: UnresolvedReference[] = [];
     const place = (offset: number) => source.position(t.map(offset));
     for (const e of t.scan.errors) {
       const p = place(e.start);
@@ -213,15 +216,18 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     let rendered: string | null = null;
     let error: string | null = null;
     if (t.scan.errors.length === 0) {
+      covered = new Set();
       try {
         rendered = render(t.value);
       } catch (err) {
         if (!(err instanceof TemplateError)) throw err;
         error = err.message;
-        const usesRuntimeNames = t.scan.references.some((r) => pb.definedNames.has(r.root));
-        if (problems.length === 0 && !usesRuntimeNames) {
-          problems.push({ step: stepName, field, line: at.line, col: at.col, reference: t.value, reason: 'render error', detail: error });
-        }
+      }
+      // What `default` or `is defined` covered is not missing: a worker renders the template without it.
+      problems = problems.filter((p) => !(covered.has(p.reference) && ABSENT.has(p.reason)));
+      const usesRuntimeNames = t.scan.references.some((r) => pb.definedNames.has(r.root));
+      if (error !== null && problems.length === 0 && !usesRuntimeNames) {
+        problems.push({ step: stepName, field, line: at.line, col: at.col, reference: t.value, reason: 'render error', detail: error });
       }
     } else {
       error = 'not rendered: template syntax error';
@@ -236,6 +242,9 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   printReport(deps.io, opts.output, report);
   return report.unresolved.length > 0 ? ExitCode.failure : ExitCode.ok;
 }
+
+/** Reasons a reference is simply absent (an expired or out-of-scope keychain entry stays listed even when covered). */
+const ABSENT = new Set<UnresolvedReason>(['no such variable', 'no such field', 'no such keychain entry']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
