@@ -41,10 +41,10 @@ describe('keychain rules', () => {
     expect(messages(y, 'keychain-name')).toEqual(['keychain must be a list of entries (`- name: …`)']);
   });
 
-  it('keychain-kind: missing (with the type: hint) and unknown (with did-you-mean)', () => {
-    const y = pb(`  - name: a\n    type: google_oauth\n  - name: b\n    kind: oauth\n    endpoint: https://x\n`);
+  it('keychain-kind: missing and unknown (with did-you-mean)', () => {
+    const y = pb(`  - name: a\n    credential: pg\n  - name: b\n    kind: oauth\n    endpoint: https://x\n`);
     expect(spans(y, 'keychain-kind')).toEqual(['7:11-7:12', '10:11-10:16']);
-    expect(messages(y, 'keychain-kind')[0]).toContain('has no kind (it has `type:`; the key is `kind:`)');
+    expect(messages(y, 'keychain-kind')[0]).toContain("keychain entry 'a' has no kind; one of: secret_manager");
     expect(messages(y, 'keychain-kind')[1]).toBe("unknown keychain kind 'oauth'; did you mean 'oauth2'?");
   });
 
@@ -67,14 +67,13 @@ describe('keychain rules', () => {
     kind: google_id_token
     service_account_secret: "{{ workload.key_path }}"
 `);
-    expect(spans(y, 'keychain-required-fields')).toEqual(['8:11-8:17', '11:15-11:18', '12:10-12:12', '14:11-14:25', '14:11-14:25', '16:11-16:21', '18:11-18:17', '20:11-20:17', '22:11-22:26', '22:11-22:26']);
+    expect(spans(y, 'keychain-required-fields')).toEqual(['8:11-8:17', '11:15-11:18', '12:10-12:12', '14:11-14:25', '14:11-14:25', '18:11-18:17', '20:11-20:17', '22:11-22:26', '22:11-22:26']);
     expect(messages(y, 'keychain-required-fields')).toEqual([
       "keychain entry 'a' of kind oauth2 needs `endpoint` (the URL to call)",
       "unknown secret provider 'gpc'; did you mean 'gcp'? (one of gcp, aws, azure)",
       "`map` of keychain entry 'b' must be a non-empty mapping of output field → secret path",
       "keychain entry 'c' of kind secret_manager needs `provider` (one of gcp, aws, azure)",
       "keychain entry 'c' of kind secret_manager needs `map` (output field → secret path)",
-      "keychain entry 'd' of kind credential needs `credential` (the name of a stored credential)",
       "keychain entry 'e' of kind bearer needs `token`",
       "keychain entry 'f' of kind static needs `map` (output field → value)",
       "keychain entry 'g' of kind google_id_token needs `target_audience`",
