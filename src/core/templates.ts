@@ -50,12 +50,33 @@ export interface TemplateSyntaxError {
   end: number;
 }
 
+/** A string or number literal: its text (a string's between its quotes, escapes as written) and offsets. */
+export interface TemplateLiteral {
+  value: string;
+  start: number;
+  end: number;
+}
+
+/** A filter applied in an expression: `workload.db_password | default('demo')`. */
+export interface FilterUse {
+  name: string;
+  /** Offsets of the filter's name. */
+  start: number;
+  end: number;
+  /** What it filters when that is a plain dotted reference (`workload.db_password`), as written. */
+  subject?: string;
+  /** Its arguments in order: a literal, or undefined for any other expression. */
+  args: (TemplateLiteral | undefined)[];
+}
+
 export interface TemplateScan {
   spans: TemplateSpan[];
   references: TemplateReference[];
   errors: TemplateSyntaxError[];
   /** Names the string binds itself (loop variables, `set` targets, macro names and parameters). */
   bound: Set<string>;
+  /** Every filter applied (`| default('x')`, `| tojson`), with literal arguments. */
+  filters: FilterUse[];
 }
 
 /** Whether a string contains any Jinja delimiter (a cheap test before scanning). */
@@ -71,10 +92,14 @@ interface Token {
   end: number;
 }
 
-const KEYWORDS = new Set([
-  'and', 'or', 'not', 'in', 'is', 'if', 'else', 'true', 'false', 'none', 'True', 'False', 'None',
-  'recursive', 'with', 'without', 'context', 'ignore', 'missing', 'import', 'as', 'from',
-]);
+/** Names Jinja's parser reads as operators or constants wherever they are. */
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'true', 'false', 'none', 'True', 'False', 'None']);
+/**
+ * In a statement, also the words of its syntax (`for … recursive`, `include … ignore missing
+ * with context`, `import … as`, `from … import`); in an expression these are plain names
+ * (`{{ context.workload.x }}`), as Jinja's lexer has no such keywords.
+ */
+const STATEMENT_KEYWORDS = new Set([...KEYWORDS, 'recursive', 'with', 'without', 'context', 'ignore', 'missing', 'import', 'as', 'from']);
 
 const CLOSERS: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 const OPERATORS = ['**', '//', '==', '!=', '<=', '>=', '+', '-', '*', '/', '%', '~', '<', '>', '=', '|', '.', ',', ':', '(', ')', '[', ']', '{', '}'];
@@ -217,10 +242,10 @@ function checkExpression(tokens: Token[], errors: TemplateSyntaxError[]): void {
  * References in a token list: a name not after `.`, not a filter/test name (after `|`, `is`,
  * `is not`), not a keyword argument (`f(x=1)`), not a called function (`range(3)`), not bound.
  */
-function collectReferences(tokens: Token[], span: number, bound: Set<string>, out: TemplateReference[]): void {
+function collectReferences(tokens: Token[], span: number, bound: Set<string>, out: TemplateReference[], keywords: Set<string>): void {
   for (let k = 0; k < tokens.length; k++) {
     const t = tokens[k];
-    if (t.kind !== 'name' || KEYWORDS.has(t.value)) continue;
+    if (t.kind !== 'name' || keywords.has(t.value)) continue;
     const prev = tokens[k - 1];
     if (prev !== undefined && prev.kind === 'op' && (prev.value === '.' || prev.value === '|')) continue;
     if (prev !== undefined && prev.kind === 'name' && prev.value === 'is') continue;
@@ -255,6 +280,59 @@ function collectReferences(tokens: Token[], span: number, bound: Set<string>, ou
       end = path.length > 0 ? path[path.length - 1].end : t.end;
     }
     out.push({ root: t.value, path, start: t.start, end, span });
+  }
+}
+
+/** The dotted reference that ends just before token `k` (exclusive), as written, or undefined. */
+function subjectBefore(tokens: Token[], k: number, text: string): string | undefined {
+  let j = k - 1;
+  const end = tokens[j]?.end;
+  for (;;) {
+    const t = tokens[j];
+    if (t === undefined) return undefined;
+    if (t.kind === 'name') {
+      const prev = tokens[j - 1];
+      if (prev?.value === '.') {
+        j -= 2;
+        continue;
+      }
+      break;
+    }
+    // `x['k']`
+    if (t.value === ']' && tokens[j - 1]?.kind === 'string' && tokens[j - 2]?.value === '[') {
+      j -= 3;
+      continue;
+    }
+    return undefined;
+  }
+  const first = tokens[j];
+  if (KEYWORDS.has(first.value) || tokens[j - 1]?.value === '|' || end === undefined) return undefined;
+  return text.slice(first.start, end);
+}
+
+/** Filters applied in a token list (`| name` and `| name(args)`), with their literal arguments. */
+function collectFilters(tokens: Token[], text: string, out: FilterUse[]): void {
+  for (let k = 0; k < tokens.length - 1; k++) {
+    if (tokens[k].value !== '|' || tokens[k].kind !== 'op' || tokens[k + 1].kind !== 'name') continue;
+    const name = tokens[k + 1];
+    const use: FilterUse = { name: name.value, start: name.start, end: name.end, subject: subjectBefore(tokens, k, text), args: [] };
+    if (tokens[k + 2]?.value === '(') {
+      let depth = 0;
+      let arg: Token[] = [];
+      for (let j = k + 2; j < tokens.length; j++) {
+        const t = tokens[j];
+        if (t.value === '(' || t.value === '[' || t.value === '{') depth++;
+        if (t.value === ')' || t.value === ']' || t.value === '}') depth--;
+        if (depth === 0 || (depth === 1 && t.value === ',')) {
+          if (arg.length > 0) use.args.push(arg.length === 1 && (arg[0].kind === 'string' || arg[0].kind === 'number') ? { value: arg[0].value, start: arg[0].start, end: arg[0].end } : undefined);
+          arg = [];
+          if (depth === 0) break;
+          continue;
+        }
+        if (j > k + 2) arg.push(t);
+      }
+    }
+    out.push(use);
   }
 }
 
@@ -305,10 +383,10 @@ function statementBindings(tag: string, tokens: Token[]): { bound: string[]; exp
  * and unclosed delimiters are errors positioned at the offending tag or delimiter.
  */
 export function scanTemplate(text: string): TemplateScan {
-  const scan: TemplateScan = { spans: [], references: [], errors: [], bound: new Set() };
+  const scan: TemplateScan = { spans: [], references: [], errors: [], bound: new Set(), filters: [] };
   if (!hasTemplate(text)) return scan;
   const open: { tag: string; start: number; end: number }[] = [];
-  const pending: { tokens: Token[]; span: number }[] = [];
+  const pending: { tokens: Token[]; span: number; keywords: Set<string> }[] = [];
   let i = 0;
   while (i < text.length) {
     const at = text.indexOf('{', i);
@@ -352,7 +430,7 @@ export function scanTemplate(text: string): TemplateScan {
         continue;
       }
       checkExpression(tokens, scan.errors);
-      pending.push({ tokens, span: spanIndex });
+      pending.push({ tokens, span: spanIndex, keywords: KEYWORDS });
       continue;
     }
     const head = tokens[0];
@@ -400,7 +478,7 @@ export function scanTemplate(text: string): TemplateScan {
     for (const name of bound) scan.bound.add(name);
     // `{% set x %}…{% endset %}` is a block form of set.
     if (tag === 'set' && !tokens.some((t) => t.value === '=')) open.push({ tag: 'set', start: head.start, end: head.end });
-    pending.push({ tokens: tokens.slice(exprFrom), span: spanIndex });
+    pending.push({ tokens: tokens.slice(exprFrom), span: spanIndex, keywords: STATEMENT_KEYWORDS });
   }
   if (scan.errors.length === 0) {
     for (const block of open) {
@@ -410,7 +488,10 @@ export function scanTemplate(text: string): TemplateScan {
   }
   // `loop` exists inside a for body; names bound anywhere in the string count as bound.
   if (/\{%[-+]?\s*for\b/.test(text)) scan.bound.add('loop');
-  for (const p of pending) collectReferences(p.tokens, p.span, scan.bound, scan.references);
+  for (const p of pending) {
+    collectReferences(p.tokens, p.span, scan.bound, scan.references, p.keywords);
+    if (p.tokens.some((t) => t.value === '|')) collectFilters(p.tokens, text, scan.filters);
+  }
   return scan;
 }
 

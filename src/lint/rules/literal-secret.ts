@@ -1,6 +1,6 @@
 import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
 import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/mask.js';
-import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
+import { isIndirectValue, isPasswordKey, isSecretManagerPath, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';
 import { scalarValueMap } from '../source.js';
@@ -57,7 +57,7 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
           report(nodeSpan(node as YamlNode), `literal JWT${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
-        if (isIndirectValue(value)) return;
+        if (isIndirectValue(value) || isSecretManagerPath(value)) return;
         const header = AUTH_HEADER.exec(value);
         if (key !== undefined && /^(authorization|proxy-authorization)$/i.test(key) && header) {
           report(nodeSpan(node as YamlNode), `literal ${header[1]} credentials in the ${key} header; use a template such as "Bearer {{ keychain.<entry>.access_token }}"`);

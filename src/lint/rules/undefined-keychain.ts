@@ -8,7 +8,8 @@ export const undefinedKeychain: Rule = {
   summary: '{{ keychain.X }} names an entry the keychain section declares',
   docs: `\`{{ keychain.<name>.<field> }}\` is resolved from the playbook's own \`keychain:\` section. A name
 that is not declared there renders as nothing (or fails the step with "KEYCHAIN: Entry not
-found"). The finding suggests the closest declared name and lists what is available.
+found"). The finding suggests the closest declared name (or \`workload.<name>\` when the name is a
+workload key) and lists what is available. Each unknown entry is reported once per file.
 
     keychain:
       - name: amadeus_token
@@ -28,8 +29,9 @@ found"). The finding suggests the closest declared name and lists what is availa
         const name = ref.path[0];
         if (declared.includes(name.name)) continue;
         const suggestion = closest(name.name, declared);
+        const hint = playbook.workload.has(name.name) ? `; did you mean workload.${name.name}?` : suggestion ? `; did you mean '${suggestion}'?` : '';
         const available = declared.length === 0 ? 'this playbook has no keychain section' : `declared: ${declared.join(', ')}`;
-        report(templateSpan(t, name.start, name.end), `keychain entry '${name.name}' is not declared${suggestion ? `; did you mean '${suggestion}'?` : ''} (${available})`);
+        report(templateSpan(t, name.start, name.end), `keychain entry '${name.name}' is not declared${hint} (${available})`, { construct: name.name });
       }
     }
   },
