@@ -3,6 +3,9 @@ import { covered, lint, messages, spans } from './helpers.js';
 
 const pb = (keychain: string, rest = '') => `apiVersion: noetl.io/v2\nkind: Playbook\nworkload:\n  gcp_auth: google_oauth\n  key_path: projects/1/secrets/k/versions/latest\nkeychain:\n${keychain}${rest}`;
 
+/** A workflow that uses the named keychain entries (an entry nothing uses is unused-keychain-entry's finding). */
+const using = (...names: string[]) => `workflow:\n  - step: use\n    tool: { kind: python, code: "${names.map((n) => `{{ keychain.${n}.v }}`).join(' ')}" }\n`;
+
 const good = `  - name: openai_token
     kind: secrets
     provider: gcp
@@ -22,7 +25,7 @@ const good = `  - name: openai_token
 
 describe('keychain rules', () => {
   it('a well-formed keychain has no findings', () => {
-    expect(lint(pb(good))).toEqual([]);
+    expect(lint(pb(good, using('amadeus_token')))).toEqual([]);
   });
 
   it('keychain-name: missing, duplicate, not an identifier', () => {
@@ -93,7 +96,7 @@ describe('keychain rules', () => {
   - name: c
     kind: bearer
     token: "{{ workload.key_path }}"
-`);
+`, using('a', 'b', 'c'));
     expect(lint(y)).toEqual([]);
   });
 
