@@ -1,13 +1,12 @@
 /**
  * `noetl lint --check-credentials`: the credential names that `auth` (and keychain entries of
- * kind credential) reference must exist in the configured store. The only part of linting
- * that touches a database; the CLI loads this module only when the flag is given.
+ * kind credential) reference must exist. The lookup is the caller's (`MissingCredentials`: the
+ * CLI asks the configured database, a server its own store), so linting itself does no I/O.
  */
 import { findKeychainKind } from '../core/keychain-kinds/index.js';
 import { hasTemplate } from '../core/templates.js';
 import { workloadKeyOf } from './references.js';
 import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
-import type { Queryable } from '../store/store.js';
 import { looksLikeReferenceName } from './knowledge.js';
 import { lintDocuments } from './lint.js';
 import { nodeSpan, templateSpan, valueOf, type Playbook } from './playbook.js';
@@ -20,6 +19,9 @@ export interface CredentialReference {
   name: string;
   span: Span;
 }
+
+/** The names among `names` that do not exist in the credential store. */
+export type MissingCredentials = (names: string[]) => Promise<ReadonlySet<string>>;
 
 /** A literal credential name, or `{{ workload.k }}` / `{{ k }}` where workload key k holds one. */
 function resolveName(pb: Playbook, node: YamlNode | null | undefined): CredentialReference | undefined {
@@ -55,26 +57,23 @@ export function credentialReferences(pb: Playbook): CredentialReference[] {
     } else add(resolveName(pb, use.node));
   }
   for (const entry of pb.keychain) {
-    for (const key of findKeychainKind(entry.kind)?.credentialKeys ?? []) add(resolveName(pb, valueOf(entry.node, key)));
+    const kind = findKeychainKind(entry.kind);
+    const keys = (kind?.credentialKeys ?? []).filter((key) => valueOf(entry.node, key) != null);
+    // A credential entry that names none is read by its own name (upstream's processor does so).
+    if (kind?.id === 'credential' && keys.length === 0 && entry.name !== undefined && entry.nameNode) add(resolveName(pb, entry.nameNode));
+    // The first key present is the one read (`ref`, then `credential`).
+    if (keys.length > 0) add(resolveName(pb, valueOf(entry.node, keys[0])));
   }
   return out;
 }
 
-/** The names among `names` that the store does not have. */
-async function missingCredentials(db: Queryable, names: string[]): Promise<Set<string>> {
-  const { credentialExists } = await import('../store/credential.js');
-  const missing = new Set<string>();
-  for (const name of names) if (!(await credentialExists(db, name))) missing.add(name);
-  return missing;
-}
-
-/** Findings (rule missing-credential) for every referenced credential the store lacks. */
-export async function checkCredentials(db: Queryable, sources: SourceFile[], severities: (path: string) => Map<string, Severity | 'off'> | undefined): Promise<Finding[]> {
+/** Findings (rule missing-credential) for every referenced credential that `missingCredentials` says does not exist. */
+export async function checkCredentials(missingCredentials: MissingCredentials, sources: SourceFile[], severities: (path: string) => Map<string, Severity | 'off'> | undefined): Promise<Finding[]> {
   const refs: { source: SourceFile; ref: CredentialReference }[] = [];
   for (const source of sources) {
     for (const pb of lintDocuments(source)) for (const ref of credentialReferences(pb)) refs.push({ source, ref });
   }
-  const missing = await missingCredentials(db, [...new Set(refs.map((r) => r.ref.name))]);
+  const missing = await missingCredentials([...new Set(refs.map((r) => r.ref.name))]);
   const findings: Finding[] = [];
   const suppressions = new Map(sources.map((s) => [s, readSuppressions(s, (id) => RULES_BY_ID.has(id)).suppressions]));
   for (const { source, ref } of refs) {
