@@ -7,6 +7,7 @@ import { scalarValueMap } from '../source.js';
 import type { Rule } from '../types.js';
 
 const AUTH_HEADER = /^(Bearer|Basic|Token)\s+(\S+)/i;
+const JWT_START = /^\s*eyJ/;
 
 export const literalSecret: Rule = {
   id: 'literal-secret',
@@ -46,24 +47,28 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
         for (const item of node.items) walk(item, key);
       } else if (isScalar(node) && typeof node.value === 'string') {
         const value = node.value;
-        const pem = PRIVATE_KEY_PEM.exec(value);
+        // Cheap tests first: most strings are code, SQL and labels under keys that hold no secret.
+        const pem = value.includes('-----BEGIN ') ? PRIVATE_KEY_PEM.exec(value) : null;
         if (pem) {
           // Point at the BEGIN line, inside whatever scalar style holds the key.
           const map = scalarValueMap(playbook.source.text, node);
           report({ start: map(pem.index), end: map(pem.index + pem[0].length - 1) + 1 }, `literal private key${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
-        if (looksLikeSecretValue(value.trim())) {
+        if (JWT_START.test(value) && looksLikeSecretValue(value.trim())) {
           report(nodeSpan(node as YamlNode), `literal JWT${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
+        if (key === undefined) return;
+        const headerKey = /^(authorization|proxy-authorization)$/i.test(key);
+        if (!headerKey && !isSecretMaterialKey(key)) return;
         if (isIndirectValue(value) || isSecretManagerPath(value)) return;
         const header = AUTH_HEADER.exec(value);
-        if (key !== undefined && /^(authorization|proxy-authorization)$/i.test(key) && header) {
+        if (headerKey && header) {
           report(nodeSpan(node as YamlNode), `literal ${header[1]} credentials in the ${key} header; use a template such as "Bearer {{ keychain.<entry>.access_token }}"`);
           return;
         }
-        if (key !== undefined && isSecretMaterialKey(key) && (isPasswordKey(key) || looksLikeTokenValue(value))) {
+        if (!headerKey && (isPasswordKey(key) || looksLikeTokenValue(value))) {
           report(nodeSpan(node as YamlNode), `literal value for '${key}'; store it as a credential (noetl credential add) or a keychain entry and reference it with a template`);
         }
       } else if (isScalar(node) && typeof node.value === 'number' && key !== undefined && isSecretMaterialKey(key) && /pass|pin/i.test(key)) {

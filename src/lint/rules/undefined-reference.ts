@@ -48,11 +48,14 @@ a warning: that version may provide it.
     const variables = [...playbook.workload.keys(), ...playbook.ctxKeys, ...playbook.definedNames];
     const keychain = new Set(playbook.keychain.map((e) => e.name).filter((n): n is string => n !== undefined));
     const unknownDsl = playbook.dsl.unknown ? `; this playbook's apiVersion ${playbook.dsl.declared} is not one lint knows (noetl.io/v1, noetl.io/v2), so it may provide the name` : '';
+    // A name used many times gets its did-you-mean once.
+    const hints = new Map<string, [string | undefined, string | undefined]>();
     for (const t of playbook.templates) {
       for (const ref of t.scan.references) {
         if (isKnownName(playbook, t, ref.root)) continue;
-        const stepHint = closest(ref.root, steps);
-        const otherHint = closest(ref.root, variables);
+        let found = hints.get(ref.root);
+        if (!found) hints.set(ref.root, (found = [closest(ref.root, steps), closest(ref.root, variables)]));
+        const [stepHint, otherHint] = found;
         let hint = '';
         if (keychain.has(ref.root)) hint = `; did you mean keychain.${ref.root}?`;
         else if (ref.path.length > 0 && stepHint) hint = `; did you mean step '${stepHint}'?`;
