@@ -7,7 +7,7 @@ import { findKeychainKind } from '../core/keychain-kinds/index.js';
 import { hasTemplate } from '../core/templates.js';
 import { workloadKeyOf } from './references.js';
 import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
-import { looksLikeReferenceName } from './knowledge.js';
+import { isSecretManagerPath, looksLikeReferenceName } from './knowledge.js';
 import { lintDocuments } from './lint.js';
 import { nodeSpan, templateSpan, valueOf, type Playbook } from './playbook.js';
 import type { SourceFile } from './source.js';
@@ -27,7 +27,8 @@ export type MissingCredentials = (names: string[]) => Promise<ReadonlySet<string
 function resolveName(pb: Playbook, node: YamlNode | null | undefined): CredentialReference | undefined {
   if (!isScalar(node) || typeof node.value !== 'string') return undefined;
   const value = node.value.trim();
-  if (!hasTemplate(value)) return looksLikeReferenceName(value) ? { name: value, span: nodeSpan(node) } : undefined;
+  // A secret-manager path is auth-secret-path's finding, not a credential to look up.
+  if (!hasTemplate(value)) return looksLikeReferenceName(value) && !isSecretManagerPath(value) ? { name: value, span: nodeSpan(node) } : undefined;
   const t = pb.templates.find((x) => x.node === node);
   if (!t || t.scan.references.length !== 1 || t.scan.spans.length !== 1) return undefined;
   const span = t.scan.spans[0];
@@ -37,7 +38,7 @@ function resolveName(pb: Playbook, node: YamlNode | null | undefined): Credentia
   const key = ref.path.length <= 1 ? workloadKeyOf(ref) : undefined;
   const pair = key === undefined ? undefined : pb.workload.get(key);
   const target = pair?.value;
-  if (!isScalar(target) || typeof target.value !== 'string' || hasTemplate(target.value) || !looksLikeReferenceName(target.value)) return undefined;
+  if (!isScalar(target) || typeof target.value !== 'string' || hasTemplate(target.value) || !looksLikeReferenceName(target.value) || isSecretManagerPath(target.value)) return undefined;
   return { name: target.value, span: templateSpan(t, ref.start, ref.end) };
 }
 

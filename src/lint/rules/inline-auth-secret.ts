@@ -15,10 +15,22 @@ store. Writing the password, token or key into \`auth\` puts it in the playbook,
 and every log that prints the step. Store it with \`noetl credential add\` and reference it.
 The workload key an auth template names (\`{{ workload.api_auth }}\`) is checked the same way.
 
-    auth:
-      password: s3cr3t          # inline-auth-secret
-    auth: "Bearer eyJhbGciOi…"  # inline-auth-secret
-    auth: "{{ workload.pg_auth }}"   # fine`,
+    workload:
+      pg_auth: pg_local
+    workflow:
+      - step: load
+        tool:
+          kind: postgres
+          command: SELECT 1
+          auth:
+            password: s3cr3t          # inline-auth-secret
+      - step: call
+        tool:
+          kind: http
+          url: https://api.example.com
+          auth: "Bearer 4f9c2d7e1b"   # inline-auth-secret
+      - step: fine
+        tool: { kind: postgres, command: SELECT 1, auth: "{{ workload.pg_auth }}" }`,
   check({ playbook, report }) {
     const walk = (node: YamlNode | null, key: string | undefined, at: Span) => {
       if (isScalar(node)) {

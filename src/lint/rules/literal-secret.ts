@@ -27,9 +27,23 @@ Values that are templates (\`{{ keychain.api.token }}\`, \`{{ workload.x }}\`) o
 environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
 (\`openai_secret_path\`, \`auth\`, \`db_credential\`) are not secret material.
 
-    headers:
-      Authorization: Bearer abc123     # literal-secret
-      Authorization: "Bearer {{ keychain.service_token.access_token }}"   # fine`,
+    keychain:
+      - name: service_token
+        kind: oauth2
+        endpoint: https://auth.example.com/oauth/token
+    workflow:
+      - step: call
+        tool:
+          kind: http
+          url: https://api.example.com/items
+          headers:
+            Authorization: Bearer abc123     # literal-secret
+      - step: fine
+        tool:
+          kind: http
+          url: https://api.example.com/items
+          headers:
+            Authorization: "Bearer {{ keychain.service_token.access_token }}"`,
   check({ playbook, report }) {
     // A workload key that auth references holds a credential name (auth-ref-naming covers its name).
     const authKeys = authWorkloadKeys(playbook);

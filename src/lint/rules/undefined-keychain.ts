@@ -14,13 +14,18 @@ workload key) and lists what is available. Each unknown entry is reported once p
     keychain:
       - name: amadeus_token
         kind: oauth2
-        …
+        endpoint: https://test.api.amadeus.com/v1/security/oauth2/token
     workflow:
       - step: search
         tool:
           kind: http
-          headers:
-            Authorization: "Bearer {{ keychain.amadeus_tokn.access_token }}"   # did you mean 'amadeus_token'?`,
+          url: https://test.api.amadeus.com/v2/shopping/flight-offers
+          headers: { Authorization: "Bearer {{ keychain.amadeus_token.access_token }}" }
+      - step: book
+        tool:
+          kind: http
+          url: https://test.api.amadeus.com/v1/booking/flight-orders
+          headers: { Authorization: "Bearer {{ keychain.amadeus_tokn.access_token }}" }   # undefined-keychain: did you mean 'amadeus_token'?`,
   check({ playbook, report }) {
     const declared = playbook.keychain.map((e) => e.name).filter((n): n is string => n !== undefined);
     for (const t of playbook.templates) {

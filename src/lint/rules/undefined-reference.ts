@@ -39,10 +39,15 @@ keychain entry used bare gets "did you mean keychain.<name>". Names a template b
 file, at its first use. In a playbook whose apiVersion lint does not know, an unknown name is
 a warning: that version may provide it.
 
-    - step: save
-      tool:
-        kind: postgres
-        command: "INSERT INTO t VALUES ('{{ fetch_dta.id }}')"   # undefined-reference: did you mean step 'fetch_data'?`,
+    workflow:
+      - step: fetch_data
+        tool: { kind: http, url: https://api.example.com/items/1 }
+        next: [{ step: save }]
+      - step: save
+        tool:
+          kind: postgres
+          auth: pg_local
+          command: "INSERT INTO t VALUES ('{{ fetch_dta.id }}')"   # undefined-reference: did you mean step 'fetch_data'?`,
   check({ playbook, report }) {
     const steps = [...playbook.stepsByName.keys(), ...playbook.workbookTasks];
     const variables = [...playbook.workload.keys(), ...playbook.ctxKeys, ...playbook.definedNames];

@@ -26,7 +26,8 @@ Each unknown key is reported once per file, at its first use.
       - step: load
         tool:
           kind: postgres
-          auth: "{{ context.workload.pg_aut }}"     # undefined-workload-key: did you mean 'pg_auth'?`,
+          auth: "{{ context.workload.pg_aut }}"     # undefined-workload-key: did you mean 'pg_auth'?
+          command: SELECT 1`,
   check({ playbook, report }) {
     const keys = [...playbook.workload.keys()];
     const keychain = new Set(playbook.keychain.map((e) => e.name));

@@ -33,7 +33,8 @@ alone (the children may use it).
     const text = playbook.source.text;
     for (const entry of playbook.keychain) {
       const name = entry.name;
-      if (name === undefined || name === '' || used.has(name)) continue;
+      // A name that is not an identifier cannot be used from a template: keychain-name says so.
+      if (name === undefined || !/^[A-Za-z_]\w*$/.test(name) || used.has(name)) continue;
       if (startsChildren && scalarString(valueOf(entry.node, 'scope')) === 'shared') continue;
       // Its name anywhere outside the entry: used by a way lint does not model (auth: NAME, token(NAME), a workload value).
       const [from, to] = entry.node.range;
