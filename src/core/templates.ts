@@ -909,10 +909,13 @@ function statement(p: Parser, tag: string, head: Token, scopes: Scopes): OpenBlo
  */
 export function scanTemplate(text: string): TemplateScan {
   if (!hasTemplate(text)) return { spans: [], references: [], errors: [], bound: new Set(), filters: [] };
-  // Statements can bind names: a first pass learns what each frame stores.
-  if (!text.includes('{%')) return scanPass(text).scan;
+  // A first pass learns what each frame stores, when a statement can store a name that a nested frame reads.
+  if (!text.includes('{%') || !STORES.test(text)) return scanPass(text).scan;
   return scanPass(text, scanPass(text).stored).scan;
 }
+
+/** Statements that store a name in their frame (a for target or a macro parameter is bound where it is read). */
+const STORES = /\{%[-+]?\s*(set|import|from|macro)\b/;
 
 function scanPass(text: string, hoisted?: ReadonlyMap<number, ReadonlySet<string>>): { scan: TemplateScan; stored: ReadonlyMap<number, ReadonlySet<string>> } {
   const scan: TemplateScan = { spans: [], references: [], errors: [], bound: new Set(), filters: [] };

@@ -281,8 +281,6 @@ interface Where {
 
 const IDENTIFIER = /^[A-Za-z_]\w*$/;
 
-/** Keys whose value is base64 text whose templates the runtime renders after decoding (upstream's postgres and save plugins). */
-const BASE64_KEY = /_b64$/;
 
 /** One walk over the document: templates, auth uses, and the names the playbook defines. */
 function collect(pb: Playbook, node: unknown, keys: string[], where: Where): void {
@@ -320,7 +318,8 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
       if (key === 'policy' && keys[keys.length - 1] === 'spec' && !where.policy) inner = { ...inner, policy: true };
       // One key stack for the whole walk; a template copies it (few values are templates).
       keys.push(key);
-      if (BASE64_KEY.test(key) && isScalar(child) && typeof child.value === 'string') addDecoded(pb, child, keys, inner);
+      // `command_b64:`: base64 text whose templates the runtime renders after decoding (upstream's postgres and save plugins).
+      if (key.endsWith('_b64') && isScalar(child) && typeof child.value === 'string') addDecoded(pb, child, keys, inner);
       else collect(pb, child, keys, inner);
       keys.pop();
       if (isScalar(pair.key) && typeof pair.key.value === 'string' && hasTemplate(pair.key.value)) addTemplate(pb, pair.key, keys, where);
