@@ -217,6 +217,12 @@ interface Expr {
 }
 
 const COMPARE = new Set(['==', '!=', '<', '<=', '>', '>=']);
+const OR = new Set(['or']);
+const AND = new Set(['and']);
+const ADD = new Set(['+', '-']);
+const TILDE = new Set(['~']);
+const MUL = new Set(['*', '/', '//', '%']);
+const POW = new Set(['**']);
 const CONSTANTS = new Set(['true', 'false', 'True', 'False', 'none', 'None']);
 
 /** One scope: the names bound in it so far, and, for a frame, its id. */
@@ -401,20 +407,26 @@ class Parser {
   private previousEnd(): number {
     return this.tokens[this.pos - 1]?.end ?? this.endAt;
   }
-  private binary(next: () => Expr, ops: (t: Token) => boolean): Expr {
-    let e = next();
-    while (this.current && ops(this.current)) {
+  /** The operator of the current token when it is one of the given level's (names: `or`, `and`; symbols). */
+  private operator(names: boolean, ops: ReadonlySet<string>): boolean {
+    const t = this.tokens[this.pos];
+    return t !== undefined && (names ? t.kind === 'name' : t.kind === 'op') && ops.has(t.value);
+  }
+  or(): Expr {
+    let e = this.and();
+    while (this.operator(true, OR)) {
       this.pos++;
-      const right = next();
-      e = { start: e.start, end: right.end, node: 'other' };
+      e = { start: e.start, end: this.and().end, node: 'other' };
     }
     return e;
   }
-  or(): Expr {
-    return this.binary(() => this.and(), (t) => t.kind === 'name' && t.value === 'or');
-  }
   and(): Expr {
-    return this.binary(() => this.not(), (t) => t.kind === 'name' && t.value === 'and');
+    let e = this.not();
+    while (this.operator(true, AND)) {
+      this.pos++;
+      e = { start: e.start, end: this.not().end, node: 'other' };
+    }
+    return e;
   }
   not(): Expr {
     if (this.test('not', 'name')) {
@@ -438,16 +450,36 @@ class Parser {
     return e;
   }
   math1(): Expr {
-    return this.binary(() => this.concat(), (t) => t.kind === 'op' && (t.value === '+' || t.value === '-'));
+    let e = this.concat();
+    while (this.operator(false, ADD)) {
+      this.pos++;
+      e = { start: e.start, end: this.concat().end, node: 'other' };
+    }
+    return e;
   }
   concat(): Expr {
-    return this.binary(() => this.math2(), (t) => t.kind === 'op' && t.value === '~');
+    let e = this.math2();
+    while (this.operator(false, TILDE)) {
+      this.pos++;
+      e = { start: e.start, end: this.math2().end, node: 'other' };
+    }
+    return e;
   }
   math2(): Expr {
-    return this.binary(() => this.pow(), (t) => t.kind === 'op' && (t.value === '*' || t.value === '/' || t.value === '//' || t.value === '%'));
+    let e = this.pow();
+    while (this.operator(false, MUL)) {
+      this.pos++;
+      e = { start: e.start, end: this.pow().end, node: 'other' };
+    }
+    return e;
   }
   pow(): Expr {
-    return this.binary(() => this.unary(), (t) => t.kind === 'op' && t.value === '**');
+    let e = this.unary();
+    while (this.operator(false, POW)) {
+      this.pos++;
+      e = { start: e.start, end: this.unary().end, node: 'other' };
+    }
+    return e;
   }
   unary(withFilter = true): Expr {
     const t = this.current;
@@ -903,6 +935,38 @@ function statement(p: Parser, tag: string, head: Token, scopes: Scopes): OpenBlo
 }
 
 /**
+ * A span that is only `name(.attr | ['key'])*`: its reference recorded (unless the name is bound
+ * or a constant) and true; false for anything else, which the parser reads.
+ */
+function simpleChain(tokens: Token[], span: number, scopes: Scopes, refs: TemplateReference[]): boolean {
+  const root = tokens[0];
+  // `not` starts an operation, not a name.
+  if (root.kind !== 'name' || root.value === 'not') return false;
+  let k = 1;
+  while (k < tokens.length) {
+    const t = tokens[k];
+    if (t.kind !== 'op') return false;
+    if (t.value === '.' && tokens[k + 1]?.kind === 'name') k += 2;
+    else if (t.value === '[' && tokens[k + 1]?.kind === 'string' && tokens[k + 2]?.value === ']' && tokens[k + 2]?.kind === 'op') k += 3;
+    else return false;
+  }
+  if (CONSTANTS.has(root.value) || scopes.has(root.value)) return true;
+  const ref: TemplateReference = { root: root.value, path: [], start: root.start, end: tokens[tokens.length - 1].end, span };
+  for (let j = 1; j < tokens.length; ) {
+    const t = tokens[j + 1];
+    if (tokens[j].value === '.') {
+      ref.path.push({ name: t.value, start: t.start, end: t.end });
+      j += 2;
+    } else {
+      ref.path.push({ name: t.value, start: t.start + 1, end: t.end - 1 });
+      j += 3;
+    }
+  }
+  refs.push(ref);
+  return true;
+}
+
+/**
  * Scans one string for Jinja spans, references and syntax errors. Never throws; a string
  * with no delimiter gives an empty scan. Unknown block tags, unbalanced `{% if %}`/`{% endif %}`
  * and unclosed delimiters are errors positioned at the offending tag or delimiter.
@@ -981,10 +1045,12 @@ function scanPass(text: string, hoisted?: ReadonlyMap<number, ReadonlySet<string
         scan.errors.push({ message: 'empty expression', start: at, end: closeAt + 2 });
         continue;
       }
-      parse(tokens, closeAt, spanIndex, (p) => {
-        p.tuple();
-        p.end();
-      });
+      // Most expressions are a dotted name (`{{ workload.pg_auth }}`): read without the parser.
+      if (!simpleChain(tokens, spanIndex, scopes, scan.references))
+        parse(tokens, closeAt, spanIndex, (p) => {
+          p.tuple();
+          p.end();
+        });
       continue;
     }
     const head = tokens[0];
