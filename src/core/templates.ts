@@ -277,8 +277,9 @@ class Scopes {
     this.stack.push({ names: new Set(), frame: frame ? ++this.frames : undefined });
     for (const n of names) this.bind(n);
   }
-  pop(): void {
-    if (this.stack.length > 1) this.stack.pop();
+  /** Closes the innermost scope; returns the names bound in it. */
+  pop(): Set<string> | undefined {
+    return this.stack.length > 1 ? this.stack.pop()?.names : undefined;
   }
   get depth(): number {
     return this.stack.length;
@@ -790,6 +791,9 @@ interface OpenBlock {
   isolated?: boolean;
   /** An if: its elif/else branches are scopes of the same frame. */
   branches?: boolean;
+  /** An if: the names each branch ended so far binds, and whether one was the else. */
+  bound?: Set<string>[];
+  hasElse?: boolean;
 }
 
 /**
@@ -1083,7 +1087,11 @@ function scanPass(text: string, hoisted?: ReadonlyMap<number, ReadonlySet<string
         continue;
       }
       // Each branch has its own names; the test of an elif is read where the if is.
-      if (top.scoped) scopes.pop();
+      if (top.scoped) {
+        const names = scopes.pop();
+        if (top.branches && names) (top.bound ??= []).push(names);
+        if (tag === 'else') top.hasElse = true;
+      }
       parse(rest, closeAt, spanIndex, (p) => {
         if (tag === 'elif') p.tuple({ condexpr: false });
         if (tag !== 'pluralize') p.end();
@@ -1102,7 +1110,16 @@ function scanPass(text: string, hoisted?: ReadonlyMap<number, ReadonlySet<string
         continue;
       }
       open.pop();
-      if (top.scoped) scopes.pop();
+      if (top.scoped) {
+        const names = scopes.pop();
+        // A name every branch of an if/else sets is set after it (Jinja2 renders it so, though
+        // jinja2.meta counts it as read from the context); one only some branches set is read
+        // from the context when they do not run.
+        if (top.branches && names && top.hasElse) {
+          const branches = [...(top.bound ?? []), names];
+          for (const name of branches[0]) if (branches.every((b) => b.has(name))) scopes.bind(name);
+        }
+      }
       if (top.isolated) scopes.restore();
       parse(rest, closeAt, spanIndex, (p) => {
         // `{% endblock name %}` may repeat the block's name.

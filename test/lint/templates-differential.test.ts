@@ -5,6 +5,9 @@
  * whether the template is well formed, and on what a well-formed one reads from its context:
  * the root names with their constant attribute paths (test/lint/fixtures/jinja-reference.py).
  * Without python3-jinja2 the test skips, saying so; with CI=true that is a failure.
+ * One difference is deliberate and not generated here: a name every branch of an if/else sets
+ * is set after it, as Jinja2 renders it, where jinja2.meta still counts it as read from the
+ * context (test/lint/templates.test.ts has that case).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';

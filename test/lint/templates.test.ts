@@ -118,6 +118,12 @@ describe('scanTemplate bindings', () => {
     expect(refs('{% for x in xs if x.ok %}{{ x.id }}{% endfor %}')).toEqual(['xs']);
   });
 
+  it('a name every branch of an if/else sets is set after it, as Jinja2 renders it (jinja2.meta would count it as read)', () => {
+    expect(refs('{% if a %}{% set x = 1 %}{% else %}{% set x = 2 %}{% endif %}{{ x }}')).toEqual(['a']);
+    expect(refs('{% if a %}{% set x = 1 %}{% endif %}{{ x }}')).toEqual(['a', 'x']);
+    expect(refs('{% if a %}{% set x = 1 %}{% elif b %}{% set y = 2 %}{% else %}{% set x = 3 %}{% endif %}{{ x }}')).toEqual(['a', 'b', 'x']);
+  });
+
   it('reads context, missing, recursive and the like as names where Jinja2 does', () => {
     expect(refs('{{ context.workload.x }} {% if missing.ok %}{% endif %} {% for r in recursive.rows recursive %}{% endfor %}')).toEqual(['context.workload.x', 'missing.ok', 'recursive.rows']);
     expect(refs("{% include 'x.j2' ignore missing with context %}")).toEqual([]);
