@@ -145,7 +145,7 @@ _noetl() {
     'noetl lint --format') COMPREPLY=($(compgen -W 'text json sarif github compact' -- "$cur")); return ;;
     'noetl lint --fail-level') COMPREPLY=($(compgen -W 'error warning' -- "$cur")); return ;;
     'noetl lint --stdin-filename') COMPREPLY=(); return ;;
-    'noetl lint --explain') COMPREPLY=($(compgen -W 'yaml-syntax duplicate-key template-syntax keychain-name keychain-kind keychain-required-fields keychain-scope keychain-ttl keychain-auto-renew keychain-unknown-key undefined-keychain keychain-order keychain-cycle undefined-workload-key undefined-reference bearer-variable-order inline-auth-secret literal-secret bearer-without-variable auth-ref-naming variable-naming local-scope-to-child missing-credential invalid-suppression' -- "$cur")); return ;;
+    'noetl lint --explain') COMPREPLY=($(compgen -W 'yaml-syntax duplicate-key template-syntax keychain-name keychain-kind keychain-required-fields keychain-scope keychain-ttl keychain-auto-renew keychain-unknown-key undefined-keychain keychain-order keychain-cycle unused-keychain-entry undefined-workload-key undefined-reference bearer-variable-order inline-auth-secret auth-secret-path literal-secret literal-secret-default password-via-workload bearer-without-variable auth-ref-naming variable-naming local-scope-to-child missing-credential invalid-suppression' -- "$cur")); return ;;
     *' --database-url') COMPREPLY=(); return ;;
     *' --data-dir') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
     *' --output'|*' -o') COMPREPLY=($(compgen -W 'table json yaml' -- "$cur")); return ;;

@@ -136,7 +136,7 @@ _noetl() {
     'noetl lint --format') compadd -- 'text' 'json' 'sarif' 'github' 'compact'; return ;;
     'noetl lint --fail-level') compadd -- 'error' 'warning'; return ;;
     'noetl lint --stdin-filename') :; return ;;
-    'noetl lint --explain') compadd -- 'yaml-syntax' 'duplicate-key' 'template-syntax' 'keychain-name' 'keychain-kind' 'keychain-required-fields' 'keychain-scope' 'keychain-ttl' 'keychain-auto-renew' 'keychain-unknown-key' 'undefined-keychain' 'keychain-order' 'keychain-cycle' 'undefined-workload-key' 'undefined-reference' 'bearer-variable-order' 'inline-auth-secret' 'literal-secret' 'bearer-without-variable' 'auth-ref-naming' 'variable-naming' 'local-scope-to-child' 'missing-credential' 'invalid-suppression'; return ;;
+    'noetl lint --explain') compadd -- 'yaml-syntax' 'duplicate-key' 'template-syntax' 'keychain-name' 'keychain-kind' 'keychain-required-fields' 'keychain-scope' 'keychain-ttl' 'keychain-auto-renew' 'keychain-unknown-key' 'undefined-keychain' 'keychain-order' 'keychain-cycle' 'unused-keychain-entry' 'undefined-workload-key' 'undefined-reference' 'bearer-variable-order' 'inline-auth-secret' 'auth-secret-path' 'literal-secret' 'literal-secret-default' 'password-via-workload' 'bearer-without-variable' 'auth-ref-naming' 'variable-naming' 'local-scope-to-child' 'missing-credential' 'invalid-suppression'; return ;;
     *' --database-url') :; return ;;
     *' --data-dir') _files -/; return ;;
     *' --output'|*' -o') compadd -- 'table' 'json' 'yaml'; return ;;

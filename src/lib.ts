@@ -90,6 +90,8 @@ export {
   type StoreTokenInput,
 } from './store/cache.js';
 export {
+  lintPaths,
+  LintPathsError,
   lintText,
   lintDocuments,
   RULES,
@@ -110,6 +112,9 @@ export {
   type Rule as LintRule,
   type Severity as LintSeverity,
   type LintOptions,
+  type LintPathsOptions,
+  type LintPathsResult,
+  type MissingCredentials,
   type LintConfig,
   type JsonFinding,
 } from './lint/index.js';

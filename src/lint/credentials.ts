@@ -1,14 +1,13 @@
 /**
  * `noetl lint --check-credentials`: the credential names that `auth` (and keychain entries of
- * kind credential) reference must exist in the configured store. The only part of linting
- * that touches a database; the CLI loads this module only when the flag is given.
+ * kind credential) reference must exist. The lookup is the caller's (`MissingCredentials`: the
+ * CLI asks the configured database, a server its own store), so linting itself does no I/O.
  */
 import { findKeychainKind } from '../core/keychain-kinds/index.js';
 import { hasTemplate } from '../core/templates.js';
 import { workloadKeyOf } from './references.js';
 import { isMap, isScalar, type YamlNode, type YamlScalar } from './yaml-tree.js';
-import type { Queryable } from '../store/store.js';
-import { looksLikeReferenceName } from './knowledge.js';
+import { isSecretManagerPath, looksLikeReferenceName } from './knowledge.js';
 import { lintDocuments } from './lint.js';
 import { nodeSpan, templateSpan, valueOf, type Playbook } from './playbook.js';
 import type { SourceFile } from './source.js';
@@ -21,11 +20,15 @@ export interface CredentialReference {
   span: Span;
 }
 
+/** The names among `names` that do not exist in the credential store. */
+export type MissingCredentials = (names: string[]) => Promise<ReadonlySet<string>>;
+
 /** A literal credential name, or `{{ workload.k }}` / `{{ k }}` where workload key k holds one. */
 function resolveName(pb: Playbook, node: YamlNode | null | undefined): CredentialReference | undefined {
   if (!isScalar(node) || typeof node.value !== 'string') return undefined;
   const value = node.value.trim();
-  if (!hasTemplate(value)) return looksLikeReferenceName(value) ? { name: value, span: nodeSpan(node) } : undefined;
+  // A secret-manager path is auth-secret-path's finding, not a credential to look up.
+  if (!hasTemplate(value)) return looksLikeReferenceName(value) && !isSecretManagerPath(value) ? { name: value, span: nodeSpan(node) } : undefined;
   const t = pb.templates.find((x) => x.node === node);
   if (!t || t.scan.references.length !== 1 || t.scan.spans.length !== 1) return undefined;
   const span = t.scan.spans[0];
@@ -35,7 +38,7 @@ function resolveName(pb: Playbook, node: YamlNode | null | undefined): Credentia
   const key = ref.path.length <= 1 ? workloadKeyOf(ref) : undefined;
   const pair = key === undefined ? undefined : pb.workload.get(key);
   const target = pair?.value;
-  if (!isScalar(target) || typeof target.value !== 'string' || hasTemplate(target.value) || !looksLikeReferenceName(target.value)) return undefined;
+  if (!isScalar(target) || typeof target.value !== 'string' || hasTemplate(target.value) || !looksLikeReferenceName(target.value) || isSecretManagerPath(target.value)) return undefined;
   return { name: target.value, span: templateSpan(t, ref.start, ref.end) };
 }
 
@@ -55,26 +58,23 @@ export function credentialReferences(pb: Playbook): CredentialReference[] {
     } else add(resolveName(pb, use.node));
   }
   for (const entry of pb.keychain) {
-    for (const key of findKeychainKind(entry.kind)?.credentialKeys ?? []) add(resolveName(pb, valueOf(entry.node, key)));
+    const kind = findKeychainKind(entry.kind);
+    const keys = (kind?.credentialKeys ?? []).filter((key) => valueOf(entry.node, key) != null);
+    // A credential entry that names none is read by its own name (upstream's processor does so).
+    if (kind?.id === 'credential' && keys.length === 0 && entry.name !== undefined && entry.nameNode) add(resolveName(pb, entry.nameNode));
+    // The first key present is the one read (`ref`, then `credential`).
+    if (keys.length > 0) add(resolveName(pb, valueOf(entry.node, keys[0])));
   }
   return out;
 }
 
-/** The names among `names` that the store does not have. */
-async function missingCredentials(db: Queryable, names: string[]): Promise<Set<string>> {
-  const { credentialExists } = await import('../store/credential.js');
-  const missing = new Set<string>();
-  for (const name of names) if (!(await credentialExists(db, name))) missing.add(name);
-  return missing;
-}
-
-/** Findings (rule missing-credential) for every referenced credential the store lacks. */
-export async function checkCredentials(db: Queryable, sources: SourceFile[], severities: (path: string) => Map<string, Severity | 'off'> | undefined): Promise<Finding[]> {
+/** Findings (rule missing-credential) for every referenced credential that `missingCredentials` says does not exist. */
+export async function checkCredentials(missingCredentials: MissingCredentials, sources: SourceFile[], severities: (path: string) => Map<string, Severity | 'off'> | undefined): Promise<Finding[]> {
   const refs: { source: SourceFile; ref: CredentialReference }[] = [];
   for (const source of sources) {
     for (const pb of lintDocuments(source)) for (const ref of credentialReferences(pb)) refs.push({ source, ref });
   }
-  const missing = await missingCredentials(db, [...new Set(refs.map((r) => r.ref.name))]);
+  const missing = await missingCredentials([...new Set(refs.map((r) => r.ref.name))]);
   const findings: Finding[] = [];
   const suppressions = new Map(sources.map((s) => [s, readSuppressions(s, (id) => RULES_BY_ID.has(id)).suppressions]));
   for (const { source, ref } of refs) {

@@ -1,21 +1,12 @@
 /**
  * What the linter knows about NoETL playbooks (seeds 000/001/003/004 and the upstream
- * corpus): what the runtime puts in the template context, and which keys hold secrets rather
- * than references to them. Keychain kinds and their fields are the registry's
+ * corpus): which keys hold secrets rather than references to them, and what secrets and
+ * secret-manager paths look like. What the runtime puts in the template context is
+ * src/lint/dsl.ts's table; keychain kinds and their fields are the registry's
  * (src/core/keychain-kinds), which `keychain resolve` reads too.
  */
 import { hasTemplate } from '../core/templates.js';
 import { isSecretKey, looksLikeSecretValue } from '../core/mask.js';
-
-/**
- * Names the runtime provides to every template (seed 001 "Context Extension", the DSL's
- * `ctx`/`iter`/`event`/`output` of v2, and Jinja's own globals).
- */
-export const RUNTIME_NAMES = new Set([
-  'workload', 'keychain', 'payload', 'spec', 'job', 'env', 'vars', 'ctx', 'iter', 'event', 'output', 'result', 'results',
-  'input', 'error', 'response', 'item', 'loop', 'loop_index', 'execution_id', 'parent_execution_id', 'root_execution_id', 'catalog_id',
-  'step', 'steps', 'context', 'secret', 'range', 'lipsum', 'dict', 'cycler', 'joiner', 'namespace', 'now',
-]);
 
 /** Keys whose value names a credential, a path or a setting: never secret material themselves. */
 const REFERENCE_KEY = /(^|_)(auth|credentials?|creds?|path|paths|name|names|field|url|uri|endpoint|type|ttl|expires_in|id|ref|bucket|table|mode|enabled|count|source|provider|file|env|var|variable|header|prefix|format|length|seconds|minutes|version|location|arn)$/i;
@@ -43,13 +34,37 @@ export function looksLikeReferenceName(value: string): boolean {
   return /^[A-Za-z][A-Za-z0-9_.:/-]{0,63}$/.test(value) && !looksLikeSecretValue(value) && !looksLikeApiKey(value);
 }
 
-/** Shapes of well-known API keys and long random strings. */
-export function looksLikeApiKey(value: string): boolean {
-  if (/^(sk|pk|rk)[-_](live|test|proj)?[-_]?[A-Za-z0-9]{16,}$/.test(value)) return true;
+/**
+ * A path in a secret manager, not a secret: GCP (`projects/P/secrets/S[/versions/V]`), AWS
+ * (`arn:aws:secretsmanager:…`), Azure Key Vault (`https://V.vault.azure.net/secrets/S`).
+ */
+export function isSecretManagerPath(value: string): boolean {
+  const v = value.trim();
+  return /^(gcp:\/\/)?projects\/[^/\s]+\/secrets\/[^/\s]+(\/versions\/[^/\s]+)?$/.test(v) || /^arn:aws[\w-]*:secretsmanager:[^\s]+$/.test(v) || /^https:\/\/[\w-]+\.vault\.azure\.net\/secrets\/[^\s]+$/.test(v);
+}
+
+/** A connection URL with a literal password in it (`postgresql://user:pw@host/db`). */
+export function hasUrlPassword(value: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:([^@\s]+)@/i.exec(value.trim());
+  return m !== null && !hasTemplate(m[1]) && !/^\$\{?[A-Za-z_]/.test(m[1]) && m[1] !== '*'.repeat(m[1].length);
+}
+
+/** Shapes of well-known API keys (by their vendor's prefix), a JWT or a PEM private key: a secret whatever field holds it. */
+export function looksLikeKnownKeyFormat(value: string): boolean {
+  return looksLikeSecretValue(value) || vendorKeyFormat(value);
+}
+
+function vendorKeyFormat(value: string): boolean {
+  if (/^(sk|pk|rk)[-_](live|test|proj)?[-_]?[A-Za-z0-9]{16,}$/.test(value) || /^sk-(proj|ant|svcacct)-[A-Za-z0-9_-]{20,}$/.test(value)) return true;
   if (/^(ghp|gho|ghu|ghs|github_pat)_[A-Za-z0-9_]{20,}$/.test(value)) return true;
   if (/^xox[abprs]-[A-Za-z0-9-]{10,}$/.test(value)) return true;
   if (/^AKIA[0-9A-Z]{16}$/.test(value)) return true;
-  if (/^AIza[0-9A-Za-z_-]{35}$/.test(value)) return true;
+  return /^AIza[0-9A-Za-z_-]{35}$/.test(value);
+}
+
+/** Shapes of well-known API keys and long random strings. */
+export function looksLikeApiKey(value: string): boolean {
+  if (vendorKeyFormat(value)) return true;
   // A long token of mixed case and digits with no separators is a key, not a name.
   return value.length >= 32 && /^[A-Za-z0-9+/=_-]+$/.test(value) && /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value) && !/[_-]{1}[a-z]+[_-]/.test(value);
 }

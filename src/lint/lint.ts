@@ -6,7 +6,7 @@ import { isPlaybookRoot, readPlaybook, type Playbook } from './playbook.js';
 import { RULES, RULES_BY_ID } from './rules/index.js';
 import { SourceFile } from './source.js';
 import { isSuppressed, readSuppressions } from './suppress.js';
-import type { Finding, Severity, Span } from './types.js';
+import type { Finding, ReportOptions, Severity, Span } from './types.js';
 import { parseYamlDocuments, type YamlDocument } from './yaml-tree.js';
 
 /** A rule's effective severity, or 'off'; from .noetl-lint.yaml. */
@@ -70,12 +70,26 @@ export function lintText(path: string, text: string, options: LintOptions = {}):
 export function lintFile(path: string, text: string, options: LintOptions = {}): { findings: Finding[]; playbooks: number } {
   const source = new SourceFile(path, text);
   const findings: Finding[] = [];
+  /** Finding → its construct key (rule and construct), for one finding per construct. */
+  const constructs = new Map<Finding, string>();
   const severityOf = (ruleId: string): Severity | 'off' => options.severity?.(ruleId) ?? RULES_BY_ID.get(ruleId)?.defaultSeverity ?? 'error';
-  const add = (ruleId: string, span: Span, message: string) => {
-    const severity = severityOf(ruleId);
+  const add = (ruleId: string, span: Span, message: string, extra: ReportOptions = {}) => {
+    let severity = severityOf(ruleId);
     if (severity === 'off') return;
+    if (extra.uncertain) severity = 'warning';
     const end = Math.max(span.end, span.start + 1);
-    findings.push({ ruleId, severity, message, path, start: source.position(span.start), end: source.position(Math.min(end, Math.max(text.length, span.start + 1))), startOffset: span.start, endOffset: end });
+    const finding: Finding = {
+      ruleId,
+      severity,
+      message: span.note ? `${message} (${span.note})` : message,
+      path,
+      start: source.position(span.start),
+      end: source.position(Math.min(end, Math.max(text.length, span.start + 1))),
+      startOffset: span.start,
+      endOffset: end,
+    };
+    findings.push(finding);
+    if (extra.construct !== undefined) constructs.set(finding, `${ruleId}\0${extra.construct}`);
   };
   let docs: YamlDocument[];
   try {
@@ -90,22 +104,49 @@ export function lintFile(path: string, text: string, options: LintOptions = {}):
       const { span, message } = explainParserError(source, doc.error.offset, doc.error.message);
       add('yaml-syntax', span, message);
     }
-    for (const key of doc.duplicateKeys) {
-      const name = text.slice(key.range[0], key.range[1]);
-      add('duplicate-key', { start: key.range[0], end: key.range[1] }, `duplicate key ${/^["']/.test(name) ? name : `'${name}'`}: YAML allows a key once per mapping, and only one of the values is used`);
+    for (const { ignored, kept } of doc.duplicateKeys) {
+      const name = text.slice(ignored.range[0], ignored.range[1]);
+      const shown = /^["']/.test(name) ? name : `'${name}'`;
+      add('duplicate-key', { start: ignored.range[0], end: ignored.range[1] }, `duplicate key ${shown}: NoETL reads the last one (line ${source.position(kept.range[0]).line}) and ignores this value; merge them or remove one`);
     }
     if (!isPlaybookRoot(doc.root)) continue;
     playbooks++;
     const playbook = readPlaybook(source, doc, doc.root);
     for (const rule of RULES) {
       if (severityOf(rule.id) === 'off') continue;
-      rule.check({ playbook, report: (span, message) => add(rule.id, span, message) });
+      rule.check({ playbook, report: (span, message, extra) => add(rule.id, span, message, extra) });
     }
   }
   const { suppressions, problems } = readSuppressions(source, (id) => RULES_BY_ID.has(id));
   for (const p of problems) add('invalid-suppression', p.span, p.message);
   const kept = findings.filter((f) => f.ruleId === 'invalid-suppression' || !isSuppressed(suppressions, f.ruleId, f.start.line));
-  return { findings: sortFindings(kept), playbooks };
+  return { findings: onePerConstruct(sortFindings(kept), constructs), playbooks };
+}
+
+/**
+ * One finding per construct and rule (an unknown name used six times is one mistake): the first,
+ * saying how many more uses there are. Suppressed findings are gone already, so a suppressed
+ * first use leaves the next one reported.
+ */
+function onePerConstruct(sorted: Finding[], constructs: Map<Finding, string>): Finding[] {
+  if (constructs.size === 0) return sorted;
+  const first = new Map<string, Finding>();
+  const more = new Map<Finding, number>();
+  const out: Finding[] = [];
+  for (const f of sorted) {
+    const key = constructs.get(f);
+    if (key === undefined) {
+      out.push(f);
+      continue;
+    }
+    const at = first.get(key);
+    if (at === undefined) {
+      first.set(key, f);
+      out.push(f);
+    } else more.set(at, (more.get(at) ?? 0) + 1);
+  }
+  for (const [f, n] of more) f.message += ` (and ${n} more use${n === 1 ? '' : 's'} in this file)`;
+  return out;
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {

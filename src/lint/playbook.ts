@@ -8,6 +8,7 @@ import { isMap, isScalar, isSeq, type YamlDocument, type YamlNode, type YamlPair
 import { hasTemplate, scanTemplate, type TemplateScan } from '../core/templates.js';
 import { KIND_KEYS } from '../core/keychain-kinds/index.js';
 import { scalarValueMap, type SourceFile, type ValueMap } from './source.js';
+import { dslOf, type Dsl, type Place } from './dsl.js';
 import type { Span } from './types.js';
 
 export interface KeychainEntry {
@@ -41,6 +42,8 @@ export interface Step {
   childArgs: YamlNode[];
   /** Names of the tasks of a task-list tool (`tool: [{name: x, kind: …}]`): their results are addressable by name. */
   taskNames: string[];
+  /** It declares `chunk:` (itself, its loop or its tool): `chunk` is in scope in it. */
+  chunked: boolean;
 }
 
 export interface TemplateString {
@@ -52,12 +55,21 @@ export interface TemplateString {
   step?: Step;
   /** Value offset → file offset. */
   map: ValueMap;
+  /** Where it sits, for what is in scope there (src/lint/dsl.ts). */
+  places: ReadonlySet<Place>;
+  /** The value was base64 in the file (`command_b64:`): `value` is the decoded text, and every offset maps to the whole scalar. */
+  encoded?: 'base64';
+  /** The keychain entry it is in. */
+  keychainEntry?: KeychainEntry;
 }
 
 export interface Playbook {
   source: SourceFile;
   doc: YamlDocument;
   root: YamlMap;
+  /** Its DSL version(s), from apiVersion: what is in scope (src/lint/dsl.ts). */
+  dsl: Dsl;
+  /** Workload keys, the last pair of each (PyYAML keeps the last of a repeated key). */
   workload: Map<string, YamlPair>;
   workloadNode?: YamlMap;
   keychain: KeychainEntry[];
@@ -66,8 +78,10 @@ export interface Playbook {
   stepsByName: Map<string, Step>;
   /** Workbook task names (`workbook: [{name: …}]`): results addressable like steps. */
   workbookTasks: Set<string>;
-  /** Names a playbook defines for templates besides workload and steps: loop iterators, `set`/`vars`/`with`/`args`/`input` keys, `as` aliases, task names. */
+  /** Names a playbook defines for templates besides workload and steps: loop iterators, `set`/`vars`/`with`/`args`/`input` keys, `as` aliases, task names, a step's `result: <name>`. */
   definedNames: Set<string>;
+  /** Keys of a top-level `ctx:` (v2 canonical): inputs the caller supplies, in scope like workload keys. */
+  ctxKeys: Set<string>;
   templates: TemplateString[];
   auths: AuthUse[];
 }
@@ -75,10 +89,13 @@ export interface Playbook {
 export const scalarString = (node: unknown): string | undefined =>
   isScalar(node) && (typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean') ? String(node.value) : undefined;
 
-/** The pair for `key` in a mapping (the first one, as the runtime sees it). */
+/** The pair for `key` in a mapping: the last one, as the runtime's YAML reader (PyYAML) keeps it. */
 export function pairOf(map: unknown, key: string): (YamlPair & { key: YamlScalar }) | undefined {
   if (!isMap(map)) return undefined;
-  for (const item of map.items) if (isScalar(item.key) && String(item.key.value) === key) return item as YamlPair & { key: YamlScalar };
+  for (let i = map.items.length - 1; i >= 0; i--) {
+    const item = map.items[i];
+    if (isScalar(item.key) && String(item.key.value) === key) return item as YamlPair & { key: YamlScalar };
+  }
   return undefined;
 }
 export const valueOf = (map: unknown, key: string): YamlNode | null | undefined => pairOf(map, key)?.value;
@@ -91,8 +108,13 @@ export function nodeSpan(node: YamlNode | null | undefined, fallback: Span = { s
   return { start: r[0], end: Math.max(r[1], r[0] + 1) };
 }
 
-/** The span of [start, end) in a template string's value, as file offsets. */
+/**
+ * The span of [start, end) in a template string's value, as file offsets. In a decoded value
+ * (`command_b64`) offsets do not map to the file: the span is the whole scalar, with a note
+ * that the engine adds to the message.
+ */
 export function templateSpan(t: TemplateString, start: number, end: number): Span {
+  if (t.encoded) return { ...nodeSpan(t.node), note: `in the base64-decoded ${t.keys.at(-1) ?? 'value'}` };
   const s = t.map(start);
   const e = end > start ? t.map(end - 1) + 1 : s + 1;
   return { start: s, end: Math.max(e, s + 1) };
@@ -177,6 +199,7 @@ function readStep(node: YamlMap, index: number): Step {
     sets,
     childArgs,
     taskNames,
+    chunked: [node, valueOf(node, 'loop'), ...toolMaps].some((holder) => pairOf(holder, 'chunk') !== undefined),
   };
 }
 
@@ -186,12 +209,14 @@ export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMa
     source,
     doc,
     root,
+    dsl: dslOf(stringOf(root, 'apiVersion')),
     workload: new Map(),
     keychain: [],
     steps: [],
     stepsByName: new Map(),
     workbookTasks: new Set(),
     definedNames: new Set(),
+    ctxKeys: new Set(),
     templates: [],
     auths: [],
   };
@@ -200,8 +225,13 @@ export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMa
     pb.workloadNode = workload;
     for (const pair of workload.items) {
       const key = scalarString(pair.key);
-      if (key !== undefined && !pb.workload.has(key)) pb.workload.set(key, pair);
+      if (key !== undefined && !pair.shadowed) pb.workload.set(key, pair);
     }
+  }
+  const ctx = valueOf(root, 'ctx');
+  if (isMap(ctx)) for (const pair of ctx.items) {
+    const key = scalarString(pair.key);
+    if (key !== undefined) pb.ctxKeys.add(key);
   }
   const keychain = valueOf(root, 'keychain');
   if (keychain) pb.keychainNode = keychain;
@@ -234,35 +264,46 @@ export function readPlaybook(source: SourceFile, doc: YamlDocument, root: YamlMa
     const name = stringOf(task, 'name');
     if (name !== undefined) pb.workbookTasks.add(name);
   }
-  collect(pb, root, [], {});
+  collect(pb, root, [], { inStep: false, save: false, policy: false });
   return pb;
 }
 
 interface Where {
   step?: Step;
   keychainEntry?: KeychainEntry;
+  /** Inside a workflow step or a workbook task. */
+  inStep: boolean;
+  /** Inside a `save:`/`sink:` block. */
+  save: boolean;
+  /** Inside a `spec.policy` block. */
+  policy: boolean;
 }
+
+const IDENTIFIER = /^[A-Za-z_]\w*$/;
+
 
 /** One walk over the document: templates, auth uses, and the names the playbook defines. */
 function collect(pb: Playbook, node: unknown, keys: string[], where: Where): void {
   if (isMap(node)) {
     for (const pair of node.items) {
+      // A repeated key's earlier values are never read (the duplicate-key finding says so).
+      if (pair.shadowed) continue;
       const key = scalarString(pair.key) ?? '';
       const child = pair.value as YamlNode | null;
       if (keys.length === 0 && key === 'workflow' && isSeq(child)) {
         const stepOf = new Map(pb.steps.map((s) => [s.node as YamlNode, s]));
-        for (const item of child.items) collect(pb, item, [key], { step: item ? stepOf.get(item) : undefined });
+        for (const item of child.items) collect(pb, item, [key], { ...where, inStep: true, step: item ? stepOf.get(item) : undefined });
         continue;
       }
       if (keys.length === 0 && key === 'keychain' && isSeq(child)) {
         const entryOf = new Map(pb.keychain.map((e) => [e.node as YamlNode, e]));
-        for (const item of child.items) collect(pb, item, [key], { keychainEntry: item ? entryOf.get(item) : undefined });
+        for (const item of child.items) collect(pb, item, [key], { ...where, keychainEntry: item ? entryOf.get(item) : undefined });
         continue;
       }
       if (key === 'auth' && child && isScalar(pair.key)) pb.auths.push({ node: child, keyNode: pair.key });
-      if (key === 'iterator' || key === 'as' || key === 'element') {
+      if (key === 'iterator' || key === 'as' || key === 'element' || (key === 'result' && where.step !== undefined && (keys.length === 1 || keys.at(-1) === 'tool' || keys.at(-2) === 'tool'))) {
         const name = scalarString(child);
-        if (name !== undefined && /^[A-Za-z_]\w*$/.test(name)) pb.definedNames.add(name);
+        if (name !== undefined && isScalar(child) && typeof child.value === 'string' && IDENTIFIER.test(name)) pb.definedNames.add(name);
       }
       // Names passed into a task or tool (`with:` of a workbook call, `args:`, `input:`) are bare names inside it.
       if ((key === 'set' || key === 'vars' || key === 'with' || key === 'args' || key === 'input') && isMap(child)) {
@@ -271,9 +312,15 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
           if (name !== undefined && name !== 'ctx' && name !== 'vars') pb.definedNames.add(name);
         }
       }
+      let inner = where;
+      if (keys.length === 0 && key === 'workbook') inner = { ...inner, inStep: true };
+      if ((key === 'save' || key === 'sink') && !where.save) inner = { ...inner, save: true };
+      if (key === 'policy' && keys[keys.length - 1] === 'spec' && !where.policy) inner = { ...inner, policy: true };
       // One key stack for the whole walk; a template copies it (few values are templates).
       keys.push(key);
-      collect(pb, child, keys, where);
+      // `command_b64:`: base64 text whose templates the runtime renders after decoding (upstream's postgres and save plugins).
+      if (key.endsWith('_b64') && isScalar(child) && typeof child.value === 'string') addDecoded(pb, child, keys, inner);
+      else collect(pb, child, keys, inner);
       keys.pop();
       if (isScalar(pair.key) && typeof pair.key.value === 'string' && hasTemplate(pair.key.value)) addTemplate(pb, pair.key, keys, where);
     }
@@ -282,6 +329,24 @@ function collect(pb: Playbook, node: unknown, keys: string[], where: Where): voi
   } else if (isScalar(node) && typeof node.value === 'string' && hasTemplate(node.value)) {
     addTemplate(pb, node, keys, where);
   }
+}
+
+const placeSets = new Map<number, ReadonlySet<Place>>();
+
+/** The places of `where`, one shared set per combination. */
+function placesOf(where: Where): ReadonlySet<Place> {
+  const chunked = where.step?.chunked === true;
+  const bits = (where.inStep ? 1 : 0) | (where.save ? 2 : 0) | (where.policy ? 4 : 0) | (chunked ? 8 : 0);
+  let set = placeSets.get(bits);
+  if (!set) {
+    const places: Place[] = ['everywhere'];
+    if (where.inStep) places.push('step');
+    if (where.save) places.push('save');
+    if (where.policy) places.push('policy');
+    if (chunked) places.push('chunked');
+    placeSets.set(bits, (set = new Set(places)));
+  }
+  return set;
 }
 
 function addTemplate(pb: Playbook, node: YamlScalar, keys: string[], where: Where): void {
@@ -295,6 +360,40 @@ function addTemplate(pb: Playbook, node: YamlScalar, keys: string[], where: Wher
     keys: keys.slice(),
     step: where.step,
     map: (i) => (cached ??= scalarValueMap(text, node))(i),
+    places: placesOf(where),
+    keychainEntry: where.keychainEntry,
+  };
+  pb.templates.push(t);
+  where.keychainEntry?.templates.push(t);
+}
+
+/** Base64 that decodes to UTF-8 text: `command_b64: U0VMRUNU…`. */
+function decodeBase64(value: string): string | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (compact.length < 4 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
+  const bytes = Buffer.from(compact, 'base64');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A base64 value whose decoded text holds templates: scanned as that text (positions: the whole scalar). */
+function addDecoded(pb: Playbook, node: YamlScalar, keys: string[], where: Where): void {
+  const decoded = decodeBase64(node.value as string);
+  if (decoded === undefined || !hasTemplate(decoded)) return;
+  const start = node.range[0];
+  const t: TemplateString = {
+    node,
+    value: decoded,
+    scan: scanTemplate(decoded),
+    keys: keys.slice(),
+    step: where.step,
+    map: () => start,
+    places: placesOf(where),
+    encoded: 'base64',
+    keychainEntry: where.keychainEntry,
   };
   pb.templates.push(t);
   where.keychainEntry?.templates.push(t);

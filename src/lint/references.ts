@@ -1,7 +1,7 @@
 /** What a playbook's templates can name, and the order its steps can run in. */
 import type { TemplateReference } from '../core/templates.js';
-import { RUNTIME_NAMES } from './knowledge.js';
-import { pairOf, type Playbook, type Step } from './playbook.js';
+import { inScope } from './dsl.js';
+import { pairOf, type Playbook, type Step, type TemplateString } from './playbook.js';
 
 /** Bearer variables: name → the steps whose `auth.variable` sets it. */
 export function bearerVariables(pb: Playbook): Map<string, Step[]> {
@@ -18,9 +18,18 @@ export function bearerVariables(pb: Playbook): Map<string, Step[]> {
 /** Runtime internals (`__frame_max_rows`) are dunder names. */
 export const isRuntimeInternal = (name: string): boolean => name.startsWith('__');
 
-/** Every bare name a template in this playbook may use without it being a mistake. */
-export function knownNames(pb: Playbook): Set<string> {
-  return new Set([...RUNTIME_NAMES, ...pb.workload.keys(), ...pb.stepsByName.keys(), ...pb.workbookTasks, ...pb.definedNames, ...bearerVariables(pb).keys()]);
+const defined = new WeakMap<Playbook, Set<string>>();
+
+/** The names a playbook defines itself: workload and top-level ctx keys, steps, tasks, variables. */
+export function playbookNames(pb: Playbook): Set<string> {
+  let names = defined.get(pb);
+  if (!names) defined.set(pb, (names = new Set([...pb.workload.keys(), ...pb.ctxKeys, ...pb.stepsByName.keys(), ...pb.workbookTasks, ...pb.definedNames, ...bearerVariables(pb).keys()])));
+  return names;
+}
+
+/** Whether a bare name may be used in template `t`: the playbook defines it, or its DSL's runtime provides it there (src/lint/dsl.ts). */
+export function isKnownName(pb: Playbook, t: TemplateString, name: string): boolean {
+  return playbookNames(pb).has(name) || inScope(name, pb.dsl, t.places) || isRuntimeInternal(name);
 }
 
 /**

@@ -23,11 +23,23 @@ export interface Finding {
 export interface Span {
   start: number;
   end: number;
+  /** Where the finding really is when the span cannot say (a decoded value): added to the message. */
+  note?: string;
+}
+
+export interface ReportOptions {
+  /**
+   * What the finding is about (an unknown name, key or entry): a file gets one finding per
+   * construct and rule, at its first place, saying how many more there are.
+   */
+  construct?: string;
+  /** Not sure it is a mistake (a DSL version lint does not know): reported as a warning at most. */
+  uncertain?: boolean;
 }
 
 export interface RuleContext {
   playbook: Playbook;
-  report(span: Span, message: string): void;
+  report(span: Span, message: string, options?: ReportOptions): void;
 }
 
 export interface Rule {

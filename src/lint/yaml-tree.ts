@@ -26,6 +26,8 @@ export interface YamlScalar {
 export interface YamlPair {
   key: YamlNode | null;
   value: YamlNode | null;
+  /** A later pair of the same mapping has the same key: PyYAML (NoETL's reader) keeps the last value, so this one is never read. */
+  shadowed?: true;
 }
 export interface YamlMap {
   kind: 'map';
@@ -55,8 +57,13 @@ export interface YamlDocument {
   root: YamlNode | null;
   /** The first syntax error: after it the parser's recovery guesses, and later errors are mostly its echoes. */
   error?: YamlError;
-  /** Keys that repeat an earlier key of the same mapping. */
-  duplicateKeys: YamlScalar[];
+  /** Keys that a later key of the same mapping repeats (`ignored`), with the last of them (`kept`, the one PyYAML reads). */
+  duplicateKeys: DuplicateKey[];
+}
+
+export interface DuplicateKey {
+  ignored: YamlScalar;
+  kept: YamlScalar;
 }
 
 export const isMap = (node: unknown): node is YamlMap => (node as YamlNode | null)?.kind === 'map';
@@ -106,7 +113,7 @@ export function parseYamlDocuments(text: string): YamlDocument[] {
 }
 
 class TreeBuilder {
-  private readonly duplicateKeys: YamlScalar[] = [];
+  private readonly duplicateKeys: DuplicateKey[] = [];
   constructor(
     private readonly text: string,
     private readonly offset: number,
@@ -148,21 +155,29 @@ class TreeBuilder {
 
   private map(n: YAMLNode, start: number): YamlMap {
     const items: YamlPair[] = [];
-    const seen = new Set<string>();
+    /** Key → the index of its latest pair. */
+    const seen = new Map<string, number>();
+    let repeated: { pair: YamlPair; name: string }[] | undefined;
     let last: YamlNode | null = null;
     for (const mapping of (n.mappings ?? []) as { key: YAMLNode | null; value: YAMLNode | null }[]) {
       const key = mapping.key ? this.node(mapping.key, undefined) : null;
       let value: YamlNode | null = null;
       if (mapping.value) value = this.node(mapping.value, key?.range[0]);
       else if (key) value = this.missing(this.afterColon(key.range[1]));
+      const pair: YamlPair = { key, value };
       if (key?.kind === 'scalar') {
         const name = String(key.value);
-        if (seen.has(name)) this.duplicateKeys.push(key);
-        else seen.add(name);
+        const earlier = seen.get(name);
+        if (earlier !== undefined) {
+          items[earlier].shadowed = true;
+          (repeated ??= []).push({ pair: items[earlier], name });
+        }
+        seen.set(name, items.length);
       }
-      items.push({ key, value });
+      items.push(pair);
       last = value ?? key;
     }
+    for (const { pair, name } of repeated ?? []) this.duplicateKeys.push({ ignored: pair.key as YamlScalar, kept: items[seen.get(name) as number].key as YamlScalar });
     return { kind: 'map', items, range: [start, this.collectionEnd(n, last)] };
   }
 
@@ -225,7 +240,7 @@ function plainValue(n: YAMLScalar): YamlScalar['value'] {
   }
 }
 
-/** The plain JavaScript value of a node (aliases read as null). */
+/** The plain JavaScript value of a node (aliases read as null; of a repeated key, the last value, as PyYAML reads it). */
 export function toJS(node: YamlNode | null): unknown {
   if (node === null) return null;
   switch (node.kind) {

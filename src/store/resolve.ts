@@ -248,7 +248,7 @@ async function preview(value: unknown, context: Record<string, unknown>): Promis
 }
 
 async function describeSource(spec: KeychainSpec, context: Record<string, unknown>): Promise<string> {
-  return kindOf(spec).describe(spec.fields, (value) => preview(value, context));
+  return kindOf(spec).describe(spec.fields, (value) => preview(value, context), spec.name);
 }
 
 /** The registry's kind of a spec (readKeychainSection admitted only known kinds). */

@@ -40,9 +40,10 @@ const kind = (name: string) => findKeychainKind(name)!;
 
 describe('the keychain-kind registry', () => {
   it('lists each kind once, aliases after their kind, and knows every spelling', () => {
-    expect(KEYCHAIN_KIND_NAMES).toEqual(['secret_manager', 'secrets', 'oauth2', 'http', 'credential', 'static', 'bearer', 'google_id_token']);
+    expect(KEYCHAIN_KIND_NAMES).toEqual(['secret_manager', 'secrets', 'oauth2', 'http', 'credential', 'credential_ref', 'google_oauth', 'google_service_account', 'google', 'static', 'bearer', 'google_id_token']);
     expect(new Set(KEYCHAIN_KIND_NAMES).size).toBe(KEYCHAIN_KIND_NAMES.length);
     expect(kind('secrets')).toBe(kind('secret_manager'));
+    for (const upstream of ['credential_ref', 'google_oauth', 'google_service_account', 'google']) expect(kind(upstream)).toBe(kind('credential'));
     expect(findKeychainKind('kerberos_ticket')).toBeUndefined();
   });
 
@@ -87,6 +88,8 @@ describe('the keychain-kind registry', () => {
       'reads `service_account_secret` from a secret manager and needs `auth` to reach it',
     );
     expect(() => checkEntryFields(kind('credential'), { ref: 'pg' })).not.toThrow();
+    // Upstream reads the credential's name from ref, credential, or else the entry's name.
+    expect(() => checkEntryFields(kind('credential'), {})).not.toThrow();
   });
 
   it('fetches through the I/O it is given', async () => {
@@ -96,12 +99,16 @@ describe('the keychain-kind registry', () => {
     expect(await fetch('bearer', { token: 't-1' })).toEqual({ data: { access_token: 't-1', token_type: 'Bearer' }, credentialType: 'bearer', cacheType: 'token' });
     expect(await fetch('static', { map: { a: 'b' } })).toEqual({ data: { a: 'b' }, credentialType: 'static', cacheType: 'secret' });
     expect(await fetch('credential', { ref: 'pg' })).toEqual({ data: { access_token: 'stored-pg' }, credentialType: 'bearer', cacheType: 'secret' });
+    await fetch('google_oauth', { ref: 'by_ref', credential: 'not_this' });
+    await fetch('credential_ref', {});
     expect((await fetch('secrets', { provider: 'aws', auth: 'aws_auth', map: { k: 'arn:x' } })).data).toEqual({ k: 'value-of-arn:x' });
     await fetch('oauth2', { endpoint: 'https://a/token' });
     await fetch('http', { endpoint: 'https://a/init', method: 'get' });
     await fetch('http', { endpoint: 'https://a/init' }, true);
     expect(calls).toEqual([
       'credential pg',
+      'credential by_ref',
+      'credential e',
       'credential aws_auth',
       'aws arn:x auth={"access_token":"stored-aws_auth"}',
       // A renewal takes the token from token_field: so does the first fetch of what will be renewed.
@@ -123,9 +130,10 @@ describe('the keychain-kind registry', () => {
 
   it('describes an entry for a plan with the preview it is given', async () => {
     const preview = async (v: unknown) => `<${String(v)}>`;
-    expect(await kind('oauth2').describe({ endpoint: 'https://a/token', auto_renew: true }, preview)).toBe('POST <https://a/token> (auto-renew)');
-    expect(await kind('http').describe({ endpoint: 'https://a/init', method: 'get' }, preview)).toBe('GET <https://a/init>');
-    expect(await kind('credential').describe({ ref: 'pg' }, preview)).toBe('credential <pg>');
-    expect(await kind('secrets').describe({ provider: 'gcp', auth: 'g', map: { k: 'p' } }, preview)).toBe('gcp secrets: k ← <p> (auth <g>)');
+    expect(await kind('oauth2').describe({ endpoint: 'https://a/token', auto_renew: true }, preview, 'e')).toBe('POST <https://a/token> (auto-renew)');
+    expect(await kind('http').describe({ endpoint: 'https://a/init', method: 'get' }, preview, 'e')).toBe('GET <https://a/init>');
+    expect(await kind('credential').describe({ ref: 'pg' }, preview, 'e')).toBe('credential <pg>');
+    expect(await kind('google').describe({}, preview, 'google_oauth')).toBe('credential <google_oauth>');
+    expect(await kind('secrets').describe({ provider: 'gcp', auth: 'g', map: { k: 'p' } }, preview, 'e')).toBe('gcp secrets: k ← <p> (auth <g>)');
   });
 });

@@ -34,6 +34,8 @@ workflow:
       kind: duckdb
       auth:
         pg_db: { source: credential, key: "{{ pg_auth }}" }
+  - step: f
+    tool: { kind: python, code: "{{ keychain.sa.client_email }}" }
 `;
 
 const keys: KeySet = { current: { provider: 'local', kid: 'test', kv: 'v1', key: randomBytes(32) }, previous: [] };

@@ -28,6 +28,18 @@ describe('noetl lint (built CLI)', () => {
     expect(r.stderr).toBe('1 file linted: 1 error, 0 warnings\n');
   });
 
+  it("issue 17's rules in the bundle: --list-rules shows them; a secret default, a secret path in auth and decoded command_b64 are reported", async () => {
+    const list = await runCli(['lint', '--list-rules'], { cwd: dir, env });
+    for (const id of ['unused-keychain-entry', 'auth-secret-path', 'literal-secret-default', 'password-via-workload']) expect(list.stdout).toMatch(new RegExp(`^${id} `, 'm'));
+    const sql = Buffer.from("SELECT '{{ workload.tabel }}'").toString('base64');
+    const playbook = `apiVersion: noetl.io/v2\nkind: Playbook\nworkload:\n  table: t\n  db_password: "{{ env.DB_PASSWORD | default('demo') }}"\nworkflow:\n  - step: a\n    tool: { kind: postgres, auth: projects/1/secrets/pg/versions/latest, command_b64: ${sql} }\n`;
+    const r = await runCli(['lint', '-', '--stdin-filename', 'p.yaml', '--format', 'compact'], { cwd: dir, env, input: playbook });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => l.replace(/:.*\[/, ' [')))
+      .toEqual(['p.yaml [literal-secret-default]', 'p.yaml [auth-secret-path]', 'p.yaml [undefined-workload-key]']);
+    expect(r.stdout).toContain('(in the base64-decoded command_b64)');
+  });
+
   it('exit 0 on a clean file', async () => {
     expect((await runCli(['lint', 'good.yaml'], { cwd: dir, env })).code).toBe(0);
   });

@@ -21,7 +21,8 @@ describe('keychain rules read the kind registry', () => {
   it('every kind and spelling is known, and its minimal entry is clean', () => {
     for (const name of KEYCHAIN_KIND_NAMES) {
       const id = KEYCHAIN_KINDS.find((k) => k.id === name || k.aliases.includes(name))!.id;
-      expect(lint(entry(name, MINIMAL[id])), name).toEqual([]);
+      const used = `workflow:\n  - step: s\n    tool: { kind: python, code: "{{ keychain.e.v }}" }\n`;
+      expect(lint(entry(name, MINIMAL[id]) + used), name).toEqual([]);
     }
   });
 

@@ -3,6 +3,9 @@ import { covered, lint, messages, spans } from './helpers.js';
 
 const pb = (keychain: string, rest = '') => `apiVersion: noetl.io/v2\nkind: Playbook\nworkload:\n  gcp_auth: google_oauth\n  key_path: projects/1/secrets/k/versions/latest\nkeychain:\n${keychain}${rest}`;
 
+/** A workflow that uses the named keychain entries (an entry nothing uses is unused-keychain-entry's finding). */
+const using = (...names: string[]) => `workflow:\n  - step: use\n    tool: { kind: python, code: "${names.map((n) => `{{ keychain.${n}.v }}`).join(' ')}" }\n`;
+
 const good = `  - name: openai_token
     kind: secrets
     provider: gcp
@@ -22,7 +25,7 @@ const good = `  - name: openai_token
 
 describe('keychain rules', () => {
   it('a well-formed keychain has no findings', () => {
-    expect(lint(pb(good))).toEqual([]);
+    expect(lint(pb(good, using('amadeus_token')))).toEqual([]);
   });
 
   it('keychain-name: missing, duplicate, not an identifier', () => {
@@ -41,10 +44,10 @@ describe('keychain rules', () => {
     expect(messages(y, 'keychain-name')).toEqual(['keychain must be a list of entries (`- name: …`)']);
   });
 
-  it('keychain-kind: missing (with the type: hint) and unknown (with did-you-mean)', () => {
-    const y = pb(`  - name: a\n    type: google_oauth\n  - name: b\n    kind: oauth\n    endpoint: https://x\n`);
+  it('keychain-kind: missing and unknown (with did-you-mean)', () => {
+    const y = pb(`  - name: a\n    credential: pg\n  - name: b\n    kind: oauth\n    endpoint: https://x\n`);
     expect(spans(y, 'keychain-kind')).toEqual(['7:11-7:12', '10:11-10:16']);
-    expect(messages(y, 'keychain-kind')[0]).toContain('has no kind (it has `type:`; the key is `kind:`)');
+    expect(messages(y, 'keychain-kind')[0]).toContain("keychain entry 'a' has no kind; one of: secret_manager");
     expect(messages(y, 'keychain-kind')[1]).toBe("unknown keychain kind 'oauth'; did you mean 'oauth2'?");
   });
 
@@ -67,14 +70,13 @@ describe('keychain rules', () => {
     kind: google_id_token
     service_account_secret: "{{ workload.key_path }}"
 `);
-    expect(spans(y, 'keychain-required-fields')).toEqual(['8:11-8:17', '11:15-11:18', '12:10-12:12', '14:11-14:25', '14:11-14:25', '16:11-16:21', '18:11-18:17', '20:11-20:17', '22:11-22:26', '22:11-22:26']);
+    expect(spans(y, 'keychain-required-fields')).toEqual(['8:11-8:17', '11:15-11:18', '12:10-12:12', '14:11-14:25', '14:11-14:25', '18:11-18:17', '20:11-20:17', '22:11-22:26', '22:11-22:26']);
     expect(messages(y, 'keychain-required-fields')).toEqual([
       "keychain entry 'a' of kind oauth2 needs `endpoint` (the URL to call)",
       "unknown secret provider 'gpc'; did you mean 'gcp'? (one of gcp, aws, azure)",
       "`map` of keychain entry 'b' must be a non-empty mapping of output field → secret path",
       "keychain entry 'c' of kind secret_manager needs `provider` (one of gcp, aws, azure)",
       "keychain entry 'c' of kind secret_manager needs `map` (output field → secret path)",
-      "keychain entry 'd' of kind credential needs `credential` (the name of a stored credential)",
       "keychain entry 'e' of kind bearer needs `token`",
       "keychain entry 'f' of kind static needs `map` (output field → value)",
       "keychain entry 'g' of kind google_id_token needs `target_audience`",
@@ -94,7 +96,7 @@ describe('keychain rules', () => {
   - name: c
     kind: bearer
     token: "{{ workload.key_path }}"
-`);
+`, using('a', 'b', 'c'));
     expect(lint(y)).toEqual([]);
   });
 

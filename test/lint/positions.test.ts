@@ -75,11 +75,15 @@ describe('parsing', () => {
     expect(spans(y, 'undefined-workload-key')).toEqual(['13:25-13:30']);
   });
 
-  it('reports a duplicate key at the second occurrence, and lints the rest', () => {
-    const y = `${head}      auth: "{{ workload.pg_auth }}"\n      auth: "{{ workload.bogus }}"\n`;
-    expect(spans(y, 'duplicate-key')).toEqual(['9:7-9:11']);
-    expect(lint(y).find((f) => f.ruleId === 'duplicate-key')?.message).toBe("duplicate key 'auth': YAML allows a key once per mapping, and only one of the values is used");
-    expect(spans(y, 'undefined-workload-key')).toEqual(['9:26-9:31']);
+  it('reports a duplicate key at the occurrence NoETL ignores (PyYAML keeps the last), and lints the value it reads', () => {
+    const y = `${head}      auth: "{{ workload.bogus }}"\n      auth: "{{ workload.pg_auth }}"\n`;
+    expect(spans(y, 'duplicate-key')).toEqual(['8:7-8:11']);
+    expect(lint(y).find((f) => f.ruleId === 'duplicate-key')?.message).toBe("duplicate key 'auth': NoETL reads the last one (line 9) and ignores this value; merge them or remove one");
+    // The ignored value is not linted: NoETL never reads it.
+    expect(spans(y, 'undefined-workload-key')).toEqual([]);
+    const kept = `${head}      auth: "{{ workload.pg_auth }}"\n      auth: "{{ workload.bogus }}"\n`;
+    expect(spans(kept, 'duplicate-key')).toEqual(['8:7-8:11']);
+    expect(spans(kept, 'undefined-workload-key')).toEqual(['9:26-9:31']);
   });
 
   it('points an unclosed quote at the quote that opens it', () => {
@@ -112,8 +116,8 @@ describe('parsing', () => {
 
   it('reports duplicate keys in nested and flow mappings, by value (quoted or not)', () => {
     const y = `${head}      headers: {X-Id: a, "X-Id": b}\n      q:\n        k: 1\n        k: 2\n`;
-    expect(spans(y, 'duplicate-key')).toEqual(['8:26-8:32', '11:9-11:10']);
-    expect(messages(y, 'duplicate-key')[0]).toMatch(/^duplicate key "X-Id":/);
+    expect(spans(y, 'duplicate-key')).toEqual(['8:17-8:21', '10:9-10:10']);
+    expect(messages(y, 'duplicate-key')).toEqual(["duplicate key 'X-Id': NoETL reads the last one (line 8) and ignores this value; merge them or remove one", "duplicate key 'k': NoETL reads the last one (line 11) and ignores this value; merge them or remove one"]);
   });
 
   it('types plain scalars by the YAML 1.2 core schema and keeps quoted ones strings', () => {

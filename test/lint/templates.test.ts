@@ -106,10 +106,27 @@ describe('scanTemplate', () => {
 });
 
 describe('scanTemplate bindings', () => {
-  it('macro names and parameters are bound; call arguments are references', () => {
-    const text = '{% macro row(id, label=default_label) %}{{ id }} {{ label }}{% endmacro %}{% call row(user_id) %}{% endcall %}';
+  it('macro names and parameters are bound; defaults and call arguments are references (read where the macro is, as Jinja2 reads them)', () => {
+    const text = '{% macro row(id, label=default_label) %}{{ id }} {{ label }} {{ caller }}{% endmacro %}{% call row(user_id) %}{% endcall %}';
     expect(scanTemplate(text).errors).toEqual([]);
-    expect(scanTemplate(text).references.map((r) => r.root)).toEqual(['user_id']);
+    expect(scanTemplate(text).references.map((r) => r.root)).toEqual(['default_label', 'user_id']);
+  });
+
+  it("scopes names as Jinja2 does: a loop's names inside its body, a set from there on in its block", () => {
+    expect(refs('{% for i in items %}{{ i }}{% else %}{{ i }}{% endfor %}{{ loop.index }}')).toEqual(['items', 'i', 'loop.index']);
+    expect(refs('{{ n }}{% set n = 1 %}{{ n }}{% if a %}{% set m = 2 %}{{ m }}{% endif %}{{ m }}')).toEqual(['n', 'a', 'm']);
+    expect(refs('{% for x in xs if x.ok %}{{ x.id }}{% endfor %}')).toEqual(['xs']);
+  });
+
+  it('a name every branch of an if/else sets is set after it, as Jinja2 renders it (jinja2.meta would count it as read)', () => {
+    expect(refs('{% if a %}{% set x = 1 %}{% else %}{% set x = 2 %}{% endif %}{{ x }}')).toEqual(['a']);
+    expect(refs('{% if a %}{% set x = 1 %}{% endif %}{{ x }}')).toEqual(['a', 'x']);
+    expect(refs('{% if a %}{% set x = 1 %}{% elif b %}{% set y = 2 %}{% else %}{% set x = 3 %}{% endif %}{{ x }}')).toEqual(['a', 'b', 'x']);
+  });
+
+  it('reads context, missing, recursive and the like as names where Jinja2 does', () => {
+    expect(refs('{{ context.workload.x }} {% if missing.ok %}{% endif %} {% for r in recursive.rows recursive %}{% endfor %}')).toEqual(['context.workload.x', 'missing.ok', 'recursive.rows']);
+    expect(refs("{% include 'x.j2' ignore missing with context %}")).toEqual([]);
   });
 
   it('with-assignments and set blocks bind their names', () => {

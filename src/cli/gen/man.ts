@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import { rulesManSection } from '../lint/rules-man.js';
 import { examples, flatten, walk, type CommandNode } from './tree.js';
 
 /**
@@ -94,6 +95,7 @@ function nounPage(noun: CommandNode, version: string): string {
       .filter((n) => n !== noun)
       .flatMap((n) => [`.SH ${roff(n.path.slice(1).join(' ').toUpperCase())}`, `.B ${roff(usage(n))}`, '.PP', roff(n.command.description()), ...optionLines(n.options), ...exampleLines(n)]),
     ...(noun.children.length === 0 ? optionLines(noun.options) : []),
+    ...(name === 'noetl-lint' ? rulesManSection(roff) : []),
     '.SH GLOBAL OPTIONS',
     'See \\fBnoetl\\fR(1).',
     '.SH SEE ALSO',

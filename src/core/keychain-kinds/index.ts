@@ -34,16 +34,16 @@ export function findKeychainKind(name: unknown): KeychainKind | undefined {
   return typeof name === 'string' ? byName.get(name) : undefined;
 }
 
-/** The keys an entry's kind is read from, first found wins. Upstream also reads `type:` (issue 17). */
-export const KIND_KEYS: readonly string[] = ['kind'];
+/** The keys an entry's kind is read from, first found wins: upstream's processor reads `kind`, else `type`. */
+export const KIND_KEYS: readonly string[] = ['kind', 'type'];
 
 /** Keys every entry may have, whatever its kind. */
 export const KEYCHAIN_COMMON_KEYS: readonly string[] = ['name', ...KIND_KEYS, 'scope', 'ttl_seconds', 'auto_renew', 'description', 'desc', 'schema', 'renew_config'];
 
 /** Misspellings and other spellings of common keys, with the key meant (did-you-mean). */
-export const COMMON_KEY_ALIASES: Readonly<Record<string, string>> = { type: 'kind', ttl: 'ttl_seconds', renew: 'auto_renew', autorenew: 'auto_renew' };
+export const COMMON_KEY_ALIASES: Readonly<Record<string, string>> = { ttl: 'ttl_seconds', renew: 'auto_renew', autorenew: 'auto_renew' };
 
-/** Keys written for the kind key (`type:` for `kind:`): the hint of an entry without a kind. */
+/** Keys written for a kind key (none since `type:` is one): the hint of an entry without a kind. */
 export const KIND_KEY_ALIASES: readonly string[] = Object.keys(COMMON_KEY_ALIASES).filter((k) => !KIND_KEYS.includes(k) && KIND_KEYS.includes(COMMON_KEY_ALIASES[k]));
 
 /** Every key some kind reads: what an entry of an unknown kind is checked against. */

@@ -110,7 +110,7 @@ export interface KeychainKind {
   readonly renewal?: Renewal;
   /** For a `renew_config` kind: the token request to store from the entry's (rendered) fields. */
   renewConfig?(fields: Record<string, unknown>): TokenRequest;
-  /** What a plan shows as the entry's source: "POST https://…/token", "credential pg_prod". */
-  describe(fields: Record<string, unknown>, preview: Preview): Promise<string>;
+  /** What a plan shows as the entry's source: "POST https://…/token", "credential pg_prod"; `name` is the entry's. */
+  describe(fields: Record<string, unknown>, preview: Preview, name: string): Promise<string>;
   fetch(entry: FetchEntry, io: KeychainFetchIO): Promise<Fetched>;
 }

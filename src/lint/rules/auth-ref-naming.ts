@@ -3,7 +3,11 @@ import { nodeSpan } from '../playbook.js';
 import { workloadKeyOf } from '../references.js';
 import type { Rule } from '../types.js';
 
-const MISLEADING = /^(.*?)_?(password|passwd|pwd|secret|api_?key|key|token|cred|creds|credential|credentials)$/i;
+/**
+ * Names that read like the secret itself. `*_credential(s)` is not among them: upstream authors
+ * use it widely for a workload key that names a credential (`db_credential: pg_k8s`).
+ */
+const MISLEADING = /^(.*?)_?(password|passwd|pwd|secret|api_?key|key|token|cred|creds)$/i;
 
 /** The seeds' suggestion for a misleading auth reference name: `<service>_auth`. */
 function suggestAuthName(name: string): string {
@@ -18,8 +22,9 @@ export const authRefNaming: Rule = {
   summary: 'Workload keys used as auth references are named <service>_auth',
   docs: `The \`auth\` attribute holds a reference to a credential, not the credential. The seeds'
 naming convention makes that visible: name the workload key after the service plus \`_auth\`
-(\`pg_auth\`, \`gcp_auth\`, \`snowflake_auth\`). Names such as \`oauth_cred\`, \`postgres_password\`,
-\`api_key\` or \`db_credential\` read like the secret itself and invite someone to put the secret there.
+(\`pg_auth\`, \`gcp_auth\`, \`snowflake_auth\`). Names such as \`oauth_cred\`, \`postgres_password\` or
+\`api_key\` read like the secret itself and invite someone to put the secret there. (\`db_credential\`
+says it names a credential, as upstream playbooks widely write it, and is not reported.)
 
     workload:
       postgres_password: pg_local      # auth-ref-naming: rename to postgres_auth

@@ -12,11 +12,14 @@ that runs after it: one reachable from the setting step by following \`next\` (a
 \`next\` is taken to continue with the following step). Using it in the same step, in a step
 that runs before, or on a branch that never passes through the setting step renders nothing.
 
-    - step: call_api                     # runs first
-      next: [{ step: get_token }]
-      tool: { kind: http, headers: { Authorization: "Bearer {{ api_token }}" } }   # bearer-variable-order
-    - step: get_token
-      tool: { kind: python, auth: { credential: "{{ workload.api_auth }}", bearer: true, variable: api_token } }`,
+    workload:
+      api_auth: api_credentials
+    workflow:
+      - step: call_api                     # runs first
+        next: [{ step: get_token }]
+        tool: { kind: http, url: https://api.example.com, headers: { Authorization: "Bearer {{ api_token }}" } }   # bearer-variable-order
+      - step: get_token
+        tool: { kind: python, code: "result = 1", auth: { credential: "{{ workload.api_auth }}", bearer: true, variable: api_token } }`,
   check({ playbook, report }) {
     const setters = bearerVariables(playbook);
     if (setters.size === 0) return;

@@ -10,10 +10,16 @@ export const bearerWithoutVariable: Rule = {
 variable; \`variable\` is the name later templates use (\`{{ amadeus_token }}\`). Without it the
 token is fetched and then unreachable.
 
-    auth:
-      credential: "{{ workload.amadeus_auth }}"
-      bearer: true
-      variable: amadeus_token`,
+    workload:
+      amadeus_auth: amadeus_credentials
+    workflow:
+      - step: get_token
+        tool:
+          kind: python
+          code: "result = 1"
+          auth:
+            credential: "{{ workload.amadeus_auth }}"
+            bearer: true                # bearer-without-variable: add variable: amadeus_token`,
   check({ playbook, report }) {
     for (const use of playbook.auths) {
       if (!isMap(use.node)) continue;

@@ -5,14 +5,22 @@ export const duplicateKey: Rule = {
   id: 'duplicate-key',
   defaultSeverity: 'error',
   summary: 'A mapping has the same key twice',
-  docs: `A mapping repeats a key. YAML forbids it, and parsers that accept it silently keep only one
-of the values, so half of what you wrote is ignored (often a second \`auth:\` or \`headers:\`).
+  docs: `A mapping repeats a key. YAML forbids it; NoETL's reader (PyYAML) accepts it and keeps the
+last value, so the earlier one is silently ignored (often a second \`auth:\` or \`headers:\`, or a
+second \`workload:\` block). The finding is at the value that is ignored; the other rules read the
+playbook as NoETL does, with the last value.
 
-Fix: merge the two entries into one, or rename one of them.
+Fix: merge the two entries into one, or remove the one that is not meant.
 
-    tool:
-      kind: http
-      auth: "{{ workload.api_auth }}"
-      auth: "{{ workload.other_auth }}"   # duplicate-key: only one of these is used`,
+    workload:
+      api_auth: api_credentials
+      other_auth: other_credentials
+    workflow:
+      - step: call
+        tool:
+          kind: http
+          url: https://api.example.com/items
+          auth: "{{ workload.api_auth }}"      # duplicate-key: NoETL reads the next auth, not this one
+          auth: "{{ workload.other_auth }}"`,
   check: () => undefined,
 };

@@ -1,6 +1,7 @@
 /** Every rule, in the order --list-rules shows them. */
 import type { Rule } from '../types.js';
 import { authRefNaming } from './auth-ref-naming.js';
+import { authSecretPath } from './auth-secret-path.js';
 import { bearerVariableOrder } from './bearer-variable-order.js';
 import { bearerWithoutVariable } from './bearer-without-variable.js';
 import { duplicateKey } from './duplicate-key.js';
@@ -16,12 +17,15 @@ import { keychainScope } from './keychain-scope.js';
 import { keychainTtl } from './keychain-ttl.js';
 import { keychainUnknownKey } from './keychain-unknown-key.js';
 import { literalSecret } from './literal-secret.js';
+import { literalSecretDefault } from './literal-secret-default.js';
 import { localScopeToChild } from './local-scope-to-child.js';
 import { missingCredential } from './missing-credential.js';
+import { passwordViaWorkload } from './password-via-workload.js';
 import { templateSyntax } from './template-syntax.js';
 import { undefinedKeychain } from './undefined-keychain.js';
 import { undefinedReference } from './undefined-reference.js';
 import { undefinedWorkloadKey } from './undefined-workload-key.js';
+import { unusedKeychainEntry } from './unused-keychain-entry.js';
 import { variableNaming } from './variable-naming.js';
 import { yamlSyntax } from './yaml-syntax.js';
 
@@ -39,11 +43,15 @@ export const RULES: readonly Rule[] = [
   undefinedKeychain,
   keychainOrder,
   keychainCycle,
+  unusedKeychainEntry,
   undefinedWorkloadKey,
   undefinedReference,
   bearerVariableOrder,
   inlineAuthSecret,
+  authSecretPath,
   literalSecret,
+  literalSecretDefault,
+  passwordViaWorkload,
   bearerWithoutVariable,
   authRefNaming,
   variableNaming,

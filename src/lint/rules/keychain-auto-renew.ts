@@ -17,9 +17,18 @@ new one a refresh margin before the current one expires). On other kinds (a stat
 credential, a secret read from a secret manager) the flag does nothing and suggests a renewal that
 never happens. \`auto_renew\` must be \`true\` or \`false\`.
 
-    - name: amadeus_credentials
-      kind: secrets
-      auto_renew: true     # keychain-auto-renew: secrets are read, not renewed`,
+    workload:
+      gcp_auth: google_oauth
+    keychain:
+      - name: amadeus_credentials
+        kind: secrets
+        provider: gcp
+        auth: "{{ workload.gcp_auth }}"
+        auto_renew: true     # keychain-auto-renew: secrets are read, not renewed
+        map: { client_id: projects/123/secrets/amadeus-key/versions/latest }
+    workflow:
+      - step: search
+        tool: { kind: http, url: "https://test.api.amadeus.com/v2?c={{ keychain.amadeus_credentials.client_id }}" }`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
       const pair = pairOf(entry.node, 'auto_renew');

@@ -66,10 +66,13 @@ from the workload or a credential instead.
     keychain:
       - name: a
         kind: http
-        endpoint: "{{ keychain.b.url }}"
+        endpoint: "{{ keychain.b.url }}"     # keychain-cycle: a → b → a
       - name: b
         kind: http
-        endpoint: "{{ keychain.a.url }}"     # keychain-cycle: a → b → a`,
+        endpoint: "{{ keychain.a.url }}"     # keychain-cycle: b → a → b
+    workflow:
+      - step: call
+        tool: { kind: http, url: "{{ keychain.a.url }}" }`,
   check({ playbook, report }) {
     const { edges, cycles } = keychainEdges(playbook);
     for (const [entry, cycle] of cycles) {

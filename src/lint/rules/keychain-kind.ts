@@ -13,7 +13,14 @@ An entry without a kind, or with an unknown one, cannot be resolved and fails th
 
     keychain:
       - name: amadeus_token
-        kind: oauth           # keychain-kind: did you mean 'oauth2'?`,
+        kind: oauth           # keychain-kind: did you mean 'oauth2'?
+        endpoint: https://test.api.amadeus.com/v1/security/oauth2/token
+    workflow:
+      - step: search
+        tool:
+          kind: http
+          url: https://test.api.amadeus.com/v2/shopping/flight-offers
+          headers: { Authorization: "Bearer {{ keychain.amadeus_token.access_token }}" }`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
       const pair = KIND_KEYS.map((k) => pairOf(entry.node, k)).find((p) => p !== undefined);

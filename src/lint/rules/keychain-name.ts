@@ -13,7 +13,11 @@ a name with a hyphen or a dot cannot be written after \`keychain.\` in a templat
 
     keychain:
       - name: amadeus-token        # keychain-name: use amadeus_token
-        kind: oauth2`,
+        kind: oauth2
+        endpoint: https://test.api.amadeus.com/v1/security/oauth2/token
+    workflow:
+      - step: search
+        tool: { kind: http, url: https://test.api.amadeus.com/v2/shopping/flight-offers }`,
   check({ playbook, report }) {
     const section = playbook.keychainNode;
     if (section && !isSeq(section) && !(isScalar(section) && section.value === null)) {

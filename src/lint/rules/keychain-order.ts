@@ -13,13 +13,22 @@ entry can only use (\`{{ keychain.other.field }}\`) entries declared above it. M
 is used above the one that uses it.
 
     keychain:
-      - name: amadeus_token          # uses amadeus_credentials, declared below: keychain-order
+      - name: amadeus_token
         kind: oauth2
+        endpoint: https://test.api.amadeus.com/v1/security/oauth2/token
         data:
-          client_id: "{{ keychain.amadeus_credentials.client_id }}"
+          client_id: "{{ keychain.amadeus_credentials.client_id }}"   # keychain-order: declared below
       - name: amadeus_credentials
-        kind: secrets
-        …`,
+        kind: static
+        map: { client_id: "{{ workload.amadeus_client_id }}" }
+    workload:
+      amadeus_client_id: my-client
+    workflow:
+      - step: search
+        tool:
+          kind: http
+          url: https://test.api.amadeus.com/v2/shopping/flight-offers
+          headers: { Authorization: "Bearer {{ keychain.amadeus_token.access_token }}" }`,
   check({ playbook, report }) {
     const { edges, cycles } = keychainEdges(playbook);
     for (const edge of edges) {

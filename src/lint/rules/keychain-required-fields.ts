@@ -17,12 +17,21 @@ export const keychainRequiredFields: Rule = {
 
 ${KEYCHAIN_KINDS.map(kindLine).join('\n')}
 
-    - name: openai_token
-      kind: secrets
-      provider: gcp
-      auth: "{{ workload.gcp_auth }}"
-      map:
-        api_key: "{{ workload.openai_secret_path }}"`,
+    workload:
+      gcp_auth: google_oauth
+      openai_secret_path: projects/123/secrets/openai-key/versions/latest
+    keychain:
+      - name: openai_token
+        kind: secrets             # keychain-required-fields: needs provider (gcp, aws or azure)
+        auth: "{{ workload.gcp_auth }}"
+        map:
+          api_key: "{{ workload.openai_secret_path }}"
+    workflow:
+      - step: ask
+        tool:
+          kind: http
+          url: https://api.openai.com/v1/models
+          headers: { Authorization: "Bearer {{ keychain.openai_token.api_key }}" }`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
       const kind = findKeychainKind(entry.kind);

@@ -17,9 +17,17 @@ export const keychainScope: Rule = {
 
 Any other value is rejected by the keychain table.
 
-    - name: user_session
-      kind: oauth2
-      scope: execution      # keychain-scope: use local`,
+    keychain:
+      - name: user_session
+        kind: oauth2
+        scope: execution      # keychain-scope: use local
+        endpoint: https://api.example.com/v1/auth/login
+    workflow:
+      - step: profile
+        tool:
+          kind: http
+          url: https://api.example.com/v1/users/me
+          headers: { Authorization: "Bearer {{ keychain.user_session.access_token }}" }`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
       const pair = pairOf(entry.node, 'scope');

@@ -12,10 +12,18 @@ integer (a template that renders one is accepted). Without it the default applie
 \`local\` entries, 86400 s otherwise. A duration string such as \`30m\` or a quoted number is not
 read as seconds.
 
-    - name: user_session
-      kind: oauth2
-      scope: local
-      ttl_seconds: 1800     # 30 minutes`,
+    keychain:
+      - name: user_session
+        kind: oauth2
+        scope: local
+        ttl_seconds: 30m      # keychain-ttl: write 1800
+        endpoint: https://api.example.com/v1/auth/login
+    workflow:
+      - step: profile
+        tool:
+          kind: http
+          url: https://api.example.com/v1/users/me
+          headers: { Authorization: "Bearer {{ keychain.user_session.access_token }}" }`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
       const pair = pairOf(entry.node, 'ttl_seconds');

@@ -12,9 +12,17 @@ export const keychainUnknownKey: Rule = {
 ${KEYCHAIN_COMMON_KEYS.join(', ')}. Per kind:
 ${KEYCHAIN_KINDS.map((k) => `- ${[k.id, ...k.aliases].join(', ')}: ${k.keys.join(', ')}`).join('\n')}
 
-    - name: amadeus_token
-      kind: oauth2
-      endpont: https://…/token     # keychain-unknown-key: did you mean 'endpoint'?`,
+    keychain:
+      - name: amadeus_token
+        kind: oauth2
+        endpoint: https://test.api.amadeus.com/v1/security/oauth2/token
+        ttl: 1800                   # keychain-unknown-key: did you mean 'ttl_seconds'?
+    workflow:
+      - step: search
+        tool:
+          kind: http
+          url: https://test.api.amadeus.com/v2/shopping/flight-offers
+          headers: { Authorization: "Bearer {{ keychain.amadeus_token.access_token }}" }`,
   check({ playbook, report }) {
     for (const entry of playbook.keychain) {
       const kind = findKeychainKind(entry.kind);

@@ -1,12 +1,13 @@
 import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
 import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/mask.js';
-import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
+import { isIndirectValue, isPasswordKey, isSecretManagerPath, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';
 import { scalarValueMap } from '../source.js';
 import type { Rule } from '../types.js';
 
 const AUTH_HEADER = /^(Bearer|Basic|Token)\s+(\S+)/i;
+const JWT_START = /^\s*eyJ/;
 
 export const literalSecret: Rule = {
   id: 'literal-secret',
@@ -26,9 +27,23 @@ Values that are templates (\`{{ keychain.api.token }}\`, \`{{ workload.x }}\`) o
 environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
 (\`openai_secret_path\`, \`auth\`, \`db_credential\`) are not secret material.
 
-    headers:
-      Authorization: Bearer abc123     # literal-secret
-      Authorization: "Bearer {{ keychain.service_token.access_token }}"   # fine`,
+    keychain:
+      - name: service_token
+        kind: oauth2
+        endpoint: https://auth.example.com/oauth/token
+    workflow:
+      - step: call
+        tool:
+          kind: http
+          url: https://api.example.com/items
+          headers:
+            Authorization: Bearer abc123     # literal-secret
+      - step: fine
+        tool:
+          kind: http
+          url: https://api.example.com/items
+          headers:
+            Authorization: "Bearer {{ keychain.service_token.access_token }}"`,
   check({ playbook, report }) {
     // A workload key that auth references holds a credential name (auth-ref-naming covers its name).
     const authKeys = authWorkloadKeys(playbook);
@@ -46,24 +61,28 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
         for (const item of node.items) walk(item, key);
       } else if (isScalar(node) && typeof node.value === 'string') {
         const value = node.value;
-        const pem = PRIVATE_KEY_PEM.exec(value);
+        // Cheap tests first: most strings are code, SQL and labels under keys that hold no secret.
+        const pem = value.includes('-----BEGIN ') ? PRIVATE_KEY_PEM.exec(value) : null;
         if (pem) {
           // Point at the BEGIN line, inside whatever scalar style holds the key.
           const map = scalarValueMap(playbook.source.text, node);
           report({ start: map(pem.index), end: map(pem.index + pem[0].length - 1) + 1 }, `literal private key${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
-        if (looksLikeSecretValue(value.trim())) {
+        if (JWT_START.test(value) && looksLikeSecretValue(value.trim())) {
           report(nodeSpan(node as YamlNode), `literal JWT${key ? ` in '${key}'` : ''}; store it as a credential and reference it`);
           return;
         }
-        if (isIndirectValue(value)) return;
+        if (key === undefined) return;
+        const headerKey = /^(authorization|proxy-authorization)$/i.test(key);
+        if (!headerKey && !isSecretMaterialKey(key)) return;
+        if (isIndirectValue(value) || isSecretManagerPath(value)) return;
         const header = AUTH_HEADER.exec(value);
-        if (key !== undefined && /^(authorization|proxy-authorization)$/i.test(key) && header) {
+        if (headerKey && header) {
           report(nodeSpan(node as YamlNode), `literal ${header[1]} credentials in the ${key} header; use a template such as "Bearer {{ keychain.<entry>.access_token }}"`);
           return;
         }
-        if (key !== undefined && isSecretMaterialKey(key) && (isPasswordKey(key) || looksLikeTokenValue(value))) {
+        if (!headerKey && (isPasswordKey(key) || looksLikeTokenValue(value))) {
           report(nodeSpan(node as YamlNode), `literal value for '${key}'; store it as a credential (noetl credential add) or a keychain entry and reference it with a template`);
         }
       } else if (isScalar(node) && typeof node.value === 'number' && key !== undefined && isSecretMaterialKey(key) && /pass|pin/i.test(key)) {

@@ -15,13 +15,14 @@ the whole execution tree (parent, children, grandchildren).
       - name: project_context
         kind: http
         scope: local          # children cannot see it: use shared
+        endpoint: https://api.example.com/v1/projects/initialize
     workflow:
       - step: process
         tool:
           kind: playbook
           path: orchestration/child
           args:
-            project_token: "{{ keychain.project_context.project_token }}"`,
+            project_token: "{{ keychain.project_context.project_token }}"   # local-scope-to-child`,
   check({ playbook, report }) {
     const local = new Map(playbook.keychain.filter((e) => e.name !== undefined && scalarString(valueOf(e.node, 'scope')) === 'local').map((e) => [e.name as string, e]));
     if (local.size === 0) return;

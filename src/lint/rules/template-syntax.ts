@@ -9,7 +9,13 @@ export const templateSyntax: Rule = {
 and its block tags paired (\`{% if %}\` … \`{% endif %}\`). A malformed template fails the step
 at run time; the finding points at the exact character, also inside quoted and block scalars.
 
-    url: "{{ workload.base_url }/v1/items"     # '{{' is never closed with '}}'`,
+    workload:
+      base_url: https://api.example.com
+    workflow:
+      - step: fetch
+        tool:
+          kind: http
+          url: "{{ workload.base_url }/v1/items"     # template-syntax: '{{' is never closed with '}}'`,
   check({ playbook, report }) {
     for (const t of playbook.templates) {
       for (const e of t.scan.errors) report(templateSpan(t, e.start, e.end), `template: ${e.message}`);

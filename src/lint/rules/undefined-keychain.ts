@@ -8,18 +8,24 @@ export const undefinedKeychain: Rule = {
   summary: '{{ keychain.X }} names an entry the keychain section declares',
   docs: `\`{{ keychain.<name>.<field> }}\` is resolved from the playbook's own \`keychain:\` section. A name
 that is not declared there renders as nothing (or fails the step with "KEYCHAIN: Entry not
-found"). The finding suggests the closest declared name and lists what is available.
+found"). The finding suggests the closest declared name (or \`workload.<name>\` when the name is a
+workload key) and lists what is available. Each unknown entry is reported once per file.
 
     keychain:
       - name: amadeus_token
         kind: oauth2
-        …
+        endpoint: https://test.api.amadeus.com/v1/security/oauth2/token
     workflow:
       - step: search
         tool:
           kind: http
-          headers:
-            Authorization: "Bearer {{ keychain.amadeus_tokn.access_token }}"   # did you mean 'amadeus_token'?`,
+          url: https://test.api.amadeus.com/v2/shopping/flight-offers
+          headers: { Authorization: "Bearer {{ keychain.amadeus_token.access_token }}" }
+      - step: book
+        tool:
+          kind: http
+          url: https://test.api.amadeus.com/v1/booking/flight-orders
+          headers: { Authorization: "Bearer {{ keychain.amadeus_tokn.access_token }}" }   # undefined-keychain: did you mean 'amadeus_token'?`,
   check({ playbook, report }) {
     const declared = playbook.keychain.map((e) => e.name).filter((n): n is string => n !== undefined);
     for (const t of playbook.templates) {
@@ -28,8 +34,9 @@ found"). The finding suggests the closest declared name and lists what is availa
         const name = ref.path[0];
         if (declared.includes(name.name)) continue;
         const suggestion = closest(name.name, declared);
+        const hint = playbook.workload.has(name.name) ? `; did you mean workload.${name.name}?` : suggestion ? `; did you mean '${suggestion}'?` : '';
         const available = declared.length === 0 ? 'this playbook has no keychain section' : `declared: ${declared.join(', ')}`;
-        report(templateSpan(t, name.start, name.end), `keychain entry '${name.name}' is not declared${suggestion ? `; did you mean '${suggestion}'?` : ''} (${available})`);
+        report(templateSpan(t, name.start, name.end), `keychain entry '${name.name}' is not declared${hint} (${available})`, { construct: name.name });
       }
     }
   },

@@ -13,10 +13,20 @@ keys and step results. The seeds' convention: descriptive, lowercase with unders
 whose token it is — \`amadeus_token\`, \`gcp_access_token\`. Avoid camelCase (\`myToken\`) and
 generic names (\`token\`, \`var1\`, \`my_token\`) that collide and say nothing.
 
-    auth:
-      credential: "{{ workload.amadeus_auth }}"
-      bearer: true
-      variable: token          # variable-naming: e.g. amadeus_token`,
+    workload:
+      amadeus_auth: amadeus_credentials
+    workflow:
+      - step: get_amadeus_token
+        tool:
+          kind: python
+          code: "result = 1"
+          auth:
+            credential: "{{ workload.amadeus_auth }}"
+            bearer: true
+            variable: token          # variable-naming: e.g. amadeus_token
+        next: [{ step: search }]
+      - step: search
+        tool: { kind: http, url: https://test.api.amadeus.com/v2, headers: { Authorization: "Bearer {{ token }}" } }`,
   check({ playbook, report }) {
     for (const step of playbook.steps) {
       if (!step.sets) continue;

@@ -11,6 +11,14 @@ character where the parser gave up; the rest of the file is still linted as far 
 
 Common causes: a tab used for indentation, an unclosed quote, a mapping value on a line that
 already has one (\`a: b: c\`), or a \`{{ … }}\` template at the start of a plain value
-(quote it: \`url: "{{ workload.base_url }}/path"\`).`,
+(quote it: \`url: "{{ workload.base_url }}/path"\`).
+
+    workload:
+      base_url: https://api.example.com
+    workflow:
+      - step: fetch
+        tool:
+          kind: http
+          url: {{ workload.base_url }}/items      # yaml-syntax: quote the value`,
   check: () => undefined,
 };
