@@ -64,9 +64,9 @@ const common = {
 await build({ ...common, entryPoints: { noetl: `${root}src/cli/entry.ts` }, outdir: out });
 await build({ ...common, entryPoints: { lib: `${root}src/lib.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
 // Migrations are read next to the module that runs them (a chunk, or the entry).
-cpSync(`${root}src/store/migrations`, `${out}/migrations`, { recursive: true });
-cpSync(`${root}src/store/migrations`, `${out}/chunks/migrations`, { recursive: true });
-cpSync(`${root}src/store/migrations`, `${out}/lib-chunks/migrations`, { recursive: true });
+cpSync(`${root}src/backends/sql/migrations`, `${out}/migrations`, { recursive: true });
+cpSync(`${root}src/backends/sql/migrations`, `${out}/chunks/migrations`, { recursive: true });
+cpSync(`${root}src/backends/sql/migrations`, `${out}/lib-chunks/migrations`, { recursive: true });
 const types = `${root}dist/types`;
 if (existsSync(types)) renameSync(types, `${out}/types`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });

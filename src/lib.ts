@@ -2,10 +2,10 @@
  * The library under the `noetl` command: the same operations as typed functions over a
  * Store, for programs that embed noetl (`import { openStore, … } from 'noetl'`).
  */
-export type { Store, Queryable, QueryResult, StoreInfo, Backend } from './store/store.js';
-export { openStore, type OpenOptions } from './store/connect.js';
-export { resolveConnection, type ConnectionConfig } from './store/config.js';
-export { migrate, migrationStatus, databaseInfo, loadMigrations } from './store/migrate.js';
+export type { Store, Queryable, QueryResult, StoreInfo, Backend } from './backends/sql/store.js';
+export { openStore, type OpenOptions } from './backends/sql/connect.js';
+export { resolveConnection, type ConnectionConfig } from './backends/sql/config.js';
+export { migrate, migrationStatus, databaseInfo, loadMigrations } from './backends/sql/migrate.js';
 export { seal, open, rewrap, decodeMasterKey, EnvelopeError, type MasterKey, type KeySet } from './core/envelope.js';
 export { parseId64 } from './core/ids.js';
 export { parseDuration } from './core/duration.js';
@@ -20,7 +20,7 @@ export {
   resolvePlaybookSelector,
   type CatalogEntry,
   type CatalogEntryWithContent,
-} from './store/catalog.js';
+} from './backends/sql/catalog.js';
 export {
   setKeychainEntry,
   getKeychainEntry,
@@ -35,12 +35,12 @@ export {
   type KeychainGetResult,
   type KeychainListEntry,
   type KeychainStats,
-} from './store/keychain.js';
-export { renewKeychainEntry, requestToken, RenewError, type RenewConfig } from './store/renew.js';
-export { SealedRecordError } from './store/sealed.js';
-export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './store/http.js';
-export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './store/resolve.js';
-export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './store/providers/index.js';
+} from './backends/sql/keychain.js';
+export { renewKeychainEntry, requestToken, RenewError, type RenewConfig } from './backends/sql/renew.js';
+export { SealedRecordError } from './backends/sql/sealed.js';
+export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './backends/sql/http.js';
+export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './backends/sql/resolve.js';
+export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './backends/sql/providers/index.js';
 export {
   setVariable,
   getVariable,
@@ -65,7 +65,7 @@ export {
   type VariableType,
   type ExtendedContext,
   type VariableStats,
-} from './store/variables.js';
+} from './backends/sql/variables.js';
 export { bearerTokenFromResult, TOKEN_RETURN_FORMAT, type BearerExtraction } from './core/bearer.js';
 export {
   fetchCredentialWithCache,
@@ -88,7 +88,7 @@ export {
   type CacheStats,
   type FetchCredentialInput,
   type StoreTokenInput,
-} from './store/cache.js';
+} from './backends/sql/cache.js';
 export {
   lintPaths,
   LintPathsError,
@@ -137,8 +137,8 @@ export {
   type ImportReport,
   type ImportEntry,
   type RegistrationFile,
-} from './store/credential.js';
+} from './backends/sql/credential.js';
 export { validateAgainstSchema, checkSchema, schemaReport, compactToJsonSchema, type SchemaValidation } from './core/schema.js';
 export { KNOWN_TYPES, knownTypeWarnings } from './core/credential-types.js';
-export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile, NoMasterKeyError } from './store/keys.js';
-export { rotateMasterKey, keyStatus, isOnKey } from './store/rotate.js';
+export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile, NoMasterKeyError } from './backends/sql/keys.js';
+export { rotateMasterKey, keyStatus, isOnKey } from './backends/sql/rotate.js';

@@ -1,5 +1,5 @@
 import type { KeySet } from '../core/envelope.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../backends/sql/store.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
 

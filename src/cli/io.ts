@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { usageError } from '../core/errors.js';
-import { inputTooLarge, MAX_INPUT_BYTES, readInputFile } from '../store/input-file.js';
+import { inputTooLarge, MAX_INPUT_BYTES, readInputFile } from '../io/input-file.js';
 
 /** What a command reads and writes; tests pass an in-memory one (see test/helpers/io.ts). */
 export interface IO {

@@ -1,6 +1,6 @@
 /** The read-only report verbs (`cache stats`, `vars stats`, `keychain stats`): no flags of their own. */
 import { Command } from 'commander';
-import type { Store } from '../store/store.js';
+import type { Store } from '../backends/sql/store.js';
 import type { CommandContext } from './context.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';

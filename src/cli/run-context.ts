@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { KeySet } from '../core/envelope.js';
-import type { ConfigFile, ConnectionConfig } from '../store/config.js';
-import type { Store } from '../store/store.js';
+import type { ConfigFile, ConnectionConfig } from '../backends/sql/config.js';
+import type { Store } from '../backends/sql/store.js';
 import { CliError, ExitCode } from '../core/errors.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import type { IO } from './io.js';
@@ -74,7 +74,7 @@ export class RunContext implements CommandContext {
     if (!this.store) {
       const g = this.globals();
       this.store = (async () => {
-        const [config, { openStore }] = await Promise.all([this.connection(), import('../store/connect.js')]);
+        const [config, { openStore }] = await Promise.all([this.connection(), import('../backends/sql/connect.js')]);
         if (g.verbose) this.info(`database: ${config.backend} (${config.source})`);
         return openStore(config, {
           lockTimeoutMs: g.lockTimeoutMs,
@@ -104,8 +104,8 @@ export class RunContext implements CommandContext {
       const g = this.globals();
       loaded = (async () => {
         const [{ loadKeys }, { requireSealedMode }, file, store] = await Promise.all([
-          import('../store/keys.js'),
-          import('../store/sealed.js'),
+          import('../backends/sql/keys.js'),
+          import('../backends/sql/sealed.js'),
           this.configFile(),
           this.openStore(),
         ]);
@@ -121,7 +121,7 @@ export class RunContext implements CommandContext {
   private configFile(): Promise<ConfigFile> {
     if (!this.file) {
       const g = this.globals();
-      this.file = import('../store/config.js').then(({ loadConfigFile }) => loadConfigFile(this.env, { strict: g.strict, warn: (m) => this.warn(m) }));
+      this.file = import('../backends/sql/config.js').then(({ loadConfigFile }) => loadConfigFile(this.env, { strict: g.strict, warn: (m) => this.warn(m) }));
     }
     return this.file;
   }
@@ -130,7 +130,7 @@ export class RunContext implements CommandContext {
   private connection(): Promise<ConnectionConfig> {
     if (!this.resolved) {
       const g = this.globals();
-      this.resolved = Promise.all([import('../store/config.js'), this.configFile()]).then(([{ resolveConnection }, file]) =>
+      this.resolved = Promise.all([import('../backends/sql/config.js'), this.configFile()]).then(([{ resolveConnection }, file]) =>
         resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env, file),
       );
     }

@@ -6,7 +6,7 @@
  * threads, so a run on one thread never loads it or worker_threads.
  */
 import { statSync } from 'node:fs';
-import { readInputFile } from '../store/input-file.js';
+import { readInputFile } from '../io/input-file.js';
 import { lintFile } from './lint.js';
 import { SourceFile } from './source.js';
 import type { Finding, Severity } from './types.js';

@@ -9,7 +9,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readInputFile } from '../store/input-file.js';
+import { readInputFile } from '../io/input-file.js';
 import { ConfigError, configFor, isIgnored, type LintConfig } from './config.js';
 import { checkCredentials, type MissingCredentials } from './credentials.js';
 import { lintFile, sortFindings } from './lint.js';

@@ -11,9 +11,9 @@ import {
   purgeExpiredCache,
   storeTokenInCache,
   type CredentialLoader,
-} from '../../src/store/cache.js';
-import { addCredential, removeCredential } from '../../src/store/credential.js';
-import type { Store } from '../../src/store/store.js';
+} from '../../src/backends/sql/cache.js';
+import { addCredential, removeCredential } from '../../src/backends/sql/credential.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
 const PARENT = '507431238966182300';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
-import { fetchCredentialWithCache, storeTokenInCache } from '../../src/store/cache.js';
-import { openStore } from '../../src/store/connect.js';
+import { fetchCredentialWithCache, storeTokenInCache } from '../../src/backends/sql/cache.js';
+import { openStore } from '../../src/backends/sql/connect.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 
 const PARENT = '507431238966182300';

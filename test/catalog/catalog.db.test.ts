@@ -6,8 +6,8 @@ import {
   parsePlaybookRef,
   registerPlaybook,
   resolvePlaybookSelector,
-} from '../../src/store/catalog.js';
-import type { Store } from '../../src/store/store.js';
+} from '../../src/backends/sql/catalog.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
 const playbook = (path: string, extra = '') => `apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: x\n  path: ${path}\n${extra}`;

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConnection } from '../../src/store/config.js';
-import { openStore } from '../../src/store/connect.js';
-import { masterKey } from '../../src/store/keys.js';
-import type { Store } from '../../src/store/store.js';
+import { resolveConnection } from '../../src/backends/sql/config.js';
+import { openStore } from '../../src/backends/sql/connect.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import type { Store } from '../../src/backends/sql/store.js';
 
 /** The CLI's database, opened from the test (after the CLI has exited: the embedded one is locked while in use). */
 export async function withCliStore<T>(env: NodeJS.ProcessEnv, fn: (store: Store) => Promise<T>): Promise<T> {

@@ -13,10 +13,10 @@ import { runRotateKey } from '../../src/cli/credential/rotate-key.js';
 import { runValidate } from '../../src/cli/credential/validate.js';
 import type { OutputFormat } from '../../src/cli/output.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { getCredential } from '../../src/store/credential.js';
-import { masterKey, NoMasterKeyError } from '../../src/store/keys.js';
-import { isOnKey } from '../../src/store/rotate.js';
-import type { Store } from '../../src/store/store.js';
+import { getCredential } from '../../src/backends/sql/credential.js';
+import { masterKey, NoMasterKeyError } from '../../src/backends/sql/keys.js';
+import { isOnKey } from '../../src/backends/sql/rotate.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { memIO } from '../helpers/memio.js';
 import { testStore } from '../helpers/store.js';
 

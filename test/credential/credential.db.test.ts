@@ -15,9 +15,9 @@ import {
   readRegistrations,
   removeCredential,
   validateRegistrations,
-} from '../../src/store/credential.js';
-import { masterKey } from '../../src/store/keys.js';
-import type { Store } from '../../src/store/store.js';
+} from '../../src/backends/sql/credential.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 
 export const CORPUS = corpusDir('upstream-credentials');

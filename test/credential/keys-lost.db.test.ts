@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keyFingerprint } from '../../src/store/keys.js';
+import { keyFingerprint } from '../../src/backends/sql/keys.js';
 import { testBackend } from '../helpers/backend.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 

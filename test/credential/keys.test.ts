@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/errors.js';
-import { generatedKeyPath, keyFingerprint, loadKeys, loadKeysWithSource } from '../../src/store/keys.js';
+import { generatedKeyPath, keyFingerprint, loadKeys, loadKeysWithSource } from '../../src/backends/sql/keys.js';
 
 function sandbox(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const home = mkdtempSync(join(tmpdir(), 'noetl-keys-'));

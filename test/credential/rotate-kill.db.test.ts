@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { decodeMasterKey, open, seal } from '../../src/core/envelope.js';
-import { masterKey } from '../../src/store/keys.js';
-import { openRenewConfig, sealRenewConfig, type KeychainRow } from '../../src/store/keychain.js';
-import { isOnKey } from '../../src/store/rotate.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import { openRenewConfig, sealRenewConfig, type KeychainRow } from '../../src/backends/sql/keychain.js';
+import { isOnKey } from '../../src/backends/sql/rotate.js';
 import { noetlBin, repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
 import { newKeyFile, withCliStore } from './cli-store.js';
 import { registerTestPlaybook, renewConfig, startOAuthServer } from '../keychain/fixtures.js';

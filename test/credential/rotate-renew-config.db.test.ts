@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, type KeySet } from '../../src/core/envelope.js';
-import { getKeychainEntry, openRenewConfig, sealRenewConfig, selectKeychainRow, setKeychainEntry, type KeychainRow, type KeychainSuccess } from '../../src/store/keychain.js';
-import { masterKey } from '../../src/store/keys.js';
-import { RENEW_CONFIG, isOnKey, keyStatus, rotateMasterKey } from '../../src/store/rotate.js';
-import type { Store } from '../../src/store/store.js';
+import { getKeychainEntry, openRenewConfig, sealRenewConfig, selectKeychainRow, setKeychainEntry, type KeychainRow, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import { RENEW_CONFIG, isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 import { CLIENT_SECRET, registerTestPlaybook, renewConfig, startOAuthServer } from '../keychain/fixtures.js';
 

@@ -2,11 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seal, type KeySet } from '../../src/core/envelope.js';
-import { addCredential } from '../../src/store/credential.js';
-import { setKeychainEntry } from '../../src/store/keychain.js';
-import { masterKey } from '../../src/store/keys.js';
-import { rotateMasterKey } from '../../src/store/rotate.js';
-import type { Store } from '../../src/store/store.js';
+import { addCredential } from '../../src/backends/sql/credential.js';
+import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import { rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 import { testStore } from '../helpers/store.js';
 import { registerTestPlaybook } from '../keychain/fixtures.js';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, open, seal, type KeySet } from '../../src/core/envelope.js';
-import { addCredential, getCredential } from '../../src/store/credential.js';
-import { masterKey } from '../../src/store/keys.js';
-import { isOnKey, keyStatus, rotateMasterKey } from '../../src/store/rotate.js';
-import type { Store } from '../../src/store/store.js';
+import { addCredential, getCredential } from '../../src/backends/sql/credential.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import { isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 
 const oldKey = masterKey(randomBytes(32), 'env:NOETL_ENCRYPTION_KEY');

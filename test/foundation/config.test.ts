@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/errors.js';
-import { loadConfigFile, maskUrl, resolveConnection } from '../../src/store/config.js';
+import { loadConfigFile, maskUrl, resolveConnection } from '../../src/backends/sql/config.js';
 
 function thrown(fn: () => unknown): { message: string; exitCode: number } {
   try {

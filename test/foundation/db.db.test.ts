@@ -71,7 +71,7 @@ describe(`db commands (${testBackend()})`, () => {
     writeFileSync(join(copy, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
     for (const dir of ['dist/migrations', 'dist/chunks/migrations']) {
       mkdirSync(join(copy, dir), { recursive: true });
-      writeFileSync(join(copy, dir, '0001_initial.sql'), readFileSync(join(repoRoot, 'src/store/migrations/0001_initial.sql'), 'utf8') + '\n-- edited\n');
+      writeFileSync(join(copy, dir, '0001_initial.sql'), readFileSync(join(repoRoot, 'src/backends/sql/migrations/0001_initial.sql'), 'utf8') + '\n-- edited\n');
     }
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(process.execPath, [join(copy, 'bin', 'noetl'), 'db', 'migrate'], { env, encoding: 'utf8' });

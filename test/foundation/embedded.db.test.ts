@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/connect.js';
+import { openStore } from '../../src/backends/sql/connect.js';
 import { freshDataDir, testBackend } from '../helpers/backend.js';
 import { repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/core/errors.js';
-import { acquireDirLock, breakStaleLock, inspectLock } from '../../src/store/lock.js';
+import { acquireDirLock, breakStaleLock, inspectLock } from '../../src/backends/sql/lock.js';
 import { repoRoot } from '../helpers/cli.js';
 
 function lockFile(): string {

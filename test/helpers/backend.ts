@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../src/store/connect.js';
-import { loadMigrations, migrate } from '../../src/store/migrate.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/backends/sql/connect.js';
+import { loadMigrations, migrate } from '../../src/backends/sql/migrate.js';
+import type { Store } from '../../src/backends/sql/store.js';
 
 export type TestBackend = 'embedded' | 'postgres';
 

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openStore } from '../../src/store/connect.js';
-import type { Store } from '../../src/store/store.js';
+import { openStore } from '../../src/backends/sql/connect.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { dropSchema, freshDataDir, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
 
 export interface TestStoreOptions {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputFormatError, MAX_NESTING_DEPTH, parseJson } from '../../src/core/json.js';
-import { parseJsonExact } from '../../src/store/variables.js';
+import { parseJsonExact } from '../../src/backends/sql/variables.js';
 
 /** The error a parse throws (it must throw one). */
 function parseError(parse: () => unknown): InputFormatError {

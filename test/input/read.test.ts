@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readInputSpec, readObjectInput, readTextFile, type IO } from '../../src/cli/io.js';
-import { readRegistrations } from '../../src/store/credential.js';
-import { readKeyFile } from '../../src/store/keys.js';
+import { readRegistrations } from '../../src/backends/sql/credential.js';
+import { readKeyFile } from '../../src/backends/sql/keys.js';
 import { fails } from '../helpers/errors.js';
 import { memIO } from '../helpers/memio.js';
 

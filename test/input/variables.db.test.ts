@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { countVariables, getVariable, getVariableRecord, setStepResult, setVariable } from '../../src/store/variables.js';
-import type { Store } from '../../src/store/store.js';
+import { countVariables, getVariable, getVariableRecord, setStepResult, setVariable } from '../../src/backends/sql/variables.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 
 const EXEC = '507431238966182398';

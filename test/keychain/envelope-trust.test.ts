@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EnvelopeError, open, rewrap, seal, type KeySet, type MasterKey } from '../../src/core/envelope.js';
-import { requireSealedMode } from '../../src/store/sealed.js';
+import { requireSealedMode } from '../../src/backends/sql/sealed.js';
 import { sealText } from './fixtures.js';
 
 const key = (kv: string): MasterKey => ({ provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv, key: randomBytes(32) });

@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { addCredential } from '../../src/store/credential.js';
-import { listKeychainEntries } from '../../src/store/keychain.js';
-import { defaultProviders } from '../../src/store/providers/index.js';
-import { resolveKeychain } from '../../src/store/resolve.js';
-import type { Store } from '../../src/store/store.js';
+import { addCredential } from '../../src/backends/sql/credential.js';
+import { listKeychainEntries } from '../../src/backends/sql/keychain.js';
+import { defaultProviders } from '../../src/backends/sql/providers/index.js';
+import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 import { registerTestPlaybook, testKeys } from './fixtures.js';
 

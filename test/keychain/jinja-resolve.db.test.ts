@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerPlaybook } from '../../src/store/catalog.js';
-import { defaultProviders } from '../../src/store/providers/index.js';
-import { resolveKeychain } from '../../src/store/resolve.js';
-import type { Store } from '../../src/store/store.js';
+import { registerPlaybook } from '../../src/backends/sql/catalog.js';
+import { defaultProviders } from '../../src/backends/sql/providers/index.js';
+import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 
 const EXEC = '518508477736551392';

@@ -8,8 +8,8 @@ import {
   listKeychainEntries,
   purgeExpiredKeychain,
   setKeychainEntry,
-} from '../../src/store/keychain.js';
-import type { Store } from '../../src/store/store.js';
+} from '../../src/backends/sql/keychain.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, registerTestPlaybook, testKeys } from './fixtures.js';
 

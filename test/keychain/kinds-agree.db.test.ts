@@ -6,11 +6,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
 import { lintText } from '../../src/lint/lint.js';
-import { addCredential } from '../../src/store/credential.js';
-import { getKeychainEntry, listKeychainEntries, type KeychainSuccess } from '../../src/store/keychain.js';
-import { defaultProviders } from '../../src/store/providers/index.js';
-import { resolveKeychain } from '../../src/store/resolve.js';
-import type { Store } from '../../src/store/store.js';
+import { addCredential } from '../../src/backends/sql/credential.js';
+import { getKeychainEntry, listKeychainEntries, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
+import { defaultProviders } from '../../src/backends/sql/providers/index.js';
+import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, startTokenServer } from './fixtures.js';
 

@@ -6,11 +6,11 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seal, type KeySet } from '../../src/core/envelope.js';
-import { CacheError, fetchCredentialWithCache } from '../../src/store/cache.js';
-import { addCredential, getCredential } from '../../src/store/credential.js';
-import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/store/keychain.js';
-import { renewKeychainEntry } from '../../src/store/renew.js';
-import type { Store } from '../../src/store/store.js';
+import { CacheError, fetchCredentialWithCache } from '../../src/backends/sql/cache.js';
+import { addCredential, getCredential } from '../../src/backends/sql/credential.js';
+import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
+import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, renewConfig, sealText, startOAuthServer } from './fixtures.js';
 

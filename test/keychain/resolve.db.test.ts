@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { addCredential } from '../../src/store/credential.js';
-import { getKeychainEntry, listKeychainEntries } from '../../src/store/keychain.js';
-import { defaultProviders } from '../../src/store/providers/index.js';
-import { resolveKeychain } from '../../src/store/resolve.js';
-import type { Store } from '../../src/store/store.js';
+import { addCredential } from '../../src/backends/sql/credential.js';
+import { getKeychainEntry, listKeychainEntries } from '../../src/backends/sql/keychain.js';
+import { defaultProviders } from '../../src/backends/sql/providers/index.js';
+import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, startTokenServer, testKeys } from './fixtures.js';
 
@@ -58,7 +58,7 @@ describe('resolving a playbook keychain section', () => {
   beforeEach(async () => {
     store = await testStore({ clock: fakeClock() });
     keys = testKeys();
-    const { registerPlaybook } = await import('../../src/store/catalog.js');
+    const { registerPlaybook } = await import('../../src/backends/sql/catalog.js');
     catalogId = (await registerPlaybook(store, 'kind: Playbook\nmetadata:\n  path: integrations/travel_booking\n')).catalog_id;
     await addCredential(store, keys, { name: 'google_oauth', type: 'bearer', data: { access_token: 'gcp-access-token' } });
     await addCredential(store, keys, { name: 'pg_local', type: 'postgres', data: { db_host: 'localhost', db_password: 'pw-123' } });

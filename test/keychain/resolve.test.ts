@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderKeychain, readKeychainSection } from '../../src/store/resolve.js';
+import { orderKeychain, readKeychainSection } from '../../src/backends/sql/resolve.js';
 
 const section = (entries: unknown[]) => readKeychainSection({ keychain: entries });
 

@@ -5,7 +5,7 @@ import { runRm } from '../../src/cli/keychain/rm.js';
 import { runSet } from '../../src/cli/keychain/set.js';
 import { runStats } from '../../src/cli/keychain/stats.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { memIO } from '../helpers/memio.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed } from './fixtures.js';

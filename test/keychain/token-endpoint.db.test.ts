@@ -1,10 +1,10 @@
 /** What a bad token-endpoint answer or an absurd bound leaves in the keychain: nothing new. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { CacheError, listCacheEntries, storeTokenInCache } from '../../src/store/cache.js';
-import { listKeychainEntries, setKeychainEntry } from '../../src/store/keychain.js';
-import { renewKeychainEntry } from '../../src/store/renew.js';
-import type { Store } from '../../src/store/store.js';
+import { CacheError, listCacheEntries, storeTokenInCache } from '../../src/backends/sql/cache.js';
+import { listKeychainEntries, setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { keychainTestbed, startTokenServer } from './fixtures.js';
 
 describe('renewal and set bounds write nothing', () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMasterKey } from '../../src/core/envelope.js';
-import { masterKey } from '../../src/store/keys.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 import { withCliStore } from '../credential/cli-store.js';
 import { sealText, startTokenServer } from './fixtures.js';

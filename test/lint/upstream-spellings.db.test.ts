@@ -7,10 +7,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
 import { lintText } from '../../src/lint/lint.js';
-import { addCredential } from '../../src/store/credential.js';
-import { defaultProviders } from '../../src/store/providers/index.js';
-import { resolveKeychain } from '../../src/store/resolve.js';
-import type { Store } from '../../src/store/store.js';
+import { addCredential } from '../../src/backends/sql/credential.js';
+import { defaultProviders } from '../../src/backends/sql/providers/index.js';
+import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { keychainTestbed } from '../keychain/fixtures.js';
 
 const EXEC = '518508477736551392';

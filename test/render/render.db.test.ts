@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/core/errors.js';
 import { runRender, type RenderReport } from '../../src/cli/render/index.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { getCatalogByPath, registerPlaybook } from '../../src/store/catalog.js';
-import { setKeychainEntry } from '../../src/store/keychain.js';
-import type { Store } from '../../src/store/store.js';
-import { setBearerToken, setVariable } from '../../src/store/variables.js';
+import { getCatalogByPath, registerPlaybook } from '../../src/backends/sql/catalog.js';
+import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import type { Store } from '../../src/backends/sql/store.js';
+import { setBearerToken, setVariable } from '../../src/backends/sql/variables.js';
 import { memIO } from '../helpers/memio.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 

@@ -14,8 +14,8 @@ import {
   setVariable,
   variableStats,
   VariableError,
-} from '../../src/store/variables.js';
-import type { Store } from '../../src/store/store.js';
+} from '../../src/backends/sql/variables.js';
+import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
 const EXEC = '507431238966182398';

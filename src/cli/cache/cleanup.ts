@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
@@ -47,7 +47,7 @@ export async function runCleanup(opts: CleanupOptions, deps: CleanupDeps): Promi
   const { executionId, action } = checkCleanupFlags(opts, deps.io);
   const question = `Delete the cache entries of execution ${executionId} and of its child executions?`;
   await confirmDestructive(deps.io, { yes: opts.yes, question, action, declined: 'no cache entry deleted', ask: deps.confirm });
-  const { cleanupExecutionCache } = await import('../../store/cache.js');
+  const { cleanupExecutionCache } = await import('../../backends/sql/cache.js');
   const removed = await cleanupExecutionCache(deps.store, executionId);
   printStructured(deps.io, opts.output, { execution_id: executionId, removed });
   deps.info(`removed ${removed} cache ${removed === 1 ? 'entry' : 'entries'} of execution ${executionId} and its children`);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { relativeTime } from '../../core/duration.js';
-import type { CacheScope } from '../../store/cache.js';
-import type { Store } from '../../store/store.js';
+import type { CacheScope } from '../../backends/sql/cache.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
@@ -36,7 +36,7 @@ export function newLsCommand(ctx: CommandContext): Command {
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
-  const { listCacheEntries } = await import('../../store/cache.js');
+  const { listCacheEntries } = await import('../../backends/sql/cache.js');
   const entries = await listCacheEntries(deps.store, { scope: opts.scope, executionId, expired: opts.expired });
   const rows = entries.map((e) => ({
     cache_key: e.cacheKey,

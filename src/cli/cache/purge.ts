@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -47,7 +47,7 @@ function checkPurgeFlags(opts: PurgeOptions, io: IO): void {
 export async function runPurge(opts: PurgeOptions, deps: PurgeDeps): Promise<void> {
   checkPurgeFlags(opts, deps.io);
   await confirmDestructive(deps.io, { yes: opts.yes, question: 'Delete every expired cache entry?', action: DELETING, declined: 'no cache entry deleted', ask: deps.confirm });
-  const { purgeExpiredCache } = await import('../../store/cache.js');
+  const { purgeExpiredCache } = await import('../../backends/sql/cache.js');
   const removed = await purgeExpiredCache(deps.store);
   printStructured(deps.io, opts.output, { removed });
   deps.info(`purged ${removed} expired cache ${removed === 1 ? 'entry' : 'entries'}`);

@@ -16,7 +16,7 @@ export const newStatsCommand = (ctx: CommandContext): Command =>
   );
 
 export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
-  const { cacheStats } = await import('../../store/cache.js');
+  const { cacheStats } = await import('../../backends/sql/cache.js');
   const stats = await cacheStats(deps.store);
   const report = {
     by_credential: stats.byCredential.map((c) => ({

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
@@ -28,7 +28,7 @@ export function newLsCommand(ctx: CommandContext): Command {
 }
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
-  const { listCatalog } = await import('../../store/catalog.js');
+  const { listCatalog } = await import('../../backends/sql/catalog.js');
   const entries = await listCatalog(deps.store, { path: opts.path, latest: opts.latest });
   printData(deps.io, opts.output, entries, () => ({
     head: ['CATALOG ID', 'PATH', 'VERSION', 'KIND', 'REGISTERED'],

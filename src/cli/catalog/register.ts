@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import { readStdin, readTextFile, type IO } from '../io.js';
@@ -29,7 +29,7 @@ export function newRegisterCommand(ctx: CommandContext): Command {
     });
 }
 
-/** A playbook's text from FILE or `-` (stdin), at most MAX_INPUT_BYTES (src/store/input-file.ts). */
+/** A playbook's text from FILE or `-` (stdin), at most MAX_INPUT_BYTES (src/io/input-file.ts). */
 export async function readPlaybook(file: string, io: IO): Promise<string> {
   if (file !== '-') return readTextFile(file, `playbook file ${file}`);
   if (io.stdinIsTTY) throw usageError('- reads the playbook from stdin, but stdin is a terminal: pipe it in, or give its file');
@@ -38,7 +38,7 @@ export async function readPlaybook(file: string, io: IO): Promise<string> {
 
 export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, content?: string): Promise<void> {
   const text = content ?? (await readPlaybook(opts.file, deps.io));
-  const { registerPlaybook } = await import('../../store/catalog.js');
+  const { registerPlaybook } = await import('../../backends/sql/catalog.js');
   const entry = await registerPlaybook(deps.store, text, opts.file === '-' ? 'stdin' : opts.file);
   if (opts.output === 'table') deps.io.stdout.write(`${entry.catalog_id}\n`);
   else printStructured(deps.io, opts.output, entry);

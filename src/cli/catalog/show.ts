@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
@@ -33,7 +33,7 @@ export function newShowCommand(ctx: CommandContext): Command {
 }
 
 export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> {
-  const { findCatalogEntry } = await import('../../store/catalog.js');
+  const { findCatalogEntry } = await import('../../backends/sql/catalog.js');
   const entry = await findCatalogEntry(deps.store, opts.ref);
   if (opts.content) {
     deps.io.stdout.write(entry.content.endsWith('\n') ? entry.content : `${entry.content}\n`);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Queryable } from '../../store/store.js';
+import type { Queryable } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 
 /** What the shell scripts ask the current backend for (`noetl completion __values KIND`). */
@@ -20,13 +20,13 @@ const SERVER_BUDGET_MS = 2000;
 export async function completionValues(store: Queryable, kind: ValueKind): Promise<string[]> {
   let names: string[];
   if (kind === 'credentials') {
-    const { listCredentials } = await import('../../store/credential.js');
+    const { listCredentials } = await import('../../backends/sql/credential.js');
     names = (await listCredentials(store)).map((c) => c.name);
   } else if (kind === 'playbooks') {
-    const { listCatalog } = await import('../../store/catalog.js');
+    const { listCatalog } = await import('../../backends/sql/catalog.js');
     names = (await listCatalog(store, { latest: true })).map((e) => e.path);
   } else {
-    const { listKeychainEntries } = await import('../../store/keychain.js');
+    const { listKeychainEntries } = await import('../../backends/sql/keychain.js');
     names = (await listKeychainEntries(store, {}, new Date())).map((e) => e.keychain_name);
   }
   return [...new Set(names)].sort();
@@ -39,7 +39,7 @@ export async function completionValues(store: Queryable, kind: ValueKind): Promi
  */
 async function valuesFromBackend(ctx: CommandContext, kind: ValueKind): Promise<string[]> {
   const g = ctx.globals();
-  const [{ resolveConnection }, { openStore }] = await Promise.all([import('../../store/config.js'), import('../../store/connect.js')]);
+  const [{ resolveConnection }, { openStore }] = await Promise.all([import('../../backends/sql/config.js'), import('../../backends/sql/connect.js')]);
   const config = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, ctx.env);
   if (config.backend === 'embedded' && !existsSync(join(config.dataDir, 'PG_VERSION'))) return [];
   const work = (async () => {

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ImportReport } from '../../store/credential.js';
+import type { ImportReport } from '../../backends/sql/credential.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
@@ -71,7 +71,7 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
   if (!opts.type) throw usageError(`give the type of credential '${opts.name}' with --type (e.g. postgres, oauth2, api_key)`);
   if (opts.continueOnError) throw usageError('--continue-on-error applies to -f DIR only');
   checkClear(opts);
-  const { addCredential, prepareCredential } = await import('../../store/credential.js');
+  const { addCredential, prepareCredential } = await import('../../backends/sql/credential.js');
   const { knownTypeSchema } = await import('../../core/credential-types.js');
   const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
   const data = opts.data ? await readObjectInput(opts.data, '--data', deps.io) : await promptData(opts, deps, schema ?? knownTypeSchema(opts.type));
@@ -162,7 +162,7 @@ async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<voi
   if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length || opts.clear.length) {
     throw usageError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag, --meta and --clear');
   }
-  const { importCredentials, importExitCode, readRegistrations, validateRegistrations } = await import('../../store/credential.js');
+  const { importCredentials, importExitCode, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
   const { files, skipped } = readRegistrations(opts.file!);
   if (files.length === 0) throw usageError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
   if (!opts.continueOnError) {

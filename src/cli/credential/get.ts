@@ -32,7 +32,7 @@ Examples:
 }
 
 export async function runGet(opts: GetOptions, deps: CredentialDeps): Promise<void> {
-  const { getCredential } = await import('../../store/credential.js');
+  const { getCredential } = await import('../../backends/sql/credential.js');
   const store = await deps.store();
   const keys = await deps.keys('read');
   const credential = await getCredential(store, keys, opts.name);

@@ -4,8 +4,8 @@
  * confirmation src/cli/prompt.ts). Heavy modules (the store) load inside the functions.
  */
 import type { KeySet } from '../../core/envelope.js';
-import type { CredentialInputError } from '../../store/credential.js';
-import type { Store } from '../../store/store.js';
+import type { CredentialInputError } from '../../backends/sql/credential.js';
+import type { Store } from '../../backends/sql/store.js';
 import { CliError, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
@@ -66,7 +66,7 @@ export async function withDetails<T>(deps: Pick<CredentialDeps, 'io' | 'output' 
   try {
     return await work();
   } catch (err) {
-    const { CredentialInputError, extraDetails } = await import('../../store/credential.js');
+    const { CredentialInputError, extraDetails } = await import('../../backends/sql/credential.js');
     if (err instanceof CredentialInputError) {
       const more = extraDetails(err as CredentialInputError);
       if (deps.verbose) for (const line of more) deps.io.stderr.write(`  ${line}\n`);

@@ -14,7 +14,7 @@ export function newKeyStatusCommand(ctx: CommandContext): Command {
 
 /** Works without a master key too (the CURRENT column is then unknown). */
 export async function runKeyStatus(_opts: Record<string, never>, deps: CredentialDeps): Promise<void> {
-  const { keyStatus } = await import('../../store/rotate.js');
+  const { keyStatus } = await import('../../backends/sql/rotate.js');
   const store = await deps.store();
   const rows = await keyStatus(store);
   const current = await deps.keys('read').then(

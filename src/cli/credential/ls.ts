@@ -21,7 +21,7 @@ export function newLsCommand(ctx: CommandContext): Command {
 }
 
 export async function runLs(opts: LsOptions, deps: CredentialDeps): Promise<void> {
-  const { listCredentials } = await import('../../store/credential.js');
+  const { listCredentials } = await import('../../backends/sql/credential.js');
   const list = await listCredentials(await deps.store(), { type: opts.type, tags: opts.tags });
   printData(deps.io, deps.output, list, () => ({
     head: ['NAME', 'TYPE', 'TAGS', 'UPDATED', 'DESCRIPTION'],

@@ -24,7 +24,7 @@ export function newRmCommand(ctx: CommandContext): Command {
 export async function runRm(opts: RmOptions, deps: CredentialDeps): Promise<void> {
   const action = `deleting credential '${opts.name}'`;
   requireYesOffTerminal(deps.io, opts.yes, action);
-  const { credentialExists, removeCredential } = await import('../../store/credential.js');
+  const { credentialExists, removeCredential } = await import('../../backends/sql/credential.js');
   const store = await deps.store();
   if (!opts.yes) {
     // Not found is exit 3 before anything is asked.

@@ -37,7 +37,7 @@ function parseBatchSize(value: string): number {
 }
 
 async function keysWithSource(ctx: CommandContext) {
-  const { loadKeysWithSource } = await import('../../store/keys.js');
+  const { loadKeysWithSource } = await import('../../backends/sql/keys.js');
   const store = await ctx.openStore();
   return loadKeysWithSource({ env: ctx.env, keyFile: ctx.globals().keyFile, backend: store.info.backend, purpose: 'read', warn: (m) => ctx.warn(m) });
 }
@@ -45,16 +45,16 @@ async function keysWithSource(ctx: CommandContext) {
 export interface RotateKeyDeps extends CredentialDeps {
   verbose: boolean;
   env: NodeJS.ProcessEnv;
-  keysWithSource(): Promise<import('../../store/keys.js').LoadedKeys>;
+  keysWithSource(): Promise<import('../../backends/sql/keys.js').LoadedKeys>;
 }
 
 export async function runRotateKey(opts: RotateKeyOptions, deps: RotateKeyDeps): Promise<void> {
-  const { masterKey, NoMasterKeyError, readKeyFile, replaceGeneratedKey } = await import('../../store/keys.js');
-  const { rotateMasterKey } = await import('../../store/rotate.js');
+  const { masterKey, NoMasterKeyError, readKeyFile, replaceGeneratedKey } = await import('../../backends/sql/keys.js');
+  const { rotateMasterKey } = await import('../../backends/sql/rotate.js');
   const store = await deps.store();
   const warn = (m: string) => deps.io.stderr.write(`warning: ${m}\n`);
   const newKey = opts.newKeyFile ? masterKey(readKeyFile(opts.newKeyFile, '--new-key-file', warn), 'file:key-file') : undefined;
-  let loaded: import('../../store/keys.js').LoadedKeys | undefined;
+  let loaded: import('../../backends/sql/keys.js').LoadedKeys | undefined;
   try {
     loaded = await deps.keysWithSource();
   } catch (err) {

@@ -21,7 +21,7 @@ export function newValidateCommand(ctx: CommandContext): Command {
 
 /** Needs no database and no key. */
 export async function runValidate(opts: ValidateOptions, deps: CredentialDeps): Promise<void> {
-  const { importExitCode, readRegistrations, validateRegistrations } = await import('../../store/credential.js');
+  const { importExitCode, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
   const { files, skipped } = readRegistrations(opts.path);
   if (files.length === 0) throw new CliError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.path}`, ExitCode.usage);
   const entries = await validateRegistrations(files);

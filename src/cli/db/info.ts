@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
@@ -24,7 +24,7 @@ export function newDbInfoCommand(ctx: CommandContext): Command {
 }
 
 export async function runInfo(opts: InfoOptions, deps: InfoDeps): Promise<void> {
-  const { databaseInfo } = await import('../../store/migrate.js');
+  const { databaseInfo } = await import('../../backends/sql/migrate.js');
   const info = await databaseInfo(deps.store);
   printData(deps.io, opts.output, info, () =>
     keyValueView([

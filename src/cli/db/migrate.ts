@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
@@ -25,7 +25,7 @@ export function newDbMigrateCommand(ctx: CommandContext): Command {
 }
 
 export async function runMigrate(opts: MigrateOptions, deps: MigrateDeps): Promise<void> {
-  const { migrate } = await import('../../store/migrate.js');
+  const { migrate } = await import('../../backends/sql/migrate.js');
   const result = await migrate(deps.store);
   const schema = deps.store.info.schema;
   const applied = result.applied.map((m) => ({ version: m.version, name: m.name, file: m.file, sha256: m.sha256 }));

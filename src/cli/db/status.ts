@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -30,7 +30,7 @@ export function newDbStatusCommand(ctx: CommandContext): Command {
 
 /** Prints the migration states; returns the exit code. */
 export async function runStatus(opts: StatusOptions, deps: StatusDeps): Promise<number> {
-  const { migrationStatus } = await import('../../store/migrate.js');
+  const { migrationStatus } = await import('../../backends/sql/migrate.js');
   const states = await migrationStatus(deps.store, deps.store.info.schema);
   const rows = states.map((s) => ({
     version: s.version,

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { checkDuration, durationProblem } from '../../core/duration.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import { usageError } from '../../core/errors.js';
 import { id64Arg, withExecutionOption } from '../args.js';
 
@@ -52,7 +52,7 @@ export function checkPlaybookFlags(flags: ScopeFlags, required = true): void {
 export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<ScopeRef> {
   const scope = checkScopeFlags(flags);
   checkPlaybookFlags(flags);
-  const { resolvePlaybookSelector } = await import('../../store/catalog.js');
+  const { resolvePlaybookSelector } = await import('../../backends/sql/catalog.js');
   const entry = await resolvePlaybookSelector(store, { playbook: flags.playbook, catalogId: flags.catalogId });
   return { ...scope, catalogId: entry.catalog_id };
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
 import { relativeTime } from '../../core/duration.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -65,8 +65,8 @@ Examples:
 export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
   const ref = await resolveScopeRef(deps.store, opts);
   const refreshMarginSeconds = durationFlag(opts.refreshMargin, '--refresh-margin');
-  const { getKeychainEntry, listKeychainEntries } = await import('../../store/keychain.js');
-  const { RenewError, renewTimeoutMs } = await import('../../store/renew.js');
+  const { getKeychainEntry, listKeychainEntries } = await import('../../backends/sql/keychain.js');
+  const { RenewError, renewTimeoutMs } = await import('../../backends/sql/renew.js');
   const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
   let result: Awaited<ReturnType<typeof getKeychainEntry>>;
   try {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { relativeTime } from '../../core/duration.js';
 import { isScopeType, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -52,10 +52,10 @@ export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
   let catalogId: string | undefined;
   if (opts.playbook || opts.catalogId) {
-    const { resolvePlaybookSelector } = await import('../../store/catalog.js');
+    const { resolvePlaybookSelector } = await import('../../backends/sql/catalog.js');
     catalogId = (await resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalogId: opts.catalogId })).catalog_id;
   }
-  const { listKeychainEntries } = await import('../../store/keychain.js');
+  const { listKeychainEntries } = await import('../../backends/sql/keychain.js');
   const entries = await listKeychainEntries(deps.store, {
     catalogId,
     scope: opts.scope as ScopeType | undefined,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
 import { relativeTime } from '../../core/duration.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -54,8 +54,8 @@ A renew_config stored in plaintext (not sealed) is used with a warning each time
 /** Renews each named entry; returns 0, or the first failure's exit code (1 renewal failed, 3 not found). */
 export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Promise<number> {
   if (!opts.names.length) throw usageError('name the entries to renew');
-  const { keychainCacheKey, selectKeychainRow } = await import('../../store/keychain.js');
-  const { RenewError, renewKeychainEntry, renewTimeoutMs } = await import('../../store/renew.js');
+  const { keychainCacheKey, selectKeychainRow } = await import('../../backends/sql/keychain.js');
+  const { RenewError, renewKeychainEntry, renewTimeoutMs } = await import('../../backends/sql/renew.js');
   const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
   const ref = await resolveScopeRef(deps.store, opts);
   const results: { keychain_name: string; cache_key: string; status: string; expires_at?: string; error?: string }[] = [];

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { relativeTime } from '../../core/duration.js';
 import type { KeySet } from '../../core/envelope.js';
-import type { Providers } from '../../store/providers/index.js';
-import type { Store } from '../../store/store.js';
+import type { Providers } from '../../backends/sql/providers/index.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError } from '../../core/errors.js';
 import { readObjectInput, type IO } from '../io.js';
@@ -65,7 +65,7 @@ NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
       checkResolveFlags(full);
       const store = await ctx.openStore();
       const keys = full.dryRun ? undefined : await ctx.keys('write');
-      const { defaultProviders, providerEndpoints } = await import('../../store/providers/index.js');
+      const { defaultProviders, providerEndpoints } = await import('../../backends/sql/providers/index.js');
       ctx.setExitCode(
         await runResolve(full, { io: ctx.io, store, keys, providers: defaultProviders(providerEndpoints(ctx.env)), warn: (m) => ctx.warn(m), info: (m) => ctx.info(m) }),
       );
@@ -83,11 +83,11 @@ function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExe
 /** Resolves or plans; returns 0, or 1 when an entry failed. */
 export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
   const { executionId, rootExecutionId, timeoutSeconds } = checkResolveFlags(opts);
-  const { renewTimeoutMs } = await import('../../store/renew.js');
+  const { renewTimeoutMs } = await import('../../backends/sql/renew.js');
   const timeoutMs = renewTimeoutMs(timeoutSeconds, '--timeout');
   const text = await readPlaybook(opts.file, deps.io);
   const workload = opts.workload ? await readObjectInput(opts.workload, '--workload', deps.io) : undefined;
-  const catalog = await import('../../store/catalog.js');
+  const catalog = await import('../../backends/sql/catalog.js');
   let catalogId: string;
   if (opts.playbook || opts.catalogId) {
     catalogId = (await catalog.resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalogId: opts.catalogId })).catalog_id;
@@ -98,7 +98,7 @@ export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promi
     if (latest.content !== text) deps.warn(`${opts.file} differs from the registered ${path} version ${latest.version}; entries are keyed by its catalog id ${latest.catalog_id}`);
     catalogId = latest.catalog_id;
   }
-  const { resolveKeychain } = await import('../../store/resolve.js');
+  const { resolveKeychain } = await import('../../backends/sql/resolve.js');
   const result = await resolveKeychain(deps.store, deps.keys, {
     playbook: text,
     catalogId,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -76,7 +76,7 @@ function checkRmFlags(opts: RmOptions, io: IO): void {
 /** Deletes; returns the exit code (3 when a named entry did not exist). */
 export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   checkRmFlags(opts, deps.io);
-  const keychain = await import('../../store/keychain.js');
+  const keychain = await import('../../backends/sql/keychain.js');
   if (opts.expired) {
     const olderThanSeconds = durationFlag(opts.olderThan, '--older-than');
     const question = `Delete every keychain entry expired${opts.olderThan ? ` more than ${opts.olderThan} ago` : ''}?`;

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import { readObjectInput, type IO } from '../io.js';
@@ -77,7 +77,7 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
   const renewConfig = opts.renewConfig ? await readObjectInput(opts.renewConfig, '--renew-config', deps.io) : undefined;
   const ref = await resolveScopeRef(deps.store, opts);
-  const { checkRenewConfig, setKeychainEntry } = await import('../../store/keychain.js');
+  const { checkRenewConfig, setKeychainEntry } = await import('../../backends/sql/keychain.js');
   const response = await setKeychainEntry(deps.store, deps.keys, {
     name: opts.name,
     ref,

@@ -16,7 +16,7 @@ export const newStatsCommand = (ctx: CommandContext): Command =>
   );
 
 export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
-  const { keychainStats } = await import('../../store/keychain.js');
+  const { keychainStats } = await import('../../backends/sql/keychain.js');
   const stats = await keychainStats(deps.store);
   printData(deps.io, opts.output, stats, () =>
     keyValueView([

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import { closest } from '../../core/suggest.js';
 import { formatCompact } from '../../lint/format/compact.js';
 import { formatGithub } from '../../lint/format/github.js';
@@ -80,7 +80,7 @@ function storeLookup(openStore: () => Promise<Store>): MissingCredentials {
     } catch (e) {
       throw new CliError(`--check-credentials: cannot open the database: ${(e as Error).message.split('\n')[0]}`, LINT_COULD_NOT_RUN);
     }
-    const { credentialExists } = await import('../../store/credential.js');
+    const { credentialExists } = await import('../../backends/sql/credential.js');
     const missing = new Set<string>();
     for (const name of names) if (!(await credentialExists(store, name))) missing.add(name);
     return missing;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
 import type { Reader } from '../../core/scope.js';
 import { closest } from '../../core/suggest.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import { id64Arg, withExecutionOption } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode, notFoundError, usageError } from '../../core/errors.js';
@@ -101,9 +101,9 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
     import('../../lint/lint.js'),
     import('../../lint/yaml-tree.js'),
     import('../../core/jinja.js'),
-    import('../../store/variables.js'),
-    import('../../store/catalog.js'),
-    import('../../store/keychain.js'),
+    import('../../backends/sql/variables.js'),
+    import('../../backends/sql/catalog.js'),
+    import('../../backends/sql/keychain.js'),
   ]);
   const source = new SourceFile(opts.file, text);
   const pb = lintDocuments(source)[0];

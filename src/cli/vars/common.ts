@@ -1,5 +1,5 @@
 import { isSecretKey, looksLikeSecretValue, maskString, maskValue } from '../../core/mask.js';
-import type { ExecutionVariable } from '../../store/variables.js';
+import type { ExecutionVariable } from '../../backends/sql/variables.js';
 
 /** Whether a variable's whole value is secret: a bearer token, or a name like `oauth_token`. */
 export function isSecretVariable(v: Pick<ExecutionVariable, 'name' | 'type'>): boolean {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { isSecretKey, maskValue } from '../../core/mask.js';
 import { closest } from '../../core/suggest.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -42,7 +42,7 @@ export function newGetCommand(ctx: CommandContext): Command {
 
 export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
   const executionId = id64Arg(opts.executionId);
-  const { getVariableRecord, listVariables } = await import('../../store/variables.js');
+  const { getVariableRecord, listVariables } = await import('../../backends/sql/variables.js');
   const v = await getVariableRecord(deps.store, executionId, opts.name);
   if (!v) {
     const names = (await listVariables(deps.store, executionId)).map((x) => x.name);

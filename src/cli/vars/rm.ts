@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -47,7 +47,7 @@ function checkRmFlags(opts: RmOptions, io: IO): { executionId: string; action: s
 
 export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
   const { executionId, action } = checkRmFlags(opts, deps.io);
-  const { cleanupExecution, countVariables, deleteVariable, getVariableRecord } = await import('../../store/variables.js');
+  const { cleanupExecution, countVariables, deleteVariable, getVariableRecord } = await import('../../backends/sql/variables.js');
   // Not found is exit 3 before anything is asked.
   let question: string;
   if (opts.name !== undefined) {

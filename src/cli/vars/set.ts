@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeApiKey, looksLikeTokenValue } from '../../lint/knowledge.js';
-import type { Store } from '../../store/store.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import { readInputSpec, type IO } from '../io.js';
@@ -64,7 +64,7 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   if (!fromInput && holdsSecret(opts.name, value)) {
     throw usageError('--value looks like it holds a secret (a password or token field, or a token\'s shape): pass it with --value @FILE or --value - (stdin), so it stays out of the shell history and `ps`');
   }
-  const { setVariable } = await import('../../store/variables.js');
+  const { setVariable } = await import('../../backends/sql/variables.js');
   const v = await setVariable(deps.store, { executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], sourceStep: opts.sourceStep });
   if (opts.output !== 'table') {
     printStructured(deps.io, opts.output, { execution_id: v.executionId, name: v.name, type: v.type, source_step: v.sourceStep, value: displayValue(v, false) });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { relativeTime } from '../../core/duration.js';
-import type { Store } from '../../store/store.js';
-import type { VariableType } from '../../store/variables.js';
+import type { Store } from '../../backends/sql/store.js';
+import type { VariableType } from '../../backends/sql/variables.js';
 import type { CommandContext } from '../context.js';
 import { usageError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -40,7 +40,7 @@ export function newShowCommand(ctx: CommandContext): Command {
 
 export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> {
   const executionId = id64Arg(opts.executionId);
-  const { listVariables, isVariableType, VARIABLE_TYPES } = await import('../../store/variables.js');
+  const { listVariables, isVariableType, VARIABLE_TYPES } = await import('../../backends/sql/variables.js');
   let type: VariableType | undefined;
   if (opts.type !== undefined) {
     if (!isVariableType(opts.type)) throw usageError(`unknown variable type '${opts.type}': expected one of ${VARIABLE_TYPES.join(', ')}`);

@@ -16,7 +16,7 @@ export const newStatsCommand = (ctx: CommandContext): Command =>
   );
 
 export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
-  const { variableStats } = await import('../../store/variables.js');
+  const { variableStats } = await import('../../backends/sql/variables.js');
   const stats = await variableStats(deps.store);
   const report = {
     total_variables: stats.totalVariables,

@@ -22,9 +22,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliError, ExitCode } from '../core/errors.js';
-import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../core/envelope.js';
-import { readInputFile } from './input-file.js';
+import { CliError, ExitCode } from '../../core/errors.js';
+import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../../core/envelope.js';
+import { readInputFile } from '../../io/input-file.js';
 import { configDir, loadConfigFile } from './config.js';
 import { checkSealedKeys, type SealedKeyGroup } from './sealed-keys.js';
 import type { Backend, Queryable } from './store.js';

@@ -5,7 +5,7 @@
  * never secret values or credentials.
  */
 import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS } from '../http.js';
-import type { SecretProviderName } from '../../core/keychain-kinds/index.js';
+import type { SecretProviderName } from '../../../core/keychain-kinds/index.js';
 
 /** The providers the kind registry lists (SECRET_PROVIDERS, kind secret_manager); each has a client here. */
 export type ProviderName = SecretProviderName;

@@ -4,7 +4,7 @@
  * generated while sealed records exist) and a wrong NOETL_ENCRYPTION_KEY from sealing new
  * records that the existing ones can never be read beside.
  */
-import { classifyStored, EnvelopeError, open, type KeySet } from '../core/envelope.js';
+import { classifyStored, EnvelopeError, open, type KeySet } from '../../core/envelope.js';
 import type { Queryable } from './store.js';
 
 /** The records sealed under one key id and version. */

@@ -6,9 +6,9 @@
  * Whoever holds the lock re-reads the row first, so a renewal that already happened is
  * never repeated. A failed renewal leaves the row as it was.
  */
-import { CliError, ExitCode, notFoundError, usageError } from '../core/errors.js';
-import { seal, type KeySet } from '../core/envelope.js';
-import { isDueForRenewal } from '../core/scope.js';
+import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
+import { seal, type KeySet } from '../../core/envelope.js';
+import { isDueForRenewal } from '../../core/scope.js';
 import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS, type GuardedResponse } from './http.js';
 import { issuedTtlSeconds, MAX_KEYCHAIN_TTL_SECONDS, normalizeRow, openRenewConfig, selectKeychainRow, type KeychainRow } from './keychain.js';
 import type { Queryable, Store } from './store.js';

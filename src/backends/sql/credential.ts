@@ -6,16 +6,16 @@
  */
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { CliError, conflictError, ExitCode } from '../core/errors.js';
-import { knownTypeWarnings } from '../core/credential-types.js';
-import { seal, type KeySet } from '../core/envelope.js';
-import { newId64 } from '../core/ids.js';
-import { InputFormatError } from '../core/json.js';
-import { parseStructured } from '../core/structured.js';
-import { checkSchema, schemaReport, validateAgainstSchema } from '../core/schema.js';
-import { closest } from '../core/suggest.js';
+import { CliError, conflictError, ExitCode } from '../../core/errors.js';
+import { knownTypeWarnings } from '../../core/credential-types.js';
+import { seal, type KeySet } from '../../core/envelope.js';
+import { newId64 } from '../../core/ids.js';
+import { InputFormatError } from '../../core/json.js';
+import { parseStructured } from '../../core/structured.js';
+import { checkSchema, schemaReport, validateAgainstSchema } from '../../core/schema.js';
+import { closest } from '../../core/suggest.js';
 import { describeKind, isFieldObject, openRecord } from './sealed.js';
-import { fileReadError, readInputFile } from './input-file.js';
+import { fileReadError, readInputFile } from '../../io/input-file.js';
 import type { Queryable, Store } from './store.js';
 
 /** Names and types: letters, digits, `_ . -`, 1–128 characters, not starting with `.` or `-` (a flag). */

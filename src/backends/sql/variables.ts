@@ -1,7 +1,7 @@
-import { bearerTokenFromResult } from '../core/bearer.js';
-import { CliError, ExitCode } from '../core/errors.js';
-import { parseId64 } from '../core/ids.js';
-import { checkJsonNesting, parseJsonExact } from '../core/json.js';
+import { bearerTokenFromResult } from '../../core/bearer.js';
+import { CliError, ExitCode } from '../../core/errors.js';
+import { parseId64 } from '../../core/ids.js';
+import { checkJsonNesting, parseJsonExact } from '../../core/json.js';
 import type { Store } from './store.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type BigIntStats, closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { conflictError, usageError } from '../core/errors.js';
+import { conflictError, usageError } from '../../core/errors.js';
 
 /**
  * An exclusive lock on an embedded data directory, held for the life of a command.

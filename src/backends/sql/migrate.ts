@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CliError, ExitCode } from '../core/errors.js';
+import { CliError, ExitCode } from '../../core/errors.js';
 import type { Queryable, Store } from './store.js';
 
 export interface Migration {
@@ -20,9 +20,9 @@ export interface MigrationState {
   status: 'applied' | 'pending' | 'changed';
 }
 
-/** The migrations shipped with this build: the folder next to this module (src/store/migrations, or dist/migrations). */
+/** The migrations shipped with this build: the folder next to this module (src/backends/sql/migrations, or dist/migrations). */
 export function bundledMigrationsDir(): string {
-  return fileURLToPath(new URL('./migrations/', import.meta.url));
+  return fileURLToPath(new URL('./migrations', import.meta.url));
 }
 
 export function loadMigrations(dir: string = bundledMigrationsDir()): Migration[] {

@@ -4,10 +4,10 @@
  * keychain API (get, set, delete, list by catalog) and return its response shapes;
  * warnings come back as data, never printed.
  */
-import { CliError, ExitCode, usageError } from '../core/errors.js';
-import { classifyStored, rewrap, seal, type KeySet, type MasterKey } from '../core/envelope.js';
-import { cacheKey, defaultTtlSeconds, sharedRoot, type ScopeRef, type ScopeType } from '../core/scope.js';
-import { validateAgainstSchema, schemaReport } from '../core/schema.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { classifyStored, rewrap, seal, type KeySet, type MasterKey } from '../../core/envelope.js';
+import { cacheKey, defaultTtlSeconds, sharedRoot, type ScopeRef, type ScopeType } from '../../core/scope.js';
+import { validateAgainstSchema, schemaReport } from '../../core/schema.js';
 import { insecureEndpointProblem, MAX_REQUEST_TIMEOUT_SECONDS } from './http.js';
 import { addWarnings, isRowDueForRenewal, RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
 import { describeKind, isFieldObject, openRecord, SEAL_LEGACY_ROWS } from './sealed.js';

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CliError, ExitCode, usageError } from '../core/errors.js';
-import { closest } from '../core/suggest.js';
-import { readInputFile } from './input-file.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { closest } from '../../core/suggest.js';
+import { readInputFile } from '../../io/input-file.js';
 
 /** Where the database is, after flag > environment > config file > embedded default. */
 export type ConnectionConfig =

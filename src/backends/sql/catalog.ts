@@ -3,10 +3,10 @@
  * per path), list, show, and resolve `PATH[@VERSION]` or a catalog id to one entry.
  * catalog_id is a 64-bit id carried as a decimal string.
  */
-import { CliError, ExitCode, notFoundError, usageError } from '../core/errors.js';
-import { newId64, parseId64 } from '../core/ids.js';
-import { parseYaml } from '../core/structured.js';
-import { closest } from '../core/suggest.js';
+import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
+import { newId64, parseId64 } from '../../core/ids.js';
+import { parseYaml } from '../../core/structured.js';
+import { closest } from '../../core/suggest.js';
 import type { Queryable, Store } from './store.js';
 
 export interface CatalogEntry {

@@ -5,8 +5,8 @@
  * (`KeySet.requireSealed`: `--require-sealed`, `require_sealed: true` in the config file,
  * NOETL_REQUIRE_SEALED=1) refuses them. Messages never quote the stored content.
  */
-import { CliError, ExitCode, usageError } from '../core/errors.js';
-import { EnvelopeError, open, type KeySet, type Opened } from '../core/envelope.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { EnvelopeError, open, type KeySet, type Opened } from '../../core/envelope.js';
 
 /** A record that cannot be used: undecryptable, or unsealed under strict mode. Exit 1. */
 export class SealedRecordError extends CliError {

@@ -8,12 +8,12 @@
  * A dry run only plans: order, kind, scope, cache key, what would be fetched.
  */
 import { randomUUID } from 'node:crypto';
-import { CliError, ExitCode, usageError } from '../core/errors.js';
-import type { KeySet } from '../core/envelope.js';
-import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../core/jinja.js';
-import { isScopeType, type ScopeRef, type ScopeType } from '../core/scope.js';
-import { parseYaml } from '../core/structured.js';
-import { templateReferences } from '../core/templates.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import type { KeySet } from '../../core/envelope.js';
+import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../../core/jinja.js';
+import { isScopeType, type ScopeRef, type ScopeType } from '../../core/scope.js';
+import { parseYaml } from '../../core/structured.js';
+import { templateReferences } from '../../core/templates.js';
 import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type KeychainData } from './keychain.js';
 import {
   checkEntryFields,
@@ -25,7 +25,7 @@ import {
   unknownKindMessage,
   type KeychainFetchIO,
   type KeychainKind as KindSpec,
-} from '../core/keychain-kinds/index.js';
+} from '../../core/keychain-kinds/index.js';
 import { ProviderError, type Providers } from './providers/index.js';
 import { DEFAULT_RENEW_TIMEOUT_MS, RenewError, requestToken } from './renew.js';
 import type { Store } from './store.js';

@@ -1,5 +1,5 @@
-import { seal, type KeySet } from '../core/envelope.js';
-import { parseId64 } from '../core/ids.js';
+import { seal, type KeySet } from '../../core/envelope.js';
+import { parseId64 } from '../../core/ids.js';
 import { MAX_KEYCHAIN_TTL_SECONDS } from './keychain.js';
 import { openRecord, SealedRecordError } from './sealed.js';
 import type { Store } from './store.js';

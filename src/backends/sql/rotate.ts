@@ -7,7 +7,7 @@
  * A keychain row's renew_config (client secrets, sealed in its JSONB column) is re-wrapped
  * in the same transaction as the row's data, and counted as `keychain.renew_config`.
  */
-import { classifyStored, EnvelopeError, rewrap, type KeySet, type MasterKey } from '../core/envelope.js';
+import { classifyStored, EnvelopeError, rewrap, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { rewrapRenewConfig, storedRenewConfig } from './keychain.js';
 import type { Queryable, Store } from './store.js';
 

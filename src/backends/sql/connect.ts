@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
-import { CliError, ExitCode, usageError } from '../core/errors.js';
+import { CliError, ExitCode, usageError } from '../../core/errors.js';
 import type { ConnectionConfig } from './config.js';
 import { maskUrl } from './config.js';
 import { acquireDirLock, type DirLock } from './lock.js';
