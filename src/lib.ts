@@ -1,3 +1,4 @@
+export { NoetlError, hasReason, type ErrorCode, type ErrorHint } from './core/errors.js';
 /**
  * The library under the `noetl` command: the same operations as typed functions over a
  * Store, for programs that embed noetl (`import { openStore, … } from 'noetl'`).
@@ -36,8 +37,7 @@ export {
   type KeychainListEntry,
   type KeychainStats,
 } from './backends/sql/keychain.js';
-export { renewKeychainEntry, requestToken, RenewError, type RenewConfig } from './backends/sql/renew.js';
-export { SealedRecordError } from './backends/sql/sealed.js';
+export { renewKeychainEntry, requestToken, renewError, type RenewConfig } from './backends/sql/renew.js';
 export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './backends/sql/http.js';
 export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './backends/sql/resolve.js';
 export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './backends/sql/providers/index.js';
@@ -57,7 +57,6 @@ export {
   mergeVariables,
   variableStats,
   parseJsonExact,
-  VariableError,
   checkVariableName,
   VARIABLE_TYPES,
   BASE_CONTEXT_KEYS,
@@ -78,7 +77,6 @@ export {
   cacheStats,
   executionCacheKey,
   globalCacheKey,
-  CacheError,
   EXECUTION_CACHE_TTL_SECONDS,
   GLOBAL_TOKEN_TTL_SECONDS,
   type CachedCredential,
@@ -130,7 +128,6 @@ export {
   parseRegistration,
   validateRegistrations,
   prepareCredential,
-  CredentialInputError,
   type CredentialInput,
   type CredentialInfo,
   type Credential,
@@ -140,5 +137,5 @@ export {
 } from './backends/sql/credential.js';
 export { validateAgainstSchema, checkSchema, schemaReport, compactToJsonSchema, type SchemaValidation } from './core/schema.js';
 export { KNOWN_TYPES, knownTypeWarnings } from './core/credential-types.js';
-export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile, NoMasterKeyError } from './backends/sql/keys.js';
+export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile } from './backends/sql/keys.js';
 export { rotateMasterKey, keyStatus, isOnKey } from './backends/sql/rotate.js';

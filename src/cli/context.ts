@@ -1,3 +1,4 @@
+import type { NoetlClient } from '../api/index.js';
 import type { KeySet } from '../core/envelope.js';
 import type { Store } from '../backends/sql/store.js';
 import type { IO } from './io.js';
@@ -31,6 +32,8 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** Valid once argv is parsed, i.e. inside an action. */
   globals(): GlobalOptions;
+  /** The client of the configured backend, opened once per command; main closes it when the action ends. */
+  client(): Promise<NoetlClient>;
   /** Opens the configured store once per command; main closes it when the action ends. */
   openStore(options?: { schemaCheck?: 'auto' | 'none' }): Promise<Store>;
   /**

@@ -1,4 +1,4 @@
-import { ExitCode } from '../core/errors.js';
+import { ExitCode } from './exit-codes.js';
 import { main } from './main.js';
 
 const outputs = [process.stdout, process.stderr];

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { usageError } from '../core/errors.js';
+import { invalidError } from '../core/errors.js';
 import { inputTooLarge, MAX_INPUT_BYTES, readInputFile } from '../io/input-file.js';
 
 /** What a command reads and writes; tests pass an in-memory one (see test/helpers/io.ts). */
@@ -69,12 +69,12 @@ export async function readTextFile(path: string, what = path): Promise<string> {
  */
 export async function readInputSpec(spec: string, flag: string, io: IO): Promise<string | undefined> {
   if (spec === '-') {
-    if (io.stdinIsTTY) throw usageError(`${flag} - reads stdin, but stdin is a terminal: pipe the data in, or give ${flag} @FILE`);
+    if (io.stdinIsTTY) throw invalidError(`${flag} - reads stdin, but stdin is a terminal: pipe the data in, or give ${flag} @FILE`);
     return readStdin(io, `${flag} - (stdin)`);
   }
   if (spec.startsWith('@')) {
     const path = spec.slice(1);
-    if (path === '') throw usageError(`${flag} @ names no file: give ${flag} @FILE`);
+    if (path === '') throw invalidError(`${flag} @ names no file: give ${flag} @FILE`);
     return readInputFile(path, `${path} (${flag})`);
   }
   return undefined;
@@ -88,7 +88,7 @@ export async function readInputSpec(spec: string, flag: string, io: IO): Promise
 export async function readObjectInput(spec: string, flag: string, io: IO): Promise<Record<string, unknown>> {
   const text = await readInputSpec(spec, flag, io);
   if (text === undefined) {
-    throw usageError(
+    throw invalidError(
       `refusing ${flag} given inline: command-line arguments leak into shell history and \`ps\`; put it in a file and pass ${flag} @file.json (or .yaml), or pipe it with ${flag} -`,
     );
   }
@@ -98,7 +98,7 @@ export async function readObjectInput(spec: string, flag: string, io: IO): Promi
   const { parseStructured } = await import('../core/structured.js');
   const value = parseStructured(text, source, format);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw usageError(`${source}: expected a JSON/YAML object of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
+    throw invalidError(`${source}: expected a JSON/YAML object of fields, got ${Array.isArray(value) ? 'a list' : value === null ? 'nothing' : typeof value}`);
   }
   return value as Record<string, unknown>;
 }

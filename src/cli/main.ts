@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode, InterruptedError, systemError } from '../core/errors.js';
+import { NoetlError, systemError } from '../core/errors.js';
+import { CommandExit, EXIT_CODE_OF, ExitCode, InterruptedError } from './exit-codes.js';
 import { processIO, type IO } from './io.js';
 import { escapeControls, guardTerminal } from './output.js';
 import { buildProgram } from './program.js';
@@ -58,16 +59,29 @@ function report(err: unknown, io: IO, env: NodeJS.ProcessEnv): number {
     // Help shown for a bare command group, or a usage error commander already printed.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  if (err instanceof InterruptedError) return err.exitCode;
+  if (err instanceof InterruptedError) return ExitCode.interrupted;
   const debug = env.NOETL_DEBUG === '1';
-  const known = err instanceof CliError ? err : systemError(err);
+  if (err instanceof CommandExit) {
+    io.stderr.write(`error: ${escapeControls(err.message)}\n`);
+    return err.exitCode;
+  }
+  const known = err instanceof NoetlError ? err : systemError(err);
   if (known) {
-    io.stderr.write(`error: ${escapeControls(known.message)}\n`);
+    io.stderr.write(`error: ${escapeControls(errorLine(known))}\n`);
     if (debug && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
-    return known.exitCode;
+    return EXIT_CODE_OF[known.code];
   }
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
   io.stderr.write(`error: ${escapeControls(message)} (this is a bug in noetl; run with NOETL_DEBUG=1 for details)\n`);
   if (debug && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
   return ExitCode.failure;
+}
+
+/** The message with its hint rendered for a terminal: `…: use --replace to overwrite it`. */
+export function errorLine(err: NoetlError): string {
+  const { hint } = err;
+  if (!hint) return err.message;
+  const action = hint.option ? `use --${hint.option}` : hint.command ? `run \`noetl ${hint.command}\`` : '';
+  const advice = [action, hint.text].filter(Boolean).join(' ');
+  return advice ? `${err.message}: ${advice}` : err.message;
 }

@@ -5,7 +5,8 @@
  * terminal to ask on it refuses with exit 2 (CONTRIBUTING.md, "Conventions"). And the hidden
  * prompt for secrets. Ctrl-C at either exits 130.
  */
-import { CliError, ExitCode, InterruptedError, usageError } from '../core/errors.js';
+import { NoetlError, invalidError } from '../core/errors.js';
+import { InterruptedError } from './exit-codes.js';
 import type { IO } from './io.js';
 import { escapeControls, terminalStream } from './output.js';
 
@@ -19,7 +20,7 @@ function canAsk(io: IO): boolean {
  * "deleting credential 'x'". Commands call it before opening anything.
  */
 export function requireYesOffTerminal(io: IO, yes: boolean, action: string): void {
-  if (!yes && !canAsk(io)) throw usageError(`${action} needs confirmation: add --yes (stdin is not a terminal)`);
+  if (!yes && !canAsk(io)) throw invalidError(`${action} needs confirmation: add --yes (stdin is not a terminal)`);
 }
 
 /** One line typed on stdin after `question` on stderr, echoed as typed; end of input (Ctrl-D) is an empty answer. */
@@ -75,5 +76,5 @@ export async function confirmDestructive(io: IO, request: ConfirmRequest): Promi
   if (request.yes) return;
   requireYesOffTerminal(io, false, request.action);
   const confirmed = await (request.ask ?? ((q: string) => askYesNo(io, q)))(request.question);
-  if (!confirmed) throw new CliError(`${request.declined}: not confirmed`, ExitCode.failure);
+  if (!confirmed) throw new NoetlError('unavailable', `${request.declined}: not confirmed`);
 }

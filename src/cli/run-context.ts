@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import type { NoetlClient } from '../api/index.js';
 import type { KeySet } from '../core/envelope.js';
 import type { ConfigFile, ConnectionConfig } from '../backends/sql/config.js';
 import type { Store } from '../backends/sql/store.js';
-import { CliError, ExitCode } from '../core/errors.js';
+import { NoetlError } from '../core/errors.js';
+import { ExitCode } from './exit-codes.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
@@ -16,6 +18,7 @@ export class RunContext implements CommandContext {
   /** The command being run (`noetl keychain get`), for the embedded lock's holder label. */
   private running = 'noetl';
   private store?: Promise<Store>;
+  private opened?: Promise<NoetlClient>;
   private resolved?: Promise<ConnectionConfig>;
   private file?: Promise<ConfigFile>;
   private readonly loadedKeys = new Map<'read' | 'write', Promise<KeySet>>();
@@ -28,7 +31,7 @@ export class RunContext implements CommandContext {
   ) {
     if (env.NOETL_NOW) {
       const at = new Date(env.NOETL_NOW);
-      if (Number.isNaN(at.getTime())) throw new CliError(`NOETL_NOW=${env.NOETL_NOW} is not an ISO time (e.g. 2026-01-01T00:00:00Z)`, ExitCode.usage);
+      if (Number.isNaN(at.getTime())) throw new NoetlError('invalid', `NOETL_NOW=${env.NOETL_NOW} is not an ISO time (e.g. 2026-01-01T00:00:00Z)`);
       this.fixedNow = at;
     }
   }
@@ -86,6 +89,11 @@ export class RunContext implements CommandContext {
       })();
     }
     return this.store;
+  }
+
+  client(): Promise<NoetlClient> {
+    this.opened ??= import('./client.js').then(({ openClient }) => openClient(this));
+    return this.opened;
   }
 
   /** Closes the store if a command opened it; main calls this once the action is done. */

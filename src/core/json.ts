@@ -4,7 +4,7 @@
  * levels. Errors say where the text is broken, never what it holds: JSON.parse quotes the
  * text around an error, and the input is often secret. YAML is in structured.ts.
  */
-import { CliError, ExitCode } from './errors.js';
+import { NoetlError } from './errors.js';
 
 /**
  * Deeper input is refused: every recursive walk over a value (masking, printing, JSON.stringify)
@@ -13,23 +13,10 @@ import { CliError, ExitCode } from './errors.js';
  */
 export const MAX_NESTING_DEPTH = 512;
 
-/**
- * Input that is not what it should be (exit 2). `syntax`: not JSON/YAML at all (a caller may
- * then take the text as a plain string); `refused`: well formed but over a limit, or ambiguous.
- */
-export class InputFormatError extends CliError {
-  constructor(
-    message: string,
-    readonly reason: 'syntax' | 'refused',
-  ) {
-    super(message, ExitCode.usage);
-    this.name = 'InputFormatError';
-  }
-}
 
 /** The error for input nested deeper than MAX_NESTING_DEPTH. */
 export const tooDeep = (source: string) =>
-  new InputFormatError(`${source}: nested more than ${MAX_NESTING_DEPTH} levels deep: flatten it`, 'refused');
+  new NoetlError('invalid', `${source}: nested more than ${MAX_NESTING_DEPTH} levels deep: flatten it`, { reason: 'refused' });
 
 /** Integer literals that JSON.parse would round: beyond 2^53, written as plain integers. */
 const JSON_INTEGER = /^-?(0|[1-9][0-9]*)$/;
@@ -100,11 +87,11 @@ function jsonErrorWhere(message: string, text: string): string {
   return 'syntax error (unexpected character)';
 }
 
-function invalidJson(err: unknown, text: string, source: string): InputFormatError {
-  return new InputFormatError(`${source}: invalid JSON: ${jsonErrorWhere((err as Error).message, text)}`, 'syntax');
+function invalidJson(err: unknown, text: string, source: string): NoetlError {
+  return new NoetlError('invalid', `${source}: invalid JSON: ${jsonErrorWhere((err as Error).message, text)}`, { reason: 'syntax' });
 }
 
-/** Refuses JSON text nested more than MAX_NESTING_DEPTH levels (InputFormatError 'refused'), in one linear pass. */
+/** Refuses JSON text nested more than MAX_NESTING_DEPTH levels (NoetlError reason 'refused'), in one linear pass. */
 export function checkJsonNesting(text: string, source = 'JSON'): void {
   scanJson(text, source);
 }
@@ -126,8 +113,8 @@ export function parseJson(text: string, source = 'JSON'): unknown {
 
 /**
  * JSON.parse, except that integers beyond 2^53 (64-bit ids in step results) become exact
- * decimal strings instead of rounded numbers. Nesting is bounded (InputFormatError 'refused');
- * text that is not JSON is an InputFormatError 'syntax' naming the line and column only.
+ * decimal strings instead of rounded numbers. Nesting is bounded (NoetlError reason 'refused');
+ * text that is not JSON is an NoetlError reason 'syntax' naming the line and column only.
  */
 export function parseJsonExact(text: string, source = 'JSON'): unknown {
   const unsafeIntegers = scanJson(text, source);

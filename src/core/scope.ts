@@ -2,7 +2,7 @@
  * Keychain scopes (DESIGN.md "Decisions"): who may see an entry, how its cache key is
  * built, and how long it lives by default. Pure functions, no I/O.
  */
-import { usageError } from './errors.js';
+import { invalidError } from './errors.js';
 
 export type ScopeType = 'global' | 'catalog' | 'local' | 'shared';
 export const SCOPE_TYPES: readonly ScopeType[] = ['global', 'catalog', 'local', 'shared'];
@@ -41,11 +41,11 @@ export function cacheKey(name: string, ref: ScopeRef): string {
     case 'catalog':
       return `${name}:${ref.catalogId}:${ref.scope}`;
     case 'local':
-      if (!ref.executionId) throw usageError('a local keychain entry needs an execution id');
+      if (!ref.executionId) throw invalidError('a local keychain entry needs an execution id');
       return `${name}:${ref.catalogId}:${ref.executionId}`;
     case 'shared': {
       const root = sharedRoot(ref);
-      if (!root) throw usageError('a shared keychain entry needs an execution id');
+      if (!root) throw invalidError('a shared keychain entry needs an execution id');
       return `${name}:${ref.catalogId}:shared:${root}`;
     }
   }

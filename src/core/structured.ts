@@ -4,7 +4,8 @@
  * where the text is broken, never what it holds (the input is often secret).
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
-import { InputFormatError, MAX_NESTING_DEPTH, parseJson, tooDeep } from './json.js';
+import { NoetlError } from './errors.js';
+import { MAX_NESTING_DEPTH, parseJson, tooDeep } from './json.js';
 
 /** yaml's own guard against "billion laughs" documents. */
 const MAX_ALIAS_COUNT = 100;
@@ -22,7 +23,7 @@ export function parseYaml(text: string, source = 'YAML'): unknown {
     if (/Maximum call stack/.test(error.message)) throw tooDeep(source);
     const what = error.message.split(' at line ')[0].split('\n')[0];
     const where = error.linePos?.[0] ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    throw new InputFormatError(`${source}: invalid YAML: ${what}${where}`, 'syntax');
+    throw new NoetlError('invalid', `${source}: invalid YAML: ${what}${where}`, { reason: 'syntax' });
   }
   checkYamlNodes(doc.contents, text, source);
   try {
@@ -30,7 +31,7 @@ export function parseYaml(text: string, source = 'YAML'): unknown {
   } catch (err) {
     if (err instanceof RangeError) throw tooDeep(source);
     // yaml's ReferenceError for too many aliases, or an alias to nothing.
-    throw new InputFormatError(`${source}: invalid YAML: ${(err as Error).message.split(':')[0]}`, 'refused');
+    throw new NoetlError('invalid', `${source}: invalid YAML: ${(err as Error).message.split(':')[0]}`, { reason: 'refused' });
   }
 }
 
@@ -57,10 +58,10 @@ function checkYamlNodes(root: unknown, text: string, source: string): void {
         const key = pair.key;
         const offset = (key as { range?: [number, number, number] } | null)?.range?.[0] ?? node.range?.[0] ?? 0;
         if (key !== null && !isScalar(key) && !isAlias(key)) {
-          throw new InputFormatError(`${source}: a mapping key at ${lineColumn(text, offset)} is a list or a mapping: keys must be plain values`, 'refused');
+          throw new NoetlError('invalid', `${source}: a mapping key at ${lineColumn(text, offset)} is a list or a mapping: keys must be plain values`, { reason: 'refused' });
         }
         const name = isScalar(key) ? String(key.value ?? '') : key === null ? '' : `*${key.source}`;
-        if (seen.has(name)) throw new InputFormatError(`${source}: invalid YAML: a key appears twice in one mapping at ${lineColumn(text, offset)}`, 'syntax');
+        if (seen.has(name)) throw new NoetlError('invalid', `${source}: invalid YAML: a key appears twice in one mapping at ${lineColumn(text, offset)}`, { reason: 'syntax' });
         seen.add(name);
         stack.push({ node: pair.value, depth: depth + 1 });
       }
@@ -78,7 +79,7 @@ function checkYamlNodes(root: unknown, text: string, source: string): void {
 export function parseStructured(text: string, source: string, format: 'json' | 'yaml' | 'auto' = 'auto'): unknown {
   const body = text.replace(/^\uFEFF/, '');
   const trimmed = body.trim();
-  if (trimmed === '') throw new InputFormatError(`${source}: file is empty`, 'syntax');
+  if (trimmed === '') throw new NoetlError('invalid', `${source}: file is empty`, { reason: 'syntax' });
   const json = format === 'json' || (format === 'auto' && (trimmed.startsWith('{') || trimmed.startsWith('[') || /\.json/i.test(source)));
   return json ? parseJson(trimmed, source) : parseYaml(body, source);
 }

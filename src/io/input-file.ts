@@ -4,7 +4,7 @@
  * directory or an unreadable file 2. The CLI and the library's file readers share it.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CliError, ExitCode } from '../core/errors.js';
+import { NoetlError } from '../core/errors.js';
 
 /** The limit of every text input the CLI reads (a file or stdin), unless it says otherwise (README "Input limits"). */
 export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
@@ -17,31 +17,31 @@ export function formatBytes(bytes: number): string {
 }
 
 /** `what` is larger than `limit` (exit 2). */
-export function inputTooLarge(what: string, limit: number): CliError {
-  return new CliError(`${what} is larger than ${formatBytes(limit)}, the limit for this input: nothing was read`, ExitCode.usage);
+export function inputTooLarge(what: string, limit: number): NoetlError {
+  return new NoetlError('invalid', `${what} is larger than ${formatBytes(limit)}, the limit for this input: nothing was read`);
 }
 
 /** One line for an OS error while opening or reading `what`: 3 for a missing file, 2 when the path is not a readable file. */
-export function fileReadError(err: unknown, what: string): CliError {
+export function fileReadError(err: unknown, what: string): NoetlError {
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':
     case 'ENOTDIR':
-      return new CliError(`cannot read ${what}: no such file`, ExitCode.notFound);
+      return new NoetlError('not_found', `cannot read ${what}: no such file`);
     case 'EISDIR':
       return isDirectoryError(what);
     case 'EACCES':
     case 'EPERM':
-      return new CliError(`cannot read ${what}: permission denied; check the file's owner and mode`, ExitCode.usage);
+      return new NoetlError('invalid', `cannot read ${what}: permission denied; check the file's owner and mode`);
     case 'ELOOP':
-      return new CliError(`cannot read ${what}: too many levels of symbolic links`, ExitCode.usage);
+      return new NoetlError('invalid', `cannot read ${what}: too many levels of symbolic links`);
     default:
-      return new CliError(`cannot read ${what}: ${code ?? (err as Error).message}`, ExitCode.failure);
+      return new NoetlError('unavailable', `cannot read ${what}: ${code ?? (err as Error).message}`);
   }
 }
 
-function isDirectoryError(what: string): CliError {
-  return new CliError(`cannot read ${what}: it is a directory; give a file`, ExitCode.usage);
+function isDirectoryError(what: string): NoetlError {
+  return new NoetlError('invalid', `cannot read ${what}: it is a directory; give a file`);
 }
 
 /** A file's text, refused (exit 2) beyond `limit` bytes; `what` names it in errors, e.g. `t.yaml (--data)`. */

@@ -1,9 +1,9 @@
+import { NoetlError } from '../../src/core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, type KeySet } from '../../src/core/envelope.js';
 import {
   cacheStats,
-  CacheError,
   cleanupExecutionCache,
   fetchCredentialWithCache,
   getTokenFromCache,
@@ -108,7 +108,7 @@ describe('credential cache', () => {
 
   it('refuses bad ids and TTLs before touching the database', async () => {
     const { load, calls } = countingLoader({ k: { type: 't', data: {} } });
-    await expect(fetchCredentialWithCache(store, keys, { credentialName: 'k', executionId: '12ab' }, load)).rejects.toBeInstanceOf(CacheError);
+    await expect(fetchCredentialWithCache(store, keys, { credentialName: 'k', executionId: '12ab' }, load)).rejects.toBeInstanceOf(NoetlError);
     await expect(fetchCredentialWithCache(store, keys, { credentialName: 'k', executionId: EXEC, parentExecutionId: 'x' }, load)).rejects.toMatchObject({ reason: 'invalid-id' });
     await expect(fetchCredentialWithCache(store, keys, { credentialName: 'k', executionId: EXEC, cacheTtl: 0 }, load)).rejects.toMatchObject({ reason: 'invalid-ttl' });
     await expect(cleanupExecutionCache(store, '-1')).rejects.toMatchObject({ reason: 'invalid-id' });

@@ -70,7 +70,7 @@ describe('cache commands (run functions)', () => {
   it('purge without --expired is a usage error and removes nothing', async () => {
     const m = memIO();
     clock.advance(61_000);
-    expect((await fails(runPurge({ expired: false, yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
+    expect((await fails(runPurge({ expired: false, yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).code).toBe('invalid');
     expect(await listCacheEntries(store)).toHaveLength(4);
   });
 
@@ -80,20 +80,20 @@ describe('cache commands (run functions)', () => {
     expect(m.stdout()).toBe('');
     expect(info).toEqual([`removed 2 cache entries of execution ${PARENT} and its children`]);
     expect((await listCacheEntries(store)).map((e) => e.cacheKey).sort()).toEqual(['amadeus:global:oauth', 'pg:42']);
-    expect((await fails(runCleanup({ execution: 'abc', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
-    expect((await fails(runLs({ execution: '1e5', expired: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+    expect((await fails(runCleanup({ execution: 'abc', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).code).toBe('invalid');
+    expect((await fails(runLs({ execution: '1e5', expired: false, output: 'table' }, { io: m.io, store, now: clock() }))).code).toBe('invalid');
   });
 
   it('purge and cleanup are destructive: --yes off a TTY (exit 2), a no on a TTY is exit 1, both removing nothing', async () => {
     clock.advance(61_000);
     const piped = memIO();
-    expect((await fails(runPurge({ expired: true, yes: false, output: 'table' }, { io: piped.io, store, info: () => {} }))).exitCode).toBe(2);
-    expect((await fails(runCleanup({ execution: PARENT, yes: false, output: 'table' }, { io: piped.io, store, info: () => {} }))).exitCode).toBe(2);
+    expect((await fails(runPurge({ expired: true, yes: false, output: 'table' }, { io: piped.io, store, info: () => {} }))).code).toBe('invalid');
+    expect((await fails(runCleanup({ execution: PARENT, yes: false, output: 'table' }, { io: piped.io, store, info: () => {} }))).code).toBe('invalid');
     const tty = memIO({ tty: true });
     const asked: string[] = [];
     const no = async (q: string) => (asked.push(q), false);
-    expect(await fails(runPurge({ expired: true, yes: false, output: 'table' }, { io: tty.io, store, info: () => {}, confirm: no }))).toMatchObject({ exitCode: 1, message: 'no cache entry deleted: not confirmed' });
-    expect((await fails(runCleanup({ execution: PARENT, yes: false, output: 'table' }, { io: tty.io, store, info: () => {}, confirm: no }))).exitCode).toBe(1);
+    expect(await fails(runPurge({ expired: true, yes: false, output: 'table' }, { io: tty.io, store, info: () => {}, confirm: no }))).toMatchObject({ code: 'unavailable', message: 'no cache entry deleted: not confirmed' });
+    expect((await fails(runCleanup({ execution: PARENT, yes: false, output: 'table' }, { io: tty.io, store, info: () => {}, confirm: no }))).code).toBe('unavailable');
     expect(asked).toEqual(['Delete every expired cache entry?', `Delete the cache entries of execution ${PARENT} and of its child executions?`]);
     expect(await listCacheEntries(store)).toHaveLength(4);
     await runPurge({ expired: true, yes: false, output: 'table' }, { io: tty.io, store, info: () => {}, confirm: async () => true });

@@ -60,10 +60,10 @@ describe('catalog', () => {
 
   it('refuses a playbook without metadata.path, or not YAML', async () => {
     await expect(registerPlaybook(store, 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata: {name: x}\n')).rejects.toMatchObject({
-      exitCode: 2,
+      code: 'invalid',
       message: expect.stringContaining('metadata.path'),
     });
-    await expect(registerPlaybook(store, 'a: [unclosed')).rejects.toMatchObject({ exitCode: 2 });
+    await expect(registerPlaybook(store, 'a: [unclosed')).rejects.toMatchObject({ code: 'invalid' });
     expect(await listCatalog(store)).toEqual([]);
   });
 
@@ -73,9 +73,9 @@ describe('catalog', () => {
     expect((await findCatalogEntry(store, v1.catalog_id)).version).toBe(1);
     expect((await findCatalogEntry(store, 'p/q')).catalog_id).toBe(v2.catalog_id);
     expect((await findCatalogEntry(store, 'p/q@1')).catalog_id).toBe(v1.catalog_id);
-    await expect(findCatalogEntry(store, 'p/q@3')).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('latest is 2') });
-    await expect(findCatalogEntry(store, 'p/x')).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('did you mean p/q') });
-    await expect(findCatalogEntry(store, '123')).rejects.toMatchObject({ exitCode: 3 });
+    await expect(findCatalogEntry(store, 'p/q@3')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('latest is 2') });
+    await expect(findCatalogEntry(store, 'p/x')).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('did you mean p/q') });
+    await expect(findCatalogEntry(store, '123')).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('resolves --playbook PATH[@VERSION] and --catalog-id for the keychain commands', async () => {
@@ -84,12 +84,12 @@ describe('catalog', () => {
     expect((await resolvePlaybookSelector(store, { playbook: 'p/q' })).catalog_id).toBe(v2.catalog_id);
     expect((await resolvePlaybookSelector(store, { playbook: 'p/q@1' })).catalog_id).toBe(v1.catalog_id);
     expect((await resolvePlaybookSelector(store, { catalogId: v1.catalog_id })).version).toBe(1);
-    await expect(resolvePlaybookSelector(store, {})).rejects.toMatchObject({ exitCode: 2 });
-    await expect(resolvePlaybookSelector(store, { playbook: 'p/q', catalogId: v1.catalog_id })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(resolvePlaybookSelector(store, { catalogId: 'abc' })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(resolvePlaybookSelector(store, { catalogId: '99999999999999999999' })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(resolvePlaybookSelector(store, { catalogId: '9223372036854775807' })).rejects.toMatchObject({ exitCode: 3 });
-    await expect(resolvePlaybookSelector(store, { playbook: 'p/q@x' })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(resolvePlaybookSelector(store, {})).rejects.toMatchObject({ code: 'invalid' });
+    await expect(resolvePlaybookSelector(store, { playbook: 'p/q', catalogId: v1.catalog_id })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(resolvePlaybookSelector(store, { catalogId: 'abc' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(resolvePlaybookSelector(store, { catalogId: '99999999999999999999' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(resolvePlaybookSelector(store, { catalogId: '9223372036854775807' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(resolvePlaybookSelector(store, { playbook: 'p/q@x' })).rejects.toMatchObject({ code: 'invalid' });
   });
 
 });

@@ -14,7 +14,8 @@ import { runValidate } from '../../src/cli/credential/validate.js';
 import type { OutputFormat } from '../../src/cli/output.js';
 import type { KeySet } from '../../src/core/envelope.js';
 import { getCredential } from '../../src/backends/sql/credential.js';
-import { masterKey, NoMasterKeyError } from '../../src/backends/sql/keys.js';
+import { masterKey } from '../../src/backends/sql/keys.js';
+import { NoetlError } from '../../src/core/errors.js';
 import { isOnKey } from '../../src/backends/sql/rotate.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { memIO } from '../helpers/memio.js';
@@ -83,7 +84,7 @@ describe('credential run functions', () => {
 
   it('refuses to prompt for a type with no known fields and no schema', async () => {
     const { d } = deps({ tty: true });
-    await expect(runAdd(addOpts({ name: 'k', type: 'kafka' }), d)).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/has no known fields to ask for/) });
+    await expect(runAdd(addOpts({ name: 'k', type: 'kafka' }), d)).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/has no known fields to ask for/) });
   });
 
   it('reads --data - from stdin, prints the record with -o json and nothing secret', async () => {
@@ -130,7 +131,7 @@ describe('credential run functions', () => {
 
   it('rm asks on a TTY: no keeps it, yes deletes it', async () => {
     await runAdd(addOpts({ name: 'a', type: 'secret', data: '-' }), deps({ stdin: '{"secret":"x"}' }).d);
-    await expect(runRm({ name: 'a', yes: false }, deps({ tty: true, confirm: false }).d)).rejects.toMatchObject({ exitCode: 1 });
+    await expect(runRm({ name: 'a', yes: false }, deps({ tty: true, confirm: false }).d)).rejects.toMatchObject({ code: 'unavailable' });
     expect((await store.query('SELECT 1 FROM credential')).rows).toHaveLength(1);
     await runRm({ name: 'a', yes: false }, deps({ tty: true, confirm: true }).d);
     expect((await store.query('SELECT 1 FROM credential')).rows).toHaveLength(0);
@@ -140,10 +141,10 @@ describe('credential run functions', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ name: 'x', type: 'y', data: { a: 1 }, schema: { required: ['b'] } }));
     const r = deps();
-    await expect(runValidate({ path: bad }, r.d)).rejects.toMatchObject({ exitCode: 2, message: '1 of 1 registration file invalid (details: --verbose or -o json)' });
+    await expect(runValidate({ path: bad }, r.d)).rejects.toMatchObject({ code: 'invalid', message: '1 of 1 registration file invalid (details: --verbose or -o json)' });
     expect(r.mem.stderr()).toBe("bad.json: credential 'x' does not match its schema: Missing required field: b\n".replace('bad', bad.slice(0, -'.json'.length)));
     const verbose = deps();
-    await expect(runValidate({ path: bad }, { ...verbose.d, verbose: true })).rejects.toMatchObject({ exitCode: 2, message: '1 of 1 registration file invalid' });
+    await expect(runValidate({ path: bad }, { ...verbose.d, verbose: true })).rejects.toMatchObject({ code: 'invalid', message: '1 of 1 registration file invalid' });
     expect(verbose.mem.stderr()).toContain("bad.json: credential 'x' does not match its schema: Missing required field: b\n  Expected fields: b\n  Provided fields: a\n");
     expect(r.mem.stdout()).toMatch(/bad\.json\tx\tinvalid/);
   });
@@ -172,7 +173,7 @@ describe('credential run functions', () => {
         env: {},
         verbose: false,
         keysWithSource: async () => {
-          throw new NoMasterKeyError('no master key configured');
+          throw new NoetlError('invalid', 'no master key configured', { reason: 'no-master-key' });
         },
       },
     );
@@ -190,6 +191,6 @@ describe('credential run functions', () => {
     const r = deps();
     await expect(
       runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, env: {}, verbose: false, keysWithSource: async () => ({ keys, source: { kind: 'env', location: 'NOETL_ENCRYPTION_KEY' } }) }),
-    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--new-key-file holds the current master key/) });
+    ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/^--new-key-file holds the current master key/) });
   });
 });

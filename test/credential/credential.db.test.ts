@@ -4,7 +4,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/core/errors.js';
 import { classifyStored, decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import {
   addCredential,
@@ -41,12 +40,12 @@ async function rowCount(store: Store): Promise<number> {
   return Number((await store.query<{ n: string }>('SELECT count(*)::text AS n FROM credential')).rows[0].n);
 }
 
-async function rejects(promise: Promise<unknown>): Promise<{ message: string; exitCode: number; details: string[] }> {
+async function rejects(promise: Promise<unknown>): Promise<{ message: string; code: string; details: string[] }> {
   try {
     await promise;
   } catch (err) {
-    const e = err as { message: string; exitCode: number; details?: string[] };
-    return { message: e.message, exitCode: e.exitCode, details: e.details ?? [] };
+    const e = err as { message: string; code: string; details?: string[] };
+    return { message: e.message, code: e.code, details: e.details ?? [] };
   }
   throw new Error('expected a rejection');
 }
@@ -97,13 +96,13 @@ describe('credential store', () => {
 
     await removeCredential(store, 'pg_prod');
     expect(await rowCount(store)).toBe(0);
-    expect((await rejects(removeCredential(store, 'pg_prod'))).exitCode).toBe(ExitCode.notFound);
+    expect((await rejects(removeCredential(store, 'pg_prod'))).code).toBe('not_found');
   });
 
   it('refuses an existing name (exit 4) unless replace, which keeps the id', async () => {
     const first = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'one' } });
     const err = await rejects(addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }));
-    expect(err.exitCode).toBe(ExitCode.conflict);
+    expect(err.code).toBe('conflict');
     expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'one' });
     const second = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
     expect(second.replaced).toBe(true);
@@ -117,7 +116,7 @@ describe('credential store', () => {
     let replaced = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
     expect(replaced.credential).toMatchObject({ description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
     const err = await rejects(addCredential(store, k, { name: 'a', type: 'secret', data: { other: 'x' } }, { replace: true }));
-    expect([err.exitCode, err.message]).toEqual([ExitCode.usage, "credential 'a' does not match its schema: Missing required field: secret"]);
+    expect([err.code, err.message]).toEqual(['invalid', "credential 'a' does not match its schema: Missing required field: secret"]);
     expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'two' });
     replaced = await addCredential(store, k, { name: 'a', type: 'secret', data: { other: 'x' }, tags: null, schema: null, description: 'new' }, { replace: true });
     expect(replaced.credential).toMatchObject({ description: 'new', tags: [], meta: { owner: 'ops' }, schema: null });
@@ -134,7 +133,7 @@ describe('credential store', () => {
   it('refuses data that fails its schema, with every error, and writes nothing', async () => {
     const schema = { fields: ['client_id', 'client_secret', 'token_url'], required: ['client_id', 'client_secret'], types: { client_id: 'string' } };
     const err = await rejects(addCredential(store, k, { name: 'oa', type: 'oauth2', data: { client_id: 7, token_url: SECRET }, schema }));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(err.message).toBe("credential 'oa' does not match its schema: Missing required field: client_secret");
     expect(err.details).toEqual([
       'Missing required field: client_secret',
@@ -171,7 +170,7 @@ describe('credential store', () => {
     ['an invalid schema', { name: 'n', type: 't', data: { a: 1 }, schema: { fields: ['a'], types: { a: 'int' } } }, /its schema is invalid/],
   ])('refuses %s with exit 2 and writes nothing', async (_what, input, pattern) => {
     const err = await rejects(addCredential(store, k, input as never));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(err.message).toMatch(pattern);
     expect(await rowCount(store)).toBe(0);
   });
@@ -179,7 +178,7 @@ describe('credential store', () => {
   it('reports a missing credential with exit 3 and a suggestion', async () => {
     await addCredential(store, k, { name: 'pg_prod', type: 'postgres', data: { db_host: 'h' } });
     const err = await rejects(getCredential(store, k, 'pg_prd'));
-    expect(err.exitCode).toBe(ExitCode.notFound);
+    expect(err.code).toBe('not_found');
     expect(err.message).toContain("did you mean 'pg_prod'?");
   });
 
@@ -203,7 +202,7 @@ describe('credential store', () => {
       // An entry with its own kek_base64 must fail with that key (the record was sealed under another one).
       const kek = { current: masterKey(decodeMasterKey(v.kek_base64 ?? VECTORS.kek_base64, 'vectors'), 'env:NOETL_ENCRYPTION_KEY'), previous: [] };
       const err = await rejects(getCredential(store, kek, `bad_${i}`));
-      expect(err.exitCode).toBe(ExitCode.failure);
+      expect(err.code).toBe('unavailable');
       expect(err.message).toMatch(new RegExp(`^credential 'bad_${i}' could not be decrypted: `));
     }
   });
@@ -225,7 +224,7 @@ describe('registration files and import', () => {
       const { files: regs } = readRegistrations(join(CORPUS, f));
       expect(regs[0].error).toBeUndefined();
       const report = await importCredentials(store, k, regs, { replace: true });
-      expect(report.exitCode, f).toBe(ExitCode.ok);
+      expect(report.outcome, f).toBe('ok');
       const name = regs[0].input!.name;
       const got = await getCredential(store, k, name);
       expect(got.data, f).toEqual((JSON.parse(readFileSync(join(CORPUS, f), 'utf8')) as { data: unknown }).data);
@@ -237,14 +236,14 @@ describe('registration files and import', () => {
     expect(skipped).toEqual([]);
     const refused = await importCredentials(store, k, files);
     expect(refused.rolledBack).toBe(true);
-    expect(refused.exitCode).toBe(ExitCode.conflict);
+    expect(refused.outcome).toBe('conflict');
     const clash = refused.entries.find((e) => e.status === 'conflict')!;
     expect(clash.file).toMatch(/google_oauth_local_user\.json\.example$/);
     expect(clash.messages[0]).toMatch(/also defined in .*google_oauth\.json\.example/);
     expect(await rowCount(store)).toBe(0);
 
     const loaded = await importCredentials(store, k, files, { replace: true });
-    expect(loaded.exitCode).toBe(ExitCode.ok);
+    expect(loaded.outcome).toBe('ok');
     expect(loaded.entries.filter((e) => e.status === 'added')).toHaveLength(files.length - 1);
     expect(loaded.entries.filter((e) => e.status === 'not-loaded')).toHaveLength(1);
     expect(await rowCount(store)).toBe(files.length - 1);
@@ -276,7 +275,7 @@ describe('registration files and import', () => {
       [join(dir, 'top.json'), 'top'],
     ]);
     const report = await importCredentials(store, k, files);
-    expect(report.exitCode).toBe(ExitCode.ok);
+    expect(report.outcome).toBe('ok');
     expect(report.entries.map((e) => [e.name, e.status])).toEqual([
       ['deep', 'added'],
       ['top', 'added'],
@@ -296,14 +295,14 @@ describe('registration files and import', () => {
     const { files, skipped } = readRegistrations(dir);
     expect(skipped).toEqual([join(dir, 'README.md')]);
     const refused = await importCredentials(store, k, files);
-    expect(refused.exitCode).toBe(ExitCode.usage);
+    expect(refused.outcome).toBe('invalid');
     expect(refused.entries.map((e) => e.status)).toEqual(['not-loaded', 'not-loaded', 'invalid']);
     expect(refused.entries[2].messages[0]).toMatch(/c\.json: invalid JSON: /);
     expect(await rowCount(store)).toBe(0);
 
     const partial = await importCredentials(store, k, files, { continueOnError: true });
     expect(partial.entries.map((e) => e.status)).toEqual(['added', 'added', 'invalid']);
-    expect(partial.exitCode).toBe(ExitCode.usage);
+    expect(partial.outcome).toBe('invalid');
     expect(await rowCount(store)).toBe(2);
   });
 
@@ -314,7 +313,7 @@ describe('registration files and import', () => {
       'b.json': JSON.stringify({ name: 'b', type: 'secret', data: { secret: 'new' } }),
     });
     const report = await importCredentials(store, k, readRegistrations(dir).files);
-    expect(report.exitCode).toBe(ExitCode.conflict);
+    expect(report.outcome).toBe('conflict');
     expect(report.rolledBack).toBe(true);
     expect(await rowCount(store)).toBe(1);
     expect((await getCredential(store, k, 'b')).data).toEqual({ secret: 'old' });
@@ -323,7 +322,7 @@ describe('registration files and import', () => {
   it('imports thousands of registrations in one transaction, each with its own id', async () => {
     const files = Array.from({ length: 2500 }, (_, i) => parseRegistration(JSON.stringify({ name: `bulk_${i}`, type: 'secret', data: { secret: `s${i}` } }), `bulk_${i}.json`));
     const report = await importCredentials(store, k, files);
-    expect(report.exitCode).toBe(ExitCode.ok);
+    expect(report.outcome).toBe('ok');
     const ids = await store.query<{ n: string; d: string }>('SELECT count(*)::text AS n, count(DISTINCT id)::text AS d FROM credential');
     expect(ids.rows[0]).toEqual({ n: '2500', d: '2500' });
   });
@@ -353,6 +352,6 @@ describe('registration files and import', () => {
   });
 
   it('is not found (exit 3) to name a path that does not exist', () => {
-    expect(() => readRegistrations('/nonexistent/creds')).toThrow(expect.objectContaining({ exitCode: 3, message: expect.stringMatching(/does not exist/) }));
+    expect(() => readRegistrations('/nonexistent/creds')).toThrow(expect.objectContaining({ code: 'not_found', message: expect.stringMatching(/does not exist/) }));
   });
 });

@@ -3,7 +3,6 @@ import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/core/errors.js';
 import { generatedKeyPath, keyFingerprint, loadKeys, loadKeysWithSource } from '../../src/backends/sql/keys.js';
 
 function sandbox(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -11,11 +10,11 @@ function sandbox(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NOETL_KEYRING: 'off', ...extra };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ message: string; exitCode: number }> {
+async function failure(promise: Promise<unknown>): Promise<{ message: string; code: string }> {
   try {
     await promise;
   } catch (err) {
-    return err as { message: string; exitCode: number };
+    return err as { message: string; code: string };
   }
   throw new Error('expected a failure');
 }
@@ -36,7 +35,7 @@ describe('master key sourcing', () => {
     ['16 bytes', randomBytes(16).toString('base64'), /NOETL_ENCRYPTION_KEY decodes to 16 bytes, not 32/],
   ])('refuses a key that is %s with exit 2, never echoing it', async (_what, value, pattern) => {
     const err = await failure(loadKeys({ env: sandbox({ NOETL_ENCRYPTION_KEY: value }), backend: 'embedded', purpose: 'read', warn: () => undefined }));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(err.message).toMatch(pattern);
     expect(err.message).not.toContain(value);
   });
@@ -60,21 +59,21 @@ describe('master key sourcing', () => {
     const keys = await loadKeys({ env: { ...env, NOETL_ENCRYPTION_KEY_FILE: file }, backend: 'postgres', purpose: 'read', warn: () => undefined });
     expect(keys.current.kid).toBe('file:key-file');
     const err = await failure(loadKeys({ env: { ...env, NOETL_ENCRYPTION_KEY_FILE: file + '.nope' }, backend: 'postgres', purpose: 'read', warn: () => undefined }));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(err.message).toMatch(/does not exist/);
   });
 
   it('refuses to write to PostgreSQL with no key configured, saying how to set one', async () => {
     const env = sandbox();
     const err = await failure(loadKeys({ env, backend: 'postgres', purpose: 'write', warn: () => undefined }));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(err.message).toMatch(/^no master key configured for PostgreSQL, refusing to store secrets: set NOETL_ENCRYPTION_KEY/);
     expect(() => statSync(generatedKeyPath(env))).toThrow();
   });
 
   it('tells a PostgreSQL reader with no key to give the key the records were sealed with, not to make a random one', async () => {
     const err = await failure(loadKeys({ env: sandbox(), backend: 'postgres', purpose: 'read', warn: () => undefined }));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(err.message).toBe(
       "no master key configured for PostgreSQL, cannot decrypt stored secrets: give the key the records were sealed with (the NoETL server's NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY, with --key-file FILE or in NOETL_ENCRYPTION_KEY_FILE",
     );
@@ -98,7 +97,7 @@ describe('master key sourcing', () => {
   it('does not generate a key just to read', async () => {
     const env = sandbox();
     const err = await failure(loadKeys({ env, backend: 'embedded', purpose: 'read', warn: () => undefined }));
-    expect(err.exitCode).toBe(ExitCode.usage);
+    expect(err.code).toBe('invalid');
     expect(() => statSync(generatedKeyPath(env))).toThrow();
   });
 

@@ -2,14 +2,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/core/errors.js';
 import { loadConfigFile, maskUrl, resolveConnection } from '../../src/backends/sql/config.js';
 
-function thrown(fn: () => unknown): { message: string; exitCode: number } {
+function thrown(fn: () => unknown): { message: string; code: string } {
   try {
     fn();
   } catch (err) {
-    return { message: (err as Error).message, exitCode: (err as { exitCode: number }).exitCode };
+    return { message: (err as Error).message, code: (err as { code: string }).code };
   }
   throw new Error('expected a failure');
 }
@@ -57,18 +56,18 @@ describe('connection precedence: flag > environment > config file > embedded', (
 
   it('refuses an empty --data-dir or --database-url instead of falling back to the next setting', () => {
     const env = { ...home(), NOETL_DATABASE_URL: 'postgres://env/db' };
-    expect(thrown(() => resolveConnection({ dataDir: '' }, env))).toEqual({ exitCode: ExitCode.usage, message: '--data-dir is empty: give a directory, or leave the flag out for the default' });
-    expect(thrown(() => resolveConnection({ databaseUrl: ' ' }, env))).toMatchObject({ exitCode: ExitCode.usage, message: expect.stringMatching(/^--database-url is empty/) });
+    expect(thrown(() => resolveConnection({ dataDir: '' }, env))).toEqual({ code: 'invalid', message: '--data-dir is empty: give a directory, or leave the flag out for the default' });
+    expect(thrown(() => resolveConnection({ databaseUrl: ' ' }, env))).toMatchObject({ code: 'invalid', message: expect.stringMatching(/^--database-url is empty/) });
   });
 
   it('refuses a connection URL that is not a postgres:// URL, saying what is wrong without echoing it', () => {
     const env = home();
     expect(thrown(() => resolveConnection({ databaseUrl: 'not a url' }, env))).toEqual({
-      exitCode: ExitCode.usage,
+      code: 'invalid',
       message: '--database-url is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE',
     });
     const mysql = thrown(() => resolveConnection({ databaseUrl: 'mysql://app:hunter2@db/app' }, env));
-    expect(mysql.exitCode).toBe(ExitCode.usage);
+    expect(mysql.code).toBe('invalid');
     expect(mysql.message).toMatch(/^--database-url is a mysql: URL, not PostgreSQL: give postgres:\/\//);
     expect(mysql.message).not.toContain('hunter2');
     expect(thrown(() => resolveConnection({}, { ...env, NOETL_DATABASE_URL: 'http://x/y' })).message).toMatch(/^NOETL_DATABASE_URL is a http: URL/);
@@ -83,7 +82,7 @@ describe('connection precedence: flag > environment > config file > embedded', (
     expect(loadConfigFile(env, { warn: (m) => warnings.push(m) })).toEqual({ databse_url: 'postgres://file/db' });
     expect(warnings).toEqual([`config file ${path}: unknown key 'databse_url' (did you mean database_url?); it is ignored`]);
     const strict = thrown(() => loadConfigFile(env, { strict: true }));
-    expect(strict.exitCode).toBe(ExitCode.usage);
+    expect(strict.code).toBe('invalid');
     expect(strict.message).toBe(`config file ${path}: unknown key 'databse_url' (did you mean database_url?): fix or remove it (strict mode refuses unknown keys; known: database_url, data_dir, schema, key_file, strict, require_sealed)`);
     // strict: true in the file itself is strict too.
     expect(thrown(() => loadConfigFile(home('strict: true\nkeyfile: /k\n'))).message).toMatch(/unknown key 'keyfile' \(did you mean key_file\?\): fix or remove it/);

@@ -4,7 +4,6 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/core/errors.js';
 import { acquireDirLock, breakStaleLock, inspectLock } from '../../src/backends/sql/lock.js';
 import { repoRoot } from '../helpers/cli.js';
 
@@ -22,11 +21,11 @@ function plant(path: string, content: string, ageMs: number): void {
 const holder = (pid: number, host = hostname()) => JSON.stringify({ pid, host, command: 'noetl keychain set', since: '2026-01-01T00:00:00.000Z', token: 'planted' });
 const HOUR = 3_600_000;
 
-async function failure(promise: Promise<unknown>): Promise<{ message: string; exitCode: number }> {
+async function failure(promise: Promise<unknown>): Promise<{ message: string; code: string }> {
   try {
     await promise;
   } catch (err) {
-    return err as { message: string; exitCode: number };
+    return err as { message: string; code: string };
   }
   throw new Error('expected a failure');
 }
@@ -54,7 +53,7 @@ describe('the embedded lock recovers from a stale lock file', () => {
     // Its mtime is now by our clock: only watching it not change proves the holder is gone.
     plant(path, holder(4242, 'pod-7f9c-restarted'), 0);
     const early = await failure(acquireDirLock(path, 300, 'test', { staleMs: 1500 }));
-    expect(early.exitCode).toBe(ExitCode.conflict);
+    expect(early.code).toBe('conflict');
     const started = performance.now();
     const lock = await acquireDirLock(path, 5000, 'test', { staleMs: 1500 });
     expect(performance.now() - started).toBeGreaterThanOrEqual(1400);
@@ -65,7 +64,7 @@ describe('the embedded lock recovers from a stale lock file', () => {
     const path = lockFile();
     plant(path, holder(4242, 'other-host'), 0);
     const err = await failure(acquireDirLock(path, 100, 'test'));
-    expect(err.exitCode).toBe(ExitCode.conflict);
+    expect(err.code).toBe('conflict');
     expect(err.message).toMatch(/^data directory is locked by pid 4242 on other-host \(noetl keychain set\) since 2026-01-01T00:00:00.000Z \(last heartbeat \d+s ago\): wait for it to finish, or raise --lock-timeout; if no noetl process is using it, remove /);
     expect(err.message.endsWith(`remove ${path}`)).toBe(true);
     plant(path, '', 0);
@@ -85,7 +84,7 @@ describe('the embedded lock is never taken from a live holder', () => {
       const before = statSync(path).mtimeMs;
       // Stale after 2.5 s without a heartbeat: the holder's main thread is busy for 4 s.
       const err = await failure(acquireDirLock(path, 3000, 'test', { staleMs: 2500 }));
-      expect(err.exitCode).toBe(ExitCode.conflict);
+      expect(err.code).toBe('conflict');
       expect(err.message).toContain(`locked by pid ${busy.pid} on ${hostname()} (busy holder)`);
       expect(statSync(path).mtimeMs).toBeGreaterThan(before);
     } finally {

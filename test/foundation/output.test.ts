@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, ExitCode, systemError } from '../../src/core/errors.js';
+import { NoetlError, systemError } from '../../src/core/errors.js';
 import { escapeControls, fitColumns, forTerminal, guardTerminal, printData, renderTable } from '../../src/cli/output.js';
 import { memIO } from '../helpers/memio.js';
 import { terminalCells } from '../helpers/terminal.js';
@@ -82,14 +82,14 @@ describe('operating-system errors that reach the top', () => {
   it('become one line saying what and where, exit 2 (3 for a missing file)', () => {
     expect(systemError(fsError('EISDIR', 'read', '/tmp/dir'))).toMatchObject({
       message: 'cannot read /tmp/dir: is a directory (EISDIR): give a file',
-      exitCode: ExitCode.usage,
+      code: 'invalid',
     });
-    expect(systemError(fsError('ENOENT', 'open', '/x/y.lock'))).toMatchObject({ exitCode: ExitCode.notFound });
+    expect(systemError(fsError('ENOENT', 'open', '/x/y.lock'))).toMatchObject({ code: 'not_found' });
     for (const code of ['EACCES', 'EPERM', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EROFS']) {
-      expect(systemError(fsError(code, 'open', '/p'))?.exitCode, code).toBe(ExitCode.usage);
+      expect(systemError(fsError(code, 'open', '/p'))?.code, code).toBe('invalid');
     }
-    expect(systemError(fsError('ENOSPC', 'write'))).toMatchObject({ message: 'cannot write: no space left on device (ENOSPC): free some space and retry', exitCode: 1 });
-    expect(systemError(fsError('EACCES', 'open', '/p'))).toBeInstanceOf(CliError);
+    expect(systemError(fsError('ENOSPC', 'write'))).toMatchObject({ message: 'cannot write: no space left on device (ENOSPC): free some space and retry', code: 'unavailable' });
+    expect(systemError(fsError('EACCES', 'open', '/p'))).toBeInstanceOf(NoetlError);
   });
 
   it('anything else is left to be reported as a bug', () => {

@@ -1,14 +1,15 @@
+import { NoetlError } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
-import { InputFormatError, MAX_NESTING_DEPTH, parseJson } from '../../src/core/json.js';
+import { MAX_NESTING_DEPTH, parseJson } from '../../src/core/json.js';
 import { parseJsonExact } from '../../src/backends/sql/variables.js';
 
 /** The error a parse throws (it must throw one). */
-function parseError(parse: () => unknown): InputFormatError {
+function parseError(parse: () => unknown): NoetlError {
   try {
     parse();
   } catch (err) {
-    expect(err).toBeInstanceOf(InputFormatError);
-    return err as InputFormatError;
+    expect(err).toBeInstanceOf(NoetlError);
+    return err as NoetlError;
   }
   throw new Error('expected the parse to fail');
 }
@@ -34,7 +35,7 @@ describe('parseJsonExact without a regular expression over the text', () => {
     for (const parse of [parseJsonExact, parseJson]) {
       const err = parseError(() => parse(deep, '--value'));
       expect(err.reason).toBe('refused');
-      expect(err.exitCode).toBe(2);
+      expect(err.code).toBe('invalid');
       expect(err.message).toBe(`--value: nested more than ${MAX_NESTING_DEPTH} levels deep: flatten it`);
     }
     const justDeepEnough = '{"a":'.repeat(MAX_NESTING_DEPTH) + '1' + '}'.repeat(MAX_NESTING_DEPTH);

@@ -45,33 +45,33 @@ describe('reading input: one reader, one limit, one line per problem', () => {
   it('an input file: missing exits 3, a directory or an unreadable file 2, each one line naming the flag', async () => {
     const { io } = memIO();
     const missing = await fails(readObjectInput(`@${join(dir, 'nope.yaml')}`, '--data', io));
-    expect([missing.exitCode, missing.message]).toEqual([3, `cannot read ${join(dir, 'nope.yaml')} (--data): no such file`]);
+    expect([missing.code, missing.message]).toEqual(['not_found', `cannot read ${join(dir, 'nope.yaml')} (--data): no such file`]);
     const directory = await fails(readObjectInput(`@${join(dir, 'a-directory')}`, '--workload', io));
-    expect([directory.exitCode, directory.message]).toEqual([2, `cannot read ${join(dir, 'a-directory')} (--workload): it is a directory; give a file`]);
+    expect([directory.code, directory.message]).toEqual(['invalid', `cannot read ${join(dir, 'a-directory')} (--workload): it is a directory; give a file`]);
     const playbook = await fails(readTextFile(join(dir, 'a-directory'), 'playbook file x'));
-    expect([playbook.exitCode, playbook.message]).toEqual([2, 'cannot read playbook file x: it is a directory; give a file']);
+    expect([playbook.code, playbook.message]).toEqual(['invalid', 'cannot read playbook file x: it is a directory; give a file']);
     const under = await fails(readInputSpec(`@${join(dir, 'a-directory', 'x', 'y.json')}`, '--value', io));
-    expect(under.exitCode).toBe(3);
+    expect(under.code).toBe('not_found');
     const unreadable = unreadableFile(dir);
     if (unreadable) {
       const denied = await fails(readInputSpec(`@${unreadable}`, '--value', io));
-      expect([denied.exitCode, denied.message]).toEqual([2, `cannot read ${unreadable} (--value): permission denied; check the file's owner and mode`]);
+      expect([denied.code, denied.message]).toEqual(['invalid', `cannot read ${unreadable} (--value): permission denied; check the file's owner and mode`]);
     } else {
       console.log('skipped the unreadable-file case: running as root without /proc/sys/vm/compact_memory');
     }
     // credential add -f / credential validate: a missing path is not found too.
-    expect(() => readRegistrations(join(dir, 'no-such-folder'))).toThrow(expect.objectContaining({ exitCode: 3 }));
+    expect(() => readRegistrations(join(dir, 'no-such-folder'))).toThrow(expect.objectContaining({ code: 'not_found' }));
     const noFile = await fails(readObjectInput('@', '--data', io));
-    expect([noFile.exitCode, noFile.message]).toEqual([2, '--data @ names no file: give --data @FILE']);
+    expect([noFile.code, noFile.message]).toEqual(['invalid', '--data @ names no file: give --data @FILE']);
   });
 
   it('refuses a value given inline, and - when stdin is a terminal', async () => {
     const inline = await fails(readObjectInput('{"password":"hunter2"}', '--data', memIO().io));
-    expect(inline.exitCode).toBe(2);
+    expect(inline.code).toBe('invalid');
     expect(inline.message).toMatch(/^refusing --data given inline: command-line arguments leak into shell history/);
     expect(inline.message).not.toContain('hunter2');
     const terminal = await fails(readInputSpec('-', '--value', memIO({ tty: true }).io));
-    expect([terminal.exitCode, terminal.message]).toEqual([2, '--value - reads stdin, but stdin is a terminal: pipe the data in, or give --value @FILE']);
+    expect([terminal.code, terminal.message]).toEqual(['invalid', '--value - reads stdin, but stdin is a terminal: pipe the data in, or give --value @FILE']);
   });
 
   it('4 MiB is the limit of a file and of stdin, checked while reading: an endless input stops there', async () => {
@@ -82,14 +82,14 @@ describe('reading input: one reader, one limit, one line per problem', () => {
     const over = join(dir, 'over.json');
     writeFileSync(over, `{"a": "${'x'.repeat(4 * MiB - 8)}"}`);
     const tooLarge = await fails(readObjectInput(`@${over}`, '--data', memIO().io));
-    expect([tooLarge.exitCode, tooLarge.message]).toEqual([2, `${over} (--data) is larger than 4 MiB, the limit for this input: nothing was read`]);
+    expect([tooLarge.code, tooLarge.message]).toEqual(['invalid', `${over} (--data) is larger than 4 MiB, the limit for this input: nothing was read`]);
     if (existsSync('/dev/zero')) {
       const zero = await fails(readInputSpec('@/dev/zero', '--value', memIO().io));
       expect(zero.message).toBe('/dev/zero (--value) is larger than 4 MiB, the limit for this input: nothing was read');
     }
     const endless = endlessStdin();
     const piped = await fails(readObjectInput('-', '--data', endless.io));
-    expect([piped.exitCode, piped.message]).toEqual([2, '--data - (stdin) is larger than 4 MiB, the limit for this input: nothing was read']);
+    expect([piped.code, piped.message]).toEqual(['invalid', '--data - (stdin) is larger than 4 MiB, the limit for this input: nothing was read']);
     expect(endless.taken()).toBeLessThan(5 * MiB);
   });
 

@@ -152,7 +152,7 @@ describe('keychain library', () => {
     const schema = { fields: ['client_id', 'client_secret'], required: ['client_id', 'client_secret'], types: { client_id: 'string' } };
     await expect(
       setKeychainEntry(store, keys, { name: 'creds', ref: { scope: 'global', catalogId }, data: { client_id: 'abc' }, schema }),
-    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('Missing required field: client_secret') });
+    ).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('Missing required field: client_secret') });
     expect(await listKeychainEntries(store)).toEqual([]);
 
     await setKeychainEntry(store, keys, { name: 'creds', ref: { scope: 'global', catalogId }, data: { client_id: 'abc', client_secret: 'zzz-secret' }, schema });
@@ -188,10 +188,10 @@ describe('keychain library', () => {
   });
 
   it('refuses bad names and auto-renew without a renew_config', async () => {
-    await expect(setKeychainEntry(store, keys, { name: 'a:b', ref: { scope: 'global', catalogId }, data: {} })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(setKeychainEntry(store, keys, { name: 'a:b', ref: { scope: 'global', catalogId }, data: {} })).rejects.toMatchObject({ code: 'invalid' });
     await expect(
       setKeychainEntry(store, keys, { name: 't', ref: { scope: 'global', catalogId }, data: {}, autoRenew: true }),
-    ).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('renew_config') });
+    ).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('renew_config') });
   });
 
   it('deletes, lists by catalog, and counts', async () => {

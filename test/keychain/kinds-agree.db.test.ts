@@ -143,7 +143,7 @@ describe('lint and keychain resolve agree on every kind', () => {
 `);
     expect(lint(yaml)).toEqual(["keychain-order: keychain entry 'token' uses 'creds', which is declared after it (line 13); move 'creds' above 'token'"]);
     const before = server.requests();
-    await expect(resolve(yaml)).rejects.toMatchObject({ exitCode: 2, message: "keychain entry 'token' uses 'creds', which is declared after it; move 'creds' above 'token'" });
+    await expect(resolve(yaml)).rejects.toMatchObject({ code: 'invalid', message: "keychain entry 'token' uses 'creds', which is declared after it; move 'creds' above 'token'" });
     expect(server.requests()).toBe(before);
     expect(await listKeychainEntries(store)).toEqual([]);
   });

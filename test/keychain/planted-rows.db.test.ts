@@ -1,3 +1,4 @@
+import { NoetlError } from '../../src/core/errors.js';
 /**
  * Rows someone planted in the tables (with write access to the database, without the key):
  * plaintext renew_config is used with a warning every time, strict mode refuses every
@@ -6,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seal, type KeySet } from '../../src/core/envelope.js';
-import { CacheError, fetchCredentialWithCache } from '../../src/backends/sql/cache.js';
+import { fetchCredentialWithCache } from '../../src/backends/sql/cache.js';
 import { addCredential, getCredential } from '../../src/backends/sql/credential.js';
 import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
 import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
@@ -65,32 +66,32 @@ describe('planted rows', () => {
 
     const sent = oauth.requests();
     await expect(getKeychainEntry(store, strict, 'svc', ref())).rejects.toMatchObject({
-      exitCode: 1,
+      code: 'unavailable',
       message:
         "renew_config of keychain entry 'svc' is stored as plaintext, not sealed, and unsealed rows are refused (--require-sealed): seal legacy rows with `noetl credential rotate-key`",
     });
-    await expect(renewKeychainEntry(store, strict, `svc:${catalogId}:global`, { force: true })).rejects.toMatchObject({ exitCode: 1 });
+    await expect(renewKeychainEntry(store, strict, `svc:${catalogId}:global`, { force: true })).rejects.toMatchObject({ code: 'unavailable' });
     expect(oauth.requests()).toBe(sent);
   });
 
   it('strict mode refuses every unsealed row: credential, keychain data, credential cache', async () => {
     await store.query(`INSERT INTO credential (id, name, type, data_encrypted) VALUES ('42', 'planted', 'basic', '{"username":"u","password":"p"}')`);
     expect((await getCredential(store, keys, 'planted')).warnings).toEqual([expect.stringContaining("credential 'planted' is stored as legacy plaintext")]);
-    await expect(getCredential(store, strict, 'planted')).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/^credential 'planted' is stored as plaintext, not sealed, and unsealed rows are refused/) });
+    await expect(getCredential(store, strict, 'planted')).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^credential 'planted' is stored as plaintext, not sealed, and unsealed rows are refused/) });
 
     await setKeychainEntry(store, keys, { name: 't', ref: ref(), data: OLD });
     await store.query('UPDATE keychain SET data_encrypted = $1', [JSON.stringify({ access_token: 'planted' })]);
     expect((await getKeychainEntry(store, keys, 't', ref())).warnings).toEqual([
       "keychain entry 't' is stored as plaintext (legacy): seal legacy rows with `noetl credential rotate-key`",
     ]);
-    await expect(getKeychainEntry(store, strict, 't', ref())).rejects.toMatchObject({ exitCode: 1, message: expect.stringMatching(/^keychain entry 't' is stored as plaintext, not sealed/) });
+    await expect(getKeychainEntry(store, strict, 't', ref())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^keychain entry 't' is stored as plaintext, not sealed/) });
 
     const load = async () => ({ type: 'secret', data: { v: 1 } });
     await fetchCredentialWithCache(store, keys, { credentialName: 'c', executionId: EXEC }, load);
     await store.query('UPDATE credential_cache SET data_encrypted = $1', [JSON.stringify({ v: 'planted' })]);
     expect((await fetchCredentialWithCache(store, keys, { credentialName: 'c', executionId: EXEC }, load))?.legacy).toBe(true);
     const refused = await fetchCredentialWithCache(store, strict, { credentialName: 'c', executionId: EXEC }, load).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(CacheError);
+    expect(refused).toBeInstanceOf(NoetlError);
     expect(refused).toMatchObject({ reason: 'unsealed', message: expect.stringMatching(/^cache entry 'c:507431238966182398' is stored as plaintext, not sealed/) });
 
     // Sealed rows read as ever under strict mode.
@@ -106,9 +107,9 @@ describe('planted rows', () => {
       [null, 'null'],
     ] as const) {
       await store.query('UPDATE keychain SET data_encrypted = $1', [seal(value, keys.current)]);
-      const err = (await getKeychainEntry(store, keys, 't', ref()).catch((e: unknown) => e)) as Error & { exitCode?: number };
+      const err = (await getKeychainEntry(store, keys, 't', ref()).catch((e: unknown) => e)) as Error & { code?: string };
       expect(err.message).toBe(`keychain entry 't' holds ${kind}, not an object of fields: set it again with \`noetl keychain set\``);
-      expect(err.exitCode).toBe(1);
+      expect(err.code).toBe('unavailable');
     }
   });
 
@@ -117,7 +118,7 @@ describe('planted rows', () => {
     await store.query(`UPDATE keychain SET renew_config = $1::jsonb`, [seal(['https://attacker.example/token'], keys.current)]);
     clock.advance(601_000);
     await expect(getKeychainEntry(store, keys, 'svc', ref())).rejects.toMatchObject({
-      exitCode: 1,
+      code: 'unavailable',
       message: "renew_config of keychain entry 'svc' is not usable: must be a JSON object with at least an endpoint, not an array; set it again with --auto-renew --renew-config @FILE",
     });
   });
@@ -126,8 +127,8 @@ describe('planted rows', () => {
     await addCredential(store, keys, { name: 'stripe', type: 'api_key', data: { api_key: 'x' } });
     // A sound envelope whose plaintext is not JSON: it opens, the parse fails.
     await store.query(`UPDATE credential SET data_encrypted = $1 WHERE name = 'stripe'`, [sealText('sk_live_LEAKED_1234567890', keys.current)]);
-    const err = (await getCredential(store, keys, 'stripe').catch((e: unknown) => e)) as Error & { exitCode?: number };
+    const err = (await getCredential(store, keys, 'stripe').catch((e: unknown) => e)) as Error & { code?: string };
     expect(err.message).toBe("credential 'stripe' could not be decrypted: the decrypted data is not JSON");
-    expect(err.exitCode).toBe(1);
+    expect(err.code).toBe('unavailable');
   });
 });

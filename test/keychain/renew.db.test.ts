@@ -73,10 +73,10 @@ describe('renewal against a real OAuth2 token endpoint', () => {
     await setRenewable('wrong-secret-value');
     clock.advance(601_000);
     const { rows: before } = await store.query<{ data_encrypted: string; expires_at: Date }>('SELECT data_encrypted, expires_at FROM keychain');
-    const failure = await getKeychainEntry(store, keys, 'svc_token', ref()).catch((e: Error & { exitCode?: number }) => e);
+    const failure = await getKeychainEntry(store, keys, 'svc_token', ref()).catch((e: Error & { code?: string }) => e);
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toBe("KEYCHAIN: Failed to renew 'svc_token': HTTP 401 invalid_client");
-    expect((failure as { exitCode?: number }).exitCode).toBe(1);
+    expect((failure as { code?: string }).code).toBe('unavailable');
     expect((failure as Error).message).not.toContain('wrong-secret-value');
     const { rows: after } = await store.query<{ data_encrypted: string; expires_at: Date }>('SELECT data_encrypted, expires_at FROM keychain');
     expect(after).toEqual(before);

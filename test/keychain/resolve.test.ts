@@ -41,6 +41,6 @@ describe('keychain section order', () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toMatchObject({ exitCode: 2 });
+    expect(caught).toMatchObject({ code: 'invalid' });
   });
 });

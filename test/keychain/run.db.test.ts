@@ -62,7 +62,7 @@ describe('keychain run functions', () => {
     const declined = memIO({ tty: true, stdin: 'n\n' });
     const infos: string[] = [];
     await expect(runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, store, info: (m) => infos.push(m) })).rejects.toMatchObject({
-      exitCode: 1,
+      code: 'unavailable',
       message: 'no keychain entry deleted: not confirmed',
     });
     expect(infos).toEqual([]);

@@ -1,4 +1,3 @@
-import { ExitCode } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   cacheKey,
@@ -29,7 +28,7 @@ describe('cache keys', () => {
     for (const scope of ['local', 'shared'] as const) {
       expect(() => cacheKey('t', { scope, catalogId: CATALOG })).toThrow(`a ${scope} keychain entry needs an execution id`);
       // A usage error (exit 2), not a bug report.
-      expect(() => cacheKey('t', { scope, catalogId: CATALOG })).toThrow(expect.objectContaining({ exitCode: ExitCode.usage }));
+      expect(() => cacheKey('t', { scope, catalogId: CATALOG })).toThrow(expect.objectContaining({ code: 'invalid' }));
     }
   });
 });

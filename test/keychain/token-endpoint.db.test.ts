@@ -1,7 +1,8 @@
+import { NoetlError } from '../../src/core/errors.js';
 /** What a bad token-endpoint answer or an absurd bound leaves in the keychain: nothing new. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { CacheError, listCacheEntries, storeTokenInCache } from '../../src/backends/sql/cache.js';
+import { listCacheEntries, storeTokenInCache } from '../../src/backends/sql/cache.js';
 import { listKeychainEntries, setKeychainEntry } from '../../src/backends/sql/keychain.js';
 import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';
@@ -27,8 +28,8 @@ describe('renewal and set bounds write nothing', () => {
       try {
         await setKeychainEntry(store, keys, { name: 'svc', ref: ref(), data: { access_token: 'old' }, ttlSeconds: 600, autoRenew: true, renewConfig: { endpoint: server.url } });
         const before = await rows();
-        const failure = await renewKeychainEntry(store, keys, `svc:${catalogId}:global`, { force: true }).catch((e: Error & { exitCode?: number }) => e);
-        expect(failure).toMatchObject({ exitCode: 1, message: expect.stringMatching(/^KEYCHAIN: Failed to renew 'svc': .*(expires_in|larger than 1048576 bytes)/) });
+        const failure = await renewKeychainEntry(store, keys, `svc:${catalogId}:global`, { force: true }).catch((e: Error & { code?: string }) => e);
+        expect(failure).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^KEYCHAIN: Failed to renew 'svc': .*(expires_in|larger than 1048576 bytes)/) });
         expect(server.requests()).toBe(1);
         expect(await rows()).toEqual(before);
       } finally {
@@ -50,7 +51,7 @@ describe('renewal and set bounds write nothing', () => {
     ];
     for (const [input, message] of attempts) {
       const autoRenew = 'renewConfig' in input;
-      await expect(setKeychainEntry(store, keys, { name: 'svc', ref: ref(), data: { access_token: 't' }, autoRenew, ...input })).rejects.toMatchObject({ exitCode: 2, message });
+      await expect(setKeychainEntry(store, keys, { name: 'svc', ref: ref(), data: { access_token: 't' }, autoRenew, ...input })).rejects.toMatchObject({ code: 'invalid', message });
     }
     expect(await listKeychainEntries(store)).toEqual([]);
     // Allowed explicitly, plain http is stored.
@@ -60,7 +61,7 @@ describe('renewal and set bounds write nothing', () => {
 
   it('the credential cache refuses a token whose expires_in is 1e20, writing nothing', async () => {
     const refused = await storeTokenInCache(store, keys, { credentialName: 'svc', tokenType: 'oauth', tokenData: { access_token: 't', expires_in: 1e20 } }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(CacheError);
+    expect(refused).toBeInstanceOf(NoetlError);
     expect(refused).toMatchObject({ reason: 'invalid-ttl', message: 'expires_in must be at most 315360000 seconds (10 years), got 100000000000000000000' });
     expect(await listCacheEntries(store)).toEqual([]);
   });

@@ -1,3 +1,5 @@
+import { NoetlError } from '../../src/core/errors.js';
+import { CommandExit, EXIT_CODE_OF } from '../../src/cli/exit-codes.js';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -42,7 +44,7 @@ async function run(opts: Partial<LintCommandOptions>, stdin?: string) {
   try {
     code = await runLint({ ...base, ...opts }, { io: m.io, cwd: dir, version: '1.0.0' });
   } catch (e) {
-    code = (e as { exitCode?: number }).exitCode ?? -1;
+    code = e instanceof CommandExit ? e.exitCode : e instanceof NoetlError ? EXIT_CODE_OF[e.code] : -1;
     m.io.stderr.write(`error: ${(e as Error).message}\n`);
   }
   return { code, stdout: m.stdout(), stderr: m.stderr() };
@@ -87,7 +89,7 @@ describe('noetl lint (run function)', () => {
     writeFileSync(join(d, '.noetl-lint.yaml'), 'rules:\n  nope: off\n');
     writeFileSync(join(d, 'p.yaml'), GOOD);
     const m = memIO();
-    await expect(runLint({ ...base, paths: [d] }, { io: m.io, cwd: d, version: '1' })).rejects.toMatchObject({ exitCode: 2 });
+    await expect(runLint({ ...base, paths: [d] }, { io: m.io, cwd: d, version: '1' })).rejects.toMatchObject({ code: 'invalid' });
   });
 
   it('the config applies severities and ignored paths', async () => {
@@ -184,8 +186,8 @@ describe('the lint format', () => {
     expect(chooseLintFormat({ output: 'json' })).toBe('json');
     expect(chooseLintFormat({ format: 'sarif' })).toBe('sarif');
     expect(chooseLintFormat({ format: 'json', output: 'json' })).toBe('json');
-    expect(() => chooseLintFormat({ output: 'yaml' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^lint has no yaml report/) }));
+    expect(() => chooseLintFormat({ output: 'yaml' })).toThrow(expect.objectContaining({ code: 'invalid', message: expect.stringMatching(/^lint has no yaml report/) }));
     expect(() => chooseLintFormat({ format: 'sarif', output: 'json' })).toThrow(/--format sarif and -o json ask for two different formats/);
-    expect(() => chooseLintFormat({ legacyF: 'json' })).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/^lint has no -f/) }));
+    expect(() => chooseLintFormat({ legacyF: 'json' })).toThrow(expect.objectContaining({ code: 'invalid', message: expect.stringMatching(/^lint has no -f/) }));
   });
 });

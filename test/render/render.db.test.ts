@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/core/errors.js';
+import { NoetlError } from '../../src/core/errors.js';
 import { runRender, type RenderReport } from '../../src/cli/render/index.js';
 import type { KeySet } from '../../src/core/envelope.js';
 import { getCatalogByPath, registerPlaybook } from '../../src/backends/sql/catalog.js';
@@ -170,11 +170,11 @@ describe('render (run function)', () => {
     const m = memIO();
     const fail = async (p: Promise<unknown>) => {
       const err = await p.then(() => undefined, (e: unknown) => e);
-      expect(err).toBeInstanceOf(CliError);
-      return (err as CliError).exitCode;
+      expect(err).toBeInstanceOf(NoetlError);
+      return (err as NoetlError).code;
     };
-    expect(await fail(runRender({ file, executionId: 'abc', reveal: false, output: 'table' }, deps(m.io)))).toBe(2);
-    expect(await fail(runRender({ file, executionId: EXEC, step: 'call_ap', reveal: false, output: 'table' }, deps(m.io)))).toBe(3);
-    expect(await fail(runRender({ file: `${file}.missing`, executionId: EXEC, reveal: false, output: 'table' }, deps(m.io)))).toBe(3);
+    expect(await fail(runRender({ file, executionId: 'abc', reveal: false, output: 'table' }, deps(m.io)))).toBe('invalid');
+    expect(await fail(runRender({ file, executionId: EXEC, step: 'call_ap', reveal: false, output: 'table' }, deps(m.io)))).toBe('not_found');
+    expect(await fail(runRender({ file: `${file}.missing`, executionId: EXEC, reveal: false, output: 'table' }, deps(m.io)))).toBe('not_found');
   });
 });

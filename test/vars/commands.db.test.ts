@@ -74,7 +74,7 @@ describe('vars commands (run functions)', () => {
       const m = memIO();
       await runShow({ executionId: EXEC, type: 'computed', reveal: false, output: 'json' }, { io: m.io, store, now: clock() });
       expect(JSON.parse(m.stdout()).map((r: { name: string }) => r.name)).toEqual(['computed_value']);
-      expect((await fails(runShow({ executionId: EXEC, type: 'secret', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+      expect((await fails(runShow({ executionId: EXEC, type: 'secret', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).code).toBe('invalid');
     });
 
     it('an empty list when there are none or none of the type (exit 0, as every listing), 2 on a bad id', async () => {
@@ -86,8 +86,8 @@ describe('vars commands (run functions)', () => {
       await runShow({ executionId: EXEC, type: 'user_defined', reveal: false, output: 'table' }, { io: none.io, store, now: clock() });
       expect(none.stdout()).toBe('NAME\tTYPE\tSOURCE STEP\tUPDATED\tVALUE\n');
       const m = memIO();
-      expect((await fails(runShow({ executionId: 'abc', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
-      expect((await fails(runShow({ executionId: '9223372036854775808', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).exitCode).toBe(2);
+      expect((await fails(runShow({ executionId: 'abc', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).code).toBe('invalid');
+      expect((await fails(runShow({ executionId: '9223372036854775808', reveal: false, output: 'table' }, { io: m.io, store, now: clock() }))).code).toBe('invalid');
       expect(m.stdout()).toBe('');
     });
   });
@@ -126,12 +126,12 @@ describe('vars commands (run functions)', () => {
       await seed();
       const m = memIO();
       const err = await fails(runGet({ executionId: EXEC, name: 'amadeus_tokn', reveal: false, output: 'table' }, { io: m.io, store }));
-      expect(err.exitCode).toBe(3);
+      expect(err.code).toBe('not_found');
       expect(err.message).toContain("did you mean 'amadeus_token'?");
       const f = await fails(runGet({ executionId: EXEC, name: 'fetch_data', field: 'nope.x', reveal: false, output: 'table' }, { io: m.io, store }));
-      expect(f.exitCode).toBe(3);
+      expect(f.code).toBe('not_found');
       expect(f.message).toMatch(/fields: .*client_secret/);
-      expect((await fails(runGet({ executionId: '12x', name: 'a', reveal: false, output: 'table' }, { io: m.io, store }))).exitCode).toBe(2);
+      expect((await fails(runGet({ executionId: '12x', name: 'a', reveal: false, output: 'table' }, { io: m.io, store }))).code).toBe('invalid');
     });
   });
 
@@ -158,16 +158,16 @@ describe('vars commands (run functions)', () => {
       const m = memIO();
       const deps = { io: m.io, store, info: () => {} };
       const notJson = await fails(runSet({ executionId: EXEC, name: 'a', value: 'eu-west-1', raw: false, output: 'table' }, deps));
-      expect(notJson.exitCode).toBe(2);
+      expect(notJson.code).toBe('invalid');
       expect(notJson.message).toContain('--raw');
-      expect((await fails(runSet({ executionId: EXEC, name: 'a', value: '1', raw: false, type: 'bearer_token', output: 'table' }, deps))).exitCode).toBe(2);
-      expect((await fails(runSet({ executionId: 'x1', name: 'a', value: '1', raw: false, output: 'table' }, deps))).exitCode).toBe(2);
+      expect((await fails(runSet({ executionId: EXEC, name: 'a', value: '1', raw: false, type: 'bearer_token', output: 'table' }, deps))).code).toBe('invalid');
+      expect((await fails(runSet({ executionId: 'x1', name: 'a', value: '1', raw: false, output: 'table' }, deps))).code).toBe('invalid');
       const secret = await fails(runSet({ executionId: EXEC, name: 'a', value: JSON.stringify(JWT), raw: false, output: 'table' }, deps));
-      expect(secret.exitCode).toBe(2);
+      expect(secret.code).toBe('invalid');
       const rawSecret = await fails(runSet({ executionId: EXEC, name: 'a', value: JWT, raw: true, output: 'table' }, deps));
-      expect(rawSecret.exitCode).toBe(2);
+      expect(rawSecret.code).toBe('invalid');
       expect(rawSecret.message).not.toContain(JWT.slice(0, 20));
-      expect((await fails(runSet({ executionId: EXEC, name: 'a', value: '@/nonexistent/x.json', raw: false, output: 'table' }, deps))).exitCode).toBe(3);
+      expect((await fails(runSet({ executionId: EXEC, name: 'a', value: '@/nonexistent/x.json', raw: false, output: 'table' }, deps))).code).toBe('not_found');
       expect(await getAllVariables(store, EXEC)).toEqual({});
     });
   });
@@ -177,27 +177,27 @@ describe('vars commands (run functions)', () => {
       await seed();
       const m = memIO();
       const refused = await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: m.io, store, info: () => {} }));
-      expect([refused.exitCode, refused.message]).toEqual([2, `deleting variable 'computed_value' of execution ${EXEC} needs confirmation: add --yes (stdin is not a terminal)`]);
+      expect([refused.code, refused.message]).toEqual(['invalid', `deleting variable 'computed_value' of execution ${EXEC} needs confirmation: add --yes (stdin is not a terminal)`]);
       const declined = memIO({ tty: true });
       const no = await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: false, output: 'table' }, { io: declined.io, store, info: () => {}, confirm: async () => false }));
-      expect([no.exitCode, no.message]).toEqual([1, 'no variable deleted: not confirmed']);
+      expect([no.code, no.message]).toEqual(['unavailable', 'no variable deleted: not confirmed']);
       expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
       const j = memIO();
       await runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'json' }, { io: j.io, store, info: (s) => info.push(s) });
       expect(JSON.parse(j.stdout())).toEqual({ execution_id: EXEC, name: 'computed_value', removed: 1 });
       expect(Object.keys(await getAllVariables(store, EXEC)).sort()).toEqual(['amadeus_token', 'fetch_data']);
-      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(3);
-      expect((await fails(runRm({ executionId: 'all', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).exitCode).toBe(2);
+      expect((await fails(runRm({ executionId: EXEC, name: 'computed_value', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).code).toBe('not_found');
+      expect((await fails(runRm({ executionId: 'all', yes: true, output: 'table' }, { io: m.io, store, info: () => {} }))).code).toBe('invalid');
     });
 
     it('the whole execution needs --yes off a TTY, asks on a TTY', async () => {
       await seed();
       const piped = memIO();
       const refused = await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: piped.io, store, info: () => {} }));
-      expect(refused.exitCode).toBe(2);
+      expect(refused.code).toBe('invalid');
       expect(refused.message).toContain('--yes');
       const no = memIO({ tty: true, stdin: 'n\n' });
-      expect((await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: no.io, store, info: () => {} }))).exitCode).toBe(1);
+      expect((await fails(runRm({ executionId: EXEC, yes: false, output: 'table' }, { io: no.io, store, info: () => {} }))).code).toBe('unavailable');
       expect(no.stderr()).toContain(`Delete all 3 variables of execution ${EXEC}? [y/N]`);
       expect(Object.keys(await getAllVariables(store, EXEC))).toHaveLength(3);
       const yes = memIO({ tty: true, stdin: 'y\n' });
@@ -207,7 +207,7 @@ describe('vars commands (run functions)', () => {
       const j = memIO();
       await runRm({ executionId: EXEC, yes: true, output: 'json' }, { io: j.io, store, info: () => {} });
       expect(JSON.parse(j.stdout())).toEqual({ execution_id: EXEC, name: null, removed: 3 });
-      expect((await fails(runRm({ executionId: EXEC, yes: true, output: 'table' }, { io: j.io, store, info: () => {} }))).exitCode).toBe(3);
+      expect((await fails(runRm({ executionId: EXEC, yes: true, output: 'table' }, { io: j.io, store, info: () => {} }))).code).toBe('not_found');
     });
   });
 

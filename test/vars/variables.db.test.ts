@@ -1,3 +1,4 @@
+import { NoetlError } from '../../src/core/errors.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   cleanupExecution,
@@ -13,7 +14,6 @@ import {
   setStepResult,
   setVariable,
   variableStats,
-  VariableError,
 } from '../../src/backends/sql/variables.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
@@ -92,7 +92,7 @@ describe('execution variables', () => {
   it('the bearer pattern refuses null and error objects and stores nothing', async () => {
     for (const result of [null, { error: 'boom', status: 'failed' }, { token_type: 'Bearer' }]) {
       const err = await setBearerTokenFromResult(store, { executionId: EXEC, variable: 'my_token', sourceStep: 'get_token', result }).catch((e) => e);
-      expect(err).toBeInstanceOf(VariableError);
+      expect(err).toBeInstanceOf(NoetlError);
       expect(err.reason).toBe('bearer-result');
       expect(err.message).toMatch(/access_token/);
     }
@@ -102,8 +102,8 @@ describe('execution variables', () => {
   it('refuses a name templates could not reference, with exit 2, and stores nothing', async () => {
     for (const name of ['', '1st', 'a-b', 'a.b', 'a b', 'é', 'true', 'in', 'x'.repeat(129)]) {
       const err = await setVariable(store, { executionId: EXEC, name, value: 1 }).catch((e) => e);
-      expect(err, name).toBeInstanceOf(VariableError);
-      expect([err.reason, err.exitCode]).toEqual(['invalid-name', 2]);
+      expect(err, name).toBeInstanceOf(NoetlError);
+      expect([err.reason, err.code]).toEqual(['invalid-name', 'invalid']);
     }
     await expect(setStepResult(store, { executionId: EXEC, stepName: 'fetch-data', result: {} })).rejects.toMatchObject({ reason: 'invalid-name' });
     expect(await getAllVariables(store, EXEC)).toEqual({});

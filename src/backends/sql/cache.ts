@@ -1,7 +1,8 @@
 import { seal, type KeySet } from '../../core/envelope.js';
+import { NoetlError } from '../../core/errors.js';
 import { parseId64 } from '../../core/ids.js';
 import { MAX_KEYCHAIN_TTL_SECONDS } from './keychain.js';
-import { openRecord, SealedRecordError } from './sealed.js';
+import { openRecord } from './sealed.js';
 import type { Store } from './store.js';
 
 /**
@@ -26,27 +27,16 @@ export function globalCacheKey(credentialName: string, tokenType: string): strin
   return `${credentialName}:global:${tokenType}`;
 }
 
-export class CacheError extends Error {
-  constructor(
-    message: string,
-    /** `unsealed`: a legacy plaintext entry under strict mode (KeySet.requireSealed). */
-    readonly reason: 'invalid-id' | 'invalid-ttl' | 'undecryptable' | 'unsealed',
-  ) {
-    super(message);
-    this.name = 'CacheError';
-  }
-}
-
 function idOf(text: string, what = 'execution id'): string {
   const id = parseId64(String(text));
-  if (id === undefined) throw new CacheError(`${what} '${text}' is not a 64-bit number (e.g. 507431238966182398)`, 'invalid-id');
+  if (id === undefined) throw new NoetlError('invalid', `${what} '${text}' is not a 64-bit number (e.g. 507431238966182398)`, { reason: 'invalid-id' });
   return id;
 }
 
 function ttlOf(seconds: number, what: string): number {
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new CacheError(`${what} must be a positive number of seconds, got ${seconds}`, 'invalid-ttl');
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new NoetlError('invalid', `${what} must be a positive number of seconds, got ${seconds}`, { reason: 'invalid-ttl' });
   // A token's absurd expires_in (1e20) would make no date at all: refused before any write.
-  if (seconds > MAX_KEYCHAIN_TTL_SECONDS) throw new CacheError(`${what} must be at most ${MAX_KEYCHAIN_TTL_SECONDS} seconds (10 years), got ${seconds}`, 'invalid-ttl');
+  if (seconds > MAX_KEYCHAIN_TTL_SECONDS) throw new NoetlError('invalid', `${what} must be at most ${MAX_KEYCHAIN_TTL_SECONDS} seconds (10 years), got ${seconds}`, { reason: 'invalid-ttl' });
   return seconds;
 }
 
@@ -99,13 +89,8 @@ async function touchLiveEntry(store: Store, cacheKey: string, keys: KeySet): Pro
   );
   const row = rows[0];
   if (!row) return undefined;
-  try {
-    const opened = openRecord(row.data_encrypted, keys, `cache entry '${cacheKey}'`);
-    return { value: opened.value, row, legacy: opened.legacy };
-  } catch (err) {
-    if (err instanceof SealedRecordError) throw new CacheError(err.message, err.reason);
-    throw err;
-  }
+  const opened = openRecord(row.data_encrypted, keys, `cache entry '${cacheKey}'`);
+  return { value: opened.value, row, legacy: opened.legacy };
 }
 
 /** The identity columns of an entry (as listed), plus the value to seal and its lifetime. */

@@ -3,7 +3,7 @@
  * per path), list, show, and resolve `PATH[@VERSION]` or a catalog id to one entry.
  * catalog_id is a 64-bit id carried as a decimal string.
  */
-import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
+import { NoetlError, invalidError, notFoundError } from '../../core/errors.js';
 import { newId64, parseId64 } from '../../core/ids.js';
 import { parseYaml } from '../../core/structured.js';
 import { closest } from '../../core/suggest.js';
@@ -60,13 +60,13 @@ export interface PlaybookIdentity {
 export function readPlaybookIdentity(content: string, source = 'playbook'): PlaybookIdentity {
   const document = parseYaml(content, source);
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw usageError(`${source} is not a YAML mapping: a playbook has apiVersion, kind, metadata, …`);
+    throw invalidError(`${source} is not a YAML mapping: a playbook has apiVersion, kind, metadata, …`);
   }
   const doc = document as Record<string, unknown>;
   const metadata = doc.metadata as Record<string, unknown> | undefined;
   const path = metadata && typeof metadata === 'object' ? metadata.path : undefined;
   if (typeof path !== 'string' || path.trim() === '') {
-    throw usageError(`${source} has no metadata.path: add \`metadata: {path: folder/name}\`, the catalog path it is registered under`);
+    throw invalidError(`${source} has no metadata.path: add \`metadata: {path: folder/name}\`, the catalog path it is registered under`);
   }
   const kind = typeof doc.kind === 'string' && doc.kind ? doc.kind : 'Playbook';
   return { path: path.trim(), kind, document: doc };
@@ -166,12 +166,12 @@ export function parsePlaybookRef(ref: string): { path: string; version?: number 
   if (at <= 0) return { path: ref };
   const versionText = ref.slice(at + 1);
   if (!/^[1-9][0-9]{0,8}$/.test(versionText)) {
-    throw usageError(`'${ref}': the version after @ must be a positive integer (e.g. ${ref.slice(0, at)}@2)`);
+    throw invalidError(`'${ref}': the version after @ must be a positive integer (e.g. ${ref.slice(0, at)}@2)`);
   }
   return { path: ref.slice(0, at), version: Number(versionText) };
 }
 
-async function notFoundForPath(db: Queryable, path: string, version?: number): Promise<CliError> {
+async function notFoundForPath(db: Queryable, path: string, version?: number): Promise<NoetlError> {
   const { rows } = await db.query<{ path: string }>('SELECT DISTINCT path FROM catalog');
   const known = rows.map((r) => r.path);
   if (version !== undefined && known.includes(path)) {
@@ -210,11 +210,11 @@ export interface PlaybookSelector {
  */
 export async function resolvePlaybookSelector(db: Queryable, selector: PlaybookSelector): Promise<CatalogEntry> {
   if (selector.playbook && selector.catalogId) {
-    throw usageError('--playbook and --catalog-id both name a playbook: give one of them');
+    throw invalidError('--playbook and --catalog-id both name a playbook: give one of them');
   }
   if (selector.catalogId !== undefined) {
     const id = parseId64(selector.catalogId);
-    if (id === undefined) throw usageError(`--catalog-id '${selector.catalogId}' is not a 64-bit id (digits only, e.g. 518486534513754563)`);
+    if (id === undefined) throw invalidError(`--catalog-id '${selector.catalogId}' is not a 64-bit id (digits only, e.g. 518486534513754563)`);
     const entry = await getCatalogById(db, id);
     if (!entry) throw notFoundError(`no catalog entry with id ${id}: see \`noetl catalog ls\``);
     return entry;
@@ -225,5 +225,5 @@ export async function resolvePlaybookSelector(db: Queryable, selector: PlaybookS
     if (!entry) throw await notFoundForPath(db, path, version);
     return entry;
   }
-  throw new CliError('name the playbook with --playbook PATH[@VERSION] or --catalog-id ID', ExitCode.usage);
+  throw new NoetlError('invalid', 'name the playbook with --playbook PATH[@VERSION] or --catalog-id ID');
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { NoetlError, invalidError } from '../../core/errors.js';
 import { closest } from '../../core/suggest.js';
 import { readInputFile } from '../../io/input-file.js';
 
@@ -76,25 +76,25 @@ export function loadConfigFile(env: NodeJS.ProcessEnv, options: LoadConfigOption
     const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     parsed = parse(text);
   } catch (err) {
-    throw new CliError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}; fix or remove it`, ExitCode.usage);
+    throw new NoetlError('invalid', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}; fix or remove it`);
   }
   if (parsed == null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new CliError(`config file ${path} must be a mapping (${Object.keys(CONFIG_KEYS).join(', ')})`, ExitCode.usage);
+    throw new NoetlError('invalid', `config file ${path} must be a mapping (${Object.keys(CONFIG_KEYS).join(', ')})`);
   }
   const file = parsed as Record<string, unknown>;
   for (const [key, type] of Object.entries(CONFIG_KEYS)) {
     const value = file[key];
     if (value === undefined || value === null) continue;
     if (typeof value !== type || (type === 'string' && (value as string).trim() === '')) {
-      throw usageError(`config file ${path}: ${key} must be ${type === 'string' ? 'a non-empty string' : 'true or false'}; fix or remove it`);
+      throw invalidError(`config file ${path}: ${key} must be ${type === 'string' ? 'a non-empty string' : 'true or false'}; fix or remove it`);
     }
   }
   const strict = options.strict || file.strict === true;
   for (const key of Object.keys(file).filter((k) => !Object.hasOwn(CONFIG_KEYS, k))) {
     const guess = closest(key, Object.keys(CONFIG_KEYS));
     const what = `config file ${path}: unknown key '${key}'${guess ? ` (did you mean ${guess}?)` : ''}`;
-    if (strict) throw usageError(`${what}: fix or remove it (strict mode refuses unknown keys; known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
+    if (strict) throw invalidError(`${what}: fix or remove it (strict mode refuses unknown keys; known: ${Object.keys(CONFIG_KEYS).join(', ')})`);
     options.warn?.(`${what}; it is ignored`);
   }
   return file as ConfigFile;
@@ -102,14 +102,14 @@ export function loadConfigFile(env: NodeJS.ProcessEnv, options: LoadConfigOption
 
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv, file: ConfigFile = loadConfigFile(env)): ConnectionConfig {
   // An empty flag would otherwise fall through to the next setting, unnoticed.
-  if (flags.dataDir !== undefined && flags.dataDir.trim() === '') throw usageError('--data-dir is empty: give a directory, or leave the flag out for the default');
-  if (flags.databaseUrl !== undefined && flags.databaseUrl.trim() === '') throw usageError('--database-url is empty: give a postgres:// URL, or leave the flag out');
+  if (flags.dataDir !== undefined && flags.dataDir.trim() === '') throw invalidError('--data-dir is empty: give a directory, or leave the flag out for the default');
+  if (flags.databaseUrl !== undefined && flags.databaseUrl.trim() === '') throw invalidError('--database-url is empty: give a postgres:// URL, or leave the flag out');
   if (flags.databaseUrl !== undefined && flags.dataDir !== undefined) {
-    throw new CliError('--database-url and --data-dir name two different databases: give one of them', ExitCode.usage);
+    throw new NoetlError('invalid', '--database-url and --data-dir name two different databases: give one of them');
   }
   const schema = env.NOETL_SCHEMA || file.schema || 'noetl';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new CliError(`schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`, ExitCode.usage);
+    throw new NoetlError('invalid', `schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`);
   }
   const postgres = (connectionString: string, source: string): ConnectionConfig => {
     checkDatabaseUrl(connectionString, source);
@@ -137,10 +137,10 @@ export function checkDatabaseUrl(url: string, source: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    throw usageError(`${where} is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+    throw invalidError(`${where} is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw usageError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
+    throw invalidError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
   }
 }
 

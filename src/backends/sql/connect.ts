@@ -2,7 +2,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { NoetlError, invalidError } from '../../core/errors.js';
 import type { ConnectionConfig } from './config.js';
 import { maskUrl } from './config.js';
 import { acquireDirLock, type DirLock } from './lock.js';
@@ -155,19 +155,16 @@ function describeServer(connectionString?: string): string {
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN']);
 
 function mapPgError(err: unknown, where: string): unknown {
-  if (err instanceof CliError) return err;
+  if (err instanceof NoetlError) return err;
   const e = err as { code?: string; message?: string };
   if ((e.code && UNREACHABLE.has(e.code)) || /timeout expired|Connection terminated/.test(e.message ?? '')) {
-    return new CliError(
-      `cannot reach PostgreSQL at ${where} (${e.code ?? e.message}): check that the server is running and that --database-url, NOETL_DATABASE_URL or PGHOST/PGPORT point at it`,
-      ExitCode.failure,
-    );
+    return new NoetlError('unavailable', `cannot reach PostgreSQL at ${where} (${e.code ?? e.message}): check that the server is running and that --database-url, NOETL_DATABASE_URL or PGHOST/PGPORT point at it`);
   }
   if (e.code === '28P01' || e.code === '28000') {
-    return new CliError(`PostgreSQL at ${where} refused the login: ${e.message}; check the user and password in the connection URL`, ExitCode.failure);
+    return new NoetlError('unavailable', `PostgreSQL at ${where} refused the login: ${e.message}; check the user and password in the connection URL`);
   }
   if (e.code === '3D000') {
-    return new CliError(`PostgreSQL at ${where}: ${e.message}; create the database or fix the connection URL`, ExitCode.failure);
+    return new NoetlError('unavailable', `PostgreSQL at ${where}: ${e.message}; create the database or fix the connection URL`);
   }
   return err;
 }
@@ -205,7 +202,7 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
     try {
       db = await start(dataDir);
     } catch (err) {
-      throw new CliError(`cannot open the data directory ${dataDir}: ${(err as Error).message}; is it a PGlite data directory?`, ExitCode.failure);
+      throw new NoetlError('unavailable', `cannot open the data directory ${dataDir}: ${(err as Error).message}; is it a PGlite data directory?`);
     }
     privateRelcacheFiles(dataDir);
     const schema = config.schema;
@@ -245,7 +242,7 @@ function realDataDir(dataDir: string): string {
   } catch {
     return path; // does not exist yet: created on first use
   }
-  if (link.isSymbolicLink()) throw usageError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another --data-dir`);
+  if (link.isSymbolicLink()) throw invalidError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another --data-dir`);
   return path;
 }
 
@@ -259,7 +256,7 @@ function refuseForeignDir(dataDir: string): void {
     return; // does not exist yet
   }
   if (owner !== process.geteuid()) {
-    throw usageError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another --data-dir`);
+    throw invalidError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another --data-dir`);
   }
 }
 
@@ -270,7 +267,7 @@ function osStep<T>(what: string, path: string, step: () => T): T {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reasons: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on the device' };
-    if (code && Object.hasOwn(reasons, code)) throw usageError(`cannot ${what} ${path}: ${reasons[code]}; choose a --data-dir you can write to`);
+    if (code && Object.hasOwn(reasons, code)) throw invalidError(`cannot ${what} ${path}: ${reasons[code]}; choose a --data-dir you can write to`);
     throw err;
   }
 }
@@ -302,7 +299,7 @@ async function initialiseDataDir(dataDir: string, initdb: (dir: string) => Promi
     await initdb(building);
   } catch (err) {
     rmSync(building, { recursive: true, force: true });
-    throw new CliError(`cannot initialise the data directory ${dataDir}: ${(err as Error).message}`, ExitCode.failure);
+    throw new NoetlError('unavailable', `cannot initialise the data directory ${dataDir}: ${(err as Error).message}`);
   }
   privateModes(building);
   renameSync(building, join(dataDir, INIT_READY));
@@ -379,13 +376,10 @@ function tightenDataDir(dataDir: string, warn?: (message: string) => void): void
 function checkDataDir(dataDir: string): void {
   if (!existsSync(dataDir)) return;
   if (!statSync(dataDir).isDirectory()) {
-    throw new CliError(`data directory ${dataDir} is a file, not a directory: choose another --data-dir`, ExitCode.usage);
+    throw new NoetlError('invalid', `data directory ${dataDir} is a file, not a directory: choose another --data-dir`);
   }
   const entries = readdirSync(dataDir);
   if (entries.length > 0 && !entries.includes('PG_VERSION')) {
-    throw new CliError(
-      `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written`,
-      ExitCode.usage,
-    );
+    throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written`);
   }
 }

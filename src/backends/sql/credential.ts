@@ -6,11 +6,10 @@
  */
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { CliError, conflictError, ExitCode } from '../../core/errors.js';
+import { conflictError, hasReason, NoetlError } from '../../core/errors.js';
 import { knownTypeWarnings } from '../../core/credential-types.js';
 import { seal, type KeySet } from '../../core/envelope.js';
 import { newId64 } from '../../core/ids.js';
-import { InputFormatError } from '../../core/json.js';
 import { parseStructured } from '../../core/structured.js';
 import { checkSchema, schemaReport, validateAgainstSchema } from '../../core/schema.js';
 import { closest } from '../../core/suggest.js';
@@ -66,23 +65,13 @@ export interface Credential extends CredentialInfo {
   warnings: string[];
 }
 
-/**
- * Invalid input (exit 2 unless said otherwise): `message` is the one-line summary, `details`
- * the per-field lines in the seeds' wording (never a value).
- */
-export class CredentialInputError extends CliError {
-  constructor(
-    message: string,
-    readonly details: string[] = [],
-    exitCode: number = ExitCode.usage,
-  ) {
-    super(message, exitCode);
-    this.name = 'CredentialInputError';
-  }
+/** Invalid input: `message` is the one-line summary, `details` the per-field lines in the seeds' wording (never a value). */
+function credentialInputError(message: string, details: string[] = []): NoetlError {
+  return new NoetlError('invalid', message, { details, reason: 'credential-input' });
 }
 
 /** The detail lines not already in the one-line message (which quotes the first). */
-export function extraDetails(err: CredentialInputError): string[] {
+export function extraDetails(err: NoetlError): string[] {
   return err.details.length > 0 && err.message.endsWith(err.details[0]) ? err.details.slice(1) : err.details;
 }
 
@@ -98,27 +87,27 @@ export async function prepareCredential(input: CredentialInput): Promise<Prepare
   const type = checkName(input.type, 'type', name);
   const data = input.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new CredentialInputError(`credential '${name}': data must be a JSON object of fields, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`);
+    throw credentialInputError(`credential '${name}': data must be a JSON object of fields, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`);
   }
   const fields = data as Record<string, unknown>;
-  if (Object.keys(fields).length === 0) throw new CredentialInputError(`credential '${name}': data is empty; give at least one field`);
+  if (Object.keys(fields).length === 0) throw credentialInputError(`credential '${name}': data is empty; give at least one field`);
   const size = Buffer.byteLength(JSON.stringify(fields), 'utf8');
-  if (size > MAX_DATA_BYTES) throw new CredentialInputError(`credential '${name}': data is ${size} bytes, more than the ${MAX_DATA_BYTES} allowed`);
+  if (size > MAX_DATA_BYTES) throw credentialInputError(`credential '${name}': data is ${size} bytes, more than the ${MAX_DATA_BYTES} allowed`);
   const description = input.description ?? null;
   if (description !== null && (typeof description !== 'string' || description.length > MAX_DESCRIPTION)) {
-    throw new CredentialInputError(`credential '${name}': description must be text of at most ${MAX_DESCRIPTION} characters`);
+    throw credentialInputError(`credential '${name}': description must be text of at most ${MAX_DESCRIPTION} characters`);
   }
   const tags = checkTags(name, input.tags);
   const meta = input.meta ?? null;
-  if (meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) throw new CredentialInputError(`credential '${name}': meta must be a JSON object`);
+  if (meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) throw credentialInputError(`credential '${name}': meta must be a JSON object`);
   const schema = input.schema ?? null;
   const warnings: string[] = [];
   if (schema !== null) {
     const schemaProblems = await checkSchema(schema);
-    if (schemaProblems.length > 0) throw new CredentialInputError(`credential '${name}': its schema is invalid: ${schemaProblems[0]}`, schemaProblems);
+    if (schemaProblems.length > 0) throw credentialInputError(`credential '${name}': its schema is invalid: ${schemaProblems[0]}`, schemaProblems);
     const result = await validateAgainstSchema(fields, schema);
     if (!result.valid) {
-      throw new CredentialInputError(`credential '${name}' does not match its schema: ${result.errors[0]}`, schemaReport(result));
+      throw credentialInputError(`credential '${name}' does not match its schema: ${result.errors[0]}`, schemaReport(result));
     }
   } else {
     warnings.push(...knownTypeWarnings(type, fields).map((w) => `credential '${name}': ${w}`));
@@ -128,18 +117,18 @@ export async function prepareCredential(input: CredentialInput): Promise<Prepare
 
 function checkName(value: unknown, what: 'name' | 'type', name?: string): string {
   const owner = name ? `credential '${name}': ` : '';
-  if (typeof value !== 'string' || value === '') throw new CredentialInputError(`${owner}a credential ${what} is required (${NAME_RULE})`);
-  if (!NAME_PATTERN.test(value)) throw new CredentialInputError(`${owner}${what} '${printable(value)}' is not valid: use ${NAME_RULE}`);
+  if (typeof value !== 'string' || value === '') throw credentialInputError(`${owner}a credential ${what} is required (${NAME_RULE})`);
+  if (!NAME_PATTERN.test(value)) throw credentialInputError(`${owner}${what} '${printable(value)}' is not valid: use ${NAME_RULE}`);
   return value;
 }
 
 function checkTags(name: string, tags: unknown): string[] {
   if (tags === undefined || tags === null) return [];
   const list = typeof tags === 'string' ? tags.split(',').map((t) => t.trim()).filter(Boolean) : tags;
-  if (!Array.isArray(list)) throw new CredentialInputError(`credential '${name}': tags must be a list of words`);
-  if (list.length > MAX_TAGS) throw new CredentialInputError(`credential '${name}': ${list.length} tags, at most ${MAX_TAGS} allowed`);
+  if (!Array.isArray(list)) throw credentialInputError(`credential '${name}': tags must be a list of words`);
+  if (list.length > MAX_TAGS) throw credentialInputError(`credential '${name}': ${list.length} tags, at most ${MAX_TAGS} allowed`);
   for (const tag of list) {
-    if (typeof tag !== 'string' || !TAG_PATTERN.test(tag)) throw new CredentialInputError(`credential '${name}': tag ${JSON.stringify(printable(String(tag)))} is not valid: 1-64 characters, no spaces or commas`);
+    if (typeof tag !== 'string' || !TAG_PATTERN.test(tag)) throw credentialInputError(`credential '${name}': tag ${JSON.stringify(printable(String(tag)))} is not valid: 1-64 characters, no spaces or commas`);
   }
   return [...new Set(list as string[])];
 }
@@ -188,7 +177,7 @@ async function withKeptFields(tx: Queryable, input: CredentialInput): Promise<Cr
   };
 }
 
-function conflict(name: string): CliError {
+function conflict(name: string): NoetlError {
   return conflictError(`credential '${name}' already exists: use --replace to overwrite it, or choose another name`);
 }
 
@@ -268,7 +257,7 @@ export async function findCredential(store: Store, keys: KeySet, name: string): 
   if (opened.legacy) warnings.push(`credential '${name}' is stored as legacy plaintext: run \`noetl credential rotate-key\` to seal it`);
   const data = opened.value;
   if (!isFieldObject(data)) {
-    throw new CliError(`credential '${name}' holds ${describeKind(data)}, not an object of fields`, ExitCode.failure);
+    throw new NoetlError('unavailable', `credential '${name}' holds ${describeKind(data)}, not an object of fields`);
   }
   if (info.schema) {
     const check = await validateAgainstSchema(data, info.schema);
@@ -277,10 +266,10 @@ export async function findCredential(store: Store, keys: KeySet, name: string): 
   return { ...info, data, legacy: opened.legacy, warnings };
 }
 
-async function notFound(store: Queryable, name: string): Promise<CliError> {
+async function notFound(store: Queryable, name: string): Promise<NoetlError> {
   const names = await store.query<{ name: string }>('SELECT name FROM credential ORDER BY name LIMIT 1000');
   const guess = closest(name, names.rows.map((r) => r.name));
-  return new CliError(`credential '${name}' not found${guess ? ` (did you mean '${guess}'?)` : ''}: see \`noetl credential ls\``, ExitCode.notFound);
+  return new NoetlError('not_found', `credential '${name}' not found${guess ? ` (did you mean '${guess}'?)` : ''}: see \`noetl credential ls\``);
 }
 
 export interface ListFilter {
@@ -340,7 +329,7 @@ export function parseRegistration(text: string, file: string, format: 'json' | '
   try {
     parsed = parseStructured(text, file, format);
   } catch (err) {
-    if (err instanceof InputFormatError) return { file, ignored: [], error: err.message };
+    if (hasReason(err, 'syntax') || hasReason(err, 'refused')) return { file, ignored: [], error: err.message };
     throw err;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
@@ -367,7 +356,7 @@ export function parseRegistration(text: string, file: string, format: 'json' | '
 /** Reads a registration file, or every registration file under a directory (recursively, sorted). */
 export function readRegistrations(path: string): { files: RegistrationFile[]; skipped: string[] } {
   const root = resolve(path);
-  if (!existsSync(root)) throw new CliError(`${path} does not exist: give a registration file or a directory of them`, ExitCode.notFound);
+  if (!existsSync(root)) throw new NoetlError('not_found', `${path} does not exist: give a registration file or a directory of them`);
   if (!statSync(root).isDirectory()) return { files: [readOne(root, path)], skipped: [] };
   const files: RegistrationFile[] = [];
   const skipped: string[] = [];
@@ -396,7 +385,7 @@ function readOne(full: string, shown: string): RegistrationFile {
   try {
     text = readInputFile(full, shown);
   } catch (err) {
-    if (err instanceof CliError) return { file: shown, ignored: [], error: err.message };
+    if (err instanceof NoetlError) return { file: shown, ignored: [], error: err.message };
     throw err;
   }
   // A .yaml/.yml file is YAML even when it starts with `{`.
@@ -420,7 +409,8 @@ export interface ImportReport {
   /** True when nothing was written (all-or-nothing import with a failure). */
   rolledBack: boolean;
   /** 0, or the exit code of the worst failure: 2 invalid input, 4 conflict. */
-  exitCode: number;
+  /** `ok`, or the error code of the worst entry. */
+  outcome: ImportOutcome;
 }
 
 /**
@@ -452,7 +442,7 @@ export async function importCredentials(
     try {
       prepared = await prepareCredential(file.input);
     } catch (err) {
-      if (!(err instanceof CredentialInputError)) throw err;
+      if (!hasReason(err, 'credential-input')) throw err;
       entry.status = 'invalid';
       entry.messages.push(`${file.file}: ${err.message}`, ...extraDetails(err));
       continue;
@@ -470,7 +460,7 @@ export async function importCredentials(
   const failedBeforeWrite = entries.some((e) => e.status === 'invalid' || e.status === 'conflict');
   if (failedBeforeWrite && !options.continueOnError) {
     for (const r of ready) r.entry.status = 'not-loaded';
-    return { entries, rolledBack: true, exitCode: importExitCode(entries) };
+    return { entries, rolledBack: true, outcome: importOutcome(entries) };
   }
 
   const AllOrNothing = class extends Error {};
@@ -496,9 +486,9 @@ export async function importCredentials(
   } catch (err) {
     if (!(err instanceof AllOrNothing)) throw err;
     for (const r of ready) if (r.entry.status !== 'conflict') r.entry.status = 'not-loaded';
-    return { entries, rolledBack: true, exitCode: importExitCode(entries) };
+    return { entries, rolledBack: true, outcome: importOutcome(entries) };
   }
-  return { entries, rolledBack: false, exitCode: importExitCode(entries) };
+  return { entries, rolledBack: false, outcome: importOutcome(entries) };
 }
 
 /**
@@ -523,10 +513,12 @@ function claimName(byName: Map<string, ImportEntry>, entry: ImportEntry, name: s
 }
 
 /** The exit code of a report: 2 when a file is invalid, else 4 when one is a conflict, else 0. */
-export function importExitCode(entries: ImportEntry[]): number {
-  if (entries.some((e) => e.status === 'invalid')) return ExitCode.usage;
-  if (entries.some((e) => e.status === 'conflict')) return ExitCode.conflict;
-  return ExitCode.ok;
+export type ImportOutcome = 'ok' | 'invalid' | 'conflict';
+
+export function importOutcome(entries: ImportEntry[]): ImportOutcome {
+  if (entries.some((e) => e.status === 'invalid')) return 'invalid';
+  if (entries.some((e) => e.status === 'conflict')) return 'conflict';
+  return 'ok';
 }
 
 /**
@@ -549,7 +541,7 @@ export async function validateRegistrations(files: RegistrationFile[], options: 
         entry.warnings.push(...prepared.warnings);
         claimName(byName, entry, prepared.input.name, options.replace ?? false);
       } catch (err) {
-        if (!(err instanceof CredentialInputError)) throw err;
+        if (!hasReason(err, 'credential-input')) throw err;
         entry.status = 'invalid';
         entry.messages.push(`${file.file}: ${err.message}`, ...extraDetails(err));
       }

@@ -4,12 +4,12 @@
  * keychain API (get, set, delete, list by catalog) and return its response shapes;
  * warnings come back as data, never printed.
  */
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import { classifyStored, rewrap, seal, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { cacheKey, defaultTtlSeconds, sharedRoot, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import { validateAgainstSchema, schemaReport } from '../../core/schema.js';
 import { insecureEndpointProblem, MAX_REQUEST_TIMEOUT_SECONDS } from './http.js';
-import { addWarnings, isRowDueForRenewal, RenewError, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
+import { addWarnings, isRowDueForRenewal, renewKeychainEntry, type RenewConfig, type RenewOptions } from './renew.js';
 import { describeKind, isFieldObject, openRecord, SEAL_LEGACY_ROWS } from './sealed.js';
 import type { Queryable, Store } from './store.js';
 
@@ -44,7 +44,7 @@ const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 
 export function checkKeychainName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw usageError(`keychain name '${name}' is not valid: use letters, digits, _ . - (starting with a letter or _), e.g. amadeus_token`);
+    throw invalidError(`keychain name '${name}' is not valid: use letters, digits, _ . - (starting with a letter or _), e.g. amadeus_token`);
   }
 }
 
@@ -84,7 +84,7 @@ export function openKeychainData(row: KeychainRow, keys: KeySet): { data: Keycha
   const record = `keychain entry '${row.keychain_name}'`;
   const opened = openRecord(row.data_encrypted, keys, record, CHECK_MASTER_KEY);
   if (!isFieldObject(opened.value)) {
-    throw new CliError(`${record} holds ${describeKind(opened.value)}, not an object of fields: set it again with \`noetl keychain set\``, ExitCode.failure);
+    throw new NoetlError('unavailable', `${record} holds ${describeKind(opened.value)}, not an object of fields: set it again with \`noetl keychain set\``);
   }
   return { data: opened.value, legacy: opened.legacy };
 }
@@ -120,7 +120,7 @@ export function openRenewConfig(row: KeychainRow, keys: KeySet, warnings?: strin
   const opened = openRecord(stored, keys, record, CHECK_MASTER_KEY);
   if (opened.legacy && warnings) addWarnings(warnings, [plaintextRenewConfigWarning(row.keychain_name)]);
   const problem = renewConfigProblem(opened.value);
-  if (problem) throw new CliError(`${record} is not usable: ${problem}; set it again with --auto-renew --renew-config @FILE`, ExitCode.failure);
+  if (problem) throw new NoetlError('unavailable', `${record} is not usable: ${problem}; set it again with --auto-renew --renew-config @FILE`);
   return opened.value as RenewConfig;
 }
 
@@ -180,7 +180,7 @@ export interface SetKeychainResponse {
 /** Checks a renew_config's shape (endpoint URL, method, headers, data, bounds); returns it. Exit 2 naming the entry. */
 export function checkRenewConfig(config: unknown, name: string): RenewConfig {
   const problem = renewConfigProblem(config);
-  if (problem) throw usageError(`renew_config of '${name}': ${problem}`);
+  if (problem) throw invalidError(`renew_config of '${name}': ${problem}`);
   return config as RenewConfig;
 }
 
@@ -225,15 +225,15 @@ function renewConfigProblem(config: unknown): string | undefined {
 export async function setKeychainEntry(db: Store | Queryable, keys: KeySet, input: SetKeychainInput, now: Date = nowOf(db)): Promise<SetKeychainResponse> {
   const key = keychainCacheKey(input.name, input.ref);
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
-    throw usageError(`keychain data for '${input.name}' must be a JSON object`);
+    throw invalidError(`keychain data for '${input.name}' must be a JSON object`);
   }
   if (input.schema) {
     const result = await validateAgainstSchema(input.data, input.schema);
-    if (!result.valid) throw usageError(`Token validation failed for '${input.name}': ${schemaReport(result).join('; ')}`);
+    if (!result.valid) throw invalidError(`Token validation failed for '${input.name}': ${schemaReport(result).join('; ')}`);
   }
   const autoRenew = Boolean(input.autoRenew);
   if (autoRenew && !input.renewConfig) {
-    throw usageError(`auto-renew needs a renew_config (endpoint, method, headers, data) for '${input.name}'`);
+    throw invalidError(`auto-renew needs a renew_config (endpoint, method, headers, data) for '${input.name}'`);
   }
   const renewConfig = input.renewConfig ? checkRenewConfig(input.renewConfig, input.name) : undefined;
   let expiresAt: Date;
@@ -241,12 +241,12 @@ export async function setKeychainEntry(db: Store | Queryable, keys: KeySet, inpu
     expiresAt = input.expiresAt;
   } else {
     const ttl = input.ttlSeconds ?? defaultTtlSeconds(input.ref.scope);
-    if (!(ttl > 0)) throw usageError(`TTL for '${input.name}' must be positive`);
+    if (!(ttl > 0)) throw invalidError(`TTL for '${input.name}' must be positive`);
     if (ttl > MAX_KEYCHAIN_TTL_SECONDS) throw tooLong(input.name);
     expiresAt = new Date(now.getTime() + ttl * 1000);
   }
   const ttlSeconds = Math.round((expiresAt.getTime() - now.getTime()) / 1000);
-  if (Number.isNaN(ttlSeconds)) throw usageError(`the expiry of '${input.name}' is not a valid time`);
+  if (Number.isNaN(ttlSeconds)) throw invalidError(`the expiry of '${input.name}' is not a valid time`);
   if (ttlSeconds > MAX_KEYCHAIN_TTL_SECONDS) throw tooLong(input.name);
   const { executionId, parentExecutionId } = executionColumns(input.ref);
   const cacheType: CacheType = input.cacheType ?? (autoRenew || 'access_token' in input.data ? 'token' : 'secret');
@@ -292,8 +292,8 @@ export async function setKeychainEntry(db: Store | Queryable, keys: KeySet, inpu
   };
 }
 
-function tooLong(name: string): CliError {
-  return usageError(`TTL for '${name}' is more than the ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years) an entry may live`);
+function tooLong(name: string): NoetlError {
+  return invalidError(`TTL for '${name}' is more than the ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years) an entry may live`);
 }
 
 /** local: its execution (and the parent, when known); shared: the creator and the tree's root. */
@@ -386,7 +386,7 @@ export async function getKeychainEntry(
         renewed = outcome.renewed;
         addWarnings(warnings, outcome.warnings);
       } catch (err) {
-        if (!(err instanceof RenewError)) throw err;
+        if (!hasReason(err, 'renew-failed')) throw err;
         addWarnings(warnings, err.warnings);
         // A token that is still valid is served; the failed early renewal is a warning.
         if (row.expires_at.getTime() <= store.now().getTime()) {

@@ -22,7 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { NoetlError } from '../../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { readInputFile } from '../../io/input-file.js';
 import { configDir, loadConfigFile } from './config.js';
@@ -68,12 +68,9 @@ const HOW_TO_SET =
 const HOW_TO_GIVE =
   'give the key the records were sealed with (the NoETL server\'s NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY, with --key-file FILE or in NOETL_ENCRYPTION_KEY_FILE';
 
-/** No master key is configured (and none may be generated): exit 2, with how to set one. */
-export class NoMasterKeyError extends CliError {
-  constructor(message: string) {
-    super(message, ExitCode.usage);
-    this.name = 'NoMasterKeyError';
-  }
+/** No master key is configured (and none may be generated): `invalid`, with how to set one. */
+function noMasterKey(message: string): NoetlError {
+  return new NoetlError('invalid', message, { reason: 'no-master-key' });
 }
 
 /** The master keys for this command: the current one and any previous ones to read with. */
@@ -94,16 +91,16 @@ export async function loadKeysWithSource(options: LoadKeysOptions): Promise<Load
   // No key: what the database already holds decides the advice, and whether one may be generated.
   const sealed = options.store ? (await checkSealedKeys(options.store)).groups : [];
   if (sealed.length > 0) {
-    throw new NoMasterKeyError(
+    throw noMasterKey(
       `no master key found, but ${count(sealed)} sealed record(s) in this database need one: ${describeGroups(sealed, env)}; restore it there, or give it with --key-file FILE, NOETL_ENCRYPTION_KEY or NOETL_ENCRYPTION_KEY_FILE; no new key was generated and nothing was written`,
     );
   }
   if (options.backend === 'postgres') {
-    if (options.purpose === 'read') throw new NoMasterKeyError(`no master key configured for PostgreSQL, cannot decrypt stored secrets: ${HOW_TO_GIVE}`);
-    throw new NoMasterKeyError(`no master key configured for PostgreSQL, refusing to store secrets: ${HOW_TO_SET}; nothing was written`);
+    if (options.purpose === 'read') throw noMasterKey(`no master key configured for PostgreSQL, cannot decrypt stored secrets: ${HOW_TO_GIVE}`);
+    throw noMasterKey(`no master key configured for PostgreSQL, refusing to store secrets: ${HOW_TO_SET}; nothing was written`);
   }
   if (options.purpose === 'read') {
-    throw new NoMasterKeyError(`no master key configured and none generated yet (nothing sealed is stored): ${HOW_TO_SET}`);
+    throw noMasterKey(`no master key configured and none generated yet (nothing sealed is stored): ${HOW_TO_SET}`);
   }
   const generated = await generateKey(env, options.warn);
   return { keys: { current: generated.key, previous: previous.filter((k) => k.kv !== generated.key.kv) }, source: generated.source };
@@ -118,7 +115,7 @@ async function refuseKeyThatOpensNothing(store: Queryable, loaded: LoadedKeys, o
     options.warn(`${what}; writing with it anyway (--allow-new-key): those records stay unreadable with this key`);
     return;
   }
-  throw new CliError(`${what}; give that key instead, or pass --allow-new-key to write with this one anyway; nothing was written`, ExitCode.usage);
+  throw new NoetlError('invalid', `${what}; give that key instead, or pass --allow-new-key to write with this one anyway; nothing was written`);
 }
 
 function count(groups: SealedKeyGroup[]): number {
@@ -164,9 +161,9 @@ const MAX_KEY_FILE_BYTES = 4 * 1024;
 /** Reads a base64 master key from a file; warns when others may read the file. */
 export function readKeyFile(path: string, label: string, warn: (message: string) => void): Buffer {
   const file = resolve(path);
-  if (!existsSync(file)) throw new CliError(`key file ${file} (${label}) does not exist: give the path of a file holding a base64 master key`, ExitCode.usage);
+  if (!existsSync(file)) throw new NoetlError('invalid', `key file ${file} (${label}) does not exist: give the path of a file holding a base64 master key`);
   const stat = statSync(file);
-  if (!stat.isFile()) throw new CliError(`key file ${file} (${label}) is not a file`, ExitCode.usage);
+  if (!stat.isFile()) throw new NoetlError('invalid', `key file ${file} (${label}) is not a file`);
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) warn(`key file ${file} can be read by other users: run \`chmod 600 ${file}\``);
   return decodeKey(readInputFile(file, `key file ${file} (${label})`, MAX_KEY_FILE_BYTES), `key file ${file}`);
 }
@@ -185,7 +182,7 @@ function decodeKey(text: string, source: string): Buffer {
   try {
     return decodeMasterKey(text, source);
   } catch (err) {
-    if (err instanceof EnvelopeError) throw new CliError(err.message, ExitCode.usage);
+    if (err instanceof EnvelopeError) throw new NoetlError('invalid', err.message);
     throw err;
   }
 }
@@ -253,7 +250,7 @@ async function generateKey(env: NodeJS.ProcessEnv, warn: (message: string) => vo
   } catch (err) {
     // Another process generated it first: use that one.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readGeneratedKey(env))!;
-    throw new CliError(`cannot write the generated master key to ${path}: ${(err as Error).message}; ${HOW_TO_SET}`, ExitCode.failure);
+    throw new NoetlError('unavailable', `cannot write the generated master key to ${path}: ${(err as Error).message}; ${HOW_TO_SET}`);
   }
   warn(`generated a master key for the embedded database and stored it in ${path} (mode 0600; no OS keyring service found); back it up: without it the stored secrets cannot be decrypted`);
   return { key, source: { kind: 'generated-file', location: path } };
@@ -263,7 +260,7 @@ async function generateKey(env: NodeJS.ProcessEnv, warn: (message: string) => vo
 export async function replaceGeneratedKey(env: NodeJS.ProcessEnv, source: KeySource, key: Buffer): Promise<void> {
   if (source.kind === 'generated-keyring') {
     if (!(await keyringSet(env, KEYRING_GENERATED_ACCOUNT, key.toString('base64')))) {
-      throw new CliError(`cannot update the ${source.location}; keep the new key file and pass it with --key-file`, ExitCode.failure);
+      throw new NoetlError('unavailable', `cannot update the ${source.location}; keep the new key file and pass it with --key-file`);
     }
     return;
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type BigIntStats, closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { conflictError, usageError } from '../../core/errors.js';
+import { invalidError, conflictError } from '../../core/errors.js';
 
 /**
  * An exclusive lock on an embedded data directory, held for the life of a command.
@@ -137,7 +137,7 @@ function tryCreate(path: string, content: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return undefined;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw usageError(`cannot create the lock file ${path}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}; choose a --data-dir in a directory you can write to`);
+      throw invalidError(`cannot create the lock file ${path}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}; choose a --data-dir in a directory you can write to`);
     }
     throw err;
   }

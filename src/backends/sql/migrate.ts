@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { NoetlError } from '../../core/errors.js';
 import type { Queryable, Store } from './store.js';
 
 export interface Migration {
@@ -87,11 +87,8 @@ function refuseChanged(state: MigrationState[], migrations: Migration[]): void {
   const changed = state.find((s) => s.status === 'changed');
   if (!changed) return;
   const file = migrations.find((m) => m.version === changed.version)!.file;
-  throw new CliError(
-    `migration ${file} was applied with sha256 ${changed.sha256.slice(0, 12)}… but the file has changed since: ` +
-      `restore the applied version and put the change in a new migration file`,
-    ExitCode.failure,
-  );
+  throw new NoetlError('unavailable', `migration ${file} was applied with sha256 ${changed.sha256.slice(0, 12)}… but the file has changed since: ` +
+      `restore the applied version and put the change in a new migration file`);
 }
 
 export interface MigrateResult {
@@ -127,7 +124,7 @@ export async function migrate(store: Store, migrations: Migration[] = loadMigrat
           await conn.query('COMMIT');
         } catch (err) {
           await conn.query('ROLLBACK');
-          throw new CliError(`migration ${m.file} failed and was rolled back: ${(err as Error).message}`, ExitCode.failure);
+          throw new NoetlError('unavailable', `migration ${m.file} failed and was rolled back: ${(err as Error).message}`);
         }
       }
       return { applied: pending, version: migrations.length ? migrations[migrations.length - 1].version : 0 };
@@ -141,15 +138,12 @@ export async function migrate(store: Store, migrations: Migration[] = loadMigrat
 export async function assertMigrated(store: Store, migrations: Migration[] = loadMigrations()): Promise<void> {
   const schema = store.info.schema;
   const ledger = await readLedger(store, schema);
-  if (!ledger) throw new CliError(`schema ${schema} is not initialised: run \`noetl db migrate\``, ExitCode.failure);
+  if (!ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised: run \`noetl db migrate\``);
   const state = statusOf(ledger, migrations);
   refuseChanged(state, migrations);
   const pending = state.filter((s) => s.status === 'pending');
   if (pending.length) {
-    throw new CliError(
-      `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``,
-      ExitCode.failure,
-    );
+    throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``);
   }
 }
 

@@ -6,7 +6,7 @@
  * Whoever holds the lock re-reads the row first, so a renewal that already happened is
  * never repeated. A failed renewal leaves the row as it was.
  */
-import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
+import { hasReason, invalidError, NoetlError, notFoundError } from '../../core/errors.js';
 import { seal, type KeySet } from '../../core/envelope.js';
 import { isDueForRenewal } from '../../core/scope.js';
 import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS, type GuardedResponse } from './http.js';
@@ -43,24 +43,15 @@ export const DEFAULT_RENEW_TIMEOUT_MS = 10_000;
 
 const SOCKET_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
-/** A renewal that failed: `KEYCHAIN: Failed to renew 'NAME': HTTP 401 invalid_client`. Never a secret. */
-export class RenewError extends CliError {
-  /** Warnings of the attempt (a plaintext renew_config was used), for the caller to show with the error. */
-  readonly warnings: string[] = [];
-
-  constructor(
-    readonly keychainName: string,
-    readonly reason: string,
-  ) {
-    super(`KEYCHAIN: Failed to renew '${keychainName}': ${reason}`, ExitCode.failure);
-    this.name = 'RenewError';
-  }
+/** A renewal that failed: `KEYCHAIN: Failed to renew 'NAME': HTTP 401 invalid_client` (reason `renew-failed`). Never a secret. */
+export function renewError(keychainName: string, why: string): NoetlError {
+  return new NoetlError('unavailable', `KEYCHAIN: Failed to renew '${keychainName}': ${why}`, { reason: 'renew-failed', details: [why] });
 }
 
 /** A --timeout flag (seconds) as the milliseconds requestToken takes; exit 2 beyond the bound. */
 export function renewTimeoutMs(seconds: number | undefined, flag: string): number | undefined {
   if (seconds === undefined) return undefined;
-  if (seconds > MAX_REQUEST_TIMEOUT_SECONDS) throw usageError(`${flag} is more than the ${MAX_REQUEST_TIMEOUT_SECONDS}s a token request may wait`);
+  if (seconds > MAX_REQUEST_TIMEOUT_SECONDS) throw invalidError(`${flag} is more than the ${MAX_REQUEST_TIMEOUT_SECONDS}s a token request may wait`);
   return seconds * 1000;
 }
 
@@ -101,9 +92,9 @@ function ttlOfResponse(name: string, fields: Record<string, unknown>, ttlField: 
   const raw = fields[ttlField];
   if (raw === undefined || raw === null) return undefined;
   const ttl = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(ttl) || ttl <= 0) throw new RenewError(name, `response from ${where}: '${ttlField}' is not a positive number of seconds; nothing stored`);
+  if (!Number.isFinite(ttl) || ttl <= 0) throw renewError(name, `response from ${where}: '${ttlField}' is not a positive number of seconds; nothing stored`);
   if (ttl > MAX_KEYCHAIN_TTL_SECONDS) {
-    throw new RenewError(name, `response from ${where}: '${ttlField}' is more than ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years); nothing stored`);
+    throw renewError(name, `response from ${where}: '${ttlField}' is more than ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years); nothing stored`);
   }
   return ttl;
 }
@@ -112,7 +103,7 @@ function ttlOfResponse(name: string, fields: Record<string, unknown>, ttlField: 
  * Sends the token request of a renew_config (or of an oauth2/http keychain entry) and
  * returns the JSON response. Redirects are followed within the endpoint's origin only,
  * plain http:// is refused beyond loopback (unless allow_insecure_http), and the response
- * is read up to MAX_RESPONSE_BYTES. Every failure is a RenewError naming the status and
+ * is read up to MAX_RESPONSE_BYTES. Every failure is a renewError naming the status and
  * the OAuth2 error code only.
  */
 export async function requestToken(
@@ -124,7 +115,7 @@ export async function requestToken(
   try {
     url = new URL(config.endpoint);
   } catch {
-    throw new RenewError(name, 'renew_config.endpoint is not a valid URL');
+    throw renewError(name, 'renew_config.endpoint is not a valid URL');
   }
   const method = (config.method ?? 'POST').toUpperCase();
   const headers: Record<string, string> = { Accept: 'application/json', ...(config.headers ?? {}) };
@@ -143,7 +134,7 @@ export async function requestToken(
   }
   const timeoutMs = options.timeoutMs ?? (config.timeout_seconds ? config.timeout_seconds * 1000 : DEFAULT_RENEW_TIMEOUT_MS);
   if (!(timeoutMs > 0 && timeoutMs <= MAX_REQUEST_TIMEOUT_SECONDS * 1000)) {
-    throw new RenewError(name, `the timeout of the token request must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
+    throw renewError(name, `the timeout of the token request must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
   }
   const where = describeEndpoint(url);
   let response: GuardedResponse | undefined;
@@ -152,35 +143,35 @@ export async function requestToken(
     try {
       response = await guardedFetch(url, { method, headers, body, signal, allowInsecureHttp: config.allow_insecure_http === true });
     } catch (err) {
-      if (err instanceof HttpGuardError) throw new RenewError(name, err.message);
+      if (err instanceof HttpGuardError) throw renewError(name, err.message);
       const e = err as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-        throw new RenewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
+        throw renewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
       }
       // A kept-alive connection the server closed meanwhile resets before the request is
       // read, so sending it once more on a new connection cannot renew twice.
       if (attempt === 1 && SOCKET_CLOSED.has(e.cause?.code ?? '')) continue;
-      throw new RenewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
+      throw renewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
     }
   }
   const text = response.body;
   if (!response.ok) {
     const code = errorCode(text);
-    throw new RenewError(name, `HTTP ${response.status}${code ? ` ${code}` : ''}`);
+    throw renewError(name, `HTTP ${response.status}${code ? ` ${code}` : ''}`);
   }
   let tokenData: unknown;
   try {
     tokenData = JSON.parse(text);
   } catch {
-    throw new RenewError(name, `response from ${where} is not JSON`);
+    throw renewError(name, `response from ${where} is not JSON`);
   }
   if (tokenData === null || typeof tokenData !== 'object' || Array.isArray(tokenData)) {
-    throw new RenewError(name, `response from ${where} is not a JSON object`);
+    throw renewError(name, `response from ${where} is not a JSON object`);
   }
   const fields = tokenData as Record<string, unknown>;
   const tokenField = config.token_field ?? 'access_token';
   if (options.requireTokenField !== false && (fields[tokenField] === undefined || fields[tokenField] === null || fields[tokenField] === '')) {
-    throw new RenewError(name, `response from ${where} has no '${tokenField}' field`);
+    throw renewError(name, `response from ${where} has no '${tokenField}' field`);
   }
   return { tokenData: fields, ttlSeconds: ttlOfResponse(name, fields, config.ttl_field ?? 'expires_in', where) };
 }
@@ -246,7 +237,7 @@ async function waitForRenewer(
   if (!isRowDueForRenewal(row, config, store.now(), options)) return { row, renewed: false, warnings };
   // Whoever held the lock found it due and tried; it is still due, so that attempt failed.
   // Renewals are not retried automatically (seed 003): report it, the next read tries again.
-  const failed = new RenewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
+  const failed = renewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
   addWarnings(failed.warnings, warnings);
   throw failed;
 }
@@ -267,13 +258,13 @@ async function renewHoldingLock(
     return { row, renewed: false, warnings };
   }
   if (!config) {
-    throw new RenewError(row.keychain_name, 'it has no renew_config; set it again with --auto-renew --renew-config @FILE');
+    throw renewError(row.keychain_name, 'it has no renew_config; set it again with --auto-renew --renew-config @FILE');
   }
   let response: TokenResponse;
   try {
     response = await requestToken(row.keychain_name, config, { timeoutMs: options.timeoutMs });
   } catch (err) {
-    if (err instanceof RenewError) addWarnings(err.warnings, warnings);
+    if (hasReason(err, 'renew-failed')) addWarnings(err.warnings, warnings);
     throw err;
   }
   const { tokenData, ttlSeconds } = response;

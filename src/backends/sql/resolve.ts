@@ -8,7 +8,7 @@
  * A dry run only plans: order, kind, scope, cache key, what would be fetched.
  */
 import { randomUUID } from 'node:crypto';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import type { KeySet } from '../../core/envelope.js';
 import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../../core/jinja.js';
 import { isScopeType, type ScopeRef, type ScopeType } from '../../core/scope.js';
@@ -27,7 +27,7 @@ import {
   type KeychainKind as KindSpec,
 } from '../../core/keychain-kinds/index.js';
 import { ProviderError, type Providers } from './providers/index.js';
-import { DEFAULT_RENEW_TIMEOUT_MS, RenewError, requestToken } from './renew.js';
+import { DEFAULT_RENEW_TIMEOUT_MS, requestToken } from './renew.js';
 import type { Store } from './store.js';
 
 /** A kind's name as the playbook writes it (an id or alias of the registry's). */
@@ -48,27 +48,27 @@ export interface KeychainSpec {
 export function readKeychainSection(document: Record<string, unknown>): KeychainSpec[] {
   const section = document.keychain;
   if (section === undefined || section === null) return [];
-  if (!Array.isArray(section)) throw usageError('the keychain section must be a list of entries (- name: …)');
+  if (!Array.isArray(section)) throw invalidError('the keychain section must be a list of entries (- name: …)');
   const specs: KeychainSpec[] = [];
   const seen = new Set<string>();
   section.forEach((raw, i) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw usageError(`keychain entry #${i + 1} is not a mapping`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidError(`keychain entry #${i + 1} is not a mapping`);
     const { name, scope: scopeField, ...rest } = raw as Record<string, unknown>;
-    if (typeof name !== 'string' || name === '') throw usageError(`keychain entry #${i + 1} has no name`);
-    if (seen.has(name)) throw usageError(`keychain entry '${name}' is defined twice`);
+    if (typeof name !== 'string' || name === '') throw invalidError(`keychain entry #${i + 1} has no name`);
+    if (seen.has(name)) throw invalidError(`keychain entry '${name}' is defined twice`);
     seen.add(name);
     const kindKey = KIND_KEYS.find((k) => rest[k] !== undefined && rest[k] !== null);
     const fields = Object.fromEntries(Object.entries(rest).filter(([k]) => !KIND_KEYS.includes(k)));
-    if (kindKey === undefined) throw usageError(missingKindMessage(`keychain entry '${name}'`, KIND_KEY_ALIASES.find((k) => rest[k] != null)));
+    if (kindKey === undefined) throw invalidError(missingKindMessage(`keychain entry '${name}'`, KIND_KEY_ALIASES.find((k) => rest[k] != null)));
     const kind = rest[kindKey];
-    if (typeof kind !== 'string' || !findKeychainKind(kind)) throw usageError(`keychain entry '${name}': ${unknownKindMessage(String(kind))}`);
+    if (typeof kind !== 'string' || !findKeychainKind(kind)) throw invalidError(`keychain entry '${name}': ${unknownKindMessage(String(kind))}`);
     const scope = scopeField ?? 'global';
-    if (typeof scope !== 'string' || !isScopeType(scope)) throw usageError(`keychain entry '${name}': scope '${String(scope)}' is not one of global, catalog, local, shared`);
+    if (typeof scope !== 'string' || !isScopeType(scope)) throw invalidError(`keychain entry '${name}': scope '${String(scope)}' is not one of global, catalog, local, shared`);
     specs.push({ name, kind, scope, fields, dependsOn: keychainReferences(fields) });
   });
   for (const spec of specs) {
     for (const dep of spec.dependsOn) {
-      if (!seen.has(dep)) throw usageError(`keychain entry '${spec.name}' refers to keychain.${dep}, which the keychain section does not define`);
+      if (!seen.has(dep)) throw invalidError(`keychain entry '${spec.name}' refers to keychain.${dep}, which the keychain section does not define`);
     }
   }
   return specs;
@@ -97,7 +97,7 @@ export function orderKeychain(specs: KeychainSpec[]): KeychainSpec[] {
     if (state.get(spec.name) === 'done') return;
     if (state.get(spec.name) === 'visiting') {
       const cycle = [...path.slice(path.indexOf(spec.name)), spec.name];
-      throw usageError(`keychain entries depend on each other in a cycle: ${cycle.join(' → ')}`);
+      throw invalidError(`keychain entries depend on each other in a cycle: ${cycle.join(' → ')}`);
     }
     state.set(spec.name, 'visiting');
     for (const dep of spec.dependsOn) visit(byName.get(dep)!, [...path, spec.name]);
@@ -107,7 +107,7 @@ export function orderKeychain(specs: KeychainSpec[]): KeychainSpec[] {
   const position = new Map(specs.map((s, i) => [s.name, i]));
   specs.forEach((spec, i) => {
     const later = spec.dependsOn.find((dep) => position.get(dep)! > i);
-    if (later !== undefined) throw usageError(declaredAfterMessage(spec.name, later));
+    if (later !== undefined) throw invalidError(declaredAfterMessage(spec.name, later));
   });
   return specs;
 }
@@ -201,7 +201,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
       continue;
     }
     try {
-      if (!keys) throw new CliError('resolving a keychain needs the master key', ExitCode.usage);
+      if (!keys) throw new NoetlError('invalid', 'resolving a keychain needs the master key');
       const context = workloadContext(workload, { keychain: result.keychain, execution_id: input.executionId, catalog_id: input.catalogId, job });
       const outcome = await resolveEntry(store, keys, spec, ref, context, input);
       entry.status = outcome.status;
@@ -209,10 +209,10 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
       result.keychain[spec.name] = outcome.data;
       result.warnings.push(...outcome.warnings);
     } catch (err) {
-      if (!(err instanceof CliError || err instanceof TemplateError || err instanceof ProviderError)) throw err;
-      if (err instanceof RenewError) result.warnings.push(...err.warnings);
+      if (!(err instanceof NoetlError || err instanceof TemplateError || err instanceof ProviderError)) throw err;
+      if (hasReason(err, 'renew-failed')) result.warnings.push(...err.warnings);
       entry.status = 'failed';
-      entry.error = err instanceof RenewError ? err.message : `KEYCHAIN: Entry '${spec.name}' (${spec.kind}): ${err.message}`;
+      entry.error = hasReason(err, 'renew-failed') ? err.message : `KEYCHAIN: Entry '${spec.name}' (${spec.kind}): ${err.message}`;
       failed.add(spec.name);
     }
   }
@@ -221,7 +221,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
 
 function parsePlaybook(text: string): Record<string, unknown> {
   const document = parseYaml(text, 'the playbook');
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) throw usageError('the playbook is not a YAML mapping');
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) throw invalidError('the playbook is not a YAML mapping');
   return document as Record<string, unknown>;
 }
 
@@ -290,7 +290,7 @@ async function resolveEntry(
   const renews = kind.renewal !== undefined && fields.auto_renew === true;
   const fetched = await kind.fetch({ name: spec.name, fields, autoRenew: renews }, fetchIO(store, keys, spec.name, timeoutMs, input.providers));
   const ttlSeconds = fields.ttl_seconds === undefined ? fetched.ttlSeconds : Number(fields.ttl_seconds);
-  if (ttlSeconds !== undefined && !(ttlSeconds > 0)) throw usageError(`ttl_seconds must be a positive number of seconds`);
+  if (ttlSeconds !== undefined && !(ttlSeconds > 0)) throw invalidError(`ttl_seconds must be a positive number of seconds`);
   // A renew_config kind is renewed by whoever reads the entry; a minted one by resolve only (its expiry is set by its fetch).
   const autoRenew = renews && kind.renewal === 'renew_config';
   const set = await setKeychainEntry(store, keys, {
@@ -316,7 +316,7 @@ function assertRendered(value: unknown, name: string, path = ''): void {
   if (typeof value === 'string') {
     // Name only the leftover template syntax: the rest of the string may hold a rendered secret.
     const leftover = /\{\{[^}]*\}\}|\{%[^%]*%\}/.exec(value)?.[0] ?? '{{ … }}';
-    if (isTemplate(value)) throw usageError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that workload value with --workload`);
+    if (isTemplate(value)) throw invalidError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that workload value with --workload`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => assertRendered(v, name, `${path}[${i}]`));
   } else if (isMapping(value)) {
@@ -337,7 +337,7 @@ function fetchIO(store: Store, keys: KeySet, name: string, timeoutMs: number, pr
         return await requestToken(name, checkRenewConfig(request, name), { timeoutMs, requireTokenField });
       } catch (err) {
         // A first fetch is not a renewal: report the reason under the entry's name.
-        if (err instanceof RenewError) throw new CliError(err.reason, ExitCode.failure);
+        if (hasReason(err, 'renew-failed')) throw new NoetlError('unavailable', err.details[0] ?? err.message);
         throw err;
       }
     },

@@ -5,37 +5,27 @@
  * (`KeySet.requireSealed`: `--require-sealed`, `require_sealed: true` in the config file,
  * NOETL_REQUIRE_SEALED=1) refuses them. Messages never quote the stored content.
  */
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { invalidError, NoetlError } from '../../core/errors.js';
 import { EnvelopeError, open, type KeySet, type Opened } from '../../core/envelope.js';
 
-/** A record that cannot be used: undecryptable, or unsealed under strict mode. Exit 1. */
-export class SealedRecordError extends CliError {
-  constructor(
-    message: string,
-    readonly reason: 'undecryptable' | 'unsealed',
-  ) {
-    super(message, ExitCode.failure);
-    this.name = 'SealedRecordError';
-  }
-}
 
 /** How a refused unsealed row is fixed: rotation seals every legacy row under the current key. */
 export const SEAL_LEGACY_ROWS = 'seal legacy rows with `noetl credential rotate-key`';
 
 /**
  * Opens `stored` (the value of `record`, e.g. "credential 'pg_prod'"). `hint` follows the
- * reason when it cannot be decrypted. Under strict mode a legacy row is a SealedRecordError.
+ * reason when it cannot be decrypted. Under strict mode a legacy row is a NoetlError (reason `undecryptable` or `unsealed`).
  */
 export function openRecord(stored: string, keys: KeySet, record: string, hint = ''): Opened {
   let opened: Opened;
   try {
     opened = open(stored, keys);
   } catch (err) {
-    if (err instanceof EnvelopeError) throw new SealedRecordError(`${record} could not be decrypted: ${err.message}${hint}`, 'undecryptable');
+    if (err instanceof EnvelopeError) throw new NoetlError('unavailable', `${record} could not be decrypted: ${err.message}${hint}`, { reason: 'undecryptable' });
     throw err;
   }
   if (opened.legacy && keys.requireSealed) {
-    throw new SealedRecordError(`${record} is stored as plaintext, not sealed, and unsealed rows are refused (--require-sealed): ${SEAL_LEGACY_ROWS}`, 'unsealed');
+    throw new NoetlError('unavailable', `${record} is stored as plaintext, not sealed, and unsealed rows are refused (--require-sealed): ${SEAL_LEGACY_ROWS}`, { reason: 'unsealed' });
   }
   return opened;
 }
@@ -61,10 +51,10 @@ const FALSE = new Set(['', '0', 'false', 'no', 'off']);
 export function requireSealedMode(flag: boolean, env: NodeJS.ProcessEnv, configValue: unknown): boolean {
   const fromEnv = (env.NOETL_REQUIRE_SEALED ?? '').trim().toLowerCase();
   if (!TRUE.has(fromEnv) && !FALSE.has(fromEnv)) {
-    throw usageError(`NOETL_REQUIRE_SEALED=${JSON.stringify(env.NOETL_REQUIRE_SEALED).slice(0, 40)} is not a yes/no value: use 1 or 0`);
+    throw invalidError(`NOETL_REQUIRE_SEALED=${JSON.stringify(env.NOETL_REQUIRE_SEALED).slice(0, 40)} is not a yes/no value: use 1 or 0`);
   }
   if (configValue !== undefined && configValue !== null && typeof configValue !== 'boolean') {
-    throw usageError('require_sealed in the config file must be true or false');
+    throw invalidError('require_sealed in the config file must be true or false');
   }
   return flag || TRUE.has(fromEnv) || configValue === true;
 }

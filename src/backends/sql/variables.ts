@@ -1,5 +1,5 @@
 import { bearerTokenFromResult } from '../../core/bearer.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { NoetlError } from '../../core/errors.js';
 import { parseId64 } from '../../core/ids.js';
 import { checkJsonNesting, parseJsonExact } from '../../core/json.js';
 import type { Store } from './store.js';
@@ -59,15 +59,9 @@ function toVariable(row: VariableRow): ExecutionVariable {
   };
 }
 
-/** Invalid input to a variable operation: a CliError with exit 2, and why, for callers to tell apart. */
-export class VariableError extends CliError {
-  constructor(
-    message: string,
-    readonly reason: 'invalid-id' | 'invalid-name' | 'invalid-type' | 'invalid-value' | 'bearer-result',
-  ) {
-    super(message, ExitCode.usage);
-    this.name = 'VariableError';
-  }
+/** Invalid input to a variable operation (`invalid`), with why, for callers to tell apart. */
+function variableError(message: string, reason: 'invalid-id' | 'invalid-name' | 'invalid-type' | 'invalid-value' | 'bearer-result'): NoetlError {
+  return new NoetlError('invalid', message, { reason });
 }
 
 /** A variable is referenced in templates as `{{ name }}`: an identifier, as the template language reads one. */
@@ -78,7 +72,7 @@ const TEMPLATE_WORDS = new Set(['true', 'false', 'none', 'True', 'False', 'None'
 /** Refuses a name no template could reference (exit 2); JSON-quoted in the message so no control character reaches the terminal. */
 export function checkVariableName(name: string): string {
   if (!VARIABLE_NAME.test(name) || TEMPLATE_WORDS.has(name)) {
-    throw new VariableError(
+    throw variableError(
       `variable name ${JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name)} is not valid: use 1-128 letters, digits and '_', starting with a letter or '_', not a template word (true, none, and, in, …), so templates can use it as {{ name }}`,
       'invalid-name',
     );
@@ -94,19 +88,19 @@ export interface SetVariableInput {
   sourceStep?: string | null;
 }
 
-/** The canonical 64-bit execution id, or a VariableError: ids are decimal strings, never numbers. */
+/** The canonical 64-bit execution id, or a NoetlError: ids are decimal strings, never numbers. */
 export function executionIdOf(text: string): string {
   const id = parseId64(String(text));
-  if (id === undefined) throw new VariableError(`execution id '${text}' is not a 64-bit number (e.g. 507431238966182398)`, 'invalid-id');
+  if (id === undefined) throw variableError(`execution id '${text}' is not a 64-bit number (e.g. 507431238966182398)`, 'invalid-id');
   return id;
 }
 
 /** Creates or replaces a variable (created_at kept on replace); returns it as stored. */
 export async function setVariable(store: Store, input: SetVariableInput): Promise<ExecutionVariable> {
   const type = input.type ?? 'computed';
-  if (!isVariableType(type)) throw new VariableError(`unknown variable type '${type}': expected one of ${VARIABLE_TYPES.join(', ')}`, 'invalid-type');
+  if (!isVariableType(type)) throw variableError(`unknown variable type '${type}': expected one of ${VARIABLE_TYPES.join(', ')}`, 'invalid-type');
   checkVariableName(input.name);
-  if (input.value === undefined) throw new VariableError(`variable '${input.name}' has no value`, 'invalid-value');
+  if (input.value === undefined) throw variableError(`variable '${input.name}' has no value`, 'invalid-value');
   const json = storableJson(input.name, input.value);
   const now = store.now();
   // Read back inside the transaction: should the stored row not parse, nothing is committed.
@@ -132,13 +126,13 @@ function storableJson(name: string, value: unknown): string {
   } catch (err) {
     // A cycle, a BigInt, or nesting deep enough to overflow the stack; the message names no value.
     const why = err instanceof RangeError ? 'it is nested too deeply' : (err as Error).message.split('\n')[0];
-    throw new VariableError(`variable '${name}' cannot be stored as JSON: ${why}`, 'invalid-value');
+    throw variableError(`variable '${name}' cannot be stored as JSON: ${why}`, 'invalid-value');
   }
-  if (json === undefined) throw new VariableError(`variable '${name}' has no JSON value (a function or a symbol is not data)`, 'invalid-value');
+  if (json === undefined) throw variableError(`variable '${name}' has no JSON value (a function or a symbol is not data)`, 'invalid-value');
   try {
     checkJsonNesting(json, `variable '${name}'`);
   } catch (err) {
-    throw new VariableError((err as Error).message, 'invalid-value');
+    throw variableError((err as Error).message, 'invalid-value');
   }
   return json;
 }
@@ -191,7 +185,7 @@ export async function setBearerToken(
   input: { executionId: string; name: string; token: string; sourceStep?: string | null },
 ): Promise<ExecutionVariable> {
   if (typeof input.token !== 'string' || input.token === '') {
-    throw new VariableError(`bearer token '${input.name}' must be a non-empty string`, 'invalid-value');
+    throw variableError(`bearer token '${input.name}' must be a non-empty string`, 'invalid-value');
   }
   return setVariable(store, { executionId: input.executionId, name: input.name, value: input.token, type: 'bearer_token', sourceStep: input.sourceStep });
 }
@@ -199,14 +193,14 @@ export async function setBearerToken(
 /**
  * The bearer pattern: a step with `auth: {bearer: true, variable: NAME}` finished with `result`.
  * A string result is the token; an object's `access_token` is; anything else is refused
- * (VariableError 'bearer-result', whose message explains the expected return format).
+ * (NoetlError 'bearer-result', whose message explains the expected return format).
  */
 export async function setBearerTokenFromResult(
   store: Store,
   input: { executionId: string; variable: string; sourceStep: string; result: unknown },
 ): Promise<ExecutionVariable> {
   const extracted = bearerTokenFromResult(input.result, input.sourceStep);
-  if (!extracted.ok) throw new VariableError(extracted.message, 'bearer-result');
+  if (!extracted.ok) throw variableError(extracted.message, 'bearer-result');
   return setBearerToken(store, { executionId: input.executionId, name: input.variable, token: extracted.token, sourceStep: input.sourceStep });
 }
 

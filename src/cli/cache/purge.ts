@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
@@ -39,7 +39,7 @@ export function newPurgeCommand(ctx: CommandContext): Command {
 /** Checked before the database is opened. */
 function checkPurgeFlags(opts: PurgeOptions, io: IO): void {
   if (!opts.expired) {
-    throw usageError("cache purge removes expired entries only: pass --expired (to remove an execution's entries use 'noetl cache cleanup --execution ID')");
+    throw invalidError("cache purge removes expired entries only: pass --expired (to remove an execution's entries use 'noetl cache cleanup --execution ID')");
   }
   requireYesOffTerminal(io, opts.yes, DELETING);
 }

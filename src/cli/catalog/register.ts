@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import { readStdin, readTextFile, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 
@@ -32,7 +32,7 @@ export function newRegisterCommand(ctx: CommandContext): Command {
 /** A playbook's text from FILE or `-` (stdin), at most MAX_INPUT_BYTES (src/io/input-file.ts). */
 export async function readPlaybook(file: string, io: IO): Promise<string> {
   if (file !== '-') return readTextFile(file, `playbook file ${file}`);
-  if (io.stdinIsTTY) throw usageError('- reads the playbook from stdin, but stdin is a terminal: pipe it in, or give its file');
+  if (io.stdinIsTTY) throw invalidError('- reads the playbook from stdin, but stdin is a terminal: pipe it in, or give its file');
   return readStdin(io, 'the playbook on stdin');
 }
 

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ImportReport } from '../../backends/sql/credential.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { NoetlError, invalidError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
 import { depsFrom, detailsHint, parseMeta, printWarnings, withDetails, type CredentialDeps } from './input.js';
 import { askHidden, askVisible } from '../prompt.js';
@@ -67,9 +67,9 @@ Examples:
 /** Registers one credential (flags) or many (registration files). */
 export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<void> {
   if (opts.file) return addFromFiles(opts, deps);
-  if (!opts.name) throw usageError('give a credential name (noetl credential add NAME --type TYPE --data @file.json), or -f FILE');
-  if (!opts.type) throw usageError(`give the type of credential '${opts.name}' with --type (e.g. postgres, oauth2, api_key)`);
-  if (opts.continueOnError) throw usageError('--continue-on-error applies to -f DIR only');
+  if (!opts.name) throw invalidError('give a credential name (noetl credential add NAME --type TYPE --data @file.json), or -f FILE');
+  if (!opts.type) throw invalidError(`give the type of credential '${opts.name}' with --type (e.g. postgres, oauth2, api_key)`);
+  if (opts.continueOnError) throw invalidError('--continue-on-error applies to -f DIR only');
   checkClear(opts);
   const { addCredential, prepareCredential } = await import('../../backends/sql/credential.js');
   const { knownTypeSchema } = await import('../../core/credential-types.js');
@@ -105,11 +105,11 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
  */
 async function promptData(opts: AddOptions, deps: CredentialDeps, schema: { fields?: string[]; types?: Record<string, string>; required?: string[] } | undefined): Promise<Record<string, unknown>> {
   if (!deps.io.stdinIsTTY) {
-    throw usageError(`no data for credential '${opts.name}': give --data @file.json (or .yaml), or --data - to read stdin; inline values are refused`);
+    throw invalidError(`no data for credential '${opts.name}': give --data @file.json (or .yaml), or --data - to read stdin; inline values are refused`);
   }
   const fields = schema?.fields ?? [...new Set([...(schema?.required ?? []), ...Object.keys(schema?.types ?? {})])];
   if (fields.length === 0) {
-    throw usageError(`type '${opts.type}' has no known fields to ask for: give --schema @schema.json, or --data @file.json`);
+    throw invalidError(`type '${opts.type}' has no known fields to ask for: give --schema @schema.json, or --data @file.json`);
   }
   const ask = deps.prompt ?? ((message: string, { secret }: { secret: boolean }) => (secret ? askHidden(deps.io, message) : askVisible(deps.io, message)));
   const data: Record<string, unknown> = {};
@@ -137,10 +137,10 @@ function collectClearable(value: string, previous: ClearableField[]): ClearableF
 /** --clear goes with --replace, and not with a new value for the same field. */
 function checkClear(opts: AddOptions): void {
   if (opts.clear.length === 0) return;
-  if (!opts.replace) throw usageError('--clear empties a field of the stored credential: it goes with --replace');
+  if (!opts.replace) throw invalidError('--clear empties a field of the stored credential: it goes with --replace');
   const given: Record<ClearableField, boolean> = { description: opts.description !== undefined, tags: opts.tags.length > 0, meta: opts.meta.length > 0, schema: opts.schema !== undefined };
   const both = opts.clear.find((field) => given[field]);
-  if (both) throw usageError(`--clear ${both} and a new ${both} both given: give one of them`);
+  if (both) throw invalidError(`--clear ${both} and a new ${both} both given: give one of them`);
 }
 
 /** An answer as its schema type, or what is wrong with it. */
@@ -160,26 +160,26 @@ function typedAnswer(field: string, answer: string, type: string | undefined): {
 
 async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<void> {
   if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length || opts.clear.length) {
-    throw usageError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag, --meta and --clear');
+    throw invalidError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag, --meta and --clear');
   }
-  const { importCredentials, importExitCode, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
+  const { importCredentials, importOutcome, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
   const { files, skipped } = readRegistrations(opts.file!);
-  if (files.length === 0) throw usageError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
+  if (files.length === 0) throw invalidError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
   if (!opts.continueOnError) {
     // All or none: invalid files and duplicate names stop the import before a database is opened or a key generated.
     const checked = await validateRegistrations(files, { replace: opts.replace });
-    const exitCode = importExitCode(checked);
-    if (exitCode !== ExitCode.ok) {
-      const report: ImportReport = { entries: checked.map((e) => (e.status === 'valid' ? { ...e, status: 'not-loaded' } : e)), rolledBack: true, exitCode };
+    const outcome = importOutcome(checked);
+    if (outcome !== 'ok') {
+      const report: ImportReport = { entries: checked.map((e) => (e.status === 'valid' ? { ...e, status: 'not-loaded' } : e)), rolledBack: true, outcome };
       printImportReport(deps, report, skipped);
-      throw new CliError(importSummary(report, opts, deps), exitCode);
+      throw new NoetlError(outcome, importSummary(report, opts, deps));
     }
   }
   const store = await deps.store();
   const keys = await deps.keys('write');
   const report = await importCredentials(store, keys, files, { replace: opts.replace, continueOnError: opts.continueOnError });
   printImportReport(deps, report, skipped);
-  if (report.exitCode !== ExitCode.ok) throw new CliError(importSummary(report, opts, deps), report.exitCode);
+  if (report.outcome !== 'ok') throw new NoetlError(report.outcome, importSummary(report, opts, deps));
 }
 
 export function printImportReport(deps: CredentialDeps, report: Pick<ImportReport, 'entries'> & { rolledBack?: boolean }, skipped: string[]): void {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { NoetlError } from '../../core/errors.js';
 import { keyValueView, printData } from '../output.js';
 import { depsFrom, printWarnings, type CredentialDeps } from './input.js';
 
@@ -70,7 +70,7 @@ function fieldValue(data: Record<string, unknown>, field: string, name: string):
   let current: unknown = data;
   for (const part of field.split('.')) {
     if (current === null || typeof current !== 'object' || !Object.hasOwn(current as object, part)) {
-      throw new CliError(`credential '${name}' has no field '${field}' (fields: ${Object.keys(data).join(', ')})`, ExitCode.notFound);
+      throw new NoetlError('not_found', `credential '${name}' has no field '${field}' (fields: ${Object.keys(data).join(', ')})`);
     }
     current = (current as Record<string, unknown>)[part];
   }

@@ -4,9 +4,8 @@
  * confirmation src/cli/prompt.ts). Heavy modules (the store) load inside the functions.
  */
 import type { KeySet } from '../../core/envelope.js';
-import type { CredentialInputError } from '../../backends/sql/credential.js';
 import type { Store } from '../../backends/sql/store.js';
-import { CliError, usageError } from '../../core/errors.js';
+import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 
@@ -46,7 +45,7 @@ export function parseMeta(pairs: string[]): Record<string, unknown> | undefined 
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     // The value is not echoed: it may have been meant for somewhere else.
-    if (eq <= 0) throw usageError('a --meta value is not key=value (e.g. --meta owner=ops)');
+    if (eq <= 0) throw invalidError('a --meta value is not key=value (e.g. --meta owner=ops)');
     meta[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return meta;
@@ -66,12 +65,12 @@ export async function withDetails<T>(deps: Pick<CredentialDeps, 'io' | 'output' 
   try {
     return await work();
   } catch (err) {
-    const { CredentialInputError, extraDetails } = await import('../../backends/sql/credential.js');
-    if (err instanceof CredentialInputError) {
-      const more = extraDetails(err as CredentialInputError);
+    if (hasReason(err, 'credential-input')) {
+      const { extraDetails } = await import('../../backends/sql/credential.js');
+      const more = extraDetails(err);
       if (deps.verbose) for (const line of more) deps.io.stderr.write(`  ${line}\n`);
       printStructured(deps.io, deps.output, { error: err.message, details: err.details });
-      throw new CliError(`${err.message}; nothing was written${detailsHint(deps, more.length > 0)}`, err.exitCode);
+      throw new NoetlError(err.code, `${err.message}; nothing was written${detailsHint(deps, more.length > 0)}`);
     }
     throw err;
   }

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import { printData } from '../output.js';
 import { depsFrom, type CredentialDeps } from './input.js';
 
@@ -49,7 +49,7 @@ export interface RotateKeyDeps extends CredentialDeps {
 }
 
 export async function runRotateKey(opts: RotateKeyOptions, deps: RotateKeyDeps): Promise<void> {
-  const { masterKey, NoMasterKeyError, readKeyFile, replaceGeneratedKey } = await import('../../backends/sql/keys.js');
+  const { masterKey, readKeyFile, replaceGeneratedKey } = await import('../../backends/sql/keys.js');
   const { rotateMasterKey } = await import('../../backends/sql/rotate.js');
   const store = await deps.store();
   const warn = (m: string) => deps.io.stderr.write(`warning: ${m}\n`);
@@ -59,11 +59,11 @@ export async function runRotateKey(opts: RotateKeyOptions, deps: RotateKeyDeps):
     loaded = await deps.keysWithSource();
   } catch (err) {
     // With no key yet (rows from NoETL's Python server are plaintext), the new key alone seals them.
-    if (!(newKey && err instanceof NoMasterKeyError)) throw err;
+    if (!(newKey && hasReason(err, 'no-master-key'))) throw err;
   }
   const keys = loaded?.keys ?? { current: newKey!, previous: [] };
   const to = newKey ?? keys.current;
-  if (loaded && newKey && to.kv === keys.current.kv) throw usageError(`--new-key-file holds the current master key (${to.kv}): generate a new one with \`openssl rand -base64 32\``);
+  if (loaded && newKey && to.kv === keys.current.kv) throw invalidError(`--new-key-file holds the current master key (${to.kv}): generate a new one with \`openssl rand -base64 32\``);
   const tty = deps.io.stderrIsTTY;
   const result = await rotateMasterKey(store, keys, to, {
     batchSize: opts.batchSize,
@@ -82,7 +82,7 @@ export async function runRotateKey(opts: RotateKeyOptions, deps: RotateKeyDeps):
   }));
   for (const f of result.failures) deps.io.stderr.write(`${f.table} '${f.row}' could not be re-wrapped: ${f.reason}\n`);
   if (result.failures.length > 0) {
-    throw new CliError(`${result.failures.length} row(s) open with none of the keys and were left as they are; every other row is on key ${to.kv}`, ExitCode.failure);
+    throw new NoetlError('unavailable', `${result.failures.length} row(s) open with none of the keys and were left as they are; every other row is on key ${to.kv}`);
   }
   const source = loaded?.source;
   if (opts.newKeyFile && source && (source.kind === 'generated-file' || source.kind === 'generated-keyring')) {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode } from '../../core/errors.js';
+import { NoetlError } from '../../core/errors.js';
 import { hiddenDetailsHint, printImportReport } from './add.js';
 import { depsFrom, type CredentialDeps } from './input.js';
 
@@ -21,16 +21,16 @@ export function newValidateCommand(ctx: CommandContext): Command {
 
 /** Needs no database and no key. */
 export async function runValidate(opts: ValidateOptions, deps: CredentialDeps): Promise<void> {
-  const { importExitCode, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
+  const { importOutcome, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
   const { files, skipped } = readRegistrations(opts.path);
-  if (files.length === 0) throw new CliError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.path}`, ExitCode.usage);
+  if (files.length === 0) throw new NoetlError('invalid', `no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.path}`);
   const entries = await validateRegistrations(files);
   printImportReport(deps, { entries }, skipped);
-  const exitCode = importExitCode(entries);
-  if (exitCode === ExitCode.ok) return;
+  const outcome = importOutcome(entries);
+  if (outcome === 'ok') return;
   const of = `of ${entries.length} registration file${entries.length === 1 ? '' : 's'}`;
   const invalid = entries.filter((e) => e.status === 'invalid').length;
   const conflicts = entries.filter((e) => e.status === 'conflict').length;
   const problems = [invalid ? `${invalid} ${of} invalid` : '', conflicts ? `${conflicts} ${of} reuse a name another file already has (add -f would exit 4)` : ''].filter(Boolean);
-  throw new CliError(`${problems.join('; ')}${hiddenDetailsHint(entries, deps)}`, exitCode);
+  throw new NoetlError(outcome, `${problems.join('; ')}${hiddenDetailsHint(entries, deps)}`);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 

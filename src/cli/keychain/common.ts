@@ -3,7 +3,7 @@ import { checkDuration, durationProblem } from '../../core/duration.js';
 import { maskValue } from '../../core/mask.js';
 import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../backends/sql/store.js';
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import { id64Arg, withExecutionOption } from '../args.js';
 
 /** How a keychain command names its playbook and scope. */
@@ -35,16 +35,16 @@ function idFlag(text: string | undefined, flag: string): string | undefined {
 /** The scope part of the flags, checked before anything is opened: a conflict exits 2 naming it. */
 export function checkScopeFlags(flags: ScopeFlags): { scope: ScopeType; executionId?: string; rootExecutionId?: string } {
   const scope = flags.scope ?? 'global';
-  if (!isScopeType(scope)) throw usageError(`--scope '${scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
+  if (!isScopeType(scope)) throw invalidError(`--scope '${scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
   const conflict = scopeFlagConflict(scope, { execution: flags.execution, rootExecution: flags.rootExecution });
-  if (conflict) throw usageError(conflict);
+  if (conflict) throw invalidError(conflict);
   return { scope, executionId: idFlag(flags.execution, '--execution'), rootExecutionId: idFlag(flags.rootExecution, '--root-execution') };
 }
 
 /** Checks --playbook/--catalog-id before the store is opened (exactly one; an id must be one). */
 export function checkPlaybookFlags(flags: ScopeFlags, required = true): void {
-  if (flags.playbook && flags.catalogId) throw usageError('--playbook and --catalog-id both name a playbook: give one of them');
-  if (required && !flags.playbook && !flags.catalogId) throw usageError('name the playbook with --playbook PATH[@VERSION] or --catalog-id ID');
+  if (flags.playbook && flags.catalogId) throw invalidError('--playbook and --catalog-id both name a playbook: give one of them');
+  if (required && !flags.playbook && !flags.catalogId) throw invalidError('name the playbook with --playbook PATH[@VERSION] or --catalog-id ID');
   idFlag(flags.catalogId, '--catalog-id');
 }
 
@@ -61,7 +61,7 @@ export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<
 export function durationFlag(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const checked = checkDuration(text);
-  if ('problem' in checked) throw usageError(`${flag} '${text}' ${durationProblem(checked.problem)}`);
+  if ('problem' in checked) throw invalidError(`${flag} '${text}' ${durationProblem(checked.problem)}`);
   return checked.seconds;
 }
 

@@ -3,7 +3,8 @@ import type { KeySet } from '../../core/envelope.js';
 import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, notFoundError } from '../../core/errors.js';
+import { hasReason, notFoundError } from '../../core/errors.js';
+import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
 import { otherVersionHint } from './not-found.js';
@@ -66,14 +67,14 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
   const ref = await resolveScopeRef(deps.store, opts);
   const refreshMarginSeconds = durationFlag(opts.refreshMargin, '--refresh-margin');
   const { getKeychainEntry, listKeychainEntries } = await import('../../backends/sql/keychain.js');
-  const { RenewError, renewTimeoutMs } = await import('../../backends/sql/renew.js');
+  const { renewTimeoutMs } = await import('../../backends/sql/renew.js');
   const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
   let result: Awaited<ReturnType<typeof getKeychainEntry>>;
   try {
     result = await getKeychainEntry(deps.store, deps.keys, opts.name, ref, { renew: opts.renew, refreshMarginSeconds, timeoutMs });
   } catch (err) {
     // A failed renewal may have used a plaintext renew_config: say so with the error.
-    if (err instanceof RenewError) for (const w of err.warnings) deps.warn(w);
+    if (hasReason(err, 'renew-failed')) for (const w of err.warnings) deps.warn(w);
     throw err;
   }
   const { response, warnings } = result;

@@ -3,7 +3,7 @@ import { relativeTime } from '../../core/duration.js';
 import { isScopeType, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { addPlaybookOptions, checkPlaybookFlags } from './common.js';
@@ -48,7 +48,7 @@ Examples:
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   checkPlaybookFlags(opts, false);
-  if (opts.scope !== undefined && !isScopeType(opts.scope)) throw usageError(`--scope '${opts.scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
+  if (opts.scope !== undefined && !isScopeType(opts.scope)) throw invalidError(`--scope '${opts.scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
   const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
   let catalogId: string | undefined;
   if (opts.playbook || opts.catalogId) {

@@ -3,7 +3,8 @@ import type { KeySet } from '../../core/envelope.js';
 import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { CliError, ExitCode, usageError } from '../../core/errors.js';
+import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
+import { EXIT_CODE_OF, ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
@@ -53,9 +54,9 @@ A renew_config stored in plaintext (not sealed) is used with a warning each time
 
 /** Renews each named entry; returns 0, or the first failure's exit code (1 renewal failed, 3 not found). */
 export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Promise<number> {
-  if (!opts.names.length) throw usageError('name the entries to renew');
+  if (!opts.names.length) throw invalidError('name the entries to renew');
   const { keychainCacheKey, selectKeychainRow } = await import('../../backends/sql/keychain.js');
-  const { RenewError, renewKeychainEntry, renewTimeoutMs } = await import('../../backends/sql/renew.js');
+  const { renewKeychainEntry, renewTimeoutMs } = await import('../../backends/sql/renew.js');
   const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
   const ref = await resolveScopeRef(deps.store, opts);
   const results: { keychain_name: string; cache_key: string; status: string; expires_at?: string; error?: string }[] = [];
@@ -78,10 +79,10 @@ export async function runRenew(opts: RenewCommandOptions, deps: RenewDeps): Prom
       for (const w of outcome.warnings) deps.warn(w);
       results.push({ keychain_name: name, cache_key: key, status: 'renewed', expires_at: outcome.row.expires_at.toISOString() });
     } catch (err) {
-      if (!(err instanceof CliError)) throw err;
-      if (err instanceof RenewError) for (const w of err.warnings) deps.warn(w);
+      if (!(err instanceof NoetlError)) throw err;
+      if (hasReason(err, 'renew-failed')) for (const w of err.warnings) deps.warn(w);
       results.push({ keychain_name: name, cache_key: key, status: 'failed', error: err.message });
-      if (exitCode === ExitCode.ok) exitCode = err.exitCode;
+      if (exitCode === ExitCode.ok) exitCode = EXIT_CODE_OF[err.code];
     }
   }
   printStructured(deps.io, opts.output, results);

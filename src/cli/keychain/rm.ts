@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
+import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
@@ -59,14 +60,14 @@ const DELETING = 'deleting keychain entries';
 
 function checkRmFlags(opts: RmOptions, io: IO): void {
   if (opts.expired) {
-    if (opts.names.length) throw usageError('--expired deletes every expired entry: give either names or --expired, not both');
+    if (opts.names.length) throw invalidError('--expired deletes every expired entry: give either names or --expired, not both');
     if (opts.playbook || opts.catalogId || opts.execution || opts.rootExecution) {
-      throw usageError('--expired applies to the whole keychain: drop --playbook/--catalog-id/--execution');
+      throw invalidError('--expired applies to the whole keychain: drop --playbook/--catalog-id/--execution');
     }
     durationFlag(opts.olderThan, '--older-than');
   } else {
-    if (!opts.names.length) throw usageError('name the entries to delete, or pass --expired');
-    if (opts.olderThan || opts.includeAutoRenew) throw usageError('--older-than and --include-auto-renew only go with --expired');
+    if (!opts.names.length) throw invalidError('name the entries to delete, or pass --expired');
+    if (opts.olderThan || opts.includeAutoRenew) throw invalidError('--older-than and --include-auto-renew only go with --expired');
     checkScopeFlags(opts);
     checkPlaybookFlags(opts);
   }

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import { readObjectInput, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
@@ -64,10 +64,10 @@ function checkSetFlags(opts: SetOptions): void {
   checkScopeFlags(opts);
   checkPlaybookFlags(opts);
   durationFlag(opts.ttl, '--ttl');
-  if (!opts.data) throw usageError('--data is required: @FILE or - (stdin) with the token data as a JSON object');
-  if (opts.autoRenew && !opts.renewConfig) throw usageError('--auto-renew needs --renew-config @FILE (endpoint, method, headers, data)');
-  if (opts.renewConfig && !opts.autoRenew) throw usageError('--renew-config is only used with --auto-renew: add --auto-renew');
-  if (opts.data === '-' && (opts.renewConfig === '-' || opts.schema === '-')) throw usageError('only one input can come from stdin (-): pass the others as @FILE');
+  if (!opts.data) throw invalidError('--data is required: @FILE or - (stdin) with the token data as a JSON object');
+  if (opts.autoRenew && !opts.renewConfig) throw invalidError('--auto-renew needs --renew-config @FILE (endpoint, method, headers, data)');
+  if (opts.renewConfig && !opts.autoRenew) throw invalidError('--renew-config is only used with --auto-renew: add --auto-renew');
+  if (opts.data === '-' && (opts.renewConfig === '-' || opts.schema === '-')) throw invalidError('only one input can come from stdin (-): pass the others as @FILE');
 }
 
 export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {

@@ -1,5 +1,5 @@
 /** Output formats of `noetl lint` (its own module: the command tree must not load the linter). */
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import type { OutputFormat } from '../output.js';
 
 export const LINT_FORMATS = ['text', 'json', 'sarif', 'github', 'compact'] as const;
@@ -15,13 +15,13 @@ const FORMAT_OF_OUTPUT: Record<OutputFormat, LintFormat | undefined> = { table: 
  * errors: never one silently ignored.
  */
 export function chooseLintFormat(given: { format?: LintFormat; legacyF?: string; output?: OutputFormat }): LintFormat {
-  if (given.legacyF !== undefined) throw usageError(`lint has no -f (-f means a file in noetl): give the report format with --format ${given.legacyF}`);
+  if (given.legacyF !== undefined) throw invalidError(`lint has no -f (-f means a file in noetl): give the report format with --format ${given.legacyF}`);
   const fromOutput = given.output === undefined ? undefined : FORMAT_OF_OUTPUT[given.output];
   if (given.output !== undefined && fromOutput === undefined) {
-    throw usageError(`lint has no ${given.output} report: use --format ${LINT_FORMATS.join('|')} (-o json is --format json)`);
+    throw invalidError(`lint has no ${given.output} report: use --format ${LINT_FORMATS.join('|')} (-o json is --format json)`);
   }
   if (given.format !== undefined && fromOutput !== undefined && given.format !== fromOutput) {
-    throw usageError(`--format ${given.format} and -o ${given.output} ask for two different formats: give one`);
+    throw invalidError(`--format ${given.format} and -o ${given.output} ask for two different formats: give one`);
   }
   return given.format ?? fromOutput ?? 'text';
 }

@@ -9,7 +9,8 @@ import { lintPaths, LintPathsError, type LintedInput, type LintPathsResult } fro
 import type { MissingCredentials } from '../../lint/credentials.js';
 import { RULES, RULES_BY_ID } from '../../lint/rules/index.js';
 import { severityRank, type Finding } from '../../lint/types.js';
-import { CliError, ExitCode, notFoundError, usageError } from '../../core/errors.js';
+import { invalidError, notFoundError } from '../../core/errors.js';
+import { CommandExit, ExitCode } from '../exit-codes.js';
 import { readStdin, type IO } from '../io.js';
 import type { LintFormat } from './formats.js';
 
@@ -66,7 +67,7 @@ function explain(io: IO, id: string): void {
   const rule = RULES_BY_ID.get(id);
   if (!rule) {
     const s = closest(id, RULES_BY_ID.keys());
-    throw usageError(`unknown rule '${id}'${s ? `; did you mean '${s}'?` : ''}; see 'noetl lint --list-rules'`);
+    throw invalidError(`unknown rule '${id}'${s ? `; did you mean '${s}'?` : ''}; see 'noetl lint --list-rules'`);
   }
   io.stdout.write(`${rule.id} (default severity: ${rule.defaultSeverity})\n${rule.summary}\n\n${rule.docs}\n`);
 }
@@ -78,7 +79,7 @@ function storeLookup(openStore: () => Promise<Store>): MissingCredentials {
     try {
       store = await openStore();
     } catch (e) {
-      throw new CliError(`--check-credentials: cannot open the database: ${(e as Error).message.split('\n')[0]}`, LINT_COULD_NOT_RUN);
+      throw new CommandExit(`--check-credentials: cannot open the database: ${(e as Error).message.split('\n')[0]}`, LINT_COULD_NOT_RUN);
     }
     const { credentialExists } = await import('../../backends/sql/credential.js');
     const missing = new Set<string>();
@@ -98,9 +99,9 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     explain(io, opts.explain);
     return ExitCode.ok;
   }
-  if (opts.paths.length === 0) throw usageError("no playbooks to lint: give files, folders, or - for stdin; see 'noetl lint --help'");
+  if (opts.paths.length === 0) throw invalidError("no playbooks to lint: give files, folders, or - for stdin; see 'noetl lint --help'");
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
-  if (opts.checkCredentials && !deps.openStore) throw new CliError('--check-credentials needs a database', LINT_COULD_NOT_RUN);
+  if (opts.checkCredentials && !deps.openStore) throw new CommandExit('--check-credentials needs a database', LINT_COULD_NOT_RUN);
   let progressShown = false;
   let result: LintPathsResult;
   try {
@@ -123,9 +124,9 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     });
   } catch (e) {
     if (e instanceof LintPathsError) {
-      if (e.code === 'invalid') throw usageError(e.message);
+      if (e.code === 'invalid') throw invalidError(e.message);
       if (e.code === 'not_found') throw notFoundError(e.message);
-      throw new CliError(e.message, LINT_COULD_NOT_RUN);
+      throw new CommandExit(e.message, LINT_COULD_NOT_RUN);
     }
     throw e;
   } finally {
@@ -135,7 +136,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   /** Inputs with no playbook and no finding: nothing in them was linted. */
   const empty = result.inputs.filter((i) => i.playbooks === 0 && i.findings === 0);
   const linted = result.inputs.length - empty.length;
-  if (linted === 0 && !opts.allowEmpty) throw usageError(nothingToLint(opts, result));
+  if (linted === 0 && !opts.allowEmpty) throw invalidError(nothingToLint(opts, result));
   // A file named on the command line that holds no playbook is a mistake worth a line; one a folder holds is counted.
   for (const input of empty) if (input.named) warn(`${shownName(input)} holds no playbook; nothing in it was linted`);
   io.stdout.write(render(opts.format, findings, result.lineOf, io, deps.version));

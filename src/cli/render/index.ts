@@ -5,7 +5,8 @@ import { closest } from '../../core/suggest.js';
 import type { Store } from '../../backends/sql/store.js';
 import { id64Arg, withExecutionOption } from '../args.js';
 import type { CommandContext } from '../context.js';
-import { ExitCode, notFoundError, usageError } from '../../core/errors.js';
+import { invalidError, notFoundError } from '../../core/errors.js';
+import { ExitCode } from '../exit-codes.js';
 import { readTextFile, type IO } from '../io.js';
 import { printSections, type OutputFormat, type TableView } from '../output.js';
 import { preview } from '../vars/common.js';
@@ -107,10 +108,10 @@ export async function runRender(opts: RenderOptions, deps: RenderDeps): Promise<
   ]);
   const source = new SourceFile(opts.file, text);
   const pb = lintDocuments(source)[0];
-  if (!pb) throw usageError(`${opts.file} is not a playbook: expected a YAML mapping with kind: Playbook and a workflow`);
+  if (!pb) throw invalidError(`${opts.file} is not a playbook: expected a YAML mapping with kind: Playbook and a workflow`);
   if (pb.doc.error) {
     const at = source.position(pb.doc.error.offset);
-    throw usageError(`${opts.file}:${at.line}:${at.col}: not valid YAML: ${pb.doc.error.message}; see noetl lint ${opts.file}`);
+    throw invalidError(`${opts.file}:${at.line}:${at.col}: not valid YAML: ${pb.doc.error.message}; see noetl lint ${opts.file}`);
   }
   const stepNames = [...pb.stepsByName.keys()];
   if (opts.step !== undefined && !pb.stepsByName.has(opts.step)) {

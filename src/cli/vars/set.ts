@@ -3,7 +3,7 @@ import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeApiKey, looksLikeTokenValue } from '../../lint/knowledge.js';
 import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
+import { hasReason, invalidError } from '../../core/errors.js';
 import { readInputSpec, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { displayValue } from './common.js';
@@ -55,14 +55,14 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   const executionId = id64Arg(opts.executionId);
   const type = opts.type ?? 'user_defined';
   if (!(SETTABLE_TYPES as readonly string[]).includes(type)) {
-    throw usageError(`--type must be one of ${SETTABLE_TYPES.join(', ')} (bearer tokens and step results are written by the worker)`);
+    throw invalidError(`--type must be one of ${SETTABLE_TYPES.join(', ')} (bearer tokens and step results are written by the worker)`);
   }
-  if (opts.name.trim() === '') throw usageError('a variable name must not be empty');
+  if (opts.name.trim() === '') throw invalidError('a variable name must not be empty');
   const text = await readInputSpec(opts.value, '--value', deps.io);
   const fromInput = text !== undefined;
   const value = await parseValue(text ?? opts.value, fromInput, opts.raw);
   if (!fromInput && holdsSecret(opts.name, value)) {
-    throw usageError('--value looks like it holds a secret (a password or token field, or a token\'s shape): pass it with --value @FILE or --value - (stdin), so it stays out of the shell history and `ps`');
+    throw invalidError('--value looks like it holds a secret (a password or token field, or a token\'s shape): pass it with --value @FILE or --value - (stdin), so it stays out of the shell history and `ps`');
   }
   const { setVariable } = await import('../../backends/sql/variables.js');
   const v = await setVariable(deps.store, { executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], sourceStep: opts.sourceStep });
@@ -74,13 +74,13 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
 
 /** The value of --value: JSON (64-bit integers kept exact), or with --raw any text that is not JSON, as a string. */
 async function parseValue(text: string, fromInput: boolean, raw: boolean): Promise<unknown> {
-  const { InputFormatError, parseJsonExact } = await import('../../core/json.js');
+  const { parseJsonExact } = await import('../../core/json.js');
   try {
     return parseJsonExact(text, '--value');
   } catch (err) {
     // Too deep is refused even with --raw: it is JSON, just not storable.
-    if (!(err instanceof InputFormatError) || err.reason !== 'syntax') throw err;
-    if (!raw) throw usageError('--value is not valid JSON: quote a string as JSON (\'"text"\') or pass --raw to store it as a string');
+    if (!hasReason(err, 'syntax')) throw err;
+    if (!raw) throw invalidError('--value is not valid JSON: quote a string as JSON (\'"text"\') or pass --raw to store it as a string');
     // A file or a pipe ends with a newline that is not part of the value.
     return fromInput ? text.replace(/\r?\n$/, '') : text;
   }

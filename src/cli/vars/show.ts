@@ -3,7 +3,7 @@ import { relativeTime } from '../../core/duration.js';
 import type { Store } from '../../backends/sql/store.js';
 import type { VariableType } from '../../backends/sql/variables.js';
 import type { CommandContext } from '../context.js';
-import { usageError } from '../../core/errors.js';
+import { invalidError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
 import { preview, variableRecord } from './common.js';
@@ -43,7 +43,7 @@ export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> 
   const { listVariables, isVariableType, VARIABLE_TYPES } = await import('../../backends/sql/variables.js');
   let type: VariableType | undefined;
   if (opts.type !== undefined) {
-    if (!isVariableType(opts.type)) throw usageError(`unknown variable type '${opts.type}': expected one of ${VARIABLE_TYPES.join(', ')}`);
+    if (!isVariableType(opts.type)) throw invalidError(`unknown variable type '${opts.type}': expected one of ${VARIABLE_TYPES.join(', ')}`);
     type = opts.type;
   }
   // A listing that matches nothing is an empty list, exit 0 (CONTRIBUTING.md, "Conventions").

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { invalidError } from '../errors.js';
 import type { KeychainKind } from './types.js';
 
 /**
@@ -16,7 +16,7 @@ export const bearer: KeychainKind = {
   keyHints: { credential: 'a stored credential is read with `kind: credential`' },
   describe: async () => 'a bearer token from the playbook (token)',
   async fetch({ fields }) {
-    if (typeof fields.token !== 'string' || fields.token === '') throw usageError('token must be the bearer token (a string)');
+    if (typeof fields.token !== 'string' || fields.token === '') throw invalidError('token must be the bearer token (a string)');
     return { data: { access_token: fields.token, token_type: 'Bearer' }, credentialType: 'bearer', cacheType: 'token' };
   },
 };

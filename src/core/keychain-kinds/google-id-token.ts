@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { invalidError } from '../errors.js';
 import { refreshMarginSeconds } from '../scope.js';
 import { authData, credentialNamedBy, isMapping } from './shared.js';
 import type { KeychainFetchIO, KeychainKind } from './types.js';
@@ -30,7 +30,7 @@ export const googleIdToken: KeychainKind = {
     return `Google ID token for ${await preview(fields.target_audience)}, service account from ${account}`;
   },
   async fetch({ fields, autoRenew }, io) {
-    if (typeof fields.target_audience !== 'string' || fields.target_audience === '') throw usageError('needs target_audience: the URL of the service the token is for');
+    if (typeof fields.target_audience !== 'string' || fields.target_audience === '') throw invalidError('needs target_audience: the URL of the service the token is for');
     const { idToken, ttlSeconds } = await io.googleIdToken(await serviceAccountOf(fields, io), fields.target_audience);
     const lifetime = ttlSeconds ?? 3600;
     return {
@@ -49,7 +49,7 @@ async function serviceAccountOf(fields: Record<string, unknown>, io: KeychainFet
     return serviceAccountKey(data, `credential '${String(fields.service_account_credential)}'`);
   }
   if (typeof fields.service_account_secret !== 'string' || fields.service_account_secret === '') {
-    throw usageError('needs service_account_credential (a stored credential) or service_account_secret (a GCP secret path, with auth)');
+    throw invalidError('needs service_account_credential (a stored credential) or service_account_secret (a GCP secret path, with auth)');
   }
   const text = await io.secret('gcp', fields.service_account_secret, await authData(io, fields));
   return serviceAccountKey(text, `secret ${fields.service_account_secret}`);
@@ -70,5 +70,5 @@ function serviceAccountKey(value: unknown, where: string): Record<string, unknow
   if (isMapping(value)) {
     for (const v of Object.values(value)) if (typeof v === 'string' && isKey(parse(v))) return parse(v) as Record<string, unknown>;
   }
-  throw usageError(`${where} is not a service-account key (JSON with client_email and private_key)`);
+  throw invalidError(`${where} is not a service-account key (JSON with client_email and private_key)`);
 }

@@ -6,7 +6,7 @@
  * KEYCHAIN_KINDS; a spelling of a kind: its `aliases`; a key a kind reads: its `keys` (and
  * `required`); a key that holds the kind (`type:`): KIND_KEYS.
  */
-import { usageError } from '../errors.js';
+import { invalidError } from '../errors.js';
 import { closest } from '../suggest.js';
 import { bearer } from './bearer.js';
 import { credential } from './credential.js';
@@ -94,13 +94,13 @@ export function unknownProviderMessage(kind: KeychainKind, provider: string): st
 export function checkEntryFields(kind: KeychainKind, fields: Record<string, unknown>): void {
   const has = (key: string) => fields[key] !== undefined && fields[key] !== null;
   const unmet = unmetRequirements(kind, has)[0];
-  if (unmet) throw usageError(requirementMessage(unmet));
+  if (unmet) throw invalidError(requirementMessage(unmet));
   for (const requirement of kind.required) {
     const value = requirement.anyOf.map((k) => fields[k]).find((v) => v !== undefined && v !== null);
-    if (requirement.mapping && !(isMapping(value) && Object.keys(value).length > 0)) throw usageError(mappingMessage(requirement));
+    if (requirement.mapping && !(isMapping(value) && Object.keys(value).length > 0)) throw invalidError(mappingMessage(requirement));
   }
   if (kind.providers && has('provider') && !(kind.providers as readonly unknown[]).includes(fields.provider)) {
-    throw usageError(unknownProviderMessage(kind, String(fields.provider)));
+    throw invalidError(unknownProviderMessage(kind, String(fields.provider)));
   }
 }
 

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { invalidError } from '../errors.js';
 import { authData, mapOf } from './shared.js';
 import type { KeychainKind, SecretProviderName } from './types.js';
 
@@ -30,7 +30,7 @@ export const secretManager: KeychainKind = {
     const auth = await authData(io, fields);
     const data: Record<string, unknown> = {};
     for (const [key, path] of Object.entries(mapOf(fields) ?? {})) {
-      if (typeof path !== 'string' || path === '') throw usageError(`map.${key} must be a secret path`);
+      if (typeof path !== 'string' || path === '') throw invalidError(`map.${key} must be a secret path`);
       data[key] = await io.secret(provider, path, auth);
     }
     return { data, credentialType: 'secret_manager', cacheType: 'secret' };

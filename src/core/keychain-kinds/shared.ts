@@ -1,5 +1,5 @@
 /** Pieces several kinds share: reading a mapping field, a stored credential, a token request. */
-import { usageError } from '../errors.js';
+import { invalidError } from '../errors.js';
 import type { Fetched, FetchEntry, KeychainFetchIO, Preview, TokenRequest } from './types.js';
 
 export function isMapping(value: unknown): value is Record<string, unknown> {
@@ -14,7 +14,7 @@ export function mapOf(fields: Record<string, unknown>): Record<string, unknown> 
 /** The data of the stored credential named by `fields[key]`. */
 export async function credentialNamedBy(io: KeychainFetchIO, fields: Record<string, unknown>, key: string): Promise<{ type: string; data: Record<string, unknown> }> {
   const name = fields[key];
-  if (typeof name !== 'string' || name === '') throw usageError(`${key} must name a stored credential`);
+  if (typeof name !== 'string' || name === '') throw invalidError(`${key} must name a stored credential`);
   return io.credential(name);
 }
 
@@ -45,7 +45,7 @@ export async function describeTokenRequest(fields: Record<string, unknown>, prev
  * a renewal replays the request and takes the token from token_field (seed 003 renew_config).
  */
 export async function fetchByTokenRequest(entry: FetchEntry, io: KeychainFetchIO, credentialType: string, requireTokenField: boolean): Promise<Fetched> {
-  if (typeof entry.fields.endpoint !== 'string') throw usageError('needs endpoint: the URL to call');
+  if (typeof entry.fields.endpoint !== 'string') throw invalidError('needs endpoint: the URL to call');
   const { tokenData, ttlSeconds } = await io.tokenRequest(tokenRequestOf(entry.fields), { requireTokenField });
   return { data: tokenData, ttlSeconds, credentialType, cacheType: 'token' };
 }
