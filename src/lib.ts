@@ -12,16 +12,8 @@ export { parseId64 } from './core/ids.js';
 export { parseDuration } from './core/duration.js';
 export { cacheKey, defaultTtlSeconds, isVisibleTo, refreshMarginSeconds, SCOPE_TYPES, type ScopeType, type ScopeRef } from './core/scope.js';
 export { renderTemplate, renderValue, templateRenderer, workloadContext, secret, Secret, MASKED, TemplateError, type RenderOptions } from './core/jinja.js';
-export {
-  registerPlaybook,
-  listCatalog,
-  findCatalogEntry,
-  getCatalogById,
-  getCatalogByPath,
-  resolvePlaybookSelector,
-  type CatalogEntry,
-  type CatalogEntryWithContent,
-} from './backends/sql/catalog.js';
+export { listCatalog, getCatalogById, getCatalogByPath, type CatalogEntry, type CatalogEntryWithContent } from './backends/sql/catalog.js';
+export { registerPlaybook, findCatalogEntry, resolvePlaybookSelector } from './backends/local/catalog.js';
 export {
   setKeychainEntry,
   getKeychainEntry,
