@@ -46,17 +46,11 @@ export {
   deleteVariable,
   cleanupExecution,
   extendContextWithVariables,
-  mergeVariables,
-  variableStats,
-  parseJsonExact,
-  checkVariableName,
-  VARIABLE_TYPES,
-  BASE_CONTEXT_KEYS,
-  type ExecutionVariable,
-  type VariableType,
-  type ExtendedContext,
-  type VariableStats,
-} from './backends/sql/variables.js';
+} from './backends/local/vars.js';
+export { variableStats, type ExecutionVariable } from './backends/sql/variables.js';
+export { mergeVariables, checkVariableName, VARIABLE_TYPES, BASE_CONTEXT_KEYS, type VariableType, type ExtendedContext } from './core/variables.js';
+export { parseJsonExact } from './core/json.js';
+export type { VariableStats } from './api/vars.js';
 export { bearerTokenFromResult, TOKEN_RETURN_FORMAT, type BearerExtraction } from './core/bearer.js';
 export {
   fetchCredentialWithCache,

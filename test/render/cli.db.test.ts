@@ -7,7 +7,7 @@ import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import { openStore } from '../../src/backends/sql/connect.js';
 import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
-import { setBearerToken } from '../../src/backends/sql/variables.js';
+import { setBearerToken } from '../../src/backends/local/vars.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 
 const EXEC = '507431238966182398';

@@ -10,7 +10,7 @@ import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import { getCatalogByPath } from '../../src/backends/sql/catalog.js';
 import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { setBearerToken, setVariable } from '../../src/backends/sql/variables.js';
+import { setBearerToken, setVariable } from '../../src/backends/local/vars.js';
 import { memIO } from '../helpers/memio.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
