@@ -159,6 +159,22 @@ describe('vars commands (run functions)', () => {
       expect((await getVariableRecord(store, EXEC, 'd'))!.value).toBe('eu-west-1');
     });
 
+    it('-o json prints the stored variable (wire type, snake_case), its value masked', async () => {
+      const m = memIO();
+      const dir = mkdtempSync(join(tmpdir(), 'noetl-vars-'));
+      writeFileSync(join(dir, 'secret.json'), JSON.stringify({ client_secret: 'abcdefghijklmnopqrstuvwxyz', region: 'eu' }));
+      await runSet({ executionId: EXEC, name: 'cfg', value: `@${join(dir, 'secret.json')}`, raw: false, sourceStep: 'calc', output: 'json' }, { io: m.io, client, info: () => {} });
+      expect(JSON.parse(m.stdout())).toEqual({
+        execution_id: EXEC,
+        name: 'cfg',
+        type: 'user_defined',
+        source_step: 'calc',
+        created_at: '2026-03-01T10:00:00.000Z',
+        updated_at: '2026-03-01T10:00:00.000Z',
+        value: { client_secret: maskString('abcdefghijklmnopqrstuvwxyz'), region: 'eu' },
+      });
+    });
+
     it('refuses non-JSON without --raw, bad types, bad ids and secret-looking literals, writing nothing', async () => {
       const m = memIO();
       const deps = { io: m.io, client, info: () => {} };
