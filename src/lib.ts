@@ -60,19 +60,14 @@ export {
   cleanupExecutionCache,
   purgeExpiredCache,
   listCacheEntries,
-  cacheStats,
-  executionCacheKey,
-  globalCacheKey,
-  EXECUTION_CACHE_TTL_SECONDS,
-  GLOBAL_TOKEN_TTL_SECONDS,
   type CachedCredential,
   type CredentialLoader,
   type LoadedCredential,
-  type CacheEntry,
-  type CacheStats,
   type FetchCredentialInput,
   type StoreTokenInput,
-} from './backends/sql/cache.js';
+} from './backends/local/cache.js';
+export { cacheStats, type CacheEntry, type CacheStatsRows as CacheStats } from './backends/sql/cache.js';
+export { executionCacheKey, globalCacheKey, EXECUTION_CACHE_TTL_SECONDS, GLOBAL_TOKEN_TTL_SECONDS } from './core/cache.js';
 export {
   lintPaths,
   LintPathsError,
