@@ -47,10 +47,9 @@ export {
   cleanupExecution,
   extendContextWithVariables,
 } from './backends/local/vars.js';
-export { variableStats, type ExecutionVariable } from './backends/sql/variables.js';
+export { variableStats, type ExecutionVariable, type VariableStatsRows as VariableStats } from './backends/sql/variables.js';
 export { mergeVariables, checkVariableName, VARIABLE_TYPES, BASE_CONTEXT_KEYS, type VariableType, type ExtendedContext } from './core/variables.js';
 export { parseJsonExact } from './core/json.js';
-export type { VariableStats } from './api/vars.js';
 export { bearerTokenFromResult, TOKEN_RETURN_FORMAT, type BearerExtraction } from './core/bearer.js';
 export {
   fetchCredentialWithCache,

@@ -120,4 +120,29 @@ describe('cache commands (run functions)', () => {
     expect(t.stdout()).toContain('expired entries awaiting cleanup: 1');
     expect(t.stdout()).toContain(`${EXEC}\t${PARENT}\t1`);
   });
+
+  it('-o json of every cache command is the wire type: snake_case keys only', async () => {
+    const snake = (value: unknown): string[] =>
+      value !== null && typeof value === 'object'
+        ? Object.entries(value).flatMap(([k, v]) => [...(Array.isArray(value) ? [] : [k]), ...snake(v)])
+        : [];
+    const ls = memIO();
+    await runLs({ expired: false, output: 'json' }, { io: ls.io, client, now: clock() });
+    const entries = JSON.parse(ls.stdout());
+    expect(Object.keys(entries[0]).sort()).toEqual([
+      'access_count', 'accessed_at', 'cache_key', 'cache_type', 'created_at', 'credential_name', 'credential_type',
+      'execution_id', 'expired', 'expires_at', 'parent_execution_id', 'scope_type',
+    ]);
+    const stats = memIO();
+    await runStats({ output: 'json' }, { io: stats.io, client });
+    const cleanup = memIO();
+    await runCleanup({ execution: PARENT, yes: true, output: 'json' }, { io: cleanup.io, client, info: () => {} });
+    expect(JSON.parse(cleanup.stdout())).toEqual({ execution_id: PARENT, removed: 2 });
+    const purge = memIO();
+    await runPurge({ expired: true, yes: true, output: 'json' }, { io: purge.io, client, info: () => {} });
+    expect(JSON.parse(purge.stdout())).toEqual({ removed: 0 });
+    for (const out of [ls, stats, cleanup, purge]) {
+      for (const key of snake(JSON.parse(out.stdout()))) expect(key).toMatch(/^[a-z0-9_]+$/);
+    }
+  });
 });
