@@ -141,4 +141,21 @@ describe('contract: cache', () => {
       executions: [{ execution_id: EXEC, parent_execution_id: PARENT, cached_credentials: 1 }],
     });
   });
+
+  it('a token miss loads no master key; a legacy plaintext row is served with a warning', async () => {
+    let loads = 0;
+    const { createLocalClient } = await import('../../src/backends/local/index.js');
+    const counted = createLocalClient({ store: t.store, keys: async () => (loads++, t.keys) });
+    expect(await counted.cache.getToken('nobody', 'oauth')).toBeUndefined();
+    expect(loads).toBe(0);
+    await t.store.query(
+      `INSERT INTO credential_cache (cache_key, credential_name, credential_type, cache_type, scope_type, data_encrypted, expires_at, created_at, accessed_at, access_count)
+       VALUES ('old:global:oauth', 'old', 'oauth', 'token', 'global', $1, $2, $3, $3, 0)`,
+      [JSON.stringify({ access_token: 'legacy-token' }), new Date('2026-03-02T00:00:00Z'), new Date('2026-03-01T09:00:00Z')],
+    );
+    const legacy = await counted.cache.getToken('old', 'oauth', { reveal: true });
+    expect(loads).toBe(1);
+    expect(legacy?.data).toEqual({ access_token: 'legacy-token' });
+    expect(legacy?.warnings).toEqual(["cache entry 'old:global:oauth' is stored as plaintext, not sealed; rotating the master key seals it"]);
+  });
 });

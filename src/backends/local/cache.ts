@@ -70,17 +70,19 @@ export function localCache({ store, keys }: LocalClientDeps): CacheApi {
       return { cache_key: stored.cacheKey, expires_at: stored.expiresAt.toISOString() };
     },
     async getToken(credentialName, tokenType, { reveal } = {}) {
-      const keySet = await keys('read');
       const cacheKey = globalCacheKey(credentialName, tokenType);
-      const live = await openLiveEntry(store, keySet, cacheKey);
-      if (!live) return undefined;
+      const row = await repo.touchLiveEntry(store, cacheKey, store.now());
+      if (!row) return undefined;
+      // The master key is loaded only for a hit: a miss needs none.
+      const keySet = await keys('read');
+      const opened = openRecord(row.data_encrypted, keySet, `cache entry '${cacheKey}'`);
       return {
         cache_key: cacheKey,
-        credential_type: live.row.credential_type,
-        cache_type: live.row.cache_type,
-        data: shown(live.value, keySet, reveal),
-        expires_at: live.row.expires_at.toISOString(),
-        warnings: live.legacy ? [legacyWarning(cacheKey)] : [],
+        credential_type: row.credential_type,
+        cache_type: row.cache_type,
+        data: shown(opened.value, keySet, reveal),
+        expires_at: row.expires_at.toISOString(),
+        warnings: opened.legacy ? [legacyWarning(cacheKey)] : [],
       };
     },
   };
