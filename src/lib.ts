@@ -12,16 +12,8 @@ export { parseId64 } from './core/ids.js';
 export { parseDuration } from './core/duration.js';
 export { cacheKey, defaultTtlSeconds, isVisibleTo, refreshMarginSeconds, SCOPE_TYPES, type ScopeType, type ScopeRef } from './core/scope.js';
 export { renderTemplate, renderValue, templateRenderer, workloadContext, secret, Secret, MASKED, TemplateError, type RenderOptions } from './core/jinja.js';
-export {
-  registerPlaybook,
-  listCatalog,
-  findCatalogEntry,
-  getCatalogById,
-  getCatalogByPath,
-  resolvePlaybookSelector,
-  type CatalogEntry,
-  type CatalogEntryWithContent,
-} from './backends/sql/catalog.js';
+export { listCatalog, getCatalogById, getCatalogByPath, type CatalogEntry, type CatalogEntryWithContent } from './backends/sql/catalog.js';
+export { registerPlaybook, findCatalogEntry, resolvePlaybookSelector } from './backends/local/catalog.js';
 export {
   setKeychainEntry,
   getKeychainEntry,
@@ -54,17 +46,10 @@ export {
   deleteVariable,
   cleanupExecution,
   extendContextWithVariables,
-  mergeVariables,
-  variableStats,
-  parseJsonExact,
-  checkVariableName,
-  VARIABLE_TYPES,
-  BASE_CONTEXT_KEYS,
-  type ExecutionVariable,
-  type VariableType,
-  type ExtendedContext,
-  type VariableStats,
-} from './backends/sql/variables.js';
+} from './backends/local/vars.js';
+export { variableStats, type ExecutionVariable, type VariableStatsRows as VariableStats } from './backends/sql/variables.js';
+export { mergeVariables, checkVariableName, VARIABLE_TYPES, BASE_CONTEXT_KEYS, type VariableType, type ExtendedContext } from './core/variables.js';
+export { parseJsonExact } from './core/json.js';
 export { bearerTokenFromResult, TOKEN_RETURN_FORMAT, type BearerExtraction } from './core/bearer.js';
 export {
   fetchCredentialWithCache,
@@ -74,19 +59,14 @@ export {
   cleanupExecutionCache,
   purgeExpiredCache,
   listCacheEntries,
-  cacheStats,
-  executionCacheKey,
-  globalCacheKey,
-  EXECUTION_CACHE_TTL_SECONDS,
-  GLOBAL_TOKEN_TTL_SECONDS,
   type CachedCredential,
   type CredentialLoader,
   type LoadedCredential,
-  type CacheEntry,
-  type CacheStats,
   type FetchCredentialInput,
   type StoreTokenInput,
-} from './backends/sql/cache.js';
+} from './backends/local/cache.js';
+export { cacheStats, type CacheEntry, type CacheStatsRows as CacheStats } from './backends/sql/cache.js';
+export { executionCacheKey, globalCacheKey, EXECUTION_CACHE_TTL_SECONDS, GLOBAL_TOKEN_TTL_SECONDS } from './core/cache.js';
 export {
   lintPaths,
   LintPathsError,

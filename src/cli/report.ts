@@ -1,5 +1,6 @@
 /** The read-only report verbs (`cache stats`, `vars stats`, `keychain stats`): no flags of their own. */
 import { Command } from 'commander';
+import type { NoetlClient } from '../api/index.js';
 import type { Store } from '../backends/sql/store.js';
 import type { CommandContext } from './context.js';
 import type { IO } from './io.js';
@@ -14,17 +15,36 @@ export interface ReportDeps {
   store: Store;
 }
 
-/** A report verb: opens the store and runs `run` in the global output format. */
-export function newReportCommand(
-  ctx: CommandContext,
-  spec: { name: string; description: string; examples: string[] },
-  run: (opts: ReportOptions, deps: ReportDeps) => Promise<void>,
-): Command {
+export interface ClientReportDeps {
+  io: IO;
+  client: NoetlClient;
+}
+
+interface ReportSpec {
+  name: string;
+  description: string;
+  examples: string[];
+}
+
+function reportCommand(spec: ReportSpec, action: () => Promise<void>): Command {
   return new Command(spec.name)
     .description(spec.description)
     .addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`)
-    .action(async () => {
-      const store = await ctx.openStore();
-      await run({ output: ctx.globals().output }, { io: ctx.io, store });
-    });
+    .action(action);
+}
+
+/** A report verb over the store: runs `run` in the global output format. */
+export function newReportCommand(ctx: CommandContext, spec: ReportSpec, run: (opts: ReportOptions, deps: ReportDeps) => Promise<void>): Command {
+  return reportCommand(spec, async () => {
+    const store = await ctx.openStore();
+    await run({ output: ctx.globals().output }, { io: ctx.io, store });
+  });
+}
+
+/** A report verb over the client: runs `run` in the global output format. */
+export function newClientReportCommand(ctx: CommandContext, spec: ReportSpec, run: (opts: ReportOptions, deps: ClientReportDeps) => Promise<void>): Command {
+  return reportCommand(spec, async () => {
+    const client = await ctx.client();
+    await run({ output: ctx.globals().output }, { io: ctx.io, client });
+  });
 }

@@ -2,8 +2,8 @@ import { NoetlError } from '../../src/core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, type KeySet } from '../../src/core/envelope.js';
+import { cacheStats } from '../../src/backends/sql/cache.js';
 import {
-  cacheStats,
   cleanupExecutionCache,
   fetchCredentialWithCache,
   getTokenFromCache,
@@ -11,7 +11,7 @@ import {
   purgeExpiredCache,
   storeTokenInCache,
   type CredentialLoader,
-} from '../../src/backends/sql/cache.js';
+} from '../../src/backends/local/cache.js';
 import { addCredential, removeCredential } from '../../src/backends/sql/credential.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
-import { fetchCredentialWithCache, storeTokenInCache } from '../../src/backends/sql/cache.js';
+import { fetchCredentialWithCache, storeTokenInCache } from '../../src/backends/local/cache.js';
 import { openStore } from '../../src/backends/sql/connect.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 

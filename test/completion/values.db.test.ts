@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { completionValues } from '../../src/cli/completion/values.js';
 import { completionScript } from '../../src/cli/gen/completion.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { RunContext } from '../../src/cli/run-context.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
+import { testClient } from '../helpers/client.js';
 import { memIO } from '../helpers/memio.js';
 import { bashComplete, fishComplete, hasShell, zshComplete } from './scripts.js';
 
@@ -98,4 +100,17 @@ describe('completion of names from the current database', () => {
     expect(await runCli(['completion', '__values', 'secrets'], { env })).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(bashComplete(completionScript('bash', program), 'noetl --database-url postgres://postgres@127.0.0.1:1/none credential get ', env)).toEqual([]);
   });
+});
+
+it('completionValues in process: playbook paths through the client, each once, sorted; none is []', async () => {
+  const t = await testClient();
+  try {
+    expect(await completionValues(t.client, t.store, 'playbooks')).toEqual([]);
+    await t.client.catalog.register({ content: PLAYBOOK });
+    await t.client.catalog.register({ content: `${PLAYBOOK}# v2\n` });
+    await t.client.catalog.register({ content: PLAYBOOK.replace('integrations/travel_booking', 'a/first') });
+    expect(await completionValues(t.client, t.store, 'playbooks')).toEqual(['a/first', 'integrations/travel_booking']);
+  } finally {
+    await t.close();
+  }
 });

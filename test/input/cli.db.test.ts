@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setStepResult } from '../../src/backends/sql/variables.js';
+import { setStepResult } from '../../src/backends/local/vars.js';
 import { withCliStore } from '../credential/cli-store.js';
 import { runCli, testCliEnv, type CliResult } from '../helpers/cli.js';
 

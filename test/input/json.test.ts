@@ -1,7 +1,7 @@
 import { NoetlError } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import { MAX_NESTING_DEPTH, parseJson } from '../../src/core/json.js';
-import { parseJsonExact } from '../../src/backends/sql/variables.js';
+import { parseJsonExact } from '../../src/core/json.js';
 
 /** The error a parse throws (it must throw one). */
 function parseError(parse: () => unknown): NoetlError {

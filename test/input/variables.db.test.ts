@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { countVariables, getVariable, getVariableRecord, setStepResult, setVariable } from '../../src/backends/sql/variables.js';
+import { countVariables, getVariable, getVariableRecord, setStepResult, setVariable } from '../../src/backends/local/vars.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { KeySet, MasterKey } from '../../src/core/envelope.js';
-import { registerPlaybook } from '../../src/backends/sql/catalog.js';
+import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerPlaybook } from '../../src/backends/sql/catalog.js';
+import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import { defaultProviders } from '../../src/backends/sql/providers/index.js';
 import { resolveKeychain } from '../../src/backends/sql/resolve.js';
 import type { Store } from '../../src/backends/sql/store.js';

@@ -58,7 +58,7 @@ describe('resolving a playbook keychain section', () => {
   beforeEach(async () => {
     store = await testStore({ clock: fakeClock() });
     keys = testKeys();
-    const { registerPlaybook } = await import('../../src/backends/sql/catalog.js');
+    const { registerPlaybook } = await import('../../src/backends/local/catalog.js');
     catalogId = (await registerPlaybook(store, 'kind: Playbook\nmetadata:\n  path: integrations/travel_booking\n')).catalog_id;
     await addCredential(store, keys, { name: 'google_oauth', type: 'bearer', data: { access_token: 'gcp-access-token' } });
     await addCredential(store, keys, { name: 'pg_local', type: 'postgres', data: { db_host: 'localhost', db_password: 'pw-123' } });

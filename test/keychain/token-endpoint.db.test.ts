@@ -2,7 +2,7 @@ import { NoetlError } from '../../src/core/errors.js';
 /** What a bad token-endpoint answer or an absurd bound leaves in the keychain: nothing new. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { listCacheEntries, storeTokenInCache } from '../../src/backends/sql/cache.js';
+import { listCacheEntries, storeTokenInCache } from '../../src/backends/local/cache.js';
 import { listKeychainEntries, setKeychainEntry } from '../../src/backends/sql/keychain.js';
 import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';

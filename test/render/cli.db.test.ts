@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
-import { registerPlaybook } from '../../src/backends/sql/catalog.js';
+import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import { openStore } from '../../src/backends/sql/connect.js';
 import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
-import { setBearerToken } from '../../src/backends/sql/variables.js';
+import { setBearerToken } from '../../src/backends/local/vars.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 
 const EXEC = '507431238966182398';

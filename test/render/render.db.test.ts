@@ -6,10 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NoetlError } from '../../src/core/errors.js';
 import { runRender, type RenderReport } from '../../src/cli/render/index.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { getCatalogByPath, registerPlaybook } from '../../src/backends/sql/catalog.js';
+import { registerPlaybook } from '../../src/backends/local/catalog.js';
+import { getCatalogByPath } from '../../src/backends/sql/catalog.js';
 import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { setBearerToken, setVariable } from '../../src/backends/sql/variables.js';
+import { setBearerToken, setVariable } from '../../src/backends/local/vars.js';
 import { memIO } from '../helpers/memio.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 

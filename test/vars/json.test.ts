@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonExact } from '../../src/backends/sql/variables.js';
+import { parseJsonExact } from '../../src/core/json.js';
 
 describe('parseJsonExact', () => {
   it('keeps integers beyond 2^53 exact, as decimal strings', () => {

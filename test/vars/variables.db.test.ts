@@ -13,8 +13,8 @@ import {
   setBearerTokenFromResult,
   setStepResult,
   setVariable,
-  variableStats,
-} from '../../src/backends/sql/variables.js';
+} from '../../src/backends/local/vars.js';
+import { variableStats } from '../../src/backends/sql/variables.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
@@ -14,7 +14,7 @@ export interface CleanupOptions {
 
 export interface CleanupDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   info(message: string): void;
   /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
   confirm?(question: string): Promise<boolean>;
@@ -30,8 +30,8 @@ export function newCleanupCommand(ctx: CommandContext): Command {
     .action(async (opts: { execution: string; yes?: boolean }) => {
       const cleanup: CleanupOptions = { execution: opts.execution, yes: Boolean(opts.yes), output: ctx.globals().output };
       checkCleanupFlags(cleanup, ctx.io);
-      const store = await ctx.openStore();
-      await runCleanup(cleanup, { io: ctx.io, store, info: (m) => ctx.info(m) });
+      const client = await ctx.client();
+      await runCleanup(cleanup, { io: ctx.io, client, info: (m) => ctx.info(m) });
     });
 }
 
@@ -47,8 +47,8 @@ export async function runCleanup(opts: CleanupOptions, deps: CleanupDeps): Promi
   const { executionId, action } = checkCleanupFlags(opts, deps.io);
   const question = `Delete the cache entries of execution ${executionId} and of its child executions?`;
   await confirmDestructive(deps.io, { yes: opts.yes, question, action, declined: 'no cache entry deleted', ask: deps.confirm });
-  const { cleanupExecutionCache } = await import('../../backends/sql/cache.js');
-  const removed = await cleanupExecutionCache(deps.store, executionId);
-  printStructured(deps.io, opts.output, { execution_id: executionId, removed });
+  const result = await deps.client.cache.cleanup(executionId);
+  const { removed } = result;
+  printStructured(deps.io, opts.output, result);
   deps.info(`removed ${removed} cache ${removed === 1 ? 'entry' : 'entries'} of execution ${executionId} and its children`);
 }

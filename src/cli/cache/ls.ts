@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { relativeTime } from '../../core/duration.js';
-import type { CacheScope } from '../../backends/sql/cache.js';
-import type { Store } from '../../backends/sql/store.js';
+import type { CacheScope, NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
@@ -17,7 +16,7 @@ export interface LsOptions {
 
 export interface LsDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   now: Date;
 }
 
@@ -29,40 +28,25 @@ export function newLsCommand(ctx: CommandContext): Command {
     .option('--expired', 'only entries that have expired')
     .addHelpText('after', '\nExamples:\n  $ noetl cache ls\n  $ noetl cache ls --scope global\n  $ noetl cache ls --execution 507431238966182398 -o json\n  $ noetl cache ls --expired')
     .action(async (opts: { scope?: CacheScope; execution?: string; expired?: boolean }) => {
-      const store = await ctx.openStore();
-      await runLs({ scope: opts.scope, execution: opts.execution, expired: Boolean(opts.expired), output: ctx.globals().output }, { io: ctx.io, store, now: ctx.now() });
+      const client = await ctx.client();
+      await runLs({ scope: opts.scope, execution: opts.execution, expired: Boolean(opts.expired), output: ctx.globals().output }, { io: ctx.io, client, now: ctx.now() });
     });
 }
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
-  const { listCacheEntries } = await import('../../backends/sql/cache.js');
-  const entries = await listCacheEntries(deps.store, { scope: opts.scope, executionId, expired: opts.expired });
-  const rows = entries.map((e) => ({
-    cache_key: e.cacheKey,
-    credential_name: e.credentialName,
-    credential_type: e.credentialType,
-    cache_type: e.cacheType,
-    scope_type: e.scope,
-    execution_id: e.executionId,
-    parent_execution_id: e.parentExecutionId,
-    expires_at: e.expiresAt.toISOString(),
-    created_at: e.createdAt.toISOString(),
-    accessed_at: e.accessedAt.toISOString(),
-    access_count: e.accessCount,
-    expired: e.expired,
-  }));
-  printData(deps.io, opts.output, rows, () => ({
+  const entries = await deps.client.cache.list({ scope: opts.scope, execution_id: executionId, expired: opts.expired });
+  printData(deps.io, opts.output, entries, () => ({
     head: ['KEY', 'CREDENTIAL', 'TYPE', 'SCOPE', 'EXECUTION', 'PARENT', 'EXPIRES', 'ACCESSES'],
     rows: entries.map((e) => [
-      e.cacheKey,
-      e.credentialName,
-      e.cacheType,
-      e.scope,
-      e.executionId ?? '-',
-      e.parentExecutionId ?? '-',
-      relativeTime(e.expiresAt, deps.now),
-      String(e.accessCount),
+      e.cache_key,
+      e.credential_name,
+      e.cache_type,
+      e.scope_type,
+      e.execution_id ?? '-',
+      e.parent_execution_id ?? '-',
+      relativeTime(new Date(e.expires_at), deps.now),
+      String(e.access_count),
     ]),
   }));
 }

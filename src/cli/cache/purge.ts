@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { invalidError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -14,7 +14,7 @@ export interface PurgeOptions {
 
 export interface PurgeDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   info(message: string): void;
   /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
   confirm?(question: string): Promise<boolean>;
@@ -31,8 +31,8 @@ export function newPurgeCommand(ctx: CommandContext): Command {
     .action(async (opts: { expired?: boolean; yes?: boolean }) => {
       const purge: PurgeOptions = { expired: Boolean(opts.expired), yes: Boolean(opts.yes), output: ctx.globals().output };
       checkPurgeFlags(purge, ctx.io);
-      const store = await ctx.openStore();
-      await runPurge(purge, { io: ctx.io, store, info: (m) => ctx.info(m) });
+      const client = await ctx.client();
+      await runPurge(purge, { io: ctx.io, client, info: (m) => ctx.info(m) });
     });
 }
 
@@ -47,8 +47,8 @@ function checkPurgeFlags(opts: PurgeOptions, io: IO): void {
 export async function runPurge(opts: PurgeOptions, deps: PurgeDeps): Promise<void> {
   checkPurgeFlags(opts, deps.io);
   await confirmDestructive(deps.io, { yes: opts.yes, question: 'Delete every expired cache entry?', action: DELETING, declined: 'no cache entry deleted', ask: deps.confirm });
-  const { purgeExpiredCache } = await import('../../backends/sql/cache.js');
-  const removed = await purgeExpiredCache(deps.store);
-  printStructured(deps.io, opts.output, { removed });
+  const result = await deps.client.cache.purgeExpired();
+  const { removed } = result;
+  printStructured(deps.io, opts.output, result);
   deps.info(`purged ${removed} expired cache ${removed === 1 ? 'entry' : 'entries'}`);
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { printSections } from '../output.js';
-import { newReportCommand, type ReportDeps, type ReportOptions } from '../report.js';
+import { newClientReportCommand, type ClientReportDeps, type ReportOptions } from '../report.js';
 
 /** `cache stats`: a report verb with no flags of its own. */
 export const newStatsCommand = (ctx: CommandContext): Command =>
-  newReportCommand(
+  newClientReportCommand(
     ctx,
     {
       name: 'stats',
@@ -15,21 +15,8 @@ export const newStatsCommand = (ctx: CommandContext): Command =>
     runStats,
   );
 
-export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
-  const { cacheStats } = await import('../../backends/sql/cache.js');
-  const stats = await cacheStats(deps.store);
-  const report = {
-    by_credential: stats.byCredential.map((c) => ({
-      credential_name: c.credentialName,
-      cache_type: c.cacheType,
-      scope_type: c.scope,
-      entries: c.entries,
-      total_accesses: c.totalAccesses,
-      avg_accesses: c.avgAccesses,
-    })),
-    expired_entries: stats.expiredEntries,
-    executions: stats.executions.map((e) => ({ execution_id: e.executionId, parent_execution_id: e.parentExecutionId, cached_credentials: e.cachedCredentials })),
-  };
+export async function runStats(opts: ReportOptions, deps: ClientReportDeps): Promise<void> {
+  const report = await deps.client.cache.stats();
   printSections(deps.io, opts.output, report, () => [
     {
       head: ['CREDENTIAL', 'TYPE', 'SCOPE', 'ENTRIES', 'ACCESSES', 'AVG'],

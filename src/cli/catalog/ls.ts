@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
@@ -12,7 +12,7 @@ export interface LsOptions {
 
 export interface LsDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
 }
 
 export function newLsCommand(ctx: CommandContext): Command {
@@ -22,14 +22,13 @@ export function newLsCommand(ctx: CommandContext): Command {
     .option('--latest', 'only the latest version of each path')
     .addHelpText('after', '\nExamples:\n  $ noetl catalog ls\n  $ noetl catalog ls --latest -o json\n  $ noetl catalog ls --path integrations/travel_booking')
     .action(async (opts: { path?: string; latest?: boolean }) => {
-      const store = await ctx.openStore();
-      await runLs({ path: opts.path, latest: Boolean(opts.latest), output: ctx.globals().output }, { io: ctx.io, store });
+      const client = await ctx.client();
+      await runLs({ path: opts.path, latest: Boolean(opts.latest), output: ctx.globals().output }, { io: ctx.io, client });
     });
 }
 
 export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
-  const { listCatalog } = await import('../../backends/sql/catalog.js');
-  const entries = await listCatalog(deps.store, { path: opts.path, latest: opts.latest });
+  const entries = await deps.client.catalog.list({ path: opts.path, latest: opts.latest });
   printData(deps.io, opts.output, entries, () => ({
     head: ['CATALOG ID', 'PATH', 'VERSION', 'KIND', 'REGISTERED'],
     rows: entries.map((e) => [e.catalog_id, e.path, String(e.version), e.kind, e.created_at]),

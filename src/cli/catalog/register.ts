@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { invalidError } from '../../core/errors.js';
 import { readStdin, readTextFile, type IO } from '../io.js';
@@ -13,7 +13,7 @@ export interface RegisterOptions {
 
 export interface RegisterDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   info(message: string): void;
 }
 
@@ -24,8 +24,8 @@ export function newRegisterCommand(ctx: CommandContext): Command {
     .addHelpText('after', '\nExamples:\n  $ noetl catalog register playbooks/travel_booking.yaml\n  $ noetl catalog register playbook.yaml -o json | jq -r .catalog_id')
     .action(async (file: string) => {
       const content = await readPlaybook(file, ctx.io);
-      const store = await ctx.openStore();
-      await runRegister({ file, output: ctx.globals().output }, { io: ctx.io, store, info: (m) => ctx.info(m) }, content);
+      const client = await ctx.client();
+      await runRegister({ file, output: ctx.globals().output }, { io: ctx.io, client, info: (m) => ctx.info(m) }, content);
     });
 }
 
@@ -38,8 +38,7 @@ export async function readPlaybook(file: string, io: IO): Promise<string> {
 
 export async function runRegister(opts: RegisterOptions, deps: RegisterDeps, content?: string): Promise<void> {
   const text = content ?? (await readPlaybook(opts.file, deps.io));
-  const { registerPlaybook } = await import('../../backends/sql/catalog.js');
-  const entry = await registerPlaybook(deps.store, text, opts.file === '-' ? 'stdin' : opts.file);
+  const entry = await deps.client.catalog.register({ content: text, source: opts.file === '-' ? 'stdin' : opts.file });
   if (opts.output === 'table') deps.io.stdout.write(`${entry.catalog_id}\n`);
   else printStructured(deps.io, opts.output, entry);
   deps.info(

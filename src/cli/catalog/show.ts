@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
@@ -14,7 +14,7 @@ export interface ShowOptions {
 
 export interface ShowDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
 }
 
 export function newShowCommand(ctx: CommandContext): Command {
@@ -27,14 +27,13 @@ export function newShowCommand(ctx: CommandContext): Command {
       '\nExamples:\n  $ noetl catalog show integrations/travel_booking\n  $ noetl catalog show integrations/travel_booking@1 --content\n  $ noetl catalog show 518486534513754563 -o json',
     )
     .action(async (ref: string, opts: { content?: boolean }) => {
-      const store = await ctx.openStore();
-      await runShow({ ref, content: Boolean(opts.content), output: ctx.globals().output }, { io: ctx.io, store });
+      const client = await ctx.client();
+      await runShow({ ref, content: Boolean(opts.content), output: ctx.globals().output }, { io: ctx.io, client });
     });
 }
 
 export async function runShow(opts: ShowOptions, deps: ShowDeps): Promise<void> {
-  const { findCatalogEntry } = await import('../../backends/sql/catalog.js');
-  const entry = await findCatalogEntry(deps.store, opts.ref);
+  const entry = await deps.client.catalog.show(opts.ref);
   if (opts.content) {
     deps.io.stdout.write(entry.content.endsWith('\n') ? entry.content : `${entry.content}\n`);
     return;

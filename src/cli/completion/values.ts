@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { Queryable } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
+import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 
 /** What the shell scripts ask the current backend for (`noetl completion __values KIND`). */
@@ -16,15 +17,17 @@ export type ValueKind = (typeof VALUE_KINDS)[number];
  */
 const SERVER_BUDGET_MS = 2000;
 
-/** The names of one kind in the store, sorted, each once. */
-export async function completionValues(store: Queryable, kind: ValueKind): Promise<string[]> {
+/**
+ * The names of one kind, sorted, each once. Playbook paths come from the client; credential
+ * and keychain names still from the store, until the credentials and keychain groups list them.
+ */
+export async function completionValues(client: NoetlClient, store: Store, kind: ValueKind): Promise<string[]> {
   let names: string[];
   if (kind === 'credentials') {
     const { listCredentials } = await import('../../backends/sql/credential.js');
     names = (await listCredentials(store)).map((c) => c.name);
   } else if (kind === 'playbooks') {
-    const { listCatalog } = await import('../../backends/sql/catalog.js');
-    names = (await listCatalog(store, { latest: true })).map((e) => e.path);
+    names = (await client.catalog.list({ latest: true })).map((e) => e.path);
   } else {
     const { listKeychainEntries } = await import('../../backends/sql/keychain.js');
     names = (await listKeychainEntries(store, {}, new Date())).map((e) => e.keychain_name);
@@ -39,13 +42,19 @@ export async function completionValues(store: Queryable, kind: ValueKind): Promi
  */
 async function valuesFromBackend(ctx: CommandContext, kind: ValueKind): Promise<string[]> {
   const g = ctx.globals();
-  const [{ resolveConnection }, { openStore }] = await Promise.all([import('../../backends/sql/config.js'), import('../../backends/sql/connect.js')]);
+  const [{ resolveConnection }, { openStore }, { createLocalClient }] = await Promise.all([
+    import('../../backends/sql/config.js'),
+    import('../../backends/sql/connect.js'),
+    import('../../backends/local/index.js'),
+  ]);
   const config = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, ctx.env);
   if (config.backend === 'embedded' && !existsSync(join(config.dataDir, 'PG_VERSION'))) return [];
   const work = (async () => {
     const store = await openStore(config, { lockTimeoutMs: 0, command: 'noetl completion', schemaCheck: 'none', poolSize: 1 });
+    // Names only: no operation here opens a sealed record, so no master key is ever loaded.
+    const client = createLocalClient({ store, keys: () => Promise.reject(new Error('completion reads no sealed record')) });
     try {
-      return await completionValues(store, kind);
+      return await completionValues(client, store, kind);
     } finally {
       await store.close();
     }

@@ -1,7 +1,7 @@
 import type { Command, Option } from 'commander';
 import { KNOWN_TYPES } from '../../core/credential-types.js';
 import { RULES } from '../../lint/rules/index.js';
-import { VARIABLE_TYPES } from '../../backends/sql/variables.js';
+import { VARIABLE_TYPES } from '../../core/variables.js';
 import type { ValueKind } from '../completion/values.js';
 import type { Shell } from './shells.js';
 import { flatten, optionWords, walk, type CommandNode } from './tree.js';

@@ -52,8 +52,8 @@ export function checkPlaybookFlags(flags: ScopeFlags, required = true): void {
 export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<ScopeRef> {
   const scope = checkScopeFlags(flags);
   checkPlaybookFlags(flags);
-  const { resolvePlaybookSelector } = await import('../../backends/sql/catalog.js');
-  const entry = await resolvePlaybookSelector(store, { playbook: flags.playbook, catalogId: flags.catalogId });
+  const { resolvePlaybookSelector } = await import('../../backends/local/catalog.js');
+  const entry = await resolvePlaybookSelector(store, { playbook: flags.playbook, catalog_id: flags.catalogId });
   return { ...scope, catalogId: entry.catalog_id };
 }
 

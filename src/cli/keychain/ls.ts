@@ -52,8 +52,8 @@ export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
   const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
   let catalogId: string | undefined;
   if (opts.playbook || opts.catalogId) {
-    const { resolvePlaybookSelector } = await import('../../backends/sql/catalog.js');
-    catalogId = (await resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalogId: opts.catalogId })).catalog_id;
+    const { resolvePlaybookSelector } = await import('../../backends/local/catalog.js');
+    catalogId = (await resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalog_id: opts.catalogId })).catalog_id;
   }
   const { listKeychainEntries } = await import('../../backends/sql/keychain.js');
   const entries = await listKeychainEntries(deps.store, {

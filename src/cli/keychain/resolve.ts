@@ -88,12 +88,16 @@ export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promi
   const timeoutMs = renewTimeoutMs(timeoutSeconds, '--timeout');
   const text = await readPlaybook(opts.file, deps.io);
   const workload = opts.workload ? await readObjectInput(opts.workload, '--workload', deps.io) : undefined;
-  const catalog = await import('../../backends/sql/catalog.js');
+  const [catalog, localCatalog, { readPlaybookIdentity }] = await Promise.all([
+    import('../../backends/sql/catalog.js'),
+    import('../../backends/local/catalog.js'),
+    import('../../core/playbook-identity.js'),
+  ]);
   let catalogId: string;
   if (opts.playbook || opts.catalogId) {
-    catalogId = (await catalog.resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalogId: opts.catalogId })).catalog_id;
+    catalogId = (await localCatalog.resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalog_id: opts.catalogId })).catalog_id;
   } else {
-    const { path } = catalog.readPlaybookIdentity(text, opts.file);
+    const { path } = readPlaybookIdentity(text, opts.file);
     const latest = await catalog.getCatalogByPath(deps.store, path);
     if (!latest) throw notFoundError(`playbook ${path} is not registered: run \`noetl catalog register ${opts.file}\` first (its catalog id keys the entries)`);
     if (latest.content !== text) deps.warn(`${opts.file} differs from the registered ${path} version ${latest.version}; entries are keyed by its catalog id ${latest.catalog_id}`);

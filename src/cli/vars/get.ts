@@ -1,12 +1,9 @@
 import { Command } from 'commander';
-import { isSecretKey, maskValue } from '../../core/mask.js';
-import { closest } from '../../core/suggest.js';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
-import { isSecretVariable, maskSecrets, variableRecord } from './common.js';
 import { id64Arg } from '../args.js';
 
 export interface GetOptions {
@@ -20,7 +17,7 @@ export interface GetOptions {
 
 export interface GetDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
 }
 
 export function newGetCommand(ctx: CommandContext): Command {
@@ -35,36 +32,28 @@ export function newGetCommand(ctx: CommandContext): Command {
       '\nExamples:\n  $ noetl vars get 507431238966182398 fetch_data\n  $ noetl vars get 507431238966182398 fetch_data --field data.status\n  $ TOKEN=$(noetl vars get 507431238966182398 amadeus_token --field . --reveal)',
     )
     .action(async (executionId: string, name: string, opts: { field?: string; reveal?: boolean }) => {
-      const store = await ctx.openStore();
-      await runGet({ executionId, name, field: opts.field, reveal: Boolean(opts.reveal), output: ctx.globals().output }, { io: ctx.io, store });
+      const client = await ctx.client();
+      await runGet({ executionId, name, field: opts.field, reveal: Boolean(opts.reveal), output: ctx.globals().output }, { io: ctx.io, client });
     });
 }
 
 export async function runGet(opts: GetOptions, deps: GetDeps): Promise<void> {
   const executionId = id64Arg(opts.executionId);
-  const { getVariableRecord, listVariables } = await import('../../backends/sql/variables.js');
-  const v = await getVariableRecord(deps.store, executionId, opts.name);
-  if (!v) {
-    const names = (await listVariables(deps.store, executionId)).map((x) => x.name);
-    if (names.length === 0) throw notFoundError(`no variables for execution ${executionId}`);
-    const guess = closest(opts.name, names);
-    throw notFoundError(`no variable '${opts.name}' in execution ${executionId}${guess ? ` (did you mean '${guess}'?)` : ''}; see 'noetl vars show ${executionId}'`);
-  }
+  // Masked by the client unless --reveal; masking keeps the structure, so a field path finds its masked leaf.
+  const record = await deps.client.vars.get(executionId, opts.name, { reveal: opts.reveal });
   if (opts.field !== undefined) {
     const path = opts.field === '.' || opts.field === '' ? [] : opts.field.split('.');
-    const found = fieldAt(v.value, path);
-    if (!found.ok) throw notFoundError(`variable '${v.name}' has no field '${opts.field}'${found.available ? ` (fields: ${found.available})` : ''}`);
+    const found = fieldAt(record.value, path);
+    if (!found.ok) throw notFoundError(`variable '${record.name}' has no field '${opts.field}'${found.available ? ` (fields: ${found.available})` : ''}`);
     if (opts.reveal && opts.output === 'table') {
       deps.io.stdout.write(typeof found.value === 'string' ? found.value : JSON.stringify(found.value));
       return;
     }
-    // A field is secret whole when its variable is or a key on its path is; else mask its secret-looking parts.
-    const shown = opts.reveal ? found.value : isSecretVariable(v) || path.some(isSecretKey) ? maskValue(found.value) : maskSecrets(found.value);
+    const shown = found.value;
     if (opts.output === 'table') deps.io.stdout.write((typeof shown === 'string' ? shown : JSON.stringify(shown, null, 2)) + '\n');
     else printStructured(deps.io, opts.output, shown);
     return;
   }
-  const record = variableRecord(v, opts.reveal);
   printData(deps.io, opts.output, record, () =>
     keyValueView([
       ['execution_id', record.execution_id],

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { notFoundError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -16,7 +16,7 @@ export interface RmOptions {
 
 export interface RmDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   info(message: string): void;
   /** A yes/no question (TTY only; the terminal's by default); tests pass their own. */
   confirm?(question: string): Promise<boolean>;
@@ -32,8 +32,8 @@ export function newRmCommand(ctx: CommandContext): Command {
     .action(async (executionId: string, name: string | undefined, opts: { yes?: boolean }) => {
       const rm: RmOptions = { executionId, name, yes: Boolean(opts.yes), output: ctx.globals().output };
       checkRmFlags(rm, ctx.io);
-      const store = await ctx.openStore();
-      await runRm(rm, { io: ctx.io, store, info: (m) => ctx.info(m) });
+      const client = await ctx.client();
+      await runRm(rm, { io: ctx.io, client, info: (m) => ctx.info(m) });
     });
 }
 
@@ -47,21 +47,19 @@ function checkRmFlags(opts: RmOptions, io: IO): { executionId: string; action: s
 
 export async function runRm(opts: RmOptions, deps: RmDeps): Promise<void> {
   const { executionId, action } = checkRmFlags(opts, deps.io);
-  const { cleanupExecution, countVariables, deleteVariable, getVariableRecord } = await import('../../backends/sql/variables.js');
+  const vars = deps.client.vars;
   // Not found is exit 3 before anything is asked.
   let question: string;
   if (opts.name !== undefined) {
-    if (!(await getVariableRecord(deps.store, executionId, opts.name))) {
-      throw notFoundError(`no variable '${opts.name}' in execution ${executionId}; see 'noetl vars show ${executionId}'`);
-    }
+    await vars.get(executionId, opts.name);
     question = `Delete variable '${opts.name}' of execution ${executionId}?`;
   } else {
-    const count = await countVariables(deps.store, executionId);
+    const count = (await vars.list(executionId)).length;
     if (count === 0) throw notFoundError(`no variables for execution ${executionId}`);
     question = `Delete all ${count} variables of execution ${executionId}?`;
   }
   await confirmDestructive(deps.io, { yes: opts.yes, question, action, declined: 'no variable deleted', ask: deps.confirm });
-  const removed = opts.name !== undefined ? Number(await deleteVariable(deps.store, executionId, opts.name)) : await cleanupExecution(deps.store, executionId);
-  printStructured(deps.io, opts.output, { execution_id: executionId, name: opts.name ?? null, removed });
-  deps.info(opts.name !== undefined ? `deleted variable '${opts.name}' of execution ${executionId}` : `deleted ${removed} variables of execution ${executionId}`);
+  const result = opts.name !== undefined ? await vars.remove(executionId, opts.name) : await vars.removeAll(executionId);
+  printStructured(deps.io, opts.output, result);
+  deps.info(opts.name !== undefined ? `deleted variable '${opts.name}' of execution ${executionId}` : `deleted ${result.removed} variables of execution ${executionId}`);
 }

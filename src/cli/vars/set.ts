@@ -1,12 +1,11 @@
 import { Command, Option } from 'commander';
 import { looksLikeSecretValue } from '../../core/mask.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeApiKey, looksLikeTokenValue } from '../../lint/knowledge.js';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { hasReason, invalidError } from '../../core/errors.js';
 import { readInputSpec, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
-import { displayValue } from './common.js';
 import { id64Arg } from '../args.js';
 
 export const SETTABLE_TYPES = ['computed', 'user_defined'] as const;
@@ -25,7 +24,7 @@ export interface SetOptions {
 
 export interface SetDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   info(message: string): void;
 }
 
@@ -43,10 +42,10 @@ export function newSetCommand(ctx: CommandContext): Command {
       `\nExamples:\n  $ noetl vars set 507431238966182398 computed_value --value '{"total": 1500, "count": 30}' --type computed\n  $ noetl vars set 507431238966182398 region --value eu-west-1 --raw\n  $ jq .result out.json | noetl vars set 507431238966182398 fetch_data --value -`,
     )
     .action(async (executionId: string, name: string, opts: { value: string; raw?: boolean; type?: string; sourceStep?: string }) => {
-      const store = await ctx.openStore();
+      const client = await ctx.client();
       await runSet(
         { executionId, name, value: opts.value, raw: Boolean(opts.raw), type: opts.type, sourceStep: opts.sourceStep, output: ctx.globals().output },
-        { io: ctx.io, store, info: (m) => ctx.info(m) },
+        { io: ctx.io, client, info: (m) => ctx.info(m) },
       );
     });
 }
@@ -57,19 +56,15 @@ export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
   if (!(SETTABLE_TYPES as readonly string[]).includes(type)) {
     throw invalidError(`--type must be one of ${SETTABLE_TYPES.join(', ')} (bearer tokens and step results are written by the worker)`);
   }
-  if (opts.name.trim() === '') throw invalidError('a variable name must not be empty');
   const text = await readInputSpec(opts.value, '--value', deps.io);
   const fromInput = text !== undefined;
   const value = await parseValue(text ?? opts.value, fromInput, opts.raw);
   if (!fromInput && holdsSecret(opts.name, value)) {
     throw invalidError('--value looks like it holds a secret (a password or token field, or a token\'s shape): pass it with --value @FILE or --value - (stdin), so it stays out of the shell history and `ps`');
   }
-  const { setVariable } = await import('../../backends/sql/variables.js');
-  const v = await setVariable(deps.store, { executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], sourceStep: opts.sourceStep });
-  if (opts.output !== 'table') {
-    printStructured(deps.io, opts.output, { execution_id: v.executionId, name: v.name, type: v.type, source_step: v.sourceStep, value: displayValue(v, false) });
-  }
-  deps.info(`set ${v.type} variable '${v.name}' for execution ${v.executionId}`);
+  const v = await deps.client.vars.set({ execution_id: executionId, name: opts.name, value, type: type as (typeof SETTABLE_TYPES)[number], source_step: opts.sourceStep });
+  printStructured(deps.io, opts.output, v);
+  deps.info(`set ${v.type} variable '${v.name}' for execution ${v.execution_id}`);
 }
 
 /** The value of --value: JSON (64-bit integers kept exact), or with --raw any text that is not JSON, as a string. */

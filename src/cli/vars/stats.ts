@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { printSections, type TableView } from '../output.js';
-import { newReportCommand, type ReportDeps, type ReportOptions } from '../report.js';
+import { newClientReportCommand, type ClientReportDeps, type ReportOptions } from '../report.js';
 
 /** `vars stats`: a report verb with no flags of its own. */
 export const newStatsCommand = (ctx: CommandContext): Command =>
-  newReportCommand(
+  newClientReportCommand(
     ctx,
     {
       name: 'stats',
@@ -15,25 +15,13 @@ export const newStatsCommand = (ctx: CommandContext): Command =>
     runStats,
   );
 
-export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
-  const { variableStats } = await import('../../backends/sql/variables.js');
-  const stats = await variableStats(deps.store);
-  const report = {
-    total_variables: stats.totalVariables,
-    total_executions: stats.totalExecutions,
-    by_type: stats.byType,
-    recent_bearer_tokens: stats.recentBearerTokens.map((b) => ({
-      execution_id: b.executionId,
-      name: b.name,
-      source_step: b.sourceStep,
-      created_at: b.createdAt.toISOString(),
-    })),
-  };
+export async function runStats(opts: ReportOptions, deps: ClientReportDeps): Promise<void> {
+  const report = await deps.client.vars.stats();
   printSections(deps.io, opts.output, report, () => {
     const sections: TableView[] = [
       {
         head: ['TYPE', 'VARIABLES', 'EXECUTIONS'],
-        rows: [...stats.byType.map((t) => [t.type, String(t.count), String(t.executions)]), ['total', String(stats.totalVariables), String(stats.totalExecutions)]],
+        rows: [...report.by_type.map((t) => [t.type, String(t.count), String(t.executions)]), ['total', String(report.total_variables), String(report.total_executions)]],
       },
     ];
     if (report.recent_bearer_tokens.length > 0) {
