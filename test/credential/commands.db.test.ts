@@ -13,7 +13,8 @@ import { runRotateKey } from '../../src/cli/credential/rotate-key.js';
 import { runValidate } from '../../src/cli/credential/validate.js';
 import type { OutputFormat } from '../../src/cli/output.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { getCredential } from '../../src/backends/sql/credential.js';
+import { createLocalClient } from '../../src/backends/local/index.js';
+import { getCredential } from '../../src/backends/local/credentials.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { NoetlError } from '../../src/core/errors.js';
 import { isOnKey } from '../../src/backends/sql/rotate.js';
@@ -49,8 +50,7 @@ describe('credential run functions', () => {
     const d: CredentialDeps = {
       io: mem.io,
       output: options.output ?? 'table',
-      store: async () => store,
-      keys: async () => keys,
+      client: async () => createLocalClient({ store, keys: async () => keys }),
       info: (m) => info.push(m),
       prompt: async (message, { secret }) => {
         asked.push(secret ? `${message} (hidden)` : message);
@@ -166,17 +166,13 @@ describe('credential run functions', () => {
     const keyFile = join(dir, 'rotate-new.key');
     writeFileSync(keyFile, newBytes.toString('base64'), { mode: 0o600 });
     const r = deps({ output: 'json' });
-    await runRotateKey(
-      { newKeyFile: keyFile, batchSize: 10 },
-      {
-        ...r.d,
-        env: {},
-        verbose: false,
-        keysWithSource: async () => {
-          throw new NoetlError('invalid', 'no master key configured', { reason: 'no-master-key' });
-        },
+    const noKey = createLocalClient({
+      store,
+      keys: async () => {
+        throw new NoetlError('invalid', 'no master key configured', { reason: 'no-master-key' });
       },
-    );
+    });
+    await runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, verbose: false, client: async () => noKey });
     const report = JSON.parse(r.mem.stdout()) as { tables: { table: string; sealed: number }[] };
     expect(report.tables.find((t) => t.table === 'credential')!.sealed).toBe(1);
     const row = (await store.query<{ data_encrypted: string }>(`SELECT data_encrypted FROM credential WHERE name = 'old'`)).rows[0];
@@ -190,7 +186,7 @@ describe('credential run functions', () => {
     writeFileSync(keyFile, keys.current.key.toString('base64'), { mode: 0o600 });
     const r = deps();
     await expect(
-      runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, env: {}, verbose: false, keysWithSource: async () => ({ keys, source: { kind: 'env', location: 'NOETL_ENCRYPTION_KEY' } }) }),
+      runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, verbose: false }),
     ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/^--new-key-file holds the current master key/) });
   });
 });

@@ -52,7 +52,7 @@ export type CredentialLoader = (name: string) => Promise<LoadedCredential | unde
 /** The loader over this store's `credential` table (the default of fetchCredentialWithCache). */
 export function credentialStoreLoader(store: Store, keys: KeySet): CredentialLoader {
   return async (name) => {
-    const { findCredential } = await import('./credential.js');
+    const { findCredential } = await import('../local/credentials.js');
     const credential = await findCredential(store, keys, name);
     return credential && { type: credential.type, data: credential.data };
   };

@@ -7,6 +7,7 @@
  * A keychain row's renew_config (client secrets, sealed in its JSONB column) is re-wrapped
  * in the same transaction as the row's data, and counted as `keychain.renew_config`.
  */
+import type { KeyStatusRow as KeyStatusWire, RotationCounts, RotationFailure, RotationProgress, SealedTarget } from '../../api/admin.js';
 import { classifyStored, EnvelopeError, rewrap, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { rewrapRenewConfig, storedRenewConfig } from './keychain.js';
 import type { Queryable, Store } from './store.js';
@@ -22,9 +23,8 @@ export interface SealedTable {
   renewConfig?: boolean;
 }
 
-/** What rotation and key-status count: each sealed table, and the keychain's sealed renew_config. */
-export type SealedTarget = SealedTable['table'] | typeof RENEW_CONFIG;
-export const RENEW_CONFIG = 'keychain.renew_config';
+export type { SealedTarget };
+export const RENEW_CONFIG = 'keychain.renew_config' satisfies SealedTarget;
 
 export const SEALED_TABLES: SealedTable[] = [
   { table: 'credential', key: 'id::text', after: 'id > $1::bigint', label: "name" },
@@ -32,28 +32,9 @@ export const SEALED_TABLES: SealedTable[] = [
   { table: 'credential_cache', key: 'cache_key', after: 'cache_key > $1', label: 'cache_key' },
 ];
 
-export interface TableCounts {
-  total: number;
-  rewrapped: number;
-  /** Legacy plaintext rows sealed. */
-  sealed: number;
-  /** Already on the new key. */
-  skipped: number;
-  /** Rows that open with none of the keys (tampered, or sealed under an unknown key): left as they are. */
-  failed: number;
-}
-
-export interface RotateProgress extends TableCounts {
-  table: SealedTarget;
-  batch: number;
-}
-
-export interface RotateFailure {
-  table: SealedTarget;
-  /** The row's name (credential) or cache key. */
-  row: string;
-  reason: string;
-}
+export type TableCounts = RotationCounts;
+export type RotateProgress = RotationProgress;
+export type RotateFailure = RotationFailure;
 
 export interface RotateResult {
   tables: Record<SealedTarget, TableCounts>;
@@ -186,14 +167,8 @@ async function rotateRenewConfig(
   else counts.rewrapped++;
 }
 
-export interface KeyStatusRow {
-  table: SealedTarget;
-  /** `legacy` (plaintext), `unreadable` (neither envelope nor JSON object), or the envelope's provider. */
-  provider: string;
-  kid: string | null;
-  kv: string | null;
-  records: number;
-}
+/** Records of one table (or column) under one key id/version. */
+export type KeyStatusRow = Omit<KeyStatusWire, 'current'>;
 
 /** Counts per key id/version of one table or column, as key-status rows. */
 class KeyCounter {
