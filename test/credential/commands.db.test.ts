@@ -19,7 +19,10 @@ import { masterKey } from '../../src/backends/sql/keys.js';
 import { NoetlError } from '../../src/core/errors.js';
 import { isOnKey } from '../../src/backends/sql/rotate.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { memIO } from '../helpers/memio.js';
+import { memIO, type MemIO } from '../helpers/memio.js';
+import { runInfo } from '../../src/cli/db/info.js';
+import { runMigrate } from '../../src/cli/db/migrate.js';
+import { runStatus } from '../../src/cli/db/status.js';
 import { testStore } from '../helpers/store.js';
 
 const SECRET = 'pr0mpted-s3cret-value';
@@ -188,5 +191,56 @@ describe('credential run functions', () => {
     await expect(
       runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, verbose: false }),
     ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/^--new-key-file holds the current master key/) });
+  });
+
+  it('-o json of every credential and db command prints the snake_case wire types (no camelCase key)', async () => {
+    const camel = (value: unknown): string[] =>
+      value === null || typeof value !== 'object'
+        ? []
+        : Array.isArray(value)
+          ? value.flatMap(camel)
+          : Object.entries(value).flatMap(([k, v]) => [...(/[a-z][A-Z]/.test(k) ? [k] : []), ...camel(v)]);
+    const json = async (run: (d: CredentialDeps) => Promise<unknown>, stdin?: string) => {
+      const r = deps({ output: 'json', stdin });
+      await run(r.d);
+      return JSON.parse(r.mem.stdout()) as unknown;
+    };
+    const regDir = mkdtempSync(join(tmpdir(), 'noetl-cred-json-'));
+    writeFileSync(join(regDir, 'r.json'), JSON.stringify({ name: 'reg', type: 'secret', data: { secret: SECRET } }));
+    const keyFile = join(regDir, 'new.key');
+    writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    const admin = createLocalClient({ store, keys: async () => keys }).admin!;
+    const outputs: Record<string, unknown> = {
+      add: await json((d) => runAdd(addOpts({ name: 'j', type: 'secret', data: '-' }), d), JSON.stringify({ secret: SECRET })),
+      'add -f': await json((d) => runAdd(addOpts({ file: regDir }), d)),
+      validate: await json((d) => runValidate({ path: regDir }, d)),
+      get: await json((d) => runGet({ name: 'j', reveal: false }, d)),
+      ls: await json((d) => runLs({ tags: [] }, d)),
+      'key-status': await json((d) => runKeyStatus({}, d)),
+      'rotate-key': await json((d) => runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...d, verbose: false })),
+      rm: await json((d) => runRm({ name: 'reg', yes: true }, d)),
+    };
+    for (const [name, run] of Object.entries({
+      'db migrate': (io: MemIO['io']) => runMigrate({ output: 'json' }, { io, admin, info: () => {} }),
+      'db status': (io: MemIO['io']) => runStatus({ output: 'json', exitCode: false }, { io, admin }),
+      'db info': (io: MemIO['io']) => runInfo({ output: 'json' }, { io, admin }),
+    })) {
+      const mem = memIO();
+      await run(mem.io);
+      outputs[name] = JSON.parse(mem.stdout());
+    }
+    for (const [name, output] of Object.entries(outputs)) expect(camel(output), name).toEqual([]);
+    expect(outputs.get).toMatchObject({ name: 'j', created_at: expect.any(String), updated_at: expect.any(String), revealed: false });
+    expect(outputs['add -f']).toMatchObject({ rolled_back: false, outcome: 'ok' });
+    expect(outputs.rm).toMatchObject({ name: 'reg', deleted: true });
+    expect(JSON.stringify(outputs)).not.toContain(SECRET);
+  });
+
+  it('rotate-key and key-status over a client with no admin group (a server) say they need a direct database', async () => {
+    const { admin: _admin, ...remote } = createLocalClient({ store, keys: async () => keys });
+    const r = deps();
+    const d = { ...r.d, client: async () => remote };
+    await expect(runKeyStatus({}, d)).rejects.toMatchObject({ code: 'invalid', message: 'credential key-status needs a direct database connection (not available over a server)' });
+    await expect(runRotateKey({ batchSize: 10 }, { ...d, verbose: false })).rejects.toMatchObject({ code: 'invalid', message: 'credential rotate-key needs a direct database connection (not available over a server)' });
   });
 });

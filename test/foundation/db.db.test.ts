@@ -14,8 +14,11 @@ async function unmigratedEnv(): Promise<NodeJS.ProcessEnv> {
   return env;
 }
 
+// Each test starts from a database that does not exist yet (embedded: initdb, seconds of CPU; many more on a loaded machine).
+const FRESH_DATABASE = { timeout: 180_000 };
+
 describe(`db commands (${testBackend()})`, () => {
-  it('migrate applies the pending migrations once; status and info report them', async () => {
+  it('migrate applies the pending migrations once; status and info report them', FRESH_DATABASE, async () => {
     const env = await unmigratedEnv();
     const before = await runCli(['db', 'status', '-o', 'json', '--exit-code'], { env });
     expect(before.code).toBe(1);
@@ -36,7 +39,7 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 1, pending_migrations: 0 });
   });
 
-  it('-q silences progress; --verbose says which database and why', async () => {
+  it('-q silences progress; --verbose says which database and why', FRESH_DATABASE, async () => {
     const env = await unmigratedEnv();
     const quiet = await runCli(['-q', 'db', 'migrate'], { env });
     expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -58,7 +61,7 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(status.stdout).map((s: { status: string }) => s.status)).toEqual(['applied']);
   });
 
-  it('refuses a migration whose file changed after it was applied, naming the file', async () => {
+  it('refuses a migration whose file changed after it was applied, naming the file', FRESH_DATABASE, async () => {
     const env = await unmigratedEnv();
     expect((await runCli(['db', 'migrate'], { env })).code).toBe(0);
     // The migrations are text inside the bundle, with no folder beside it: a copy of the build
