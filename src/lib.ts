@@ -124,4 +124,4 @@ export type { CredentialInput, CredentialSummary, Credential, CredentialRegistra
 export { validateAgainstSchema, checkSchema, schemaReport, compactToJsonSchema, type SchemaValidation } from './core/schema.js';
 export { KNOWN_TYPES, knownTypeWarnings } from './core/credential-types.js';
 export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile } from './backends/sql/keys.js';
-export { rotateMasterKey, keyStatus, isOnKey } from './backends/sql/rotate.js';
+export { rotateMasterKey, keyStatus, isOnKey } from './backends/local/key-rotation.js';

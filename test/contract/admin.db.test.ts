@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AdminApi } from '../../src/api/admin.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { loadMigrations } from '../../src/backends/sql/migrate.js';
-import { isOnKey } from '../../src/backends/sql/rotate.js';
+import { isOnKey } from '../../src/backends/local/key-rotation.js';
 import { fails } from '../helpers/errors.js';
 import { testBackend } from '../helpers/backend.js';
 import { testClient, type TestClient } from '../helpers/client.js';

@@ -17,7 +17,7 @@ import { createLocalClient } from '../../src/backends/local/index.js';
 import { getCredential } from '../../src/backends/local/credentials.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { NoetlError } from '../../src/core/errors.js';
-import { isOnKey } from '../../src/backends/sql/rotate.js';
+import { isOnKey } from '../../src/backends/local/key-rotation.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { memIO, type MemIO } from '../helpers/memio.js';
 import { runInfo } from '../../src/cli/db/info.js';

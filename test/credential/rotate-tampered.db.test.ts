@@ -5,7 +5,7 @@ import { seal, type KeySet } from '../../src/core/envelope.js';
 import { addCredential } from '../../src/backends/local/credentials.js';
 import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
-import { rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import { rotateMasterKey } from '../../src/backends/local/key-rotation.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 import { testStore } from '../helpers/store.js';

@@ -8,7 +8,7 @@ import type { KeySet, MasterKey } from '../../core/envelope.js';
 import { hasReason, invalidError } from '../../core/errors.js';
 import { masterKey, readKeyFile, type KeySource, type LoadedKeys } from '../sql/keys.js';
 import { databaseInfo, migrate, migrationStatus } from '../sql/migrate.js';
-import { keyStatus, rotateMasterKey } from '../sql/rotate.js';
+import { keyStatus, rotateMasterKey } from './key-rotation.js';
 import type { LocalClientDeps } from './index.js';
 
 /** Where the master key comes from, for rotation: the CLI's configuration (flags, environment, keyring, generated default). */
