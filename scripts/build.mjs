@@ -1,8 +1,9 @@
 // Builds dist/: the command tree as one ESM bundle (dist/noetl.js, with code split into
-// chunks that load only when a command needs them), the library (dist/lib.js), the SQL
-// migrations beside them, and the library's type declarations (--types).
+// chunks that load only when a command needs them), the library (dist/lib.js) with the SQL
+// migrations inside as text, and the library's type declarations (--types).
 import { build } from 'esbuild';
-import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 /** A plugin that replaces `from` with `to` in one dependency file, and stops the build when the file no longer has it. */
@@ -34,6 +35,18 @@ const lazyChildProcess = patchDependency(
   "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
 );
 
+// `import sql from './x.sql?raw'` (vite's spelling, which vitest understands too): the file's text as a string.
+const sqlText = {
+  name: 'sql-text',
+  setup(b) {
+    b.onResolve({ filter: /\.sql\?raw$/ }, (args) => ({ path: resolve(args.resolveDir, args.path.slice(0, -'?raw'.length)), namespace: 'sql-text' }));
+    b.onLoad({ filter: /.*/, namespace: 'sql-text' }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      return { contents: await readFile(args.path, 'utf8'), loader: 'text', resolveDir: dirname(args.path), watchFiles: [args.path] };
+    });
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const root = new URL('..', import.meta.url).pathname;
 
@@ -56,17 +69,13 @@ const common = {
   define: { NOETL_VERSION: JSON.stringify(pkg.version) },
   banner: { js: "import { createRequire as __noetlCreateRequire } from 'node:module'; const require = __noetlCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [skipCloudflareProbe, lazyChildProcess],
+  plugins: [skipCloudflareProbe, lazyChildProcess, sqlText],
   logLevel: 'warning',
   minifyWhitespace: true,
   minifySyntax: true,
 };
 await build({ ...common, entryPoints: { noetl: `${root}src/cli/entry.ts` }, outdir: out });
 await build({ ...common, entryPoints: { lib: `${root}src/lib.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
-// Migrations are read next to the module that runs them (a chunk, or the entry).
-cpSync(`${root}src/backends/sql/migrations`, `${out}/migrations`, { recursive: true });
-cpSync(`${root}src/backends/sql/migrations`, `${out}/chunks/migrations`, { recursive: true });
-cpSync(`${root}src/backends/sql/migrations`, `${out}/lib-chunks/migrations`, { recursive: true });
 const types = `${root}dist/types`;
 if (existsSync(types)) renameSync(types, `${out}/types`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });

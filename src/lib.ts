@@ -97,25 +97,11 @@ export {
   type JsonFinding,
 } from './lint/index.js';
 export { scanTemplate, templateReferences, hasTemplate, type TemplateScan, type TemplateReference, type TemplateSpan, type TemplateSyntaxError } from './core/templates.js';
-export {
-  addCredential,
-  getCredential,
-  listCredentials,
-  removeCredential,
-  credentialExists,
-  importCredentials,
-  readRegistrations,
-  parseRegistration,
-  validateRegistrations,
-  prepareCredential,
-  type CredentialInput,
-  type CredentialInfo,
-  type Credential,
-  type ImportReport,
-  type ImportEntry,
-  type RegistrationFile,
-} from './backends/sql/credential.js';
+export { addCredential, getCredential, findCredential, importCredentials } from './backends/local/credentials.js';
+export { readRegistrations, parseRegistration } from './io/registrations.js';
+export { prepareCredential, checkRegistrations } from './core/credential-input.js';
+export type { CredentialInput, CredentialSummary, Credential, CredentialRegistration, ImportReport, ImportEntry } from './api/credentials.js';
 export { validateAgainstSchema, checkSchema, schemaReport, compactToJsonSchema, type SchemaValidation } from './core/schema.js';
 export { KNOWN_TYPES, knownTypeWarnings } from './core/credential-types.js';
 export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile } from './backends/sql/keys.js';
-export { rotateMasterKey, keyStatus, isOnKey } from './backends/sql/rotate.js';
+export { rotateMasterKey, keyStatus, isOnKey } from './backends/local/key-rotation.js';

@@ -1,3 +1,111 @@
-/** The admin group of NoetlClient: what only a direct database offers: migrations, database info, master-key rotation and status. Wire types are snake_case (API.md). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in as the commands move onto the client
-export interface AdminApi {}
+/**
+ * The admin group of NoetlClient: what only a direct database offers: migrations, database info,
+ * master-key rotation and status. Wire types are snake_case (API.md) and are what `-o json` prints.
+ */
+
+export interface AppliedMigration {
+  version: number;
+  name: string;
+  file: string;
+  sha256: string;
+}
+
+export interface MigrateResult {
+  schema: string;
+  /** The newest migration this build ships. */
+  version: number;
+  /** What this run applied (empty when the schema was current). */
+  applied: AppliedMigration[];
+}
+
+export interface MigrationStatus {
+  version: number;
+  name: string;
+  /** `changed`: applied with another sha256 than the file this build ships. */
+  status: 'applied' | 'pending' | 'changed';
+  /** RFC 3339 UTC, or null while pending. */
+  applied_at: string | null;
+  sha256: string;
+}
+
+export interface DatabaseInfo {
+  backend: string;
+  /** A data directory, or a connection URL with its password masked. */
+  location: string;
+  schema: string;
+  /** The highest applied migration, or null when the schema is not initialised. */
+  schema_version: number | null;
+  pending_migrations: number;
+  server_version: string;
+}
+
+/** What rotation and key status count: each sealed table, and the keychain's sealed renew_config. */
+export type SealedTarget = 'credential' | 'keychain' | 'credential_cache' | 'keychain.renew_config';
+
+export interface RotationCounts {
+  total: number;
+  rewrapped: number;
+  /** Legacy plaintext rows sealed. */
+  sealed: number;
+  /** Already on the new key. */
+  skipped: number;
+  /** Rows that open with none of the keys (tampered, or sealed under an unknown key): left as they are. */
+  failed: number;
+}
+
+export interface RotationProgress extends RotationCounts {
+  table: SealedTarget;
+  batch: number;
+}
+
+export interface RotationFailure {
+  table: SealedTarget;
+  /** The row's name (credential) or cache key. */
+  row: string;
+  reason: string;
+}
+
+export interface RotateKeyOptions {
+  /** A file holding the new master key (base64 of 32 bytes); without it, rows move onto the current key (legacy rows are sealed). */
+  newKeyFile?: string;
+  /** Rows per transaction (default 100). */
+  batchSize?: number;
+  /** Called after each committed batch. */
+  onBatch?(progress: RotationProgress): void;
+}
+
+export interface RotateKeyResult {
+  /** The key every record is now on (unless some failed). */
+  key: { kid: string; kv: string };
+  tables: ({ table: SealedTarget } & RotationCounts)[];
+  failures: RotationFailure[];
+  /** Where the key used before came from (a file, an environment variable, a keyring entry), when known. */
+  previous_key_source: string | null;
+  /** The generated default key was replaced with the new one, in this place. */
+  replaced_default_key: string | null;
+  warnings: string[];
+}
+
+export interface KeyStatusRow {
+  table: SealedTarget;
+  /** `legacy` (plaintext), `unreadable` (neither envelope nor JSON object), or the envelope's provider. */
+  provider: string;
+  kid: string | null;
+  kv: string | null;
+  records: number;
+  /** The rows are on the current master key; null when no master key is configured. */
+  current: boolean | null;
+}
+
+export interface AdminApi {
+  /** Applies pending migrations, each in a transaction, under an advisory lock. */
+  migrate(): Promise<MigrateResult>;
+  /** Applied, pending and changed migrations. */
+  migrationStatus(): Promise<MigrationStatus[]>;
+  /** The backend, its location (password masked), the schema version and the server version. */
+  databaseInfo(): Promise<DatabaseInfo>;
+  /** Re-wraps every sealed record under a new master key (or the current one), sealing legacy rows. */
+  rotateKey(options?: RotateKeyOptions): Promise<RotateKeyResult>;
+  /** Sealed records per table and master key id/version; works without a master key too. */
+  keyStatus(): Promise<KeyStatusRow[]>;
+}

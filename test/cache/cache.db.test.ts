@@ -12,7 +12,8 @@ import {
   storeTokenInCache,
   type CredentialLoader,
 } from '../../src/backends/local/cache.js';
-import { addCredential, removeCredential } from '../../src/backends/sql/credential.js';
+import { addCredential } from '../../src/backends/local/credentials.js';
+import { deleteCredential } from '../../src/backends/sql/credential.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 
@@ -93,7 +94,7 @@ describe('credential cache', () => {
     await addCredential(store, keys, { name: 'openai_api_key', type: 'httpBearerAuth', data: { api_key: 'sk-abc' } });
     const miss = await fetchCredentialWithCache(store, keys, { credentialName: 'openai_api_key', executionId: EXEC });
     expect(miss).toMatchObject({ hit: false, credentialType: 'httpBearerAuth', data: { api_key: 'sk-abc' } });
-    await removeCredential(store, 'openai_api_key');
+    await deleteCredential(store, 'openai_api_key');
     const hit = await fetchCredentialWithCache(store, keys, { credentialName: 'openai_api_key', executionId: EXEC });
     expect(hit).toMatchObject({ hit: true, data: { api_key: 'sk-abc' } });
     expect(await fetchCredentialWithCache(store, keys, { credentialName: 'openai_api_key', executionId: CHILD })).toBeUndefined();

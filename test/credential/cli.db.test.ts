@@ -128,8 +128,8 @@ describe('noetl credential (built CLI)', () => {
 
     r = await runCli(['credential', 'add', '-f', CORPUS, '--replace', '-o', 'json'], { env: fresh });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { entries: { status: string }[]; rolledBack: boolean };
-    expect(report.rolledBack).toBe(false);
+    const report = JSON.parse(r.stdout) as { entries: { status: string }[]; rolled_back: boolean };
+    expect(report.rolled_back).toBe(false);
     expect(report.entries.filter((e) => e.status === 'added')).toHaveLength(16);
     expect(await names(fresh)).toEqual(expected);
 

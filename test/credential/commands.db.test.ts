@@ -13,12 +13,16 @@ import { runRotateKey } from '../../src/cli/credential/rotate-key.js';
 import { runValidate } from '../../src/cli/credential/validate.js';
 import type { OutputFormat } from '../../src/cli/output.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { getCredential } from '../../src/backends/sql/credential.js';
+import { createLocalClient } from '../../src/backends/local/index.js';
+import { getCredential } from '../../src/backends/local/credentials.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { NoetlError } from '../../src/core/errors.js';
-import { isOnKey } from '../../src/backends/sql/rotate.js';
+import { isOnKey } from '../../src/backends/local/key-rotation.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { memIO } from '../helpers/memio.js';
+import { memIO, type MemIO } from '../helpers/memio.js';
+import { runInfo } from '../../src/cli/db/info.js';
+import { runMigrate } from '../../src/cli/db/migrate.js';
+import { runStatus } from '../../src/cli/db/status.js';
 import { testStore } from '../helpers/store.js';
 
 const SECRET = 'pr0mpted-s3cret-value';
@@ -49,8 +53,7 @@ describe('credential run functions', () => {
     const d: CredentialDeps = {
       io: mem.io,
       output: options.output ?? 'table',
-      store: async () => store,
-      keys: async () => keys,
+      client: async () => createLocalClient({ store, keys: async () => keys }),
       info: (m) => info.push(m),
       prompt: async (message, { secret }) => {
         asked.push(secret ? `${message} (hidden)` : message);
@@ -166,17 +169,13 @@ describe('credential run functions', () => {
     const keyFile = join(dir, 'rotate-new.key');
     writeFileSync(keyFile, newBytes.toString('base64'), { mode: 0o600 });
     const r = deps({ output: 'json' });
-    await runRotateKey(
-      { newKeyFile: keyFile, batchSize: 10 },
-      {
-        ...r.d,
-        env: {},
-        verbose: false,
-        keysWithSource: async () => {
-          throw new NoetlError('invalid', 'no master key configured', { reason: 'no-master-key' });
-        },
+    const noKey = createLocalClient({
+      store,
+      keys: async () => {
+        throw new NoetlError('invalid', 'no master key configured', { reason: 'no-master-key' });
       },
-    );
+    });
+    await runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, verbose: false, client: async () => noKey });
     const report = JSON.parse(r.mem.stdout()) as { tables: { table: string; sealed: number }[] };
     expect(report.tables.find((t) => t.table === 'credential')!.sealed).toBe(1);
     const row = (await store.query<{ data_encrypted: string }>(`SELECT data_encrypted FROM credential WHERE name = 'old'`)).rows[0];
@@ -190,7 +189,58 @@ describe('credential run functions', () => {
     writeFileSync(keyFile, keys.current.key.toString('base64'), { mode: 0o600 });
     const r = deps();
     await expect(
-      runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, env: {}, verbose: false, keysWithSource: async () => ({ keys, source: { kind: 'env', location: 'NOETL_ENCRYPTION_KEY' } }) }),
+      runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...r.d, verbose: false }),
     ).rejects.toMatchObject({ code: 'invalid', message: expect.stringMatching(/^--new-key-file holds the current master key/) });
+  });
+
+  it('-o json of every credential and db command prints the snake_case wire types (no camelCase key)', async () => {
+    const camel = (value: unknown): string[] =>
+      value === null || typeof value !== 'object'
+        ? []
+        : Array.isArray(value)
+          ? value.flatMap(camel)
+          : Object.entries(value).flatMap(([k, v]) => [...(/[a-z][A-Z]/.test(k) ? [k] : []), ...camel(v)]);
+    const json = async (run: (d: CredentialDeps) => Promise<unknown>, stdin?: string) => {
+      const r = deps({ output: 'json', stdin });
+      await run(r.d);
+      return JSON.parse(r.mem.stdout()) as unknown;
+    };
+    const regDir = mkdtempSync(join(tmpdir(), 'noetl-cred-json-'));
+    writeFileSync(join(regDir, 'r.json'), JSON.stringify({ name: 'reg', type: 'secret', data: { secret: SECRET } }));
+    const keyFile = join(regDir, 'new.key');
+    writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    const admin = createLocalClient({ store, keys: async () => keys }).admin!;
+    const outputs: Record<string, unknown> = {
+      add: await json((d) => runAdd(addOpts({ name: 'j', type: 'secret', data: '-' }), d), JSON.stringify({ secret: SECRET })),
+      'add -f': await json((d) => runAdd(addOpts({ file: regDir }), d)),
+      validate: await json((d) => runValidate({ path: regDir }, d)),
+      get: await json((d) => runGet({ name: 'j', reveal: false }, d)),
+      ls: await json((d) => runLs({ tags: [] }, d)),
+      'key-status': await json((d) => runKeyStatus({}, d)),
+      'rotate-key': await json((d) => runRotateKey({ newKeyFile: keyFile, batchSize: 10 }, { ...d, verbose: false })),
+      rm: await json((d) => runRm({ name: 'reg', yes: true }, d)),
+    };
+    for (const [name, run] of Object.entries({
+      'db migrate': (io: MemIO['io']) => runMigrate({ output: 'json' }, { io, admin, info: () => {} }),
+      'db status': (io: MemIO['io']) => runStatus({ output: 'json', exitCode: false }, { io, admin }),
+      'db info': (io: MemIO['io']) => runInfo({ output: 'json' }, { io, admin }),
+    })) {
+      const mem = memIO();
+      await run(mem.io);
+      outputs[name] = JSON.parse(mem.stdout());
+    }
+    for (const [name, output] of Object.entries(outputs)) expect(camel(output), name).toEqual([]);
+    expect(outputs.get).toMatchObject({ name: 'j', created_at: expect.any(String), updated_at: expect.any(String), revealed: false });
+    expect(outputs['add -f']).toMatchObject({ rolled_back: false, outcome: 'ok' });
+    expect(outputs.rm).toMatchObject({ name: 'reg', deleted: true });
+    expect(JSON.stringify(outputs)).not.toContain(SECRET);
+  });
+
+  it('rotate-key and key-status over a client with no admin group (a server) say they need a direct database', async () => {
+    const { admin: _admin, ...remote } = createLocalClient({ store, keys: async () => keys });
+    const r = deps();
+    const d = { ...r.d, client: async () => remote };
+    await expect(runKeyStatus({}, d)).rejects.toMatchObject({ code: 'invalid', message: 'credential key-status needs a direct database connection (not available over a server)' });
+    await expect(runRotateKey({ batchSize: 10 }, { ...d, verbose: false })).rejects.toMatchObject({ code: 'invalid', message: 'credential rotate-key needs a direct database connection (not available over a server)' });
   });
 });

@@ -5,19 +5,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
-import {
-  addCredential,
-  getCredential,
-  importCredentials,
-  parseRegistration,
-  listCredentials,
-  readRegistrations,
-  removeCredential,
-  validateRegistrations,
-} from '../../src/backends/sql/credential.js';
+import type { CredentialsApi } from '../../src/api/credentials.js';
+import { parseRegistration, readRegistrations } from '../../src/io/registrations.js';
+import { getCredential } from '../../src/backends/local/credentials.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { testStore } from '../helpers/store.js';
+import { testClient, type TestClient } from '../helpers/client.js';
 
 export const CORPUS = corpusDir('upstream-credentials');
 const VECTORS_FILE = sharedPath('spec', 'envelope-vectors.json');
@@ -52,20 +45,24 @@ async function rejects(promise: Promise<unknown>): Promise<{ message: string; co
 
 // One store for the file; every test starts with no credentials.
 let store: Store;
+let t: TestClient;
+let credentials: CredentialsApi;
 const k = keys();
 beforeAll(async () => {
-  store = await testStore();
+  t = await testClient({ keys: k });
+  store = t.store;
+  credentials = t.client.credentials;
 });
 beforeEach(async () => {
   await store.query('DELETE FROM credential');
 });
 afterAll(async () => {
-  await store.close();
+  await t.close();
 });
 
 describe('credential store', () => {
   it('adds, reads back, lists and removes a credential; data is sealed at rest', async () => {
-    const added = await addCredential(store, k, {
+    const added = await credentials.add({
       name: 'pg_prod',
       type: 'postgres',
       data: { db_host: 'db', db_port: 5432, db_user: 'app', db_password: SECRET, db_name: 'prod' },
@@ -75,7 +72,7 @@ describe('credential store', () => {
     });
     expect(added.replaced).toBe(false);
     expect(added.warnings).toEqual([]);
-    expect(added.credential.id).toMatch(/^[0-9]+$/);
+    expect(added.id).toMatch(/^[0-9]+$/);
 
     const row = (await store.query<{ data_encrypted: string }>('SELECT data_encrypted FROM credential WHERE name = $1', ['pg_prod'])).rows[0];
     expect(row.data_encrypted).not.toContain(SECRET);
@@ -83,56 +80,56 @@ describe('credential store', () => {
     const form = classifyStored(row.data_encrypted);
     expect(form.kind).toBe('envelope');
 
-    const got = await getCredential(store, k, 'pg_prod');
+    const got = await credentials.get('pg_prod', { reveal: true });
     expect(got.data).toEqual({ db_host: 'db', db_port: 5432, db_user: 'app', db_password: SECRET, db_name: 'prod' });
     expect(got.tags).toEqual(['prod', 'db']);
     expect(got.meta).toEqual({ owner: 'ops' });
     expect(got.legacy).toBe(false);
 
-    expect((await listCredentials(store)).map((c) => c.name)).toEqual(['pg_prod']);
-    expect(await listCredentials(store, { tags: ['prod'] })).toHaveLength(1);
-    expect(await listCredentials(store, { tags: ['prod', 'nope'] })).toHaveLength(0);
-    expect(await listCredentials(store, { type: 'oauth2' })).toHaveLength(0);
+    expect((await credentials.list()).map((c) => c.name)).toEqual(['pg_prod']);
+    expect(await credentials.list({ tags: ['prod'] })).toHaveLength(1);
+    expect(await credentials.list({ tags: ['prod', 'nope'] })).toHaveLength(0);
+    expect(await credentials.list({ type: 'oauth2' })).toHaveLength(0);
 
-    await removeCredential(store, 'pg_prod');
+    await credentials.remove('pg_prod');
     expect(await rowCount(store)).toBe(0);
-    expect((await rejects(removeCredential(store, 'pg_prod'))).code).toBe('not_found');
+    expect((await rejects(credentials.remove('pg_prod'))).code).toBe('not_found');
   });
 
   it('refuses an existing name (exit 4) unless replace, which keeps the id', async () => {
-    const first = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'one' } });
-    const err = await rejects(addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }));
+    const first = await credentials.add({ name: 'a', type: 'secret', data: { secret: 'one' } });
+    const err = await rejects(credentials.add({ name: 'a', type: 'secret', data: { secret: 'two' } }));
     expect(err.code).toBe('conflict');
-    expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'one' });
-    const second = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
+    expect((await credentials.get('a', { reveal: true })).data).toEqual({ secret: 'one' });
+    const second = await credentials.add({ name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
     expect(second.replaced).toBe(true);
-    expect(second.credential.id).toBe(first.credential.id);
-    expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'two' });
+    expect(second.id).toBe(first.id);
+    expect((await credentials.get('a', { reveal: true })).data).toEqual({ secret: 'two' });
   });
 
   it('replace keeps description, tags, meta and schema left undefined, clears those given as null, and checks the kept schema', async () => {
     const schema = { required: ['secret'] };
-    await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'one' }, description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
-    let replaced = await addCredential(store, k, { name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
-    expect(replaced.credential).toMatchObject({ description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
-    const err = await rejects(addCredential(store, k, { name: 'a', type: 'secret', data: { other: 'x' } }, { replace: true }));
+    await credentials.add({ name: 'a', type: 'secret', data: { secret: 'one' }, description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
+    let replaced = await credentials.add({ name: 'a', type: 'secret', data: { secret: 'two' } }, { replace: true });
+    expect(replaced).toMatchObject({ description: 'd', tags: ['t'], meta: { owner: 'ops' }, schema });
+    const err = await rejects(credentials.add({ name: 'a', type: 'secret', data: { other: 'x' } }, { replace: true }));
     expect([err.code, err.message]).toEqual(['invalid', "credential 'a' does not match its schema: Missing required field: secret"]);
-    expect((await getCredential(store, k, 'a')).data).toEqual({ secret: 'two' });
-    replaced = await addCredential(store, k, { name: 'a', type: 'secret', data: { other: 'x' }, tags: null, schema: null, description: 'new' }, { replace: true });
-    expect(replaced.credential).toMatchObject({ description: 'new', tags: [], meta: { owner: 'ops' }, schema: null });
+    expect((await credentials.get('a', { reveal: true })).data).toEqual({ secret: 'two' });
+    replaced = await credentials.add({ name: 'a', type: 'secret', data: { other: 'x' }, tags: null, schema: null, description: 'new' }, { replace: true });
+    expect(replaced).toMatchObject({ description: 'new', tags: [], meta: { owner: 'ops' }, schema: null });
   });
 
   it('validating registrations finds two files with one name, as an import would (with replace, the later wins)', async () => {
     const files = ['one.json', 'two.json'].map((f) => parseRegistration(JSON.stringify({ name: 'same', type: 'secret', data: { secret: f } }), f));
-    const entries = await validateRegistrations(files);
+    const entries = (await credentials.validate(files)).entries;
     expect(entries.map((e) => e.status)).toEqual(['valid', 'conflict']);
-    expect(entries[1].messages).toEqual(["two.json: credential 'same' is also defined in one.json: rename one, or use --replace to let the later file win"]);
-    expect((await validateRegistrations(files, { replace: true })).map((e) => e.status)).toEqual(['not-loaded', 'valid']);
+    expect(entries[1].messages).toEqual(["two.json: credential 'same' is also defined in one.json: rename one, or import with replace (the later file wins)"]);
+    expect(((await credentials.validate(files, { replace: true })).entries).map((e) => e.status)).toEqual(['not-loaded', 'valid']);
   });
 
   it('refuses data that fails its schema, with every error, and writes nothing', async () => {
     const schema = { fields: ['client_id', 'client_secret', 'token_url'], required: ['client_id', 'client_secret'], types: { client_id: 'string' } };
-    const err = await rejects(addCredential(store, k, { name: 'oa', type: 'oauth2', data: { client_id: 7, token_url: SECRET }, schema }));
+    const err = await rejects(credentials.add({ name: 'oa', type: 'oauth2', data: { client_id: 7, token_url: SECRET }, schema }));
     expect(err.code).toBe('invalid');
     expect(err.message).toBe("credential 'oa' does not match its schema: Missing required field: client_secret");
     expect(err.details).toEqual([
@@ -146,14 +143,14 @@ describe('credential store', () => {
   });
 
   it('stores the schema and warns on read when data no longer matches it', async () => {
-    await addCredential(store, k, { name: 's', type: 'custom', data: { a: 'x' }, schema: { required: ['a'] } });
+    await credentials.add({ name: 's', type: 'custom', data: { a: 'x' }, schema: { required: ['a'] } });
     await store.query(`UPDATE credential SET schema = '{"required": ["a", "b"]}'::jsonb`);
-    const got = await getCredential(store, k, 's');
+    const got = await credentials.get('s', { reveal: true });
     expect(got.warnings).toEqual(["credential 's' no longer matches its stored schema: Missing required field: b"]);
   });
 
   it('warns (never blocks) when a known type lacks its usual fields', async () => {
-    const added = await addCredential(store, k, { name: 'sf', type: 'snowflake', data: { login: 'x' } });
+    const added = await credentials.add({ name: 'sf', type: 'snowflake', data: { login: 'x' } });
     expect(added.warnings[0]).toMatch(/^credential 'sf': type 'snowflake' usually has account/);
     expect(await rowCount(store)).toBe(1);
   });
@@ -169,15 +166,15 @@ describe('credential store', () => {
     ['a bad tag', { name: 'n', type: 't', data: { a: 1 }, tags: ['has space'] }, /tag "has space" is not valid/],
     ['an invalid schema', { name: 'n', type: 't', data: { a: 1 }, schema: { fields: ['a'], types: { a: 'int' } } }, /its schema is invalid/],
   ])('refuses %s with exit 2 and writes nothing', async (_what, input, pattern) => {
-    const err = await rejects(addCredential(store, k, input as never));
+    const err = await rejects(credentials.add(input as never));
     expect(err.code).toBe('invalid');
     expect(err.message).toMatch(pattern);
     expect(await rowCount(store)).toBe(0);
   });
 
   it('reports a missing credential with exit 3 and a suggestion', async () => {
-    await addCredential(store, k, { name: 'pg_prod', type: 'postgres', data: { db_host: 'h' } });
-    const err = await rejects(getCredential(store, k, 'pg_prd'));
+    await credentials.add({ name: 'pg_prod', type: 'postgres', data: { db_host: 'h' } });
+    const err = await rejects(credentials.get('pg_prd', { reveal: true }));
     expect(err.code).toBe('not_found');
     expect(err.message).toContain("did you mean 'pg_prod'?");
   });
@@ -209,7 +206,7 @@ describe('credential store', () => {
 
   it('reads a legacy plaintext row with a warning', async () => {
     await store.query(`INSERT INTO credential (id, name, type, data_encrypted) VALUES ('1', 'old', 'basic', '{"username":"u","password":"p"}')`);
-    const got = await getCredential(store, k, 'old');
+    const got = await credentials.get('old', { reveal: true });
     expect(got.legacy).toBe(true);
     expect(got.data).toEqual({ username: 'u', password: 'p' });
     expect(got.warnings[0]).toMatch(/legacy plaintext/);
@@ -223,10 +220,10 @@ describe('registration files and import', () => {
     for (const f of files) {
       const { files: regs } = readRegistrations(join(CORPUS, f));
       expect(regs[0].error).toBeUndefined();
-      const report = await importCredentials(store, k, regs, { replace: true });
+      const report = await credentials.import(regs, { replace: true });
       expect(report.outcome, f).toBe('ok');
       const name = regs[0].input!.name;
-      const got = await getCredential(store, k, name);
+      const got = await credentials.get(name, { reveal: true });
       expect(got.data, f).toEqual((JSON.parse(readFileSync(join(CORPUS, f), 'utf8')) as { data: unknown }).data);
     }
   });
@@ -234,15 +231,15 @@ describe('registration files and import', () => {
   it.skipIf(noCorpus)('imports the corpus directory in one transaction; the same name twice is a conflict unless --replace', async () => {
     const { files, skipped } = readRegistrations(CORPUS);
     expect(skipped).toEqual([]);
-    const refused = await importCredentials(store, k, files);
-    expect(refused.rolledBack).toBe(true);
+    const refused = await credentials.import(files);
+    expect(refused.rolled_back).toBe(true);
     expect(refused.outcome).toBe('conflict');
     const clash = refused.entries.find((e) => e.status === 'conflict')!;
     expect(clash.file).toMatch(/google_oauth_local_user\.json\.example$/);
     expect(clash.messages[0]).toMatch(/also defined in .*google_oauth\.json\.example/);
     expect(await rowCount(store)).toBe(0);
 
-    const loaded = await importCredentials(store, k, files, { replace: true });
+    const loaded = await credentials.import(files, { replace: true });
     expect(loaded.outcome).toBe('ok');
     expect(loaded.entries.filter((e) => e.status === 'added')).toHaveLength(files.length - 1);
     expect(loaded.entries.filter((e) => e.status === 'not-loaded')).toHaveLength(1);
@@ -274,13 +271,13 @@ describe('registration files and import', () => {
       [join(dir, 'sub', 'deeper', 'x.yaml'), 'deep'],
       [join(dir, 'top.json'), 'top'],
     ]);
-    const report = await importCredentials(store, k, files);
+    const report = await credentials.import(files);
     expect(report.outcome).toBe('ok');
     expect(report.entries.map((e) => [e.name, e.status])).toEqual([
       ['deep', 'added'],
       ['top', 'added'],
     ]);
-    expect((await getCredential(store, k, 'deep')).data).toEqual({ secret: SECRET });
+    expect((await credentials.get('deep', { reveal: true })).data).toEqual({ secret: SECRET });
     const row = (await store.query<{ data_encrypted: string }>('SELECT data_encrypted FROM credential WHERE name = $1', ['deep'])).rows[0];
     expect(classifyStored(row.data_encrypted).kind).toBe('envelope');
   });
@@ -294,34 +291,34 @@ describe('registration files and import', () => {
     });
     const { files, skipped } = readRegistrations(dir);
     expect(skipped).toEqual([join(dir, 'README.md')]);
-    const refused = await importCredentials(store, k, files);
+    const refused = await credentials.import(files);
     expect(refused.outcome).toBe('invalid');
     expect(refused.entries.map((e) => e.status)).toEqual(['not-loaded', 'not-loaded', 'invalid']);
     expect(refused.entries[2].messages[0]).toMatch(/c\.json: invalid JSON: /);
     expect(await rowCount(store)).toBe(0);
 
-    const partial = await importCredentials(store, k, files, { continueOnError: true });
+    const partial = await credentials.import(files, { continueOnError: true });
     expect(partial.entries.map((e) => e.status)).toEqual(['added', 'added', 'invalid']);
     expect(partial.outcome).toBe('invalid');
     expect(await rowCount(store)).toBe(2);
   });
 
   it('rolls back when a name already exists in the database', async () => {
-    await addCredential(store, k, { name: 'b', type: 'secret', data: { secret: 'old' } });
+    await credentials.add({ name: 'b', type: 'secret', data: { secret: 'old' } });
     const dir = dirWith({
       'a.json': JSON.stringify({ name: 'a', type: 'secret', data: { secret: 's' } }),
       'b.json': JSON.stringify({ name: 'b', type: 'secret', data: { secret: 'new' } }),
     });
-    const report = await importCredentials(store, k, readRegistrations(dir).files);
+    const report = await credentials.import(readRegistrations(dir).files);
     expect(report.outcome).toBe('conflict');
-    expect(report.rolledBack).toBe(true);
+    expect(report.rolled_back).toBe(true);
     expect(await rowCount(store)).toBe(1);
-    expect((await getCredential(store, k, 'b')).data).toEqual({ secret: 'old' });
+    expect((await credentials.get('b', { reveal: true })).data).toEqual({ secret: 'old' });
   });
 
   it('imports thousands of registrations in one transaction, each with its own id', async () => {
     const files = Array.from({ length: 2500 }, (_, i) => parseRegistration(JSON.stringify({ name: `bulk_${i}`, type: 'secret', data: { secret: `s${i}` } }), `bulk_${i}.json`));
-    const report = await importCredentials(store, k, files);
+    const report = await credentials.import(files);
     expect(report.outcome).toBe('ok');
     const ids = await store.query<{ n: string; d: string }>('SELECT count(*)::text AS n, count(DISTINCT id)::text AS d FROM credential');
     expect(ids.rows[0]).toEqual({ n: '2500', d: '2500' });
@@ -332,7 +329,7 @@ describe('registration files and import', () => {
       'ok.json': JSON.stringify({ name: 'ok', type: 'x', data: { a: 1 } }),
       'bad.json': JSON.stringify({ name: 'bad', type: 'x', data: { a: 1 }, schema: { required: ['b'] } }),
     });
-    const entries = await validateRegistrations(readRegistrations(dir).files);
+    const entries = (await credentials.validate(readRegistrations(dir).files)).entries;
     expect(entries.map((e) => [e.name, e.status])).toEqual([
       ['bad', 'invalid'],
       ['ok', 'valid'],

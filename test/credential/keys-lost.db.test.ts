@@ -49,7 +49,8 @@ describe.runIf(testBackend() === 'embedded')('a lost generated master key is nev
 });
 
 describe(`a master key that opens none of the sealed records (${testBackend()})`, () => {
-  it('is refused for writing unless --allow-new-key; a reader without a key is told to give the key, not to make one', async () => {
+  // A dozen CLI runs on a new database: minutes on a loaded machine.
+  it('is refused for writing unless --allow-new-key; a reader without a key is told to give the key, not to make one', { timeout: 180_000 }, async () => {
     const env = await testCliEnv();
     const data = pgData();
     const kv = keyFingerprint(Buffer.from(env.NOETL_ENCRYPTION_KEY!, 'base64'));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeMasterKey, open, seal } from '../../src/core/envelope.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { openRenewConfig, sealRenewConfig, type KeychainRow } from '../../src/backends/sql/keychain.js';
-import { isOnKey } from '../../src/backends/sql/rotate.js';
+import { isOnKey } from '../../src/backends/local/key-rotation.js';
 import { noetlBin, repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
 import { newKeyFile, withCliStore } from './cli-store.js';
 import { registerTestPlaybook, renewConfig, startOAuthServer } from '../keychain/fixtures.js';

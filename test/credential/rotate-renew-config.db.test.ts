@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { classifyStored, type KeySet } from '../../src/core/envelope.js';
 import { getKeychainEntry, openRenewConfig, sealRenewConfig, selectKeychainRow, setKeychainEntry, type KeychainRow, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
-import { RENEW_CONFIG, isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import { isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/local/key-rotation.js';
+import { RENEW_CONFIG } from '../../src/backends/sql/rotate.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 import { CLIENT_SECRET, registerTestPlaybook, renewConfig, startOAuthServer } from '../keychain/fixtures.js';

@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seal, type KeySet } from '../../src/core/envelope.js';
-import { addCredential } from '../../src/backends/sql/credential.js';
+import { addCredential } from '../../src/backends/local/credentials.js';
 import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
-import { rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import { rotateMasterKey } from '../../src/backends/local/key-rotation.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 import { testStore } from '../helpers/store.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, open, seal, type KeySet } from '../../src/core/envelope.js';
-import { addCredential, getCredential } from '../../src/backends/sql/credential.js';
+import { addCredential, getCredential } from '../../src/backends/local/credentials.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
-import { isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/sql/rotate.js';
+import { isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/local/key-rotation.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 

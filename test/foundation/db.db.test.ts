@@ -1,4 +1,5 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +14,11 @@ async function unmigratedEnv(): Promise<NodeJS.ProcessEnv> {
   return env;
 }
 
+// Each test starts from a database that does not exist yet (embedded: initdb, seconds of CPU; many more on a loaded machine).
+const FRESH_DATABASE = { timeout: 180_000 };
+
 describe(`db commands (${testBackend()})`, () => {
-  it('migrate applies the pending migrations once; status and info report them', async () => {
+  it('migrate applies the pending migrations once; status and info report them', FRESH_DATABASE, async () => {
     const env = await unmigratedEnv();
     const before = await runCli(['db', 'status', '-o', 'json', '--exit-code'], { env });
     expect(before.code).toBe(1);
@@ -35,7 +39,7 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 1, pending_migrations: 0 });
   });
 
-  it('-q silences progress; --verbose says which database and why', async () => {
+  it('-q silences progress; --verbose says which database and why', FRESH_DATABASE, async () => {
     const env = await unmigratedEnv();
     const quiet = await runCli(['-q', 'db', 'migrate'], { env });
     expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
@@ -57,28 +61,34 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(status.stdout).map((s: { status: string }) => s.status)).toEqual(['applied']);
   });
 
-  it('refuses a migration whose file changed after it was applied, naming the file', async () => {
+  it('refuses a migration whose file changed after it was applied, naming the file', FRESH_DATABASE, async () => {
     const env = await unmigratedEnv();
     expect((await runCli(['db', 'migrate'], { env })).code).toBe(0);
-    // A copy of the build whose 0001 differs from what was applied.
+    // The migrations are text inside the bundle, with no folder beside it: a copy of the build
+    // whose bundled 0001 differs (one space more in its first comment) from what was applied.
+    expect(existsSync(join(repoRoot, 'dist', 'migrations'))).toBe(false);
     const copy = mkdtempSync(join(tmpdir(), 'noetl-changed-'));
-    for (const dir of ['bin', 'dist', 'node_modules']) {
-      if (dir === 'node_modules') {
-        const { symlinkSync } = await import('node:fs');
-        symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
-      } else cpSync(join(repoRoot, dir), join(copy, dir), { recursive: true });
-    }
+    for (const dir of ['bin', 'dist']) cpSync(join(repoRoot, dir), join(copy, dir), { recursive: true });
+    symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
     writeFileSync(join(copy, 'package.json'), readFileSync(join(repoRoot, 'package.json')));
-    for (const dir of ['dist/migrations', 'dist/chunks/migrations']) {
-      mkdirSync(join(copy, dir), { recursive: true });
-      writeFileSync(join(copy, dir, '0001_initial.sql'), readFileSync(join(repoRoot, 'src/backends/sql/migrations/0001_initial.sql'), 'utf8') + '\n-- edited\n');
-    }
-    const { spawnSync } = await import('node:child_process');
+    const firstLine = readFileSync(join(repoRoot, 'src/backends/sql/migrations/0001_initial.sql'), 'utf8').split('\n')[0];
+    const edited = bundleFiles(join(copy, 'dist')).filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      if (!text.includes(firstLine)) return false;
+      writeFileSync(file, text.replace(firstLine, firstLine.replace(' ', '  ')));
+      return true;
+    });
+    expect(edited.length).toBeGreaterThan(0);
     const r = spawnSync(process.execPath, [join(copy, 'bin', 'noetl'), 'db', 'migrate'], { env, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: migration 0001_initial\.sql was applied with sha256 [0-9a-f]{12}… but the file has changed since: restore the applied version and put the change in a new migration file\n$/);
   });
 });
+
+/** Every .js file of a build, in its chunk folders too. */
+function bundleFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? bundleFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+}
 
 describe.runIf(testBackend() === 'postgres')('PostgreSQL specifics', () => {
   it('a command against a schema that is not initialised exits 1 and says to migrate', async () => {

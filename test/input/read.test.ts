@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readInputSpec, readObjectInput, readTextFile, type IO } from '../../src/cli/io.js';
-import { readRegistrations } from '../../src/backends/sql/credential.js';
+import { readRegistrations } from '../../src/io/registrations.js';
 import { readKeyFile } from '../../src/backends/sql/keys.js';
 import { fails } from '../helpers/errors.js';
 import { memIO } from '../helpers/memio.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readObjectInput } from '../../src/cli/io.js';
 import { readPlaybookIdentity } from '../../src/core/playbook-identity.js';
-import { parseRegistration } from '../../src/backends/sql/credential.js';
+import { parseRegistration } from '../../src/io/registrations.js';
 import { parseStructured, parseYaml } from '../../src/core/structured.js';
 import { memIO } from '../helpers/memio.js';
 

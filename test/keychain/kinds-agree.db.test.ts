@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
 import { lintText } from '../../src/lint/lint.js';
-import { addCredential } from '../../src/backends/sql/credential.js';
+import { addCredential } from '../../src/backends/local/credentials.js';
 import { getKeychainEntry, listKeychainEntries, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
 import { defaultProviders } from '../../src/backends/sql/providers/index.js';
 import { resolveKeychain } from '../../src/backends/sql/resolve.js';

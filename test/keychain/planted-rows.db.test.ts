@@ -8,7 +8,7 @@ import { NoetlError } from '../../src/core/errors.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seal, type KeySet } from '../../src/core/envelope.js';
 import { fetchCredentialWithCache } from '../../src/backends/local/cache.js';
-import { addCredential, getCredential } from '../../src/backends/sql/credential.js';
+import { addCredential, getCredential } from '../../src/backends/local/credentials.js';
 import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
 import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';

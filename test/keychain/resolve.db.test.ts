@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { addCredential } from '../../src/backends/sql/credential.js';
+import { addCredential } from '../../src/backends/local/credentials.js';
 import { getKeychainEntry, listKeychainEntries } from '../../src/backends/sql/keychain.js';
 import { defaultProviders } from '../../src/backends/sql/providers/index.js';
 import { resolveKeychain } from '../../src/backends/sql/resolve.js';

@@ -5,7 +5,7 @@ import type { KeySet } from '../../src/core/envelope.js';
 import { credentialReferences } from '../../src/lint/credentials.js';
 import { lintDocuments } from '../../src/lint/lint.js';
 import { SourceFile } from '../../src/lint/source.js';
-import { addCredential } from '../../src/backends/sql/credential.js';
+import { addCredential } from '../../src/backends/local/credentials.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 import { memIO } from '../helpers/memio.js';

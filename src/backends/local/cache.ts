@@ -137,7 +137,7 @@ export type CredentialLoader = (name: string) => Promise<LoadedCredential | unde
 /** The loader over this store's `credential` table (the default of fetchCredentialWithCache). */
 export function credentialStoreLoader(store: Store, keys: KeySet): CredentialLoader {
   return async (name) => {
-    const { findCredential } = await import('../sql/credential.js');
+    const { findCredential } = await import('./credentials.js');
     const credential = await findCredential(store, keys, name);
     return credential && { type: credential.type, data: credential.data };
   };

@@ -6,7 +6,7 @@
 import type { BackendInfo, NoetlClient } from '../../api/index.js';
 import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../sql/store.js';
-import { localAdmin } from './admin.js';
+import { localAdmin, type KeyAdministration } from './admin.js';
 import { localCache } from './cache.js';
 import { localCatalog } from './catalog.js';
 import { localCredentials } from './credentials.js';
@@ -20,6 +20,8 @@ export type KeyProvider = (purpose: 'read' | 'write') => Promise<KeySet>;
 export interface LocalClientDeps {
   store: Store;
   keys: KeyProvider;
+  /** Where the master key comes from, for key rotation (the CLI's configuration); without it, rotation uses `keys`. */
+  keyAdmin?: KeyAdministration;
 }
 
 export function createLocalClient(deps: LocalClientDeps): NoetlClient {

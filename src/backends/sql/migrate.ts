@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { NoetlError } from '../../core/errors.js';
+import initial from './migrations/0001_initial.sql?raw';
+import type { DatabaseInfo } from '../../api/admin.js';
 import type { Queryable, Store } from './store.js';
+
+/**
+ * The migrations this build ships, as text in the bundle (esbuild and vitest load `?raw` as a
+ * string): dist/ needs no migrations folder. A new migration file gets its line here; a test
+ * checks that this list and src/backends/sql/migrations agree.
+ */
+export const BUNDLED_MIGRATIONS: Readonly<Record<string, string>> = {
+  '0001_initial.sql': initial,
+};
 
 export interface Migration {
   version: number;
@@ -20,17 +29,13 @@ export interface MigrationState {
   status: 'applied' | 'pending' | 'changed';
 }
 
-/** The migrations shipped with this build: the folder next to this module (src/backends/sql/migrations, or dist/migrations). */
-export function bundledMigrationsDir(): string {
-  return fileURLToPath(new URL('./migrations', import.meta.url));
-}
-
-export function loadMigrations(dir: string = bundledMigrationsDir()): Migration[] {
-  return readdirSync(dir)
+/** Migrations from file names (`0001_initial.sql`) and their text, in version order. */
+export function loadMigrations(files: Readonly<Record<string, string>> = BUNDLED_MIGRATIONS): Migration[] {
+  return Object.keys(files)
     .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
     .sort()
     .map((file) => {
-      const sql = readFileSync(`${dir}/${file}`, 'utf8');
+      const sql = files[file];
       return {
         version: Number(file.slice(0, 4)),
         name: file.replace(/^\d{4}_|\.sql$/g, ''),
@@ -145,16 +150,6 @@ export async function assertMigrated(store: Store, migrations: Migration[] = loa
   if (pending.length) {
     throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``);
   }
-}
-
-export interface DatabaseInfo {
-  backend: string;
-  location: string;
-  schema: string;
-  /** The highest applied migration, or null when the schema is not initialised. */
-  schema_version: number | null;
-  pending_migrations: number;
-  server_version: string;
 }
 
 /** What `noetl db info` shows; the location's password is already masked by the store. */

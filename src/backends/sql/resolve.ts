@@ -328,7 +328,7 @@ function assertRendered(value: unknown, name: string, path = ''): void {
 function fetchIO(store: Store, keys: KeySet, name: string, timeoutMs: number, providers: Providers): KeychainFetchIO {
   return {
     async credential(credentialName) {
-      const { getCredential } = await import('./credential.js');
+      const { getCredential } = await import('../local/credentials.js');
       const { type, data } = await getCredential(store, keys, credentialName);
       return { type, data };
     },

@@ -24,8 +24,8 @@ const SERVER_BUDGET_MS = 2000;
 export async function completionValues(client: NoetlClient, store: Store, kind: ValueKind): Promise<string[]> {
   let names: string[];
   if (kind === 'credentials') {
-    const { listCredentials } = await import('../../backends/sql/credential.js');
-    names = (await listCredentials(store)).map((c) => c.name);
+    const { selectCredentials } = await import('../../backends/sql/credential.js');
+    names = (await selectCredentials(store)).map((c) => c.name);
   } else if (kind === 'playbooks') {
     names = (await client.catalog.list({ latest: true })).map((e) => e.path);
   } else {

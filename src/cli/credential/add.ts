@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ImportReport } from '../../backends/sql/credential.js';
+import type { CredentialInput, ImportReport, ValidationReport } from '../../api/credentials.js';
 import type { CommandContext } from '../context.js';
 import { NoetlError, invalidError } from '../../core/errors.js';
 import { printData, printStructured } from '../output.js';
@@ -26,7 +26,7 @@ export interface AddOptions {
   continueOnError: boolean;
 }
 
-/** What --replace keeps unless given, and --clear empties (store/credential.ts KEPT_ON_REPLACE). */
+/** What --replace keeps unless given, and --clear empties (KEPT_ON_REPLACE in src/core/credential-input.ts). */
 const CLEARABLE_FIELDS = ['description', 'tags', 'meta', 'schema'] as const;
 type ClearableField = (typeof CLEARABLE_FIELDS)[number];
 
@@ -71,13 +71,13 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
   if (!opts.type) throw invalidError(`give the type of credential '${opts.name}' with --type (e.g. postgres, oauth2, api_key)`);
   if (opts.continueOnError) throw invalidError('--continue-on-error applies to -f DIR only');
   checkClear(opts);
-  const { addCredential, prepareCredential } = await import('../../backends/sql/credential.js');
+  const { prepareCredential } = await import('../../core/credential-input.js');
   const { knownTypeSchema } = await import('../../core/credential-types.js');
   const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
   const data = opts.data ? await readObjectInput(opts.data, '--data', deps.io) : await promptData(opts, deps, schema ?? knownTypeSchema(opts.type));
   // Not given: undefined, which a replace keeps; --clear: null.
   const given = <T>(field: ClearableField, value: T | undefined): T | null | undefined => (opts.clear.includes(field) ? null : value);
-  const input = {
+  const input: CredentialInput = {
     name: opts.name,
     type: opts.type,
     data,
@@ -86,16 +86,13 @@ export async function runAdd(opts: AddOptions, deps: CredentialDeps): Promise<vo
     meta: given('meta', parseMeta(opts.meta)),
     schema: given('schema', schema),
   };
-  // Validate before opening anything: bad input never creates a database or a key.
+  // Checked before the client is opened: bad input never creates a database or a key.
   await withDetails(deps, () => prepareCredential(input));
-  const store = await deps.store();
-  const keys = await deps.keys('write');
-  const result = await withDetails(deps, () => addCredential(store, keys, input, { replace: opts.replace }));
+  const client = await deps.client();
+  const result = await withDetails(deps, () => client.credentials.add(input, { replace: opts.replace }));
   printWarnings(deps.io, result.warnings);
-  if (deps.output !== 'table') {
-    printStructured(deps.io, deps.output, { ...result.credential, replaced: result.replaced });
-  }
-  deps.info(`${result.replaced ? 'replaced' : 'added'} credential '${result.credential.name}' (${result.credential.type})`);
+  printStructured(deps.io, deps.output, result);
+  deps.info(`${result.replaced ? 'replaced' : 'added'} credential '${result.name}' (${result.type})`);
 }
 
 /**
@@ -162,27 +159,30 @@ async function addFromFiles(opts: AddOptions, deps: CredentialDeps): Promise<voi
   if (opts.name || opts.type || opts.data || opts.schema || opts.description || opts.tags.length || opts.meta.length || opts.clear.length) {
     throw invalidError('-f takes everything from the registration file: drop NAME, --type, --data, --schema, --description, --tag, --meta and --clear');
   }
-  const { importCredentials, importOutcome, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
+  const { readRegistrations } = await import('../../io/registrations.js');
   const { files, skipped } = readRegistrations(opts.file!);
   if (files.length === 0) throw invalidError(`no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.file}`);
   if (!opts.continueOnError) {
     // All or none: invalid files and duplicate names stop the import before a database is opened or a key generated.
-    const checked = await validateRegistrations(files, { replace: opts.replace });
-    const outcome = importOutcome(checked);
+    const { checkRegistrations, importOutcome } = await import('../../core/credential-input.js');
+    const entries = (await checkRegistrations(files, { replace: opts.replace, validStatus: 'not-loaded' })).map((c) => c.entry);
+    const outcome = importOutcome(entries);
     if (outcome !== 'ok') {
-      const report: ImportReport = { entries: checked.map((e) => (e.status === 'valid' ? { ...e, status: 'not-loaded' } : e)), rolledBack: true, outcome };
+      const report: ImportReport = { entries, rolled_back: true, outcome };
       printImportReport(deps, report, skipped);
       throw new NoetlError(outcome, importSummary(report, opts, deps));
     }
   }
-  const store = await deps.store();
-  const keys = await deps.keys('write');
-  const report = await importCredentials(store, keys, files, { replace: opts.replace, continueOnError: opts.continueOnError });
+  const client = await deps.client();
+  const report = await client.credentials.import(files, { replace: opts.replace, continueOnError: opts.continueOnError });
   printImportReport(deps, report, skipped);
   if (report.outcome !== 'ok') throw new NoetlError(report.outcome, importSummary(report, opts, deps));
 }
 
-export function printImportReport(deps: CredentialDeps, report: Pick<ImportReport, 'entries'> & { rolledBack?: boolean }, skipped: string[]): void {
+type ReportDeps = Pick<CredentialDeps, 'io' | 'output' | 'verbose' | 'info'>;
+
+/** Per-file lines on stderr, and the report: a FILE/NAME/STATUS table, or the whole report in JSON/YAML. */
+export function printImportReport(deps: ReportDeps, report: ImportReport | ValidationReport, skipped: string[]): void {
   for (const s of skipped) deps.info(`skipped ${s} (not a .json/.yaml registration file)`);
   for (const e of report.entries) {
     printWarnings(deps.io, e.warnings);
@@ -193,7 +193,7 @@ export function printImportReport(deps: CredentialDeps, report: Pick<ImportRepor
     }
   }
   const rows = report.entries.map((e) => ({ file: e.file, name: e.name ?? null, status: e.status }));
-  printData(deps.io, deps.output, deps.output === 'table' ? rows : { entries: report.entries, rolledBack: report.rolledBack ?? false }, () => ({
+  printData(deps.io, deps.output, report, () => ({
     head: ['FILE', 'NAME', 'STATUS'],
     rows: rows.map((r) => [r.file, r.name ?? '-', r.status]),
   }));
@@ -204,14 +204,14 @@ function importSummary(report: ImportReport, opts: AddOptions, deps: CredentialD
 }
 
 /** Said after a one-line summary when some file's detail lines were left out. */
-export function hiddenDetailsHint(entries: ImportReport['entries'], deps: CredentialDeps): string {
+export function hiddenDetailsHint(entries: ValidationReport['entries'], deps: ReportDeps): string {
   return detailsHint(deps, entries.some((e) => e.messages.length > 1));
 }
 
 function importOutcome(report: ImportReport, opts: AddOptions): string {
   const failed = report.entries.filter((e) => e.status === 'invalid' || e.status === 'conflict').length;
   const of = `${failed} of ${report.entries.length} registration file${report.entries.length === 1 ? '' : 's'} failed`;
-  if (report.rolledBack) {
+  if (report.rolled_back) {
     return `${of}; nothing was written (all or none${report.entries.length > 1 ? ': fix them, or use --continue-on-error to load the valid ones' : ''})`;
   }
   const loaded = report.entries.filter((e) => e.status === 'added' || e.status === 'replaced').length;

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import type { CommandContext } from '../context.js';
 import { NoetlError } from '../../core/errors.js';
 import { keyValueView, printData } from '../output.js';
@@ -32,23 +31,18 @@ Examples:
 }
 
 export async function runGet(opts: GetOptions, deps: CredentialDeps): Promise<void> {
-  const { getCredential } = await import('../../backends/sql/credential.js');
-  const store = await deps.store();
-  const keys = await deps.keys('read');
-  const credential = await getCredential(store, keys, opts.name);
+  const client = await deps.client();
+  // Masked by the client unless revealed: a fingerprint per value, stable from run to run.
+  const credential = await client.credentials.get(opts.name, { reveal: opts.reveal });
   printWarnings(deps.io, credential.warnings);
-  // Keyed by the master key: the same value shows the same fingerprint from run to run.
-  const mask = (value: unknown) => maskValue(value, fingerprintKeyFrom(keys.current.key));
   if (opts.field !== undefined) {
     const value = fieldValue(credential.data, opts.field, opts.name);
     if (opts.reveal) deps.io.stdout.write(typeof value === 'string' ? value : JSON.stringify(value));
-    else deps.io.stdout.write(`${JSON.stringify(mask(value))}\n`);
+    else deps.io.stdout.write(`${JSON.stringify(value)}\n`);
     return;
   }
-  const data = opts.reveal ? credential.data : (mask(credential.data) as Record<string, unknown>);
-  const { warnings: _w, legacy, data: _d, ...info } = credential;
-  const value = { ...info, legacy, data };
-  printData(deps.io, deps.output, value, () =>
+  const { data, ...info } = credential;
+  printData(deps.io, deps.output, credential, () =>
     keyValueView([
       ['name', info.name],
       ['type', info.type],
@@ -57,8 +51,8 @@ export async function runGet(opts: GetOptions, deps: CredentialDeps): Promise<vo
       ['tags', info.tags.join(', ') || '-'],
       ['meta', info.meta ? JSON.stringify(info.meta) : '-'],
       ['schema', info.schema ? 'yes' : '-'],
-      ['created', info.createdAt.toISOString()],
-      ['updated', info.updatedAt.toISOString()],
+      ['created', info.created_at],
+      ['updated', info.updated_at],
       ...flatten(data, 'data'),
     ]),
   );

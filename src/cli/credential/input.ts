@@ -1,23 +1,22 @@
 /**
  * What the credential commands share: their deps, `--meta` pairs, and how
  * warnings and per-field errors are shown (secret input is readObjectInput in ../io.ts, the
- * confirmation src/cli/prompt.ts). Heavy modules (the store) load inside the functions.
+ * confirmation src/cli/prompt.ts). The client opens the database when first asked for.
  */
-import type { KeySet } from '../../core/envelope.js';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
+import { CREDENTIAL_INPUT, extraDetails } from '../../core/credential-input.js';
 import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 
-/** What every credential run function gets: its IO and lazily opened store and keys. */
+/** What every credential run function gets: its IO and the client, opened on first use. */
 export interface CredentialDeps {
   io: IO;
   output: OutputFormat;
   /** --verbose: the detail lines of an input error too. */
   verbose?: boolean;
-  /** Opens the store (once); not called by commands that need no database. */
-  store(): Promise<Store>;
-  keys(purpose: 'read' | 'write'): Promise<KeySet>;
+  /** The client (opened once); not called by commands that need no database. */
+  client(): Promise<NoetlClient>;
   /** Progress and confirmations (stderr), silenced by --quiet. */
   info(message: string): void;
   /** A prompt for one value (TTY only), hidden when `secret`; tests pass their own. */
@@ -26,14 +25,19 @@ export interface CredentialDeps {
   confirm?(message: string): Promise<boolean>;
 }
 
+/** The admin group, or the error saying this command needs a direct database. */
+export function requireAdmin(client: NoetlClient, command: string): NonNullable<NoetlClient['admin']> {
+  if (!client.admin) throw invalidError(`${command} needs a direct database connection (not available over a server)`);
+  return client.admin;
+}
+
 /** Builds the deps from the command context. */
 export function depsFrom(ctx: import('../context.js').CommandContext): CredentialDeps {
   return {
     io: ctx.io,
     output: ctx.globals().output,
     verbose: ctx.globals().verbose,
-    store: () => ctx.openStore(),
-    keys: (purpose) => ctx.keys(purpose),
+    client: () => ctx.client(),
     info: (m) => ctx.info(m),
   };
 }
@@ -65,8 +69,7 @@ export async function withDetails<T>(deps: Pick<CredentialDeps, 'io' | 'output' 
   try {
     return await work();
   } catch (err) {
-    if (hasReason(err, 'credential-input')) {
-      const { extraDetails } = await import('../../backends/sql/credential.js');
+    if (hasReason(err, CREDENTIAL_INPUT)) {
       const more = extraDetails(err);
       if (deps.verbose) for (const line of more) deps.io.stderr.write(`  ${line}\n`);
       printStructured(deps.io, deps.output, { error: err.message, details: err.details });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { printData } from '../output.js';
-import { depsFrom, type CredentialDeps } from './input.js';
+import { depsFrom, requireAdmin, type CredentialDeps } from './input.js';
 
 export function newKeyStatusCommand(ctx: CommandContext): Command {
   return new Command('key-status')
@@ -14,18 +14,12 @@ export function newKeyStatusCommand(ctx: CommandContext): Command {
 
 /** Works without a master key too (the CURRENT column is then unknown). */
 export async function runKeyStatus(_opts: Record<string, never>, deps: CredentialDeps): Promise<void> {
-  const { keyStatus } = await import('../../backends/sql/rotate.js');
-  const store = await deps.store();
-  const rows = await keyStatus(store);
-  const current = await deps.keys('read').then(
-    (k) => k.current,
-    () => undefined,
-  );
-  const out = rows.map((r) => ({ ...r, current: current ? r.provider === current.provider && r.kv === current.kv : null }));
-  printData(deps.io, deps.output, out, () => ({
+  const admin = requireAdmin(await deps.client(), 'credential key-status');
+  const rows = await admin.keyStatus();
+  printData(deps.io, deps.output, rows, () => ({
     head: ['TABLE', 'PROVIDER', 'KEY ID', 'KEY VERSION', 'RECORDS', 'CURRENT'],
-    rows: out.map((r) => [r.table, r.provider, r.kid ?? '-', r.kv ?? '-', String(r.records), r.current === null ? '?' : r.current ? 'yes' : 'no']),
+    rows: rows.map((r) => [r.table, r.provider, r.kid ?? '-', r.kv ?? '-', String(r.records), r.current === null ? '?' : r.current ? 'yes' : 'no']),
   }));
-  const legacy = out.filter((r) => r.provider === 'legacy').reduce((n, r) => n + r.records, 0);
+  const legacy = rows.filter((r) => r.provider === 'legacy').reduce((n, r) => n + r.records, 0);
   if (legacy > 0) deps.info(`${legacy} legacy plaintext row(s): run \`noetl credential rotate-key\` to seal them`);
 }

@@ -21,10 +21,10 @@ export function newLsCommand(ctx: CommandContext): Command {
 }
 
 export async function runLs(opts: LsOptions, deps: CredentialDeps): Promise<void> {
-  const { listCredentials } = await import('../../backends/sql/credential.js');
-  const list = await listCredentials(await deps.store(), { type: opts.type, tags: opts.tags });
+  const client = await deps.client();
+  const list = await client.credentials.list({ type: opts.type, tags: opts.tags });
   printData(deps.io, deps.output, list, () => ({
     head: ['NAME', 'TYPE', 'TAGS', 'UPDATED', 'DESCRIPTION'],
-    rows: list.map((c) => [c.name, c.type, c.tags.join(',') || '-', c.updatedAt.toISOString(), c.description ?? '-']),
+    rows: list.map((c) => [c.name, c.type, c.tags.join(',') || '-', c.updated_at, c.description ?? '-']),
   }));
 }

@@ -24,11 +24,10 @@ export function newRmCommand(ctx: CommandContext): Command {
 export async function runRm(opts: RmOptions, deps: CredentialDeps): Promise<void> {
   const action = `deleting credential '${opts.name}'`;
   requireYesOffTerminal(deps.io, opts.yes, action);
-  const { credentialExists, removeCredential } = await import('../../backends/sql/credential.js');
-  const store = await deps.store();
+  const client = await deps.client();
   if (!opts.yes) {
-    // Not found is exit 3 before anything is asked.
-    if (!(await credentialExists(store, opts.name))) await removeCredential(store, opts.name);
+    // Not found (with its did-you-mean) before anything is asked: removing nothing says it.
+    if (!(await client.credentials.exists(opts.name))) await client.credentials.remove(opts.name);
     await confirmDestructive(deps.io, {
       yes: false,
       question: `Delete credential '${opts.name}'?`,
@@ -37,7 +36,7 @@ export async function runRm(opts: RmOptions, deps: CredentialDeps): Promise<void
       ask: deps.confirm,
     });
   }
-  const removed = await removeCredential(store, opts.name);
-  printStructured(deps.io, deps.output, { ...removed, deleted: true });
+  const removed = await client.credentials.remove(opts.name);
+  printStructured(deps.io, deps.output, removed);
   deps.info(`deleted credential '${opts.name}'`);
 }

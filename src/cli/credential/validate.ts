@@ -19,14 +19,18 @@ export function newValidateCommand(ctx: CommandContext): Command {
     });
 }
 
-/** Needs no database and no key. */
-export async function runValidate(opts: ValidateOptions, deps: CredentialDeps): Promise<void> {
-  const { importOutcome, readRegistrations, validateRegistrations } = await import('../../backends/sql/credential.js');
+/**
+ * Needs no database and no key: the registrations are checked as the client's `validate` checks
+ * them (the same pure function), without opening a client, so validating creates no database.
+ */
+export async function runValidate(opts: ValidateOptions, deps: Omit<CredentialDeps, 'client'>): Promise<void> {
+  const { readRegistrations } = await import('../../io/registrations.js');
+  const { checkRegistrations, importOutcome } = await import('../../core/credential-input.js');
   const { files, skipped } = readRegistrations(opts.path);
   if (files.length === 0) throw new NoetlError('invalid', `no registration files (.json, .yaml, .yml, also as .example/.template) under ${opts.path}`);
-  const entries = await validateRegistrations(files);
-  printImportReport(deps, { entries }, skipped);
+  const entries = (await checkRegistrations(files, { validStatus: 'valid' })).map((c) => c.entry);
   const outcome = importOutcome(entries);
+  printImportReport(deps, { entries, outcome }, skipped);
   if (outcome === 'ok') return;
   const of = `of ${entries.length} registration file${entries.length === 1 ? '' : 's'}`;
   const invalid = entries.filter((e) => e.status === 'invalid').length;

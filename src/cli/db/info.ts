@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { AdminApi } from '../../api/admin.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
+import { dbAdmin } from './client.js';
 
 export interface InfoOptions {
   output: OutputFormat;
@@ -10,7 +11,7 @@ export interface InfoOptions {
 
 export interface InfoDeps {
   io: IO;
-  store: Store;
+  admin: AdminApi;
 }
 
 export function newDbInfoCommand(ctx: CommandContext): Command {
@@ -18,14 +19,12 @@ export function newDbInfoCommand(ctx: CommandContext): Command {
     .description('Show the backend, where the database is (password masked) and the schema version')
     .addHelpText('after', '\nExamples:\n  $ noetl db info\n  $ noetl db info -o json | jq -r .schema_version')
     .action(async () => {
-      const store = await ctx.openStore({ schemaCheck: 'none' });
-      await runInfo({ output: ctx.globals().output }, { io: ctx.io, store });
+      await runInfo({ output: ctx.globals().output }, { io: ctx.io, admin: await dbAdmin(ctx, 'db info') });
     });
 }
 
 export async function runInfo(opts: InfoOptions, deps: InfoDeps): Promise<void> {
-  const { databaseInfo } = await import('../../backends/sql/migrate.js');
-  const info = await databaseInfo(deps.store);
+  const info = await deps.admin.databaseInfo();
   printData(deps.io, opts.output, info, () =>
     keyValueView([
       ['backend', info.backend],

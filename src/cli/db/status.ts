@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { AdminApi } from '../../api/admin.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
+import { dbAdmin } from './client.js';
 
 export interface StatusOptions {
   output: OutputFormat;
@@ -13,7 +14,7 @@ export interface StatusOptions {
 
 export interface StatusDeps {
   io: IO;
-  store: Store;
+  admin: AdminApi;
 }
 
 export function newDbStatusCommand(ctx: CommandContext): Command {
@@ -22,27 +23,18 @@ export function newDbStatusCommand(ctx: CommandContext): Command {
     .option('--exit-code', 'exit 1 while any migration is pending or changed')
     .addHelpText('after', '\nExamples:\n  $ noetl db status\n  $ noetl db status --exit-code || noetl db migrate\n  $ noetl db status -o json')
     .action(async (opts: { exitCode?: boolean }) => {
-      const store = await ctx.openStore({ schemaCheck: 'none' });
-      const code = await runStatus({ output: ctx.globals().output, exitCode: Boolean(opts.exitCode) }, { io: ctx.io, store });
+      const code = await runStatus({ output: ctx.globals().output, exitCode: Boolean(opts.exitCode) }, { io: ctx.io, admin: await dbAdmin(ctx, 'db status') });
       ctx.setExitCode(code);
     });
 }
 
 /** Prints the migration states; returns the exit code. */
 export async function runStatus(opts: StatusOptions, deps: StatusDeps): Promise<number> {
-  const { migrationStatus } = await import('../../backends/sql/migrate.js');
-  const states = await migrationStatus(deps.store, deps.store.info.schema);
-  const rows = states.map((s) => ({
-    version: s.version,
-    name: s.name,
-    status: s.status,
-    applied_at: s.appliedAt ? new Date(s.appliedAt).toISOString() : null,
-    sha256: s.sha256,
-  }));
+  const rows = await deps.admin.migrationStatus();
   printData(deps.io, opts.output, rows, () => ({
     head: ['VERSION', 'NAME', 'STATUS', 'APPLIED'],
     rows: rows.map((r) => [String(r.version).padStart(4, '0'), r.name, r.status, r.applied_at ?? '-']),
   }));
-  const outstanding = states.some((s) => s.status !== 'applied');
+  const outstanding = rows.some((s) => s.status !== 'applied');
   return opts.exitCode && outstanding ? ExitCode.failure : ExitCode.ok;
 }
