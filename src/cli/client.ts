@@ -4,9 +4,12 @@
  */
 import type { NoetlClient } from '../api/index.js';
 import { createLocalClient } from '../backends/local/index.js';
+import { defaultProviders, providerEndpoints } from '../backends/local/renew/providers/index.js';
 import type { CommandContext } from './context.js';
 
-export async function openClient(ctx: Pick<CommandContext, 'openStore' | 'keys'>): Promise<NoetlClient> {
+export async function openClient(ctx: Pick<CommandContext, 'openStore' | 'keys' | 'env'>): Promise<NoetlClient> {
   const store = await ctx.openStore();
-  return createLocalClient({ store, keys: (purpose) => ctx.keys(purpose) });
+  // Secret managers at their public endpoints unless NOETL_*_URL overrides them (keychain resolve).
+  const providers = defaultProviders(providerEndpoints(ctx.env));
+  return createLocalClient({ store, keys: (purpose) => ctx.keys(purpose), providers });
 }

@@ -9,8 +9,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { seal, type KeySet } from '../../src/core/envelope.js';
 import { fetchCredentialWithCache } from '../../src/backends/sql/cache.js';
 import { addCredential, getCredential } from '../../src/backends/sql/credential.js';
-import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
-import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
+import type { KeychainSuccess } from '../../src/api/keychain.js';
+import { getKeychainEntry, setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { renewKeychainEntry } from '../../src/backends/local/renew/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, renewConfig, sealText, startOAuthServer } from './fixtures.js';

@@ -4,7 +4,7 @@ import { runLs } from '../../src/cli/keychain/ls.js';
 import { runRm } from '../../src/cli/keychain/rm.js';
 import { runSet } from '../../src/cli/keychain/set.js';
 import { runStats } from '../../src/cli/keychain/stats.js';
-import type { KeySet } from '../../src/core/envelope.js';
+import type { NoetlClient } from '../../src/api/index.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { memIO } from '../helpers/memio.js';
 import type { fakeClock } from '../helpers/store.js';
@@ -15,10 +15,10 @@ const base = { playbook: PB, scope: 'global', reveal: false, renew: true, output
 
 describe('keychain run functions', () => {
   let store: Store;
-  let keys: KeySet;
+  let client: NoetlClient;
   let clock: ReturnType<typeof fakeClock>;
   beforeEach(async () => {
-    ({ clock, store, keys } = await keychainTestbed());
+    ({ clock, store, client } = await keychainTestbed());
   });
   afterEach(async () => {
     await store.close();
@@ -27,47 +27,47 @@ describe('keychain run functions', () => {
   it('sets from YAML on stdin and gets it masked, then expired (5) and missing (3)', async () => {
     const set = memIO({ stdin: 'access_token: yaml-token-value-1234567\ntoken_type: Bearer\n' });
     const infos: string[] = [];
-    await runSet({ ...base, name: 'tok', data: '-', ttl: '10m', autoRenew: false }, { io: set.io, store, keys, info: (m) => infos.push(m) });
+    await runSet({ ...base, name: 'tok', data: '-', ttl: '10m', autoRenew: false }, { io: set.io, client, info: (m) => infos.push(m) });
     expect(infos[0]).toMatch(/^stored keychain entry 'tok' \(tok:\d+:global\), expires 2026-01-01T00:10:00.000Z$/);
 
     const get = memIO();
-    expect(await runGet({ ...base, name: 'tok' }, { io: get.io, store, keys, warn: () => undefined })).toBe(0);
+    expect(await runGet({ ...base, name: 'tok' }, { io: get.io, client, now: () => store.now(), warn: () => undefined })).toBe(0);
     expect(get.stdout()).toMatch(/^data\.access_token\t\*{4}#[0-9a-f]{8}$/m);
     expect(get.stdout()).toContain('expires\tin 10m (2026-01-01T00:10:00.000Z)');
     expect(get.stdout()).not.toContain('yaml-token-value');
 
     clock.advance(3 * 3600_000);
     const expired = memIO();
-    expect(await runGet({ ...base, name: 'tok' }, { io: expired.io, store, keys, warn: () => undefined })).toBe(5);
+    expect(await runGet({ ...base, name: 'tok' }, { io: expired.io, client, now: () => store.now(), warn: () => undefined })).toBe(5);
     expect(expired.stdout()).toBe('');
     expect(expired.stderr()).toBe("error: KEYCHAIN: Entry 'tok' expired 2h ago: set it again or enable auto-renew\n");
 
     const missing = memIO();
-    expect(await runGet({ ...base, name: 'nope', output: 'json' }, { io: missing.io, store, keys, warn: () => undefined })).toBe(3);
+    expect(await runGet({ ...base, name: 'nope', output: 'json' }, { io: missing.io, client, now: () => store.now(), warn: () => undefined })).toBe(3);
     expect(JSON.parse(missing.stdout())).toMatchObject({ status: 'not_found', keychain_name: 'nope' });
   });
 
   it('lists as a table on a TTY, counts, and deletes after confirmation on a TTY', async () => {
-    await runSet({ ...base, name: 'a', data: '-', autoRenew: false }, { io: memIO({ stdin: '{"k": 1}' }).io, store, keys, info: () => undefined });
+    await runSet({ ...base, name: 'a', data: '-', autoRenew: false }, { io: memIO({ stdin: '{"k": 1}' }).io, client, info: () => undefined });
     const ls = memIO({ tty: true });
-    await runLs({ playbook: PB, expired: false, output: 'table' }, { io: ls.io, store });
+    await runLs({ playbook: PB, expired: false, output: 'table' }, { io: ls.io, client, now: () => store.now() });
     expect(ls.stdout()).toMatch(/NAME\s+SCOPE\s+CACHE KEY\s+TYPE\s+STATUS\s+EXPIRES\s+AUTO-RENEW\s+ACCESSES/);
     expect(ls.stdout()).toMatch(/a\s+global\s+a:\d+:global\s+static\s+valid\s+in 1d\s+no\s+0/);
 
     const stats = memIO();
-    await runStats({ output: 'json' }, { io: stats.io, store });
+    await runStats({ output: 'json' }, { io: stats.io, client });
     expect(JSON.parse(stats.stdout())).toMatchObject({ total: 1, expired: 0 });
 
     // Declining is exit 1 in every noun (CONTRIBUTING.md, "Conventions").
     const declined = memIO({ tty: true, stdin: 'n\n' });
     const infos: string[] = [];
-    await expect(runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, store, info: (m) => infos.push(m) })).rejects.toMatchObject({
+    await expect(runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: declined.io, client, info: (m) => infos.push(m) })).rejects.toMatchObject({
       code: 'unavailable',
       message: 'no keychain entry deleted: not confirmed',
     });
     expect(infos).toEqual([]);
     const confirmed = memIO({ tty: true, stdin: 'y\n' });
-    expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: confirmed.io, store, info: (m) => infos.push(m) })).toBe(0);
+    expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: confirmed.io, client, info: (m) => infos.push(m) })).toBe(0);
     expect(infos[0]).toMatch(/^deleted 'a'/);
   });
 });

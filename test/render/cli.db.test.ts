@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/backends/sql/catalog.js';
 import { openStore } from '../../src/backends/sql/connect.js';
-import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import { setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
 import { setBearerToken } from '../../src/backends/sql/variables.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 

@@ -6,6 +6,7 @@
 import type { BackendInfo, NoetlClient } from '../../api/index.js';
 import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../sql/store.js';
+import type { Providers } from './renew/providers/index.js';
 import { localAdmin } from './admin.js';
 import { localCache } from './cache.js';
 import { localCatalog } from './catalog.js';
@@ -20,6 +21,8 @@ export type KeyProvider = (purpose: 'read' | 'write') => Promise<KeySet>;
 export interface LocalClientDeps {
   store: Store;
   keys: KeyProvider;
+  /** The secret-manager providers keychain resolve fetches from; default: their public endpoints. */
+  providers?: Providers;
 }
 
 export function createLocalClient(deps: LocalClientDeps): NoetlClient {

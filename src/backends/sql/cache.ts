@@ -1,7 +1,7 @@
 import { seal, type KeySet } from '../../core/envelope.js';
 import { NoetlError } from '../../core/errors.js';
 import { parseId64 } from '../../core/ids.js';
-import { MAX_KEYCHAIN_TTL_SECONDS } from './keychain.js';
+import { MAX_KEYCHAIN_TTL_SECONDS } from '../../core/keychain-entry.js';
 import { openRecord } from './sealed.js';
 import type { Store } from './store.js';
 

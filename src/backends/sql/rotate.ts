@@ -8,7 +8,7 @@
  * in the same transaction as the row's data, and counted as `keychain.renew_config`.
  */
 import { classifyStored, EnvelopeError, rewrap, type KeySet, type MasterKey } from '../../core/envelope.js';
-import { rewrapRenewConfig, storedRenewConfig } from './keychain.js';
+import { rewrapRenewConfig, storedRenewConfig } from '../../core/keychain-entry.js';
 import type { Queryable, Store } from './store.js';
 
 export interface SealedTable {

@@ -4,8 +4,9 @@
  * clear message: never a silent empty value. Messages name hosts, statuses and secret paths,
  * never secret values or credentials.
  */
-import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS } from '../http.js';
-import type { SecretProviderName } from '../../../core/keychain-kinds/index.js';
+import { describeEndpoint, MAX_REQUEST_TIMEOUT_SECONDS } from '../../../../core/endpoint.js';
+import { guardedFetch, HttpGuardError } from '../http.js';
+import type { SecretProviderName } from '../../../../core/keychain-kinds/index.js';
 
 /** The providers the kind registry lists (SECRET_PROVIDERS, kind secret_manager); each has a client here. */
 export type ProviderName = SecretProviderName;
