@@ -31,7 +31,7 @@ export { renewKeychainEntry, requestToken, renewError } from './backends/local/r
 export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './core/endpoint.js';
 export { resolveKeychain, type ResolveInput, type ResolveResult } from './backends/local/keychain-resolve.js';
 export { readKeychainSection, orderKeychain } from './core/keychain-section.js';
-export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './backends/local/renew/providers/index.js';
+export { defaultProviders, providerEndpoints, type SecretProvider } from './backends/local/renew/providers/index.js';
 export {
   setVariable,
   getVariable,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runGet } from '../../src/cli/keychain/get.js';
 import { runLs } from '../../src/cli/keychain/ls.js';
+import { runRenew } from '../../src/cli/keychain/renew.js';
 import { runRm } from '../../src/cli/keychain/rm.js';
 import { runSet } from '../../src/cli/keychain/set.js';
 import { runStats } from '../../src/cli/keychain/stats.js';
@@ -69,5 +70,65 @@ describe('keychain run functions', () => {
     const confirmed = memIO({ tty: true, stdin: 'y\n' });
     expect(await runRm({ ...base, names: ['a'], expired: false, includeAutoRenew: false, yes: false }, { io: confirmed.io, client, info: (m) => infos.push(m) })).toBe(0);
     expect(infos[0]).toMatch(/^deleted 'a'/);
+  });
+});
+
+describe('keychain -o json prints the wire types', () => {
+  let store: Store;
+  let client: NoetlClient;
+  beforeEach(async () => {
+    ({ store, client } = await keychainTestbed());
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  /** Every key of a JSON value, recursively, except inside the opaque maps. */
+  const keysOf = (value: unknown, into: string[] = []): string[] => {
+    if (Array.isArray(value)) for (const v of value) keysOf(v, into);
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        into.push(k);
+        if (!['token_data', 'renew_config', 'by_scope'].includes(k)) keysOf(v, into);
+      }
+    }
+    return into;
+  };
+  const snake = (text: string) => {
+    const keys = keysOf(JSON.parse(text));
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((k) => !/^[a-z0-9_]+$/.test(k))).toEqual([]);
+  };
+  const json = { ...base, output: 'json' as const };
+  const quiet = { info: () => undefined, warn: () => undefined, now: () => store.now() };
+
+  it('set, get, ls, stats, renew, rm', async () => {
+    const set = memIO({ stdin: '{"access_token": "abc-123-secret-value"}' });
+    await runSet({ ...json, name: 'tok', data: '-', autoRenew: false }, { io: set.io, client, ...quiet });
+    snake(set.stdout());
+    expect(JSON.parse(set.stdout())).not.toHaveProperty('warnings');
+
+    const get = memIO();
+    expect(await runGet({ ...json, name: 'tok' }, { io: get.io, client, ...quiet })).toBe(0);
+    snake(get.stdout());
+    expect(get.stdout()).not.toContain('abc-123-secret-value');
+    expect(JSON.parse(get.stdout())).toMatchObject({ status: 'success', keychain_name: 'tok', access_count: 1 });
+
+    const ls = memIO();
+    await runLs({ playbook: PB, expired: false, output: 'json' }, { io: ls.io, client, now: () => store.now() });
+    snake(ls.stdout());
+
+    const stats = memIO();
+    await runStats({ output: 'json' }, { io: stats.io, client });
+    snake(stats.stdout());
+
+    const renew = memIO();
+    expect(await runRenew({ ...json, names: ['tok', 'gone'] }, { io: renew.io, client, ...quiet })).toBe(1);
+    snake(renew.stdout());
+    expect(JSON.parse(renew.stdout())).toMatchObject([{ status: 'failed', code: 'unavailable' }, { status: 'not_found', code: 'not_found' }]);
+
+    const rm = memIO();
+    expect(await runRm({ ...json, names: ['tok'], expired: false, includeAutoRenew: false, yes: true }, { io: rm.io, client, info: () => undefined })).toBe(0);
+    snake(rm.stdout());
   });
 });

@@ -54,7 +54,11 @@ export function openRenewConfig(row: KeychainRow, keys: KeySet, warnings?: strin
   const opened = openRecord(stored, keys, record, CHECK_MASTER_KEY);
   if (opened.legacy && warnings) addWarnings(warnings, [plaintextRenewConfigWarning(row.keychain_name)]);
   const problem = renewConfigProblem(opened.value);
-  if (problem) throw new NoetlError('unavailable', `${record} is not usable: ${problem}; set the entry again with auto-renew and a renew_config`);
+  if (problem) {
+    throw new NoetlError('unavailable', `${record} is not usable: ${problem}`, {
+      hint: { command: `keychain set ${row.keychain_name} --auto-renew --renew-config @FILE`, text: 'to store a usable one' },
+    });
+  }
   return opened.value as RenewConfig;
 }
 

@@ -19,7 +19,7 @@ import { orderKeychain, parsePlaybookDocument, readKeychainSection, type Keychai
 import type { ScopeRef, ScopeType } from '../../core/scope.js';
 import type { Store } from '../sql/store.js';
 import { checkRenewConfig, getKeychainEntry, setKeychainEntry } from './keychain-entries.js';
-import { ProviderError, type Providers } from './renew/providers/index.js';
+import type { Providers } from './renew/providers/index.js';
 import { DEFAULT_RENEW_TIMEOUT_MS, requestToken } from './renew/renew.js';
 
 export interface ResolveInput {
@@ -96,7 +96,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
       result.keychain[spec.name] = outcome.data;
       result.warnings.push(...outcome.warnings);
     } catch (err) {
-      if (!(err instanceof NoetlError || err instanceof TemplateError || err instanceof ProviderError)) throw err;
+      if (!(err instanceof NoetlError || err instanceof TemplateError)) throw err;
       if (hasReason(err, 'renew-failed')) result.warnings.push(...err.warnings);
       entry.status = 'failed';
       entry.error = hasReason(err, 'renew-failed') ? err.message : `KEYCHAIN: Entry '${spec.name}' (${spec.kind}): ${err.message}`;

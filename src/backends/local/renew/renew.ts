@@ -15,7 +15,7 @@ import { selectKeychainRow, updateRenewedRow, type KeychainRow } from '../../sql
 import { withRenewLock } from '../../sql/renew.js';
 import type { Queryable, Store } from '../../sql/store.js';
 import { openRenewConfig } from '../keychain-entries.js';
-import { guardedFetch, HttpGuardError, type GuardedResponse } from './http.js';
+import { guardedFetch, HTTP_GUARD, type GuardedResponse } from './http.js';
 
 export interface RenewOptions {
   /** Overrides the entry's refresh margin (seconds). */
@@ -129,7 +129,7 @@ export async function requestToken(
     try {
       response = await guardedFetch(url, { method, headers, body, signal, allowInsecureHttp: config.allow_insecure_http === true });
     } catch (err) {
-      if (err instanceof HttpGuardError) throw renewError(name, err.message);
+      if (hasReason(err, HTTP_GUARD)) throw renewError(name, err.message);
       const e = err as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
         throw renewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
