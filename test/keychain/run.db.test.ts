@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runGet } from '../../src/cli/keychain/get.js';
 import { runLs } from '../../src/cli/keychain/ls.js';
 import { runRenew } from '../../src/cli/keychain/renew.js';
+import { runResolve } from '../../src/cli/keychain/resolve.js';
 import { runRm } from '../../src/cli/keychain/rm.js';
 import { runSet } from '../../src/cli/keychain/set.js';
 import { runStats } from '../../src/cli/keychain/stats.js';
@@ -9,7 +10,7 @@ import type { NoetlClient } from '../../src/api/index.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { memIO } from '../helpers/memio.js';
 import type { fakeClock } from '../helpers/store.js';
-import { keychainTestbed } from './fixtures.js';
+import { keychainTestbed, PLAYBOOK } from './fixtures.js';
 
 const PB = 'integrations/travel_booking';
 const base = { playbook: PB, scope: 'global', reveal: false, renew: true, output: 'table' as const };
@@ -130,5 +131,17 @@ describe('keychain -o json prints the wire types', () => {
     const rm = memIO();
     expect(await runRm({ ...json, names: ['tok'], expired: false, includeAutoRenew: false, yes: true }, { io: rm.io, client, info: () => undefined })).toBe(0);
     snake(rm.stdout());
+  });
+
+  it('resolve: the plan as the wire type, never the values', async () => {
+    const playbook = `${PLAYBOOK}keychain:\n  - name: keys\n    kind: static\n    map:\n      api_key: sk-live-do-not-print-0123\n`;
+    await client.templates.resolveKeychain({ content: playbook, playbook: PB, execution_id: '518508477736551392' });
+    const out = memIO({ stdin: playbook });
+    const code = await runResolve({ file: '-', executionId: '518508477736551392', playbook: PB, dryRun: false, output: 'json' }, { io: out.io, client, ...quiet });
+    expect(code).toBe(0);
+    snake(out.stdout());
+    expect(JSON.parse(out.stdout())).toMatchObject({ execution_id: '518508477736551392', entries: [{ name: 'keys', status: 'cached' }] });
+    expect(out.stdout()).not.toContain('sk-live');
+    expect(JSON.parse(out.stdout())).not.toHaveProperty('keychain');
   });
 });

@@ -1,8 +1,8 @@
 /**
- * The keychain (seed 003, "Keychain System"): scoped, expiring entries sealed per
- * ENCRYPTION.md, with access tracking and auto-renewal. The functions mirror the seeds'
- * keychain API (get, set, delete, list by catalog) and return its response shapes;
- * warnings come back as data, never printed.
+ * The keychain's logic over its SQL repository (seed 003, "Keychain System"): entries sealed
+ * per ENCRYPTION.md on set (after validation), opened and checked on get, auto-renewed when
+ * due (renew/renew.ts). Data comes back in clear: the client (keychain.ts) masks it unless
+ * asked to reveal. Warnings come back as data, never printed.
  */
 import type {
   CacheType,

@@ -197,7 +197,7 @@ function assertRendered(value: unknown, name: string, path = ''): void {
   if (typeof value === 'string') {
     // Name only the leftover template syntax: the rest of the string may hold a rendered secret.
     const leftover = /\{\{[^}]*\}\}|\{%[^%]*%\}/.exec(value)?.[0] ?? '{{ … }}';
-    if (isTemplate(value)) throw invalidError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that workload value with --workload`);
+    if (isTemplate(value)) throw invalidError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that value in the workload`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => assertRendered(v, name, `${path}[${i}]`));
   } else if (isMapping(value)) {
