@@ -14,25 +14,16 @@ export { cacheKey, defaultTtlSeconds, isVisibleTo, refreshMarginSeconds, SCOPE_T
 export { renderTemplate, renderValue, templateRenderer, workloadContext, secret, Secret, MASKED, TemplateError, type RenderOptions } from './core/jinja.js';
 export { listCatalog, getCatalogById, getCatalogByPath, type CatalogEntry, type CatalogEntryWithContent } from './backends/sql/catalog.js';
 export { registerPlaybook, findCatalogEntry, resolvePlaybookSelector } from './backends/local/catalog.js';
-export {
-  setKeychainEntry,
-  getKeychainEntry,
-  deleteKeychainEntry,
-  listKeychainEntries,
-  listCatalogKeychain,
-  keychainStats,
-  purgeExpiredKeychain,
-  keychainCacheKey,
-  type SetKeychainInput,
-  type KeychainGetResponse,
-  type KeychainGetResult,
-  type KeychainListEntry,
-  type KeychainStats,
-} from './backends/sql/keychain.js';
-export { renewKeychainEntry, requestToken, renewError, type RenewConfig } from './backends/sql/renew.js';
-export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './backends/sql/http.js';
-export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './backends/sql/resolve.js';
-export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './backends/sql/providers/index.js';
+export { listKeychainEntries, keychainStats, purgeExpiredKeychain } from './backends/sql/keychain.js';
+export type { KeychainApi, KeychainGetResponse, KeychainGetResult, KeychainListEntry, KeychainStats, RenewConfig } from './api/keychain.js';
+export type { TemplatesApi, KeychainResolveRequest, KeychainResolveResult, RenderRequest, RenderResult } from './api/templates.js';
+export { keychainCacheKey } from './core/keychain-entry.js';
+export { setKeychainEntry, getKeychainEntry, type SetKeychainInput } from './backends/local/keychain-entries.js';
+export { renewKeychainEntry, requestToken, renewError } from './backends/local/renew/renew.js';
+export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './core/endpoint.js';
+export { resolveKeychain, type ResolveInput, type ResolveResult } from './backends/local/keychain-resolve.js';
+export { readKeychainSection, orderKeychain } from './core/keychain-section.js';
+export { defaultProviders, providerEndpoints, type SecretProvider } from './backends/local/renew/providers/index.js';
 export {
   setVariable,
   getVariable,

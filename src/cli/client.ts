@@ -4,13 +4,17 @@
  */
 import type { NoetlClient } from '../api/index.js';
 import { createLocalClient } from '../backends/local/index.js';
+import { defaultProviders, providerEndpoints } from '../backends/local/renew/providers/index.js';
 import type { CommandContext } from './context.js';
 
 export async function openClient(ctx: Pick<CommandContext, 'openStore' | 'keys' | 'env' | 'globals' | 'warn'>): Promise<NoetlClient> {
   const store = await ctx.openStore();
+  // Secret managers at their public endpoints unless NOETL_*_URL overrides them (keychain resolve).
+  const providers = defaultProviders(providerEndpoints(ctx.env));
   return createLocalClient({
     store,
     keys: (purpose) => ctx.keys(purpose),
+    providers,
     // Rotation needs to know where the key came from: a key noetl generated is replaced in place.
     keyAdmin: {
       async load() {

@@ -9,7 +9,7 @@ import {
   type KeychainFetchIO,
   type TokenRequest,
 } from '../../src/core/keychain-kinds/index.js';
-import { defaultProviders } from '../../src/backends/sql/providers/index.js';
+import { defaultProviders } from '../../src/backends/local/renew/providers/index.js';
 
 /** The I/O a fetch is given, answering from tables and recording what was asked. */
 function recordingIO() {

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyStored, type KeySet } from '../../src/core/envelope.js';
-import { getKeychainEntry, openRenewConfig, sealRenewConfig, selectKeychainRow, setKeychainEntry, type KeychainRow, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
+import type { KeychainSuccess } from '../../src/api/keychain.js';
+import { getKeychainEntry, openRenewConfig, setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { selectKeychainRow, type KeychainRow } from '../../src/backends/sql/keychain.js';
+import { sealRenewConfig } from '../../src/core/keychain-entry.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { isOnKey, keyStatus, rotateMasterKey } from '../../src/backends/local/key-rotation.js';
 import { RENEW_CONFIG } from '../../src/backends/sql/rotate.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seal, type KeySet } from '../../src/core/envelope.js';
 import { addCredential } from '../../src/backends/local/credentials.js';
-import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import { setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
 import { rotateMasterKey } from '../../src/backends/local/key-rotation.js';
 import type { Store } from '../../src/backends/sql/store.js';

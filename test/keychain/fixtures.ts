@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { OAuth2Server } from 'oauth2-mock-server';
 import type { KeySet, MasterKey } from '../../src/core/envelope.js';
+import type { NoetlClient } from '../../src/api/index.js';
+import { createLocalClient } from '../../src/backends/local/index.js';
 import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
@@ -44,10 +46,12 @@ export async function registerTestPlaybook(store: Store, content = PLAYBOOK): Pr
 }
 
 /** A fresh store on a fake clock, a master key and the test playbook registered: each keychain test's start. */
-export async function keychainTestbed(): Promise<{ clock: ReturnType<typeof fakeClock>; store: Store; keys: KeySet; catalogId: string }> {
+export async function keychainTestbed(): Promise<{ clock: ReturnType<typeof fakeClock>; store: Store; keys: KeySet; catalogId: string; client: NoetlClient }> {
   const clock = fakeClock();
   const store = await testStore({ clock });
-  return { clock, store, keys: testKeys(), catalogId: await registerTestPlaybook(store) };
+  const keys = testKeys();
+  const client = createLocalClient({ store, keys: async () => keys });
+  return { clock, store, keys, catalogId: await registerTestPlaybook(store), client };
 }
 
 export const CLIENT_ID = 'noetl-client';

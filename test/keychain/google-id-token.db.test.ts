@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { KeySet } from '../../src/core/envelope.js';
 import { addCredential } from '../../src/backends/local/credentials.js';
 import { listKeychainEntries } from '../../src/backends/sql/keychain.js';
-import { defaultProviders } from '../../src/backends/sql/providers/index.js';
-import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import { defaultProviders } from '../../src/backends/local/renew/providers/index.js';
+import { resolveKeychain } from '../../src/backends/local/keychain-resolve.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 import { registerTestPlaybook, testKeys } from './fixtures.js';
@@ -166,7 +166,7 @@ describe('keychain kind google_id_token', () => {
       expect(claims.aud).toBe(AUDIENCE);
     }
     // Stored sealed, expiring a refresh margin (10% of 1 h) before the token does.
-    const entries = await listKeychainEntries(store);
+    const entries = await listKeychainEntries(store, {}, store.now());
     expect(entries.map((e) => [e.keychain_name, e.credential_type, e.cache_type])).toEqual([
       ['id_token_from_credential', 'google_id_token', 'token'],
       ['id_token_from_secret_manager', 'google_id_token', 'token'],
@@ -190,7 +190,7 @@ describe('keychain kind google_id_token', () => {
     const { lintText } = await import('../../src/lint/lint.js');
     expect(lintText('p.yaml', PLAYBOOK).filter((f) => f.ruleId === 'keychain-auto-renew')).toEqual([]);
     await resolve({ playbook: withoutRenew });
-    const entries = await listKeychainEntries(store);
+    const entries = await listKeychainEntries(store, {}, store.now());
     // The token's whole lifetime (1 h): nothing renews it before it expires.
     expect(entries.map((e) => [e.keychain_name, new Date(e.expires_at).getTime() - clock().getTime(), e.auto_renew])).toEqual([
       ['id_token_from_credential', 3600_000, false],
@@ -199,7 +199,7 @@ describe('keychain kind google_id_token', () => {
     await store.query('DELETE FROM keychain');
     await resolve();
     // With auto_renew: 10% of the lifetime early, so the next resolve mints a new one before it expires.
-    expect((await listKeychainEntries(store)).map((e) => new Date(e.expires_at).getTime() - clock().getTime())).toEqual([3240_000, 3240_000]);
+    expect((await listKeychainEntries(store, {}, store.now())).map((e) => new Date(e.expires_at).getTime() - clock().getTime())).toEqual([3240_000, 3240_000]);
   });
 
   it('fails an entry with a clear reason, never a secret: a key the endpoint refuses, or no target_audience', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerPlaybook } from '../../src/backends/local/catalog.js';
-import { defaultProviders } from '../../src/backends/sql/providers/index.js';
-import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import { defaultProviders } from '../../src/backends/local/renew/providers/index.js';
+import { resolveKeychain } from '../../src/backends/local/keychain-resolve.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { testStore } from '../helpers/store.js';
 

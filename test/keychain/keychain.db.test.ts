@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import {
-  deleteKeychainEntry,
-  getKeychainEntry,
-  keychainStats,
-  listCatalogKeychain,
-  listKeychainEntries,
-  purgeExpiredKeychain,
-  setKeychainEntry,
-} from '../../src/backends/sql/keychain.js';
+import type { NoetlClient } from '../../src/api/index.js';
+import { getKeychainEntry, setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { listKeychainEntries as listRows, purgeExpiredKeychain } from '../../src/backends/sql/keychain.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, registerTestPlaybook, testKeys } from './fixtures.js';
@@ -23,9 +17,11 @@ describe('keychain library', () => {
   let keys: KeySet;
   let clock: ReturnType<typeof fakeClock>;
   let catalogId: string;
+  let client: NoetlClient;
+  const listKeychainEntries = (filter: Parameters<typeof listRows>[1] = {}) => listRows(store, filter, store.now());
 
   beforeEach(async () => {
-    ({ clock, store, keys, catalogId } = await keychainTestbed());
+    ({ clock, store, keys, catalogId, client } = await keychainTestbed());
   });
   afterEach(async () => {
     await store.close();
@@ -79,7 +75,7 @@ describe('keychain library', () => {
     clock.advance(200_000);
     const expired = await getKeychainEntry(store, keys, 't', { scope: 'global', catalogId });
     expect(expired.response.status).toBe('expired');
-    const [entry] = await listKeychainEntries(store, { catalogId });
+    const [entry] = await listKeychainEntries({ catalogId });
     expect(entry.access_count).toBe(3);
     expect(entry.accessed_at).toBe('2026-01-01T00:00:03.000Z');
   });
@@ -144,7 +140,7 @@ describe('keychain library', () => {
     // A scope is not another: a global read does not see the catalog entry.
     expect(await status('cat', { scope: 'global', catalogId })).toBe('not_found');
 
-    const forRoot = await listKeychainEntries(store, { executionId: ROOT });
+    const forRoot = await listKeychainEntries({ executionId: ROOT });
     expect(forRoot.map((e) => e.keychain_name).sort()).toEqual(['ctx', 'sess']);
   });
 
@@ -153,7 +149,7 @@ describe('keychain library', () => {
     await expect(
       setKeychainEntry(store, keys, { name: 'creds', ref: { scope: 'global', catalogId }, data: { client_id: 'abc' }, schema }),
     ).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('Missing required field: client_secret') });
-    expect(await listKeychainEntries(store)).toEqual([]);
+    expect(await listKeychainEntries()).toEqual([]);
 
     await setKeychainEntry(store, keys, { name: 'creds', ref: { scope: 'global', catalogId }, data: { client_id: 'abc', client_secret: 'zzz-secret' }, schema });
     // The schema evolves under the stored data: a read still serves it, with a warning.
@@ -199,9 +195,9 @@ describe('keychain library', () => {
     await setKeychainEntry(store, keys, { name: 'b', ref: { scope: 'global', catalogId }, data: TOKEN, ttlSeconds: 7200 });
     await setKeychainEntry(store, keys, { name: 'c', ref: { scope: 'local', catalogId, executionId: ROOT }, data: TOKEN });
     clock.advance(120_000);
-    const listed = await listCatalogKeychain(store, catalogId);
-    expect(listed).toMatchObject({ status: 'success', catalog_id: catalogId, count: 3 });
-    expect(listed.entries[0]).toEqual({
+    const listed = await client.keychain.list({ catalog_id: catalogId });
+    expect(listed.length).toBe(3);
+    expect(listed[0]).toMatchObject({
       keychain_name: 'a',
       cache_key: `a:${catalogId}:global`,
       scope_type: 'global',
@@ -211,20 +207,20 @@ describe('keychain library', () => {
       access_count: 0,
     });
     expect(JSON.stringify(listed)).not.toContain('secret-payload');
-    expect((await listKeychainEntries(store, { expired: true })).map((e) => e.keychain_name)).toEqual(['a']);
-    expect((await listKeychainEntries(store, { scope: 'local' })).map((e) => e.keychain_name)).toEqual(['c']);
-    expect((await listKeychainEntries(store, { name: 'b' })).length).toBe(1);
+    expect((await listKeychainEntries({ expired: true })).map((e) => e.keychain_name)).toEqual(['a']);
+    expect((await listKeychainEntries({ scope: 'local' })).map((e) => e.keychain_name)).toEqual(['c']);
+    expect((await listKeychainEntries({ name: 'b' })).length).toBe(1);
 
-    const stats = await keychainStats(store);
+    const stats = await client.keychain.stats();
     expect(stats).toMatchObject({ total: 3, expired: 1, auto_renew: 0, catalogs: 1, by_scope: { global: 2, local: 1, shared: 0, catalog: 0 } });
 
-    expect(await deleteKeychainEntry(store, 'b', { scope: 'global', catalogId })).toMatchObject({
+    expect((await client.keychain.remove(['b'], { catalog_id: catalogId }))[0]).toMatchObject({
       status: 'success',
       message: 'Keychain entry deleted successfully',
       keychain_name: 'b',
       catalog_id: catalogId,
     });
-    expect((await deleteKeychainEntry(store, 'b', { scope: 'global', catalogId })).status).toBe('not_found');
+    expect((await client.keychain.remove(['b'], { catalog_id: catalogId }))[0].status).toBe('not_found');
   });
 
   it('purges expired entries in batches, honouring --older-than and keeping auto-renew entries', async () => {
@@ -245,13 +241,14 @@ describe('keychain library', () => {
     clock.advance(3600_000);
 
     const progress: number[] = [];
-    const result = await purgeExpiredKeychain(store, { olderThanSeconds: 7 * 86400, batchSize: 3, onProgress: (n) => progress.push(n) });
+    const cutoff = new Date(store.now().getTime() - 7 * 86400_000);
+    const result = await purgeExpiredKeychain(store, { cutoff, includeAutoRenew: false, batchSize: 3, onProgress: (n) => progress.push(n) });
     expect(result).toEqual({ deleted: 7, batches: 3, kept_auto_renew: 1 });
     expect(progress).toEqual([3, 6, 7]);
-    expect((await listKeychainEntries(store)).map((e) => e.keychain_name)).toEqual(['fresh', 'recent', 'renewable']);
+    expect((await listKeychainEntries()).map((e) => e.keychain_name)).toEqual(['fresh', 'recent', 'renewable']);
 
-    const all = await purgeExpiredKeychain(store, { includeAutoRenew: true });
+    const all = await client.keychain.purgeExpired({ include_auto_renew: true });
     expect(all).toMatchObject({ deleted: 2, kept_auto_renew: 0 });
-    expect((await listKeychainEntries(store)).map((e) => e.keychain_name)).toEqual(['fresh']);
+    expect((await listKeychainEntries()).map((e) => e.keychain_name)).toEqual(['fresh']);
   });
 });

@@ -7,9 +7,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { KeySet } from '../../src/core/envelope.js';
 import { lintText } from '../../src/lint/lint.js';
 import { addCredential } from '../../src/backends/local/credentials.js';
-import { getKeychainEntry, listKeychainEntries, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
-import { defaultProviders } from '../../src/backends/sql/providers/index.js';
-import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import type { KeychainSuccess } from '../../src/api/keychain.js';
+import { getKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { listKeychainEntries } from '../../src/backends/sql/keychain.js';
+import { defaultProviders } from '../../src/backends/local/renew/providers/index.js';
+import { resolveKeychain } from '../../src/backends/local/keychain-resolve.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, startTokenServer } from './fixtures.js';
@@ -82,7 +84,7 @@ describe('lint and keychain resolve agree on every kind', () => {
     ]);
     const refused = await resolve(yaml);
     expect(refused.entries[0]).toMatchObject({ status: 'failed', error: "KEYCHAIN: Entry 'openai_token' (bearer): needs `token`" });
-    expect(await listKeychainEntries(store)).toEqual([]);
+    expect(await listKeychainEntries(store, {}, store.now())).toEqual([]);
 
     const asCredential = playbook(`  - name: openai_token\n    kind: credential\n    credential: openai_key\n  - name: by_ref\n    kind: credential\n    ref: openai_key\n`);
     expect(lint(asCredential)).toEqual([]);
@@ -116,7 +118,7 @@ describe('lint and keychain resolve agree on every kind', () => {
       ['project_context', 'fetched'],
       ['creds', 'fetched'],
     ]);
-    expect((await listKeychainEntries(store)).map((e) => [e.keychain_name, e.auto_renew])).toEqual([
+    expect((await listKeychainEntries(store, {}, store.now())).map((e) => [e.keychain_name, e.auto_renew])).toEqual([
       ['creds', false],
       ['project_context', true],
     ]);
@@ -145,6 +147,6 @@ describe('lint and keychain resolve agree on every kind', () => {
     const before = server.requests();
     await expect(resolve(yaml)).rejects.toMatchObject({ code: 'invalid', message: "keychain entry 'token' uses 'creds', which is declared after it; move 'creds' above 'token'" });
     expect(server.requests()).toBe(before);
-    expect(await listKeychainEntries(store)).toEqual([]);
+    expect(await listKeychainEntries(store, {}, store.now())).toEqual([]);
   });
 });

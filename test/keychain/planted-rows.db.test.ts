@@ -9,8 +9,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { seal, type KeySet } from '../../src/core/envelope.js';
 import { fetchCredentialWithCache } from '../../src/backends/local/cache.js';
 import { addCredential, getCredential } from '../../src/backends/local/credentials.js';
-import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
-import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
+import type { KeychainSuccess } from '../../src/api/keychain.js';
+import { getKeychainEntry, setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { renewKeychainEntry } from '../../src/backends/local/renew/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import type { fakeClock } from '../helpers/store.js';
 import { keychainTestbed, renewConfig, sealText, startOAuthServer } from './fixtures.js';
@@ -108,7 +109,8 @@ describe('planted rows', () => {
     ] as const) {
       await store.query('UPDATE keychain SET data_encrypted = $1', [seal(value, keys.current)]);
       const err = (await getKeychainEntry(store, keys, 't', ref()).catch((e: unknown) => e)) as Error & { code?: string };
-      expect(err.message).toBe(`keychain entry 't' holds ${kind}, not an object of fields: set it again with \`noetl keychain set\``);
+      expect(err.message).toBe(`keychain entry 't' holds ${kind}, not an object of fields`);
+      expect(err).toMatchObject({ hint: { command: 'keychain set' } });
       expect(err.code).toBe('unavailable');
     }
   });
@@ -119,7 +121,8 @@ describe('planted rows', () => {
     clock.advance(601_000);
     await expect(getKeychainEntry(store, keys, 'svc', ref())).rejects.toMatchObject({
       code: 'unavailable',
-      message: "renew_config of keychain entry 'svc' is not usable: must be a JSON object with at least an endpoint, not an array; set it again with --auto-renew --renew-config @FILE",
+      message: "renew_config of keychain entry 'svc' is not usable: must be a JSON object with at least an endpoint, not an array",
+      hint: { command: 'keychain set svc --auto-renew --renew-config @FILE' },
     });
   });
 

@@ -2,9 +2,9 @@ import { createVerify, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { awsProvider, sign } from '../../src/backends/sql/providers/aws.js';
-import { azureProvider } from '../../src/backends/sql/providers/azure.js';
-import { gcpProvider } from '../../src/backends/sql/providers/gcp.js';
+import { awsProvider, sign } from '../../src/backends/local/renew/providers/aws.js';
+import { azureProvider } from '../../src/backends/local/renew/providers/azure.js';
+import { gcpProvider } from '../../src/backends/local/renew/providers/gcp.js';
 
 /** A server on 127.0.0.1 that answers with `handler` and records each request. */
 async function serve(handler: (req: IncomingMessage, body: string, res: ServerResponse) => void) {

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
-import { getKeychainEntry, setKeychainEntry, type KeychainSuccess } from '../../src/backends/sql/keychain.js';
-import { renewKeychainEntry, requestToken } from '../../src/backends/sql/renew.js';
+import type { KeychainSuccess } from '../../src/api/keychain.js';
+import { getKeychainEntry, setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { renewKeychainEntry, requestToken } from '../../src/backends/local/renew/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { testBackend } from '../helpers/backend.js';
 import { fakeClock, testStore } from '../helpers/store.js';

@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
 import { addCredential } from '../../src/backends/local/credentials.js';
-import { getKeychainEntry, listKeychainEntries } from '../../src/backends/sql/keychain.js';
-import { defaultProviders } from '../../src/backends/sql/providers/index.js';
-import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import { getKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { listKeychainEntries } from '../../src/backends/sql/keychain.js';
+import { defaultProviders } from '../../src/backends/local/renew/providers/index.js';
+import { resolveKeychain } from '../../src/backends/local/keychain-resolve.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { fakeClock, testStore } from '../helpers/store.js';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, startTokenServer, testKeys } from './fixtures.js';
@@ -136,7 +137,7 @@ keychain:
       providers: defaultProviders({ gcpSecretManager: gcp.url }),
     });
     expect([oauth.requests(), http.requests(), gcp.requests()]).toEqual(before);
-    expect(await listKeychainEntries(store)).toEqual([]);
+    expect(await listKeychainEntries(store, {}, store.now())).toEqual([]);
     expect(plan.entries.map((e) => [e.name, e.kind, e.scope, e.cache_key, e.status])).toEqual([
       ['amadeus_credentials', 'secret_manager', 'global', `amadeus_credentials:${catalogId}:global`, 'planned'],
       ['amadeus_token', 'oauth2', 'global', `amadeus_token:${catalogId}:global`, 'planned'],
@@ -171,7 +172,7 @@ keychain:
     // The http entry got the rendered workload and a job uuid, as JSON.
     expect(JSON.parse(http.bodies().at(-1)!)).toEqual({ project_id: 'p-42', timestamp: expect.stringMatching(/^[0-9a-f-]{36}$/) });
 
-    const stored = await listKeychainEntries(store);
+    const stored = await listKeychainEntries(store, {}, store.now());
     const token = stored.find((e) => e.keychain_name === 'amadeus_token')!;
     expect(token).toMatchObject({ auto_renew: true, credential_type: 'oauth2', expires_at: '2026-01-01T00:30:00.000Z' });
     expect(stored.find((e) => e.keychain_name === 'project_context')).toMatchObject({ expires_at: '2026-01-01T02:00:00.000Z', parent_execution_id: EXEC });
@@ -202,7 +203,7 @@ keychain:
     expect(byName.amadeus_token).toMatchObject({ status: 'skipped', error: "KEYCHAIN: Entry 'amadeus_token' (oauth2): not resolved: it depends on 'amadeus_credentials', which failed" });
     expect(byName.project_context.status).toBe('fetched');
     expect(result.keychain.amadeus_credentials).toBeUndefined();
-    expect((await listKeychainEntries(store)).map((e) => e.keychain_name).sort()).toEqual(['db', 'project_context']);
+    expect((await listKeychainEntries(store, {}, store.now())).map((e) => e.keychain_name).sort()).toEqual(['db', 'project_context']);
 
     const closed = await startTokenServer();
     await closed.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderKeychain, readKeychainSection } from '../../src/backends/sql/resolve.js';
+import { orderKeychain, readKeychainSection } from '../../src/core/keychain-section.js';
 
 const section = (entries: unknown[]) => readKeychainSection({ keychain: entries });
 

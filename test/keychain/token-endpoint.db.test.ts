@@ -3,8 +3,9 @@ import { NoetlError } from '../../src/core/errors.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
 import { listCacheEntries, storeTokenInCache } from '../../src/backends/local/cache.js';
-import { listKeychainEntries, setKeychainEntry } from '../../src/backends/sql/keychain.js';
-import { renewKeychainEntry } from '../../src/backends/sql/renew.js';
+import { setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
+import { listKeychainEntries } from '../../src/backends/sql/keychain.js';
+import { renewKeychainEntry } from '../../src/backends/local/renew/renew.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { keychainTestbed, startTokenServer } from './fixtures.js';
 
@@ -53,10 +54,10 @@ describe('renewal and set bounds write nothing', () => {
       const autoRenew = 'renewConfig' in input;
       await expect(setKeychainEntry(store, keys, { name: 'svc', ref: ref(), data: { access_token: 't' }, autoRenew, ...input })).rejects.toMatchObject({ code: 'invalid', message });
     }
-    expect(await listKeychainEntries(store)).toEqual([]);
+    expect(await listKeychainEntries(store, {}, store.now())).toEqual([]);
     // Allowed explicitly, plain http is stored.
     await setKeychainEntry(store, keys, { name: 'svc', ref: ref(), data: { access_token: 't' }, autoRenew: true, renewConfig: { endpoint: 'http://auth.example.com/token', allow_insecure_http: true } });
-    expect(await listKeychainEntries(store)).toHaveLength(1);
+    expect(await listKeychainEntries(store, {}, store.now())).toHaveLength(1);
   });
 
   it('the credential cache refuses a token whose expires_in is 1e20, writing nothing', async () => {

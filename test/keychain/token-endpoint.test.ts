@@ -6,9 +6,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gcpProvider } from '../../src/backends/sql/providers/gcp.js';
-import { azureProvider } from '../../src/backends/sql/providers/azure.js';
-import { requestToken } from '../../src/backends/sql/renew.js';
+import { gcpProvider } from '../../src/backends/local/renew/providers/gcp.js';
+import { azureProvider } from '../../src/backends/local/renew/providers/azure.js';
+import { requestToken } from '../../src/backends/local/renew/renew.js';
 
 interface Received {
   method: string;

@@ -57,7 +57,7 @@ describe('noetl and rows it did not seal, and input past its bounds', () => {
     const used = await runCli(['keychain', 'get', 'svc', '--playbook', PB, '--field', 'access_token', '--reveal'], { env: later(env, 1) });
     expect(used.code).toBe(0);
     expect(used.stdout).toMatch(/^token-\d+-/);
-    expect(used.stderr).toMatch(/^warning: keychain entry 'svc' has a plaintext renew_config \(not sealed\): whoever can write the keychain table can send its renewal, and client secret, anywhere; seal legacy rows with `noetl credential rotate-key`, or refuse such rows with --require-sealed\n$/);
+    expect(used.stderr).toMatch(/^warning: keychain entry 'svc' has a plaintext renew_config \(not sealed\): whoever can write the keychain table can send its renewal, and client secret, anywhere; seal legacy rows with `noetl credential rotate-key`, or refuse such rows in strict mode \(require_sealed\)\n$/);
     expect(server.requests()).toBe(before + 1);
 
     const byEnv = await runCli(['keychain', 'get', 'svc', '--playbook', PB], { env: { ...later(env, 3), NOETL_REQUIRE_SEALED: '1' } });

@@ -8,8 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KeySet } from '../../src/core/envelope.js';
 import { lintText } from '../../src/lint/lint.js';
 import { addCredential } from '../../src/backends/local/credentials.js';
-import { defaultProviders } from '../../src/backends/sql/providers/index.js';
-import { resolveKeychain } from '../../src/backends/sql/resolve.js';
+import { defaultProviders } from '../../src/backends/local/renew/providers/index.js';
+import { resolveKeychain } from '../../src/backends/local/keychain-resolve.js';
 import type { Store } from '../../src/backends/sql/store.js';
 import { keychainTestbed } from '../keychain/fixtures.js';
 

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { decodeMasterKey, type KeySet } from '../../src/core/envelope.js';
 import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import { openStore } from '../../src/backends/sql/connect.js';
-import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import { setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
 import { setBearerToken } from '../../src/backends/local/vars.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 
@@ -115,6 +115,6 @@ describe('noetl render (built CLI)', () => {
     writeFileSync(broken, 'kind: Playbook\nworkflow:\n  - step: a\n     tool: http\n');
     const invalid = await runCli(['render', broken, '--execution-id', EXEC], { env });
     expect(invalid.code).toBe(2);
-    expect(invalid.stderr).toBe(`error: ${broken}:4:10: not valid YAML: bad indentation of a mapping entry; see noetl lint ${broken}\n`);
+    expect(invalid.stderr).toBe(`error: ${broken}:4:10: not valid YAML: bad indentation of a mapping entry: run \`noetl lint ${broken}\` to see every problem\n`);
   });
 });

@@ -6,10 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NoetlError } from '../../src/core/errors.js';
 import { runRender, type RenderReport } from '../../src/cli/render/index.js';
 import type { KeySet } from '../../src/core/envelope.js';
-import { registerPlaybook } from '../../src/backends/local/catalog.js';
 import { getCatalogByPath } from '../../src/backends/sql/catalog.js';
-import { setKeychainEntry } from '../../src/backends/sql/keychain.js';
+import { registerPlaybook } from '../../src/backends/local/catalog.js';
+import { setKeychainEntry } from '../../src/backends/local/keychain-entries.js';
 import type { Store } from '../../src/backends/sql/store.js';
+import { createLocalClient } from '../../src/backends/local/index.js';
 import { setBearerToken, setVariable } from '../../src/backends/local/vars.js';
 import { memIO } from '../helpers/memio.js';
 import { fakeClock, testStore } from '../helpers/store.js';
@@ -70,7 +71,11 @@ describe('render (run function)', () => {
   let file: string;
   const keys = keySet();
   const clock = fakeClock(new Date('2026-03-01T10:00:00Z'));
-  const deps = (io: ReturnType<typeof memIO>['io'], warnings: string[] = []) => ({ io, store, keys: async () => keys, warn: (m: string) => warnings.push(m) });
+  const deps = (io: ReturnType<typeof memIO>['io'], warnings: string[] = []) => ({
+    io,
+    client: createLocalClient({ store, keys: async () => keys }),
+    warn: (m: string) => warnings.push(m),
+  });
 
   beforeEach(async () => {
     clock.set(new Date('2026-03-01T10:00:00Z'));

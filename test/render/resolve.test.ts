@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkReference, markSecrets, visibleKeychainEntry, type KeychainState, type ResolveInput } from '../../src/cli/render/resolve.js';
+import { checkReference, markSecrets, visibleKeychainEntry, type KeychainState, type ReferenceCheckInput as ResolveInput } from '../../src/core/template-references.js';
 import { renderTemplate, Secret } from '../../src/core/jinja.js';
 import { templateReferences } from '../../src/core/templates.js';
 

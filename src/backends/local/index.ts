@@ -7,6 +7,7 @@ import type { BackendInfo, NoetlClient } from '../../api/index.js';
 import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../sql/store.js';
 import { localAdmin, type KeyAdministration } from './admin.js';
+import type { Providers } from './renew/providers/index.js';
 import { localCache } from './cache.js';
 import { localCatalog } from './catalog.js';
 import { localCredentials } from './credentials.js';
@@ -22,6 +23,8 @@ export interface LocalClientDeps {
   keys: KeyProvider;
   /** Where the master key comes from, for key rotation (the CLI's configuration); without it, rotation uses `keys`. */
   keyAdmin?: KeyAdministration;
+  /** The secret-manager providers keychain resolve fetches from; default: their public endpoints. */
+  providers?: Providers;
 }
 
 export function createLocalClient(deps: LocalClientDeps): NoetlClient {

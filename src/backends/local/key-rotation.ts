@@ -10,7 +10,7 @@
  */
 import type { KeyStatusRow as KeyStatusWire, RotationCounts, RotationFailure, RotationProgress, SealedTarget } from '../../api/admin.js';
 import { classifyStored, EnvelopeError, rewrap, type KeySet, type MasterKey } from '../../core/envelope.js';
-import { rewrapRenewConfig, storedRenewConfig } from '../sql/keychain.js';
+import { rewrapRenewConfig, storedRenewConfig } from '../../core/keychain-entry.js';
 import {
   countRenewConfigs,
   countRows,

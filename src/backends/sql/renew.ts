@@ -1,280 +1,34 @@
 /**
- * OAuth2 renewal of keychain entries from their renew_config, once per expiry across every
- * process and connection: the renewer holds a PostgreSQL advisory lock on the entry's
- * cache key while it calls the token endpoint; concurrent readers wait on the same lock
- * (shared mode, so they are all released together), then read the renewer's result.
- * Whoever holds the lock re-reads the row first, so a renewal that already happened is
- * never repeated. A failed renewal leaves the row as it was.
+ * Single-flight renewal through PostgreSQL advisory locks: one renewer per entry across every
+ * process and connection. The renewer holds the entry's lock while it works; concurrent
+ * callers wait on the same lock in shared mode (so they are all released together), then read
+ * the renewer's result. What renewing means is the caller's (src/backends/local/renew/renew.ts).
  */
-import { hasReason, invalidError, NoetlError, notFoundError } from '../../core/errors.js';
-import { seal, type KeySet } from '../../core/envelope.js';
-import { isDueForRenewal } from '../../core/scope.js';
-import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS, type GuardedResponse } from './http.js';
-import { issuedTtlSeconds, MAX_KEYCHAIN_TTL_SECONDS, normalizeRow, openRenewConfig, selectKeychainRow, type KeychainRow } from './keychain.js';
 import type { Queryable, Store } from './store.js';
 
-/** The seeds' renew_config, plus optional knobs of this tool. */
-export interface RenewConfig {
-  endpoint: string;
-  method?: string;
-  headers?: Record<string, string>;
-  /** Sent as a form or as JSON, per the Content-Type header (a form by default). */
-  data?: Record<string, unknown>;
-  /** Field of the response holding the token (default access_token). */
-  token_field?: string;
-  /** Field of the response holding its lifetime in seconds (default expires_in). */
-  ttl_field?: string;
-  /** Renew this long before expiry (default max(60 s, 10% of the TTL)). */
-  refresh_margin_seconds?: number;
-  /** HTTP timeout of the token request (default 10 s, at most MAX_REQUEST_TIMEOUT_SECONDS). */
-  timeout_seconds?: number;
-  /** Allow a plain http:// endpoint beyond loopback (credentials cross the network in the clear). */
-  allow_insecure_http?: boolean;
+const lockKey = (schema: string, cacheKey: string) => `noetl.keychain.renew:${schema}:${cacheKey}`;
+
+export interface RenewLockHandlers<T> {
+  /** Runs holding the entry's lock (on the connection that holds it). */
+  holder(conn: Queryable): Promise<T>;
+  /** Runs after another renewer released the lock. */
+  waiter(conn: Queryable): Promise<T>;
 }
 
-export interface RenewOptions {
-  /** Overrides the entry's refresh margin (seconds). */
-  refreshMarginSeconds?: number;
-  /** Overrides the HTTP timeout (milliseconds). */
-  timeoutMs?: number;
-}
-
-export const DEFAULT_RENEW_TIMEOUT_MS = 10_000;
-
-const SOCKET_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
-
-/** A renewal that failed: `KEYCHAIN: Failed to renew 'NAME': HTTP 401 invalid_client` (reason `renew-failed`). Never a secret. */
-export function renewError(keychainName: string, why: string): NoetlError {
-  return new NoetlError('unavailable', `KEYCHAIN: Failed to renew '${keychainName}': ${why}`, { reason: 'renew-failed', details: [why] });
-}
-
-/** A --timeout flag (seconds) as the milliseconds requestToken takes; exit 2 beyond the bound. */
-export function renewTimeoutMs(seconds: number | undefined, flag: string): number | undefined {
-  if (seconds === undefined) return undefined;
-  if (seconds > MAX_REQUEST_TIMEOUT_SECONDS) throw invalidError(`${flag} is more than the ${MAX_REQUEST_TIMEOUT_SECONDS}s a token request may wait`);
-  return seconds * 1000;
-}
-
-export interface TokenResponse {
-  /** The whole JSON response (access_token, token_type, expires_in, …). */
-  tokenData: Record<string, unknown>;
-  /** Its lifetime, from ttl_field, when the response has one. */
-  ttlSeconds?: number;
-}
-
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
-function formValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** An OAuth2-style error code from a response body, if it is a short code and not free text. */
-function errorCode(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as Record<string, unknown>;
-    const code = parsed?.error;
-    if (typeof code === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(code)) return code;
-  } catch {
-    /* not JSON */
-  }
-  return undefined;
-}
-
-/**
- * The token's lifetime from the response's ttl field: absent (or null) is undefined; anything
- * but a positive number of seconds up to MAX_KEYCHAIN_TTL_SECONDS is refused, so an absurd
- * answer (1e20, -5) is reported instead of stored.
- */
-function ttlOfResponse(name: string, fields: Record<string, unknown>, ttlField: string, where: string): number | undefined {
-  const raw = fields[ttlField];
-  if (raw === undefined || raw === null) return undefined;
-  const ttl = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  if (!Number.isFinite(ttl) || ttl <= 0) throw renewError(name, `response from ${where}: '${ttlField}' is not a positive number of seconds; nothing stored`);
-  if (ttl > MAX_KEYCHAIN_TTL_SECONDS) {
-    throw renewError(name, `response from ${where}: '${ttlField}' is more than ${MAX_KEYCHAIN_TTL_SECONDS} s (10 years); nothing stored`);
-  }
-  return ttl;
-}
-
-/**
- * Sends the token request of a renew_config (or of an oauth2/http keychain entry) and
- * returns the JSON response. Redirects are followed within the endpoint's origin only,
- * plain http:// is refused beyond loopback (unless allow_insecure_http), and the response
- * is read up to MAX_RESPONSE_BYTES. Every failure is a renewError naming the status and
- * the OAuth2 error code only.
- */
-export async function requestToken(
-  name: string,
-  config: RenewConfig,
-  options: { timeoutMs?: number; requireTokenField?: boolean } = {},
-): Promise<TokenResponse> {
-  let url: URL;
-  try {
-    url = new URL(config.endpoint);
-  } catch {
-    throw renewError(name, 'renew_config.endpoint is not a valid URL');
-  }
-  const method = (config.method ?? 'POST').toUpperCase();
-  const headers: Record<string, string> = { Accept: 'application/json', ...(config.headers ?? {}) };
-  let body: string | undefined;
-  const data = config.data ?? {};
-  if (method === 'GET' || method === 'HEAD') {
-    for (const [k, v] of Object.entries(data)) url.searchParams.set(k, formValue(v));
-  } else {
-    const contentType = headerValue(headers, 'content-type');
-    if (contentType && /json/i.test(contentType)) {
-      body = JSON.stringify(data);
-    } else {
-      if (!contentType) headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(Object.entries(data).map(([k, v]): [string, string] => [k, formValue(v)])).toString();
-    }
-  }
-  const timeoutMs = options.timeoutMs ?? (config.timeout_seconds ? config.timeout_seconds * 1000 : DEFAULT_RENEW_TIMEOUT_MS);
-  if (!(timeoutMs > 0 && timeoutMs <= MAX_REQUEST_TIMEOUT_SECONDS * 1000)) {
-    throw renewError(name, `the timeout of the token request must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
-  }
-  const where = describeEndpoint(url);
-  let response: GuardedResponse | undefined;
-  const signal = AbortSignal.timeout(timeoutMs);
-  for (let attempt = 1; !response; attempt++) {
-    try {
-      response = await guardedFetch(url, { method, headers, body, signal, allowInsecureHttp: config.allow_insecure_http === true });
-    } catch (err) {
-      if (err instanceof HttpGuardError) throw renewError(name, err.message);
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') {
-        throw renewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
-      }
-      // A kept-alive connection the server closed meanwhile resets before the request is
-      // read, so sending it once more on a new connection cannot renew twice.
-      if (attempt === 1 && SOCKET_CLOSED.has(e.cause?.code ?? '')) continue;
-      throw renewError(name, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
-    }
-  }
-  const text = response.body;
-  if (!response.ok) {
-    const code = errorCode(text);
-    throw renewError(name, `HTTP ${response.status}${code ? ` ${code}` : ''}`);
-  }
-  let tokenData: unknown;
-  try {
-    tokenData = JSON.parse(text);
-  } catch {
-    throw renewError(name, `response from ${where} is not JSON`);
-  }
-  if (tokenData === null || typeof tokenData !== 'object' || Array.isArray(tokenData)) {
-    throw renewError(name, `response from ${where} is not a JSON object`);
-  }
-  const fields = tokenData as Record<string, unknown>;
-  const tokenField = config.token_field ?? 'access_token';
-  if (options.requireTokenField !== false && (fields[tokenField] === undefined || fields[tokenField] === null || fields[tokenField] === '')) {
-    throw renewError(name, `response from ${where} has no '${tokenField}' field`);
-  }
-  return { tokenData: fields, ttlSeconds: ttlOfResponse(name, fields, config.ttl_field ?? 'expires_in', where) };
-}
-
-export interface RenewOutcome {
-  row: KeychainRow;
-  /** False when the entry was already fresh (another reader renewed it). */
-  renewed: boolean;
-  /** A plaintext renew_config was used. */
-  warnings: string[];
-}
-
-/** Adds warnings not already there (the same renew_config is opened more than once per read). */
-export function addWarnings(into: string[], more: string[]): void {
-  for (const w of more) if (!into.includes(w)) into.push(w);
-}
-
-const lockKey = (schema: string, key: string) => `noetl.keychain.renew:${schema}:${key}`;
-
-/** Whether an auto-renew row is due at `now`: expired, or within the margin asked for, its renew_config's, or the default. */
-export function isRowDueForRenewal(row: KeychainRow, config: RenewConfig | undefined, now: Date, options: RenewOptions): boolean {
-  return isDueForRenewal(row.created_at, row.expires_at, now, options.refreshMarginSeconds ?? config?.refresh_margin_seconds);
-}
-
-/**
- * Renews an auto-renew entry if it is (still) due, once for everyone. With `force`, renews
- * now even when it is fresh (`noetl keychain renew`).
- */
-export async function renewKeychainEntry(
-  store: Store,
-  keys: KeySet,
-  cacheKey: string,
-  options: RenewOptions & { force?: boolean } = {},
-): Promise<RenewOutcome> {
+/** Runs `holder` under the entry's advisory lock, or, when someone holds it, waits for them and runs `waiter`. */
+export async function withRenewLock<T>(store: Store, cacheKey: string, handlers: RenewLockHandlers<T>): Promise<T> {
   const lock = lockKey(store.info.schema, cacheKey);
   return store.session(async (conn) => {
     const { rows } = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lock]);
-    if (!rows[0].ok) return waitForRenewer(conn, store, keys, cacheKey, lock, options);
+    if (!rows[0].ok) {
+      await conn.query('SELECT pg_advisory_lock_shared(hashtext($1))', [lock]);
+      await conn.query('SELECT pg_advisory_unlock_shared(hashtext($1))', [lock]);
+      return handlers.waiter(conn);
+    }
     try {
-      return await renewHoldingLock(conn, store, keys, cacheKey, options);
+      return await handlers.holder(conn);
     } finally {
       await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]);
     }
   });
-}
-
-/** Someone else holds the lock (renewing): wait for it to finish, then take their result. */
-async function waitForRenewer(
-  conn: Queryable,
-  store: Store,
-  keys: KeySet,
-  cacheKey: string,
-  lock: string,
-  options: RenewOptions & { force?: boolean },
-): Promise<RenewOutcome> {
-  await conn.query('SELECT pg_advisory_lock_shared(hashtext($1))', [lock]);
-  await conn.query('SELECT pg_advisory_unlock_shared(hashtext($1))', [lock]);
-  const row = await selectKeychainRow(conn, cacheKey);
-  if (!row) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
-  const warnings: string[] = [];
-  if (options.force) return { row, renewed: false, warnings };
-  const config = openRenewConfig(row, keys, warnings);
-  if (!isRowDueForRenewal(row, config, store.now(), options)) return { row, renewed: false, warnings };
-  // Whoever held the lock found it due and tried; it is still due, so that attempt failed.
-  // Renewals are not retried automatically (seed 003): report it, the next read tries again.
-  const failed = renewError(row.keychain_name, 'a concurrent renewal of this entry failed just now; try again, or run `noetl keychain renew`');
-  addWarnings(failed.warnings, warnings);
-  throw failed;
-}
-
-async function renewHoldingLock(
-  conn: Queryable,
-  store: Store,
-  keys: KeySet,
-  cacheKey: string,
-  options: RenewOptions & { force?: boolean },
-): Promise<RenewOutcome> {
-  // Re-check after acquiring: another process may have renewed it a moment ago.
-  const row = await selectKeychainRow(conn, cacheKey);
-  if (!row) throw notFoundError(`keychain entry ${cacheKey} not found`);
-  const warnings: string[] = [];
-  const config = openRenewConfig(row, keys, warnings);
-  if (!options.force && !isRowDueForRenewal(row, config, store.now(), options)) {
-    return { row, renewed: false, warnings };
-  }
-  if (!config) {
-    throw renewError(row.keychain_name, 'it has no renew_config; set it again with --auto-renew --renew-config @FILE');
-  }
-  let response: TokenResponse;
-  try {
-    response = await requestToken(row.keychain_name, config, { timeoutMs: options.timeoutMs });
-  } catch (err) {
-    if (hasReason(err, 'renew-failed')) addWarnings(err.warnings, warnings);
-    throw err;
-  }
-  const { tokenData, ttlSeconds } = response;
-  const now = store.now();
-  const ttl = ttlSeconds ?? (issuedTtlSeconds(row) || 3600);
-  const expiresAt = new Date(now.getTime() + ttl * 1000);
-  const { rows } = await conn.query<KeychainRow>(
-    `UPDATE keychain SET data_encrypted = $2, created_at = $3, expires_at = $4 WHERE cache_key = $1 RETURNING *`,
-    [cacheKey, seal(tokenData, keys.current), now, expiresAt],
-  );
-  if (rows.length === 0) throw notFoundError(`keychain entry ${cacheKey} was deleted while it was being renewed`);
-  return { row: normalizeRow(rows[0]), renewed: true, warnings };
 }

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { checkDuration, durationProblem } from '../../core/duration.js';
-import { maskValue } from '../../core/mask.js';
-import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeRef, type ScopeType } from '../../core/scope.js';
-import type { Store } from '../../backends/sql/store.js';
+import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
+import type { KeychainSelector } from '../../api/keychain.js';
+import { MAX_REQUEST_TIMEOUT_SECONDS } from '../../core/endpoint.js';
 import { invalidError } from '../../core/errors.js';
 import { id64Arg, withExecutionOption } from '../args.js';
 
@@ -48,13 +48,24 @@ export function checkPlaybookFlags(flags: ScopeFlags, required = true): void {
   idFlag(flags.catalogId, '--catalog-id');
 }
 
-/** The full reference: flags checked, then the playbook resolved in the catalog (exit 3 if unknown). */
-export async function resolveScopeRef(store: Store, flags: ScopeFlags): Promise<ScopeRef> {
-  const scope = checkScopeFlags(flags);
+/** The selector the flags name, checked before anything is opened (a conflict is invalid, naming the flags). */
+export function selectorOf(flags: ScopeFlags): KeychainSelector {
+  const { scope, executionId, rootExecutionId } = checkScopeFlags(flags);
   checkPlaybookFlags(flags);
-  const { resolvePlaybookSelector } = await import('../../backends/local/catalog.js');
-  const entry = await resolvePlaybookSelector(store, { playbook: flags.playbook, catalog_id: flags.catalogId });
-  return { ...scope, catalogId: entry.catalog_id };
+  return {
+    playbook: flags.playbook,
+    catalog_id: flags.catalogId === undefined ? undefined : id64Arg(flags.catalogId, '--catalog-id'),
+    scope,
+    execution_id: executionId,
+    root_execution_id: rootExecutionId,
+  };
+}
+
+/** A --timeout flag in seconds: a duration of at most the 600 s a request may wait. */
+export function timeoutFlag(text: string | undefined, flag = '--timeout'): number | undefined {
+  const seconds = durationFlag(text, flag);
+  if (seconds !== undefined && seconds > MAX_REQUEST_TIMEOUT_SECONDS) throw invalidError(`${flag} is more than the ${MAX_REQUEST_TIMEOUT_SECONDS}s a token request may wait`);
+  return seconds;
 }
 
 /** A duration flag (`90s`, `30m`, `24h`, `7d`, at most 100 years) in seconds; anything else exits 2. */
@@ -65,7 +76,3 @@ export function durationFlag(text: string | undefined, flag: string): number | u
   return checked.seconds;
 }
 
-/** Keychain data as shown without --reveal: every leaf masked. */
-export function shownData(value: unknown, reveal: boolean): unknown {
-  return reveal ? value : maskValue(value);
-}

@@ -1,14 +1,13 @@
 import { Command } from 'commander';
-import type { KeySet } from '../../core/envelope.js';
+import type { NoetlClient } from '../../api/index.js';
 import { relativeTime } from '../../core/duration.js';
-import type { Store } from '../../backends/sql/store.js';
-import type { CommandContext } from '../context.js';
 import { hasReason, notFoundError } from '../../core/errors.js';
+import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, printStructured, type OutputFormat } from '../output.js';
-import { otherVersionHint } from './not-found.js';
-import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, shownData, type ScopeFlags } from './common.js';
+import { addScopeOptions, durationFlag, selectorOf, timeoutFlag, type ScopeFlags } from './common.js';
+import { notFoundHint } from './not-found.js';
 
 export interface GetOptions extends ScopeFlags {
   name: string;
@@ -23,8 +22,8 @@ export interface GetOptions extends ScopeFlags {
 
 export interface GetDeps {
   io: IO;
-  store: Store;
-  keys: KeySet;
+  client: NoetlClient;
+  now(): Date;
   warn(message: string): void;
 }
 
@@ -47,53 +46,51 @@ Examples:
   $ noetl keychain get user_session --catalog-id 518486534513754563 --scope local --execution 518508477736551392 -o json`,
     )
     .action(async (name: string, opts: Omit<GetOptions, 'name' | 'output'>) => {
-      checkScopeFlags(opts);
-      checkPlaybookFlags(opts);
-      durationFlag(opts.refreshMargin, '--refresh-margin');
-      durationFlag(opts.timeout, '--timeout');
-      const store = await ctx.openStore();
-      const keys = await ctx.keys('read');
-      const code = await runGet(
-        { ...opts, name, reveal: Boolean(opts.reveal), renew: opts.renew !== false, output: ctx.globals().output },
-        { io: ctx.io, store, keys, warn: (m) => ctx.warn(m) },
-      );
+      const full: GetOptions = { ...opts, name, reveal: Boolean(opts.reveal), renew: opts.renew !== false, output: ctx.globals().output };
+      checkGetFlags(full);
+      const code = await runGet(full, { io: ctx.io, client: await ctx.client(), now: () => ctx.now(), warn: (m) => ctx.warn(m) });
       ctx.setExitCode(code);
     });
   return command;
 }
 
+/** Every flag checked before anything is opened. */
+function checkGetFlags(opts: GetOptions) {
+  return {
+    selector: selectorOf(opts),
+    refreshMarginSeconds: durationFlag(opts.refreshMargin, '--refresh-margin'),
+    timeoutSeconds: timeoutFlag(opts.timeout),
+  };
+}
+
 /** Prints the entry; returns the exit code (0 success, 5 expired, 3 not found). */
 export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
-  const ref = await resolveScopeRef(deps.store, opts);
-  const refreshMarginSeconds = durationFlag(opts.refreshMargin, '--refresh-margin');
-  const { getKeychainEntry, listKeychainEntries } = await import('../../backends/sql/keychain.js');
-  const { renewTimeoutMs } = await import('../../backends/sql/renew.js');
-  const timeoutMs = renewTimeoutMs(durationFlag(opts.timeout, '--timeout'), '--timeout');
-  let result: Awaited<ReturnType<typeof getKeychainEntry>>;
+  const { selector, refreshMarginSeconds, timeoutSeconds } = checkGetFlags(opts);
+  let result: Awaited<ReturnType<NoetlClient['keychain']['get']>>;
   try {
-    result = await getKeychainEntry(deps.store, deps.keys, opts.name, ref, { renew: opts.renew, refreshMarginSeconds, timeoutMs });
+    result = await deps.client.keychain.get(opts.name, selector, {
+      reveal: opts.reveal,
+      renew: opts.renew,
+      refresh_margin_seconds: refreshMarginSeconds,
+      timeout_seconds: timeoutSeconds,
+    });
   } catch (err) {
     // A failed renewal may have used a plaintext renew_config: say so with the error.
     if (hasReason(err, 'renew-failed')) for (const w of err.warnings) deps.warn(w);
     throw err;
   }
-  const { response, warnings } = result;
+  const { warnings, ...response } = result;
   for (const w of warnings) deps.warn(w);
-  const now = deps.store.now();
+  const now = deps.now();
 
   if (response.status === 'not_found') {
     printStructured(deps.io, opts.output, response);
-    const elsewhere = await listKeychainEntries(deps.store, { catalogId: ref.catalogId, name: opts.name });
-    const hint = elsewhere.length
-      ? `; it exists as ${elsewhere.map((e) => `--scope ${e.scope_type}${e.execution_id ? ` --execution ${e.execution_id}` : ''}`).join(' or ')}`
-      : await otherVersionHint(deps.store, opts.name, ref.catalogId);
-    deps.io.stderr.write(`error: KEYCHAIN: Entry '${opts.name}' not found (cache key ${response.cache_key})${hint}\n`);
+    deps.io.stderr.write(`error: KEYCHAIN: Entry '${opts.name}' not found (cache key ${response.cache_key})${notFoundHint(response)}\n`);
     return ExitCode.notFound;
   }
 
   if (response.status === 'expired') {
-    const shown = { ...response, renew_config: response.renew_config === undefined ? undefined : shownData(response.renew_config, opts.reveal) };
-    printStructured(deps.io, opts.output, shown);
+    printStructured(deps.io, opts.output, response);
     const why = response.auto_renew ? 'auto-renew is on: read it without --no-renew, or run `noetl keychain renew`' : 'set it again or enable auto-renew';
     deps.io.stderr.write(`error: KEYCHAIN: Entry '${opts.name}' ${relativeTime(new Date(response.expires_at), now)}: ${why}\n`);
     return ExitCode.expired;
@@ -107,14 +104,13 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
     if (opts.reveal) {
       deps.io.stdout.write(typeof value === 'string' ? value : JSON.stringify(value));
     } else {
-      deps.io.stdout.write(`${JSON.stringify(shownData(value, false))}\n`);
+      deps.io.stdout.write(`${JSON.stringify(value)}\n`);
       deps.warn('the value is masked: add --reveal to print it');
     }
     return ExitCode.ok;
   }
 
-  const shown = { ...response, token_data: shownData(response.token_data, opts.reveal) };
-  printData(deps.io, opts.output, shown, () =>
+  printData(deps.io, opts.output, response, () =>
     keyValueView([
       ['name', response.keychain_name],
       ['cache key', response.cache_key],
@@ -124,7 +120,7 @@ export async function runGet(opts: GetOptions, deps: GetDeps): Promise<number> {
       ['expires', `${relativeTime(new Date(response.expires_at), now)} (${response.expires_at})`],
       ['auto-renew', response.auto_renew ? (response.renewed ? 'yes (renewed now)' : 'yes') : 'no'],
       ['accesses', String(response.access_count)],
-      ...Object.entries(shown.token_data as Record<string, unknown>).map(([k, v]): [string, string] => [`data.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]),
+      ...Object.entries(response.token_data).map(([k, v]): [string, string] => [`data.${k}`, typeof v === 'string' ? v : JSON.stringify(v)]),
     ]),
   );
   return ExitCode.ok;

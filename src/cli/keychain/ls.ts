@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
+import type { KeychainListFilter } from '../../api/keychain.js';
 import { relativeTime } from '../../core/duration.js';
 import { isScopeType, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { invalidError } from '../../core/errors.js';
 import type { IO } from '../io.js';
@@ -21,7 +22,8 @@ export interface LsOptions {
 
 export interface LsDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
+  now(): Date;
 }
 
 export function newLsCommand(ctx: CommandContext): Command {
@@ -39,31 +41,30 @@ Examples:
   $ noetl keychain ls --scope local --execution 518508477736551392 -o json`,
     )
     .action(async (opts: Omit<LsOptions, 'output' | 'expired'> & { expired?: boolean }) => {
-      checkPlaybookFlags(opts, false);
-      const store = await ctx.openStore();
-      await runLs({ ...opts, expired: Boolean(opts.expired), output: ctx.globals().output }, { io: ctx.io, store });
+      const full: LsOptions = { ...opts, expired: Boolean(opts.expired), output: ctx.globals().output };
+      checkLsFlags(full);
+      await runLs(full, { io: ctx.io, client: await ctx.client(), now: () => ctx.now() });
     });
   return command;
 }
 
-export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
+/** The filter the flags name, checked before anything is opened. */
+function checkLsFlags(opts: LsOptions): KeychainListFilter {
   checkPlaybookFlags(opts, false);
   if (opts.scope !== undefined && !isScopeType(opts.scope)) throw invalidError(`--scope '${opts.scope}' is not one of ${SCOPE_TYPES.join(', ')}`);
-  const executionId = opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution');
-  let catalogId: string | undefined;
-  if (opts.playbook || opts.catalogId) {
-    const { resolvePlaybookSelector } = await import('../../backends/local/catalog.js');
-    catalogId = (await resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalog_id: opts.catalogId })).catalog_id;
-  }
-  const { listKeychainEntries } = await import('../../backends/sql/keychain.js');
-  const entries = await listKeychainEntries(deps.store, {
-    catalogId,
+  return {
+    playbook: opts.playbook,
+    catalog_id: opts.catalogId === undefined ? undefined : id64Arg(opts.catalogId, '--catalog-id'),
     scope: opts.scope as ScopeType | undefined,
-    executionId,
+    execution_id: opts.execution === undefined ? undefined : id64Arg(opts.execution, '--execution'),
     expired: opts.expired ? true : undefined,
     name: opts.name,
-  });
-  const now = deps.store.now();
+  };
+}
+
+export async function runLs(opts: LsOptions, deps: LsDeps): Promise<void> {
+  const entries = await deps.client.keychain.list(checkLsFlags(opts));
+  const now = deps.now();
   printData(deps.io, opts.output, entries, () => ({
     head: ['NAME', 'SCOPE', 'CACHE KEY', 'TYPE', 'STATUS', 'EXPIRES', 'AUTO-RENEW', 'ACCESSES'],
     rows: entries.map((e) => [

@@ -1,16 +1,13 @@
 import { Command } from 'commander';
+import type { NoetlClient } from '../../api/index.js';
 import { relativeTime } from '../../core/duration.js';
-import type { KeySet } from '../../core/envelope.js';
-import type { Providers } from '../../backends/sql/providers/index.js';
-import type { Store } from '../../backends/sql/store.js';
+import { id64Arg, withExecutionOption } from '../args.js';
+import { readPlaybook } from '../catalog/register.js';
 import type { CommandContext } from '../context.js';
-import { notFoundError } from '../../core/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { readObjectInput, type IO } from '../io.js';
 import { printData, type OutputFormat } from '../output.js';
-import { readPlaybook } from '../catalog/register.js';
-import { id64Arg, withExecutionOption } from '../args.js';
-import { checkPlaybookFlags, durationFlag } from './common.js';
+import { checkPlaybookFlags, timeoutFlag } from './common.js';
 
 export interface ResolveOptions {
   file: string;
@@ -27,10 +24,8 @@ export interface ResolveOptions {
 
 export interface ResolveDeps {
   io: IO;
-  store: Store;
-  /** Absent on a dry run: nothing is decrypted or sealed. */
-  keys?: KeySet;
-  providers: Providers;
+  client: NoetlClient;
+  now(): Date;
   warn(message: string): void;
   info(message: string): void;
 }
@@ -64,60 +59,40 @@ NOETL_AWS_SECRETS_MANAGER_URL, NOETL_AZURE_LOGIN_URL.`,
     .action(async (file: string, opts: Omit<ResolveOptions, 'file' | 'output' | 'dryRun' | 'executionId'> & { execution: string; dryRun?: boolean }) => {
       const full: ResolveOptions = { ...opts, executionId: opts.execution, file, dryRun: Boolean(opts.dryRun), output: ctx.globals().output };
       checkResolveFlags(full);
-      const store = await ctx.openStore();
-      const keys = full.dryRun ? undefined : await ctx.keys('write');
-      const { defaultProviders, providerEndpoints } = await import('../../backends/sql/providers/index.js');
-      ctx.setExitCode(
-        await runResolve(full, { io: ctx.io, store, keys, providers: defaultProviders(providerEndpoints(ctx.env)), warn: (m) => ctx.warn(m), info: (m) => ctx.info(m) }),
-      );
+      const deps: ResolveDeps = { io: ctx.io, client: await ctx.client(), now: () => ctx.now(), warn: (m) => ctx.warn(m), info: (m) => ctx.info(m) };
+      ctx.setExitCode(await runResolve(full, deps));
     });
 }
 
 /** The flags checked before anything is opened (exit 2), returned parsed. */
-function checkResolveFlags(opts: ResolveOptions): { executionId: string; rootExecutionId?: string; timeoutSeconds?: number } {
+function checkResolveFlags(opts: ResolveOptions) {
   const executionId = id64Arg(opts.executionId, '--execution');
   const rootExecutionId = opts.rootExecution === undefined ? undefined : id64Arg(opts.rootExecution, '--root-execution');
   checkPlaybookFlags(opts, false);
-  return { executionId, rootExecutionId, timeoutSeconds: durationFlag(opts.timeout, '--timeout') };
+  const catalogId = opts.catalogId === undefined ? undefined : id64Arg(opts.catalogId, '--catalog-id');
+  return { executionId, rootExecutionId, catalogId, timeoutSeconds: timeoutFlag(opts.timeout) };
 }
 
 /** Resolves or plans; returns 0, or 1 when an entry failed. */
 export async function runResolve(opts: ResolveOptions, deps: ResolveDeps): Promise<number> {
-  const { executionId, rootExecutionId, timeoutSeconds } = checkResolveFlags(opts);
-  const { renewTimeoutMs } = await import('../../backends/sql/renew.js');
-  const timeoutMs = renewTimeoutMs(timeoutSeconds, '--timeout');
-  const text = await readPlaybook(opts.file, deps.io);
+  const { executionId, rootExecutionId, catalogId, timeoutSeconds } = checkResolveFlags(opts);
+  const content = await readPlaybook(opts.file, deps.io);
   const workload = opts.workload ? await readObjectInput(opts.workload, '--workload', deps.io) : undefined;
-  const [catalog, localCatalog, { readPlaybookIdentity }] = await Promise.all([
-    import('../../backends/sql/catalog.js'),
-    import('../../backends/local/catalog.js'),
-    import('../../core/playbook-identity.js'),
-  ]);
-  let catalogId: string;
-  if (opts.playbook || opts.catalogId) {
-    catalogId = (await localCatalog.resolvePlaybookSelector(deps.store, { playbook: opts.playbook, catalog_id: opts.catalogId })).catalog_id;
-  } else {
-    const { path } = readPlaybookIdentity(text, opts.file);
-    const latest = await catalog.getCatalogByPath(deps.store, path);
-    if (!latest) throw notFoundError(`playbook ${path} is not registered: run \`noetl catalog register ${opts.file}\` first (its catalog id keys the entries)`);
-    if (latest.content !== text) deps.warn(`${opts.file} differs from the registered ${path} version ${latest.version}; entries are keyed by its catalog id ${latest.catalog_id}`);
-    catalogId = latest.catalog_id;
-  }
-  const { resolveKeychain } = await import('../../backends/sql/resolve.js');
-  const result = await resolveKeychain(deps.store, deps.keys, {
-    playbook: text,
-    catalogId,
-    executionId,
-    rootExecutionId,
+  const result = await deps.client.templates.resolveKeychain({
+    content,
+    source: opts.file,
+    playbook: opts.playbook,
+    catalog_id: catalogId,
+    execution_id: executionId,
+    root_execution_id: rootExecutionId,
     workload,
-    dryRun: opts.dryRun,
-    providers: deps.providers,
-    timeoutMs,
+    dry_run: opts.dryRun,
+    timeout_seconds: timeoutSeconds,
   });
   for (const w of result.warnings) deps.warn(w);
-  // The resolved values never leave the library through the CLI.
+  // The resolved values never leave through the CLI, not even masked.
   const { keychain: _values, warnings: _warnings, ...shown } = result;
-  const now = deps.store.now();
+  const now = deps.now();
   printData(deps.io, opts.output, shown, () => ({
     head: ['#', 'NAME', 'KIND', 'SCOPE', 'CACHE KEY', opts.dryRun ? 'WOULD FETCH' : 'STATUS', opts.dryRun ? 'DEPENDS ON' : 'EXPIRES'],
     rows: result.entries.map((e, i) => [

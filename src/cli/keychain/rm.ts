@@ -1,13 +1,13 @@
 import { Command } from 'commander';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 import { invalidError } from '../../core/errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
 import { confirmDestructive, requireYesOffTerminal } from '../prompt.js';
-import { otherVersionHint } from './not-found.js';
-import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
+import { addScopeOptions, durationFlag, selectorOf, type ScopeFlags } from './common.js';
+import { notFoundHint } from './not-found.js';
 
 export interface RmOptions extends ScopeFlags {
   names: string[];
@@ -21,7 +21,7 @@ export interface RmOptions extends ScopeFlags {
 
 export interface RmDeps {
   io: IO;
-  store: Store;
+  client: NoetlClient;
   info(message: string): void;
 }
 
@@ -50,8 +50,7 @@ Examples:
         output: ctx.globals().output,
       };
       checkRmFlags(full, ctx.io);
-      const store = await ctx.openStore();
-      ctx.setExitCode(await runRm(full, { io: ctx.io, store, info: (m) => ctx.info(m) }));
+      ctx.setExitCode(await runRm(full, { io: ctx.io, client: await ctx.client(), info: (m) => ctx.info(m) }));
     });
   return command;
 }
@@ -68,8 +67,7 @@ function checkRmFlags(opts: RmOptions, io: IO): void {
   } else {
     if (!opts.names.length) throw invalidError('name the entries to delete, or pass --expired');
     if (opts.olderThan || opts.includeAutoRenew) throw invalidError('--older-than and --include-auto-renew only go with --expired');
-    checkScopeFlags(opts);
-    checkPlaybookFlags(opts);
+    selectorOf(opts);
   }
   requireYesOffTerminal(io, opts.yes, DELETING);
 }
@@ -77,16 +75,14 @@ function checkRmFlags(opts: RmOptions, io: IO): void {
 /** Deletes; returns the exit code (3 when a named entry did not exist). */
 export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
   checkRmFlags(opts, deps.io);
-  const keychain = await import('../../backends/sql/keychain.js');
   if (opts.expired) {
     const olderThanSeconds = durationFlag(opts.olderThan, '--older-than');
     const question = `Delete every keychain entry expired${opts.olderThan ? ` more than ${opts.olderThan} ago` : ''}?`;
     await confirmDestructive(deps.io, { yes: opts.yes, question, action: DELETING, declined: 'no keychain entry deleted' });
-    const result = await keychain.purgeExpiredKeychain(deps.store, {
-      olderThanSeconds,
-      includeAutoRenew: opts.includeAutoRenew,
-      onProgress: deps.io.stderrIsTTY ? (n) => deps.io.stderr.write(`\rdeleted ${n}…`) : undefined,
-    });
+    const result = await deps.client.keychain.purgeExpired(
+      { older_than_seconds: olderThanSeconds, include_auto_renew: opts.includeAutoRenew },
+      deps.io.stderrIsTTY ? (n) => deps.io.stderr.write(`\rdeleted ${n}…`) : undefined,
+    );
     if (deps.io.stderrIsTTY && result.batches > 0) deps.io.stderr.write('\n');
     printStructured(deps.io, opts.output, result);
     deps.info(
@@ -95,17 +91,14 @@ export async function runRm(opts: RmOptions, deps: RmDeps): Promise<number> {
     );
     return ExitCode.ok;
   }
-  const ref = await resolveScopeRef(deps.store, opts);
-  const question = `Delete ${opts.names.join(', ')} (${ref.scope}) from the keychain?`;
+  const selector = selectorOf(opts);
+  const question = `Delete ${opts.names.join(', ')} (${selector.scope}) from the keychain?`;
   await confirmDestructive(deps.io, { yes: opts.yes, question, action: DELETING, declined: 'no keychain entry deleted' });
-  // Every name checked before anything is deleted: bad input writes nothing.
-  for (const name of opts.names) keychain.keychainCacheKey(name, ref);
-  const results = [];
-  for (const name of opts.names) results.push(await keychain.deleteKeychainEntry(deps.store, name, ref));
+  const results = await deps.client.keychain.remove(opts.names, selector);
   printStructured(deps.io, opts.output, results);
   for (const r of results) {
     if (r.status === 'success') deps.info(`deleted '${r.keychain_name}' (${r.cache_key})`);
-    else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})${await otherVersionHint(deps.store, r.keychain_name, ref.catalogId)}\n`);
+    else deps.io.stderr.write(`error: KEYCHAIN: Entry '${r.keychain_name}' not found (cache key ${r.cache_key})${notFoundHint(r)}\n`);
   }
   return results.some((r) => r.status === 'not_found') ? ExitCode.notFound : ExitCode.ok;
 }

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import type { KeySet } from '../../core/envelope.js';
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
+import type { RenewConfig } from '../../api/keychain.js';
 import type { CommandContext } from '../context.js';
 import { invalidError } from '../../core/errors.js';
 import { readObjectInput, type IO } from '../io.js';
 import { printStructured, type OutputFormat } from '../output.js';
-import { addScopeOptions, checkPlaybookFlags, checkScopeFlags, durationFlag, resolveScopeRef, type ScopeFlags } from './common.js';
+import { addScopeOptions, durationFlag, selectorOf, type ScopeFlags } from './common.js';
 
 export interface SetOptions extends ScopeFlags {
   name: string;
@@ -24,8 +24,7 @@ export interface SetOptions extends ScopeFlags {
 
 export interface SetDeps {
   io: IO;
-  store: Store;
-  keys: KeySet;
+  client: NoetlClient;
   info(message: string): void;
 }
 
@@ -52,42 +51,37 @@ Examples:
     .action(async (name: string, opts: Omit<SetOptions, 'name' | 'output' | 'autoRenew'> & { autoRenew?: boolean }) => {
       const full: SetOptions = { ...opts, name, autoRenew: Boolean(opts.autoRenew), output: ctx.globals().output };
       checkSetFlags(full);
-      const store = await ctx.openStore();
-      const keys = await ctx.keys('write');
-      await runSet(full, { io: ctx.io, store, keys, info: (m) => ctx.info(m) });
+      await runSet(full, { io: ctx.io, client: await ctx.client(), info: (m) => ctx.info(m) });
     });
   return command;
 }
 
 /** Everything that can be checked without a database, checked first. */
-function checkSetFlags(opts: SetOptions): void {
-  checkScopeFlags(opts);
-  checkPlaybookFlags(opts);
-  durationFlag(opts.ttl, '--ttl');
+function checkSetFlags(opts: SetOptions) {
+  const selector = selectorOf(opts);
+  const ttlSeconds = durationFlag(opts.ttl, '--ttl');
   if (!opts.data) throw invalidError('--data is required: @FILE or - (stdin) with the token data as a JSON object');
   if (opts.autoRenew && !opts.renewConfig) throw invalidError('--auto-renew needs --renew-config @FILE (endpoint, method, headers, data)');
   if (opts.renewConfig && !opts.autoRenew) throw invalidError('--renew-config is only used with --auto-renew: add --auto-renew');
   if (opts.data === '-' && (opts.renewConfig === '-' || opts.schema === '-')) throw invalidError('only one input can come from stdin (-): pass the others as @FILE');
+  return { selector, ttlSeconds };
 }
 
 export async function runSet(opts: SetOptions, deps: SetDeps): Promise<void> {
-  checkSetFlags(opts);
-  const ttlSeconds = durationFlag(opts.ttl, '--ttl');
+  const { selector, ttlSeconds } = checkSetFlags(opts);
   const data = await readObjectInput(opts.data!, '--data', deps.io);
   const schema = opts.schema ? await readObjectInput(opts.schema, '--schema', deps.io) : undefined;
   const renewConfig = opts.renewConfig ? await readObjectInput(opts.renewConfig, '--renew-config', deps.io) : undefined;
-  const ref = await resolveScopeRef(deps.store, opts);
-  const { checkRenewConfig, setKeychainEntry } = await import('../../backends/sql/keychain.js');
-  const response = await setKeychainEntry(deps.store, deps.keys, {
+  const { warnings: _none, ...response } = await deps.client.keychain.set({
+    ...selector,
     name: opts.name,
-    ref,
     data,
-    ttlSeconds,
-    credentialType: opts.type,
-    cacheType: opts.cacheType,
+    ttl_seconds: ttlSeconds,
+    credential_type: opts.type,
+    cache_type: opts.cacheType,
     schema,
-    autoRenew: opts.autoRenew,
-    renewConfig: renewConfig ? checkRenewConfig(renewConfig, opts.name) : undefined,
+    auto_renew: opts.autoRenew,
+    renew_config: renewConfig as RenewConfig | undefined,
   });
   printStructured(deps.io, opts.output, response);
   deps.info(`stored keychain entry '${opts.name}' (${response.cache_key}), expires ${response.expires_at}${response.auto_renew ? ', auto-renew on' : ''}`);

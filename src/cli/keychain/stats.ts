@@ -1,23 +1,30 @@
-import type { Command } from 'commander';
+import { Command } from 'commander';
+import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
-import { keyValueView, printData } from '../output.js';
-import { newReportCommand, type ReportDeps, type ReportOptions } from '../report.js';
+import type { IO } from '../io.js';
+import { keyValueView, printData, type OutputFormat } from '../output.js';
+
+export interface StatsOptions {
+  output: OutputFormat;
+}
+
+export interface StatsDeps {
+  io: IO;
+  client: NoetlClient;
+}
 
 /** `keychain stats`: a report verb with no flags of its own. */
-export const newStatsCommand = (ctx: CommandContext): Command =>
-  newReportCommand(
-    ctx,
-    {
-      name: 'stats',
-      description: 'Count keychain entries: by scope, expired, auto-renew, accesses',
-      examples: ['noetl keychain stats', 'noetl keychain stats -o json | jq .expired'],
-    },
-    runStats,
-  );
+export function newStatsCommand(ctx: CommandContext): Command {
+  return new Command('stats')
+    .description('Count keychain entries: by scope, expired, auto-renew, accesses')
+    .addHelpText('after', '\nExamples:\n  $ noetl keychain stats\n  $ noetl keychain stats -o json | jq .expired')
+    .action(async () => {
+      await runStats({ output: ctx.globals().output }, { io: ctx.io, client: await ctx.client() });
+    });
+}
 
-export async function runStats(opts: ReportOptions, deps: ReportDeps): Promise<void> {
-  const { keychainStats } = await import('../../backends/sql/keychain.js');
-  const stats = await keychainStats(deps.store);
+export async function runStats(opts: StatsOptions, deps: StatsDeps): Promise<void> {
+  const stats = await deps.client.keychain.stats();
   printData(deps.io, opts.output, stats, () =>
     keyValueView([
       ['entries', String(stats.total)],

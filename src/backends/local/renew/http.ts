@@ -6,45 +6,21 @@
  * - plain http:// is refused except to a loopback address, unless the caller allows it;
  * - the response body is read up to a limit, checked while reading (a huge answer is
  *   never buffered whole, nor stored).
- * Failures are HttpGuardErrors, which the caller words under its own name; they name
+ * Failures are NoetlErrors with reason HTTP_GUARD, which the caller words under its own name; they name
  * origins and paths, never queries, user info or bodies.
  */
 
-/** The largest response body read from a token endpoint or secret manager. */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** The longest a request may wait (renew_config.timeout_seconds, --timeout); past 2^31 ms timers misfire. */
-export const MAX_REQUEST_TIMEOUT_SECONDS = 600;
+import { NoetlError } from '../../../core/errors.js';
+import { describeEndpoint, insecureEndpointProblem, MAX_RESPONSE_BYTES } from '../../../core/endpoint.js';
+
 /** Same-origin redirects followed before giving up. */
 const MAX_REDIRECTS = 5;
 
-export class HttpGuardError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'HttpGuardError';
-  }
-}
+/** The reason of a NoetlError thrown by a guard (the caller words it under its own name). */
+export const HTTP_GUARD = 'http-guard';
 
-/** Where a request goes, fit for a message: origin and path, no query, no user info. */
-export function describeEndpoint(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
-
-/** 127.0.0.0/8 (also IPv4-mapped), ::1 and localhost: traffic that never leaves the machine. */
-function isLoopback(url: URL): boolean {
-  const host = url.hostname.toLowerCase();
-  return (
-    host === 'localhost' ||
-    host.endsWith('.localhost') ||
-    host === '[::1]' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host)
-  );
-}
-
-/** Why `url` may not carry credentials, or undefined: http:// beyond loopback needs an explicit allowance. */
-export function insecureEndpointProblem(url: URL, allowInsecureHttp: boolean): string | undefined {
-  if (url.protocol !== 'http:' || allowInsecureHttp || isLoopback(url)) return undefined;
-  return `endpoint ${describeEndpoint(url)} is plain http:// (credentials would cross the network in the clear): use https://, or set allow_insecure_http: true`;
+function guardError(message: string): NoetlError {
+  return new NoetlError('unavailable', message, { reason: HTTP_GUARD });
 }
 
 export interface GuardedRequest {
@@ -65,11 +41,11 @@ export interface GuardedResponse {
 
 /**
  * fetch with the guards above. Network errors and timeouts are thrown as fetch throws them;
- * the guards as HttpGuardError.
+ * the guards as NoetlErrors with reason HTTP_GUARD.
  */
 export async function guardedFetch(url: URL, request: GuardedRequest): Promise<GuardedResponse> {
   const insecure = insecureEndpointProblem(url, request.allowInsecureHttp === true);
-  if (insecure) throw new HttpGuardError(insecure);
+  if (insecure) throw guardError(insecure);
   let { method, body } = request;
   const headers = { ...request.headers };
   let at = url;
@@ -84,13 +60,13 @@ export async function guardedFetch(url: URL, request: GuardedRequest): Promise<G
     try {
       next = new URL(location, at);
     } catch {
-      throw new HttpGuardError(`${describeEndpoint(at)} redirected (HTTP ${response.status}) to an address that is not a URL`);
+      throw guardError(`${describeEndpoint(at)} redirected (HTTP ${response.status}) to an address that is not a URL`);
     }
     if (next.origin !== at.origin) {
       const where = `${describeEndpoint(at)} redirected (HTTP ${response.status}) to another origin, ${next.origin}`;
-      throw new HttpGuardError(`${where}: not followed, credentials are never sent to another origin; if that is the right endpoint, configure it directly`);
+      throw guardError(`${where}: not followed, credentials are never sent to another origin; if that is the right endpoint, configure it directly`);
     }
-    if (redirects >= MAX_REDIRECTS) throw new HttpGuardError(`${describeEndpoint(url)} redirected more than ${MAX_REDIRECTS} times`);
+    if (redirects >= MAX_REDIRECTS) throw guardError(`${describeEndpoint(url)} redirected more than ${MAX_REDIRECTS} times`);
     // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
     if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
       method = 'GET';
@@ -103,7 +79,7 @@ export async function guardedFetch(url: URL, request: GuardedRequest): Promise<G
 
 /** The body as text, refused as soon as it passes `maxBytes` (declared or counted). */
 async function readLimited(response: Response, url: URL, maxBytes: number): Promise<string> {
-  const tooLarge = () => new HttpGuardError(`the response from ${describeEndpoint(url)} is larger than ${maxBytes} bytes: refused, nothing stored`);
+  const tooLarge = () => guardError(`the response from ${describeEndpoint(url)} is larger than ${maxBytes} bytes: refused, nothing stored`);
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();

@@ -8,109 +8,19 @@
  * A dry run only plans: order, kind, scope, cache key, what would be fetched.
  */
 import { randomUUID } from 'node:crypto';
-import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
+import type { KeychainData } from '../../api/keychain.js';
+import type { KeychainResolveResult, ResolvedEntry } from '../../api/templates.js';
 import type { KeySet } from '../../core/envelope.js';
+import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import { isTemplate, renderValue, secret, TemplateError, workloadContext } from '../../core/jinja.js';
-import { isScopeType, type ScopeRef, type ScopeType } from '../../core/scope.js';
-import { parseYaml } from '../../core/structured.js';
-import { templateReferences } from '../../core/templates.js';
-import { checkRenewConfig, getKeychainEntry, keychainCacheKey, setKeychainEntry, type KeychainData } from './keychain.js';
-import {
-  checkEntryFields,
-  declaredAfterMessage,
-  findKeychainKind,
-  KIND_KEY_ALIASES,
-  KIND_KEYS,
-  missingKindMessage,
-  unknownKindMessage,
-  type KeychainFetchIO,
-  type KeychainKind as KindSpec,
-} from '../../core/keychain-kinds/index.js';
-import { ProviderError, type Providers } from './providers/index.js';
-import { DEFAULT_RENEW_TIMEOUT_MS, requestToken } from './renew.js';
-import type { Store } from './store.js';
-
-/** A kind's name as the playbook writes it (an id or alias of the registry's). */
-export type KeychainKind = string;
-
-/** One entry of a playbook's keychain section, as written. */
-export interface KeychainSpec {
-  name: string;
-  kind: KeychainKind;
-  scope: ScopeType;
-  /** The entry's other fields (templates unrendered). */
-  fields: Record<string, unknown>;
-  /** Names of the entries it refers to through `keychain.NAME`. */
-  dependsOn: string[];
-}
-
-/** Reads and checks the keychain section (exit 2 on a malformed one); entries in file order. */
-export function readKeychainSection(document: Record<string, unknown>): KeychainSpec[] {
-  const section = document.keychain;
-  if (section === undefined || section === null) return [];
-  if (!Array.isArray(section)) throw invalidError('the keychain section must be a list of entries (- name: …)');
-  const specs: KeychainSpec[] = [];
-  const seen = new Set<string>();
-  section.forEach((raw, i) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalidError(`keychain entry #${i + 1} is not a mapping`);
-    const { name, scope: scopeField, ...rest } = raw as Record<string, unknown>;
-    if (typeof name !== 'string' || name === '') throw invalidError(`keychain entry #${i + 1} has no name`);
-    if (seen.has(name)) throw invalidError(`keychain entry '${name}' is defined twice`);
-    seen.add(name);
-    const kindKey = KIND_KEYS.find((k) => rest[k] !== undefined && rest[k] !== null);
-    const fields = Object.fromEntries(Object.entries(rest).filter(([k]) => !KIND_KEYS.includes(k)));
-    if (kindKey === undefined) throw invalidError(missingKindMessage(`keychain entry '${name}'`, KIND_KEY_ALIASES.find((k) => rest[k] != null)));
-    const kind = rest[kindKey];
-    if (typeof kind !== 'string' || !findKeychainKind(kind)) throw invalidError(`keychain entry '${name}': ${unknownKindMessage(String(kind))}`);
-    const scope = scopeField ?? 'global';
-    if (typeof scope !== 'string' || !isScopeType(scope)) throw invalidError(`keychain entry '${name}': scope '${String(scope)}' is not one of global, catalog, local, shared`);
-    specs.push({ name, kind, scope, fields, dependsOn: keychainReferences(fields) });
-  });
-  for (const spec of specs) {
-    for (const dep of spec.dependsOn) {
-      if (!seen.has(dep)) throw invalidError(`keychain entry '${spec.name}' refers to keychain.${dep}, which the keychain section does not define`);
-    }
-  }
-  return specs;
-}
-
-function keychainReferences(value: unknown, into = new Set<string>()): string[] {
-  if (typeof value === 'string') {
-    for (const ref of templateReferences(value)) if (ref.root === 'keychain' && ref.path[0]) into.add(ref.path[0].name);
-  } else if (Array.isArray(value)) {
-    for (const v of value) keychainReferences(v, into);
-  } else if (value !== null && typeof value === 'object') {
-    for (const v of Object.values(value)) keychainReferences(v, into);
-  }
-  return [...into];
-}
-
-/**
- * The order entries resolve in: as declared (see declaredAfterMessage), so an entry using one
- * declared below it is an error, as lint's keychain-order says; a cycle is an error naming it.
- */
-export function orderKeychain(specs: KeychainSpec[]): KeychainSpec[] {
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  const state = new Map<string, 'visiting' | 'done'>();
-  // A cycle is named as such first: each of its entries also uses one declared after it.
-  const visit = (spec: KeychainSpec, path: string[]) => {
-    if (state.get(spec.name) === 'done') return;
-    if (state.get(spec.name) === 'visiting') {
-      const cycle = [...path.slice(path.indexOf(spec.name)), spec.name];
-      throw invalidError(`keychain entries depend on each other in a cycle: ${cycle.join(' → ')}`);
-    }
-    state.set(spec.name, 'visiting');
-    for (const dep of spec.dependsOn) visit(byName.get(dep)!, [...path, spec.name]);
-    state.set(spec.name, 'done');
-  };
-  for (const spec of specs) visit(spec, []);
-  const position = new Map(specs.map((s, i) => [s.name, i]));
-  specs.forEach((spec, i) => {
-    const later = spec.dependsOn.find((dep) => position.get(dep)! > i);
-    if (later !== undefined) throw invalidError(declaredAfterMessage(spec.name, later));
-  });
-  return specs;
-}
+import { keychainCacheKey } from '../../core/keychain-entry.js';
+import { checkEntryFields, findKeychainKind, type KeychainFetchIO, type KeychainKind as KindSpec } from '../../core/keychain-kinds/index.js';
+import { orderKeychain, parsePlaybookDocument, readKeychainSection, type KeychainSpec } from '../../core/keychain-section.js';
+import type { ScopeRef, ScopeType } from '../../core/scope.js';
+import type { Store } from '../sql/store.js';
+import { checkRenewConfig, getKeychainEntry, setKeychainEntry } from './keychain-entries.js';
+import type { Providers } from './renew/providers/index.js';
+import { DEFAULT_RENEW_TIMEOUT_MS, requestToken } from './renew/renew.js';
 
 export interface ResolveInput {
   /** The playbook YAML. */
@@ -127,31 +37,8 @@ export interface ResolveInput {
   timeoutMs?: number;
 }
 
-export type ResolveStatus = 'cached' | 'renewed' | 'fetched' | 'planned' | 'failed' | 'skipped';
-
-export interface ResolvedEntry {
-  name: string;
-  kind: KeychainKind;
-  scope: ScopeType;
-  cache_key: string;
-  depends_on: string[];
-  /** What is (or would be) fetched: "POST https://…/token", "credential pg_prod", "gcp secret projects/…". */
-  source: string;
-  status: ResolveStatus;
-  expires_at?: string;
-  error?: string;
-}
-
-export interface ResolveResult {
-  catalog_id: string;
-  execution_id: string;
-  root_execution_id: string;
-  dry_run: boolean;
-  entries: ResolvedEntry[];
-  /** The resolved data by entry name (never printed by the CLI). Empty on a dry run. */
-  keychain: Record<string, KeychainData>;
-  warnings: string[];
-}
+/** The result with the resolved data in clear (the client masks it unless asked to reveal). */
+export type ResolveResult = KeychainResolveResult;
 
 /**
  * Resolves (or, with dryRun, plans) a playbook's keychain section. An entry that fails is
@@ -159,7 +46,7 @@ export interface ResolveResult {
  * resolve. Structural problems (unknown kind, cycle, unknown reference) throw before anything.
  */
 export async function resolveKeychain(store: Store, keys: KeySet | undefined, input: ResolveInput): Promise<ResolveResult> {
-  const document = parsePlaybook(input.playbook);
+  const document = parsePlaybookDocument(input.playbook);
   const specs = orderKeychain(readKeychainSection(document));
   const rootExecutionId = input.rootExecutionId ?? input.executionId;
   const workloadSection = document.workload;
@@ -209,7 +96,7 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
       result.keychain[spec.name] = outcome.data;
       result.warnings.push(...outcome.warnings);
     } catch (err) {
-      if (!(err instanceof NoetlError || err instanceof TemplateError || err instanceof ProviderError)) throw err;
+      if (!(err instanceof NoetlError || err instanceof TemplateError)) throw err;
       if (hasReason(err, 'renew-failed')) result.warnings.push(...err.warnings);
       entry.status = 'failed';
       entry.error = hasReason(err, 'renew-failed') ? err.message : `KEYCHAIN: Entry '${spec.name}' (${spec.kind}): ${err.message}`;
@@ -217,12 +104,6 @@ export async function resolveKeychain(store: Store, keys: KeySet | undefined, in
     }
   }
   return result;
-}
-
-function parsePlaybook(text: string): Record<string, unknown> {
-  const document = parseYaml(text, 'the playbook');
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) throw invalidError('the playbook is not a YAML mapping');
-  return document as Record<string, unknown>;
 }
 
 function scopeRef(scope: ScopeType, catalogId: string, executionId: string, rootExecutionId: string): ScopeRef {
@@ -316,7 +197,7 @@ function assertRendered(value: unknown, name: string, path = ''): void {
   if (typeof value === 'string') {
     // Name only the leftover template syntax: the rest of the string may hold a rendered secret.
     const leftover = /\{\{[^}]*\}\}|\{%[^%]*%\}/.exec(value)?.[0] ?? '{{ … }}';
-    if (isTemplate(value)) throw invalidError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that workload value with --workload`);
+    if (isTemplate(value)) throw invalidError(`${path || 'a field'} still holds a template after rendering ('${leftover}'): give that value in the workload`);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => assertRendered(v, name, `${path}[${i}]`));
   } else if (isMapping(value)) {
@@ -328,7 +209,7 @@ function assertRendered(value: unknown, name: string, path = ''): void {
 function fetchIO(store: Store, keys: KeySet, name: string, timeoutMs: number, providers: Providers): KeychainFetchIO {
   return {
     async credential(credentialName) {
-      const { getCredential } = await import('../local/credentials.js');
+      const { getCredential } = await import('./credentials.js');
       const { type, data } = await getCredential(store, keys, credentialName);
       return { type, data };
     },

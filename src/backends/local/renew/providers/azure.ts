@@ -1,4 +1,4 @@
-import { field, httpFailure, jsonAnswer, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
+import { field, httpFailure, jsonAnswer, providerError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
 
 const DEFAULT_LOGIN = 'https://login.microsoftonline.com';
 
@@ -15,17 +15,17 @@ export function azureProvider(loginBase = DEFAULT_LOGIN): SecretProvider {
       try {
         url = new URL(path);
       } catch {
-        throw new ProviderError('azure', `'${path}' is not a Key Vault secret URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION])`);
+        throw providerError('azure', `'${path}' is not a Key Vault secret URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION])`);
       }
       if (!/^\/secrets\/[^/]+(\/[^/]+)?\/?$/.test(url.pathname)) {
-        throw new ProviderError('azure', `'${path}' is not a Key Vault secret URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION])`);
+        throw providerError('azure', `'${path}' is not a Key Vault secret URL (https://VAULT.vault.azure.net/secrets/NAME[/VERSION])`);
       }
       url.searchParams.set('api-version', '7.4');
       const token = await accessToken(auth, loginBase, timeoutMs);
       const { status, body } = await providerFetch('azure', url, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } }, timeoutMs);
       if (status !== 200) throw httpFailure('azure', status, body, `${url.origin}${url.pathname}`);
       const value = jsonAnswer('azure', body, `${url.origin}${url.pathname}`).value;
-      if (typeof value !== 'string') throw new ProviderError('azure', `the answer for ${url.origin}${url.pathname} has no value`);
+      if (typeof value !== 'string') throw providerError('azure', `the answer for ${url.origin}${url.pathname} has no value`);
       return value;
     },
   };
@@ -38,7 +38,7 @@ async function accessToken(auth: Record<string, unknown> | undefined, loginBase:
   const clientId = field(auth, 'client_id');
   const clientSecret = field(auth, 'client_secret');
   if (!tenant || !clientId || !clientSecret) {
-    throw new ProviderError('azure', 'not configured: give the entry `auth:` naming a credential with tenant_id, client_id and client_secret (or an access_token)');
+    throw providerError('azure', 'not configured: give the entry `auth:` naming a credential with tenant_id, client_id and client_secret (or an access_token)');
   }
   const url = new URL(`${loginBase.replace(/\/$/, '')}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`);
   const { status, body } = await providerFetch(
@@ -55,6 +55,6 @@ async function accessToken(auth: Record<string, unknown> | undefined, loginBase:
   );
   if (status !== 200) throw httpFailure('azure', status, body, `the token of client ${clientId}`);
   const token = jsonAnswer('azure', body, `the token of client ${clientId}`).access_token;
-  if (typeof token !== 'string') throw new ProviderError('azure', `the token endpoint gave no access_token for client ${clientId}`);
+  if (typeof token !== 'string') throw providerError('azure', `the token endpoint gave no access_token for client ${clientId}`);
   return token;
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { field, httpFailure, jsonAnswer, ProviderError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
+import { field, httpFailure, jsonAnswer, providerError, providerFetch, type SecretProvider, type SecretRequest } from './types.js';
 
 /**
  * AWS Secrets Manager GetSecretValue, signed with Signature Version 4. Auth: a credential
@@ -14,7 +14,7 @@ export function awsProvider(baseUrl?: string, now: () => Date = () => new Date()
       const secretKey = field(auth, 'secret_access_key', 'aws_secret_access_key');
       const region = /^arn:aws[\w-]*:secretsmanager:([a-z0-9-]+):/.exec(path)?.[1] ?? field(auth, 'region', 'aws_region');
       if (!accessKey || !secretKey || !region) {
-        throw new ProviderError('aws', 'not configured: give the entry `auth:` naming a credential with access_key_id, secret_access_key and region');
+        throw providerError('aws', 'not configured: give the entry `auth:` naming a credential with access_key_id, secret_access_key and region');
       }
       const url = new URL(baseUrl ?? `https://secretsmanager.${region}.amazonaws.com/`);
       const body = JSON.stringify({ SecretId: path });
@@ -31,7 +31,7 @@ export function awsProvider(baseUrl?: string, now: () => Date = () => new Date()
       const parsed = jsonAnswer('aws', answer, path);
       if (typeof parsed.SecretString === 'string') return parsed.SecretString;
       if (typeof parsed.SecretBinary === 'string') return Buffer.from(parsed.SecretBinary, 'base64').toString('utf8');
-      throw new ProviderError('aws', `the answer for ${path} has no SecretString`);
+      throw providerError('aws', `the answer for ${path} has no SecretString`);
     },
   };
 }

@@ -4,8 +4,10 @@
  * clear message: never a silent empty value. Messages name hosts, statuses and secret paths,
  * never secret values or credentials.
  */
-import { describeEndpoint, guardedFetch, HttpGuardError, MAX_REQUEST_TIMEOUT_SECONDS } from '../http.js';
-import type { SecretProviderName } from '../../../core/keychain-kinds/index.js';
+import { describeEndpoint, MAX_REQUEST_TIMEOUT_SECONDS } from '../../../../core/endpoint.js';
+import { hasReason, NoetlError } from '../../../../core/errors.js';
+import { guardedFetch, HTTP_GUARD } from '../http.js';
+import type { SecretProviderName } from '../../../../core/keychain-kinds/index.js';
 
 /** The providers the kind registry lists (SECRET_PROVIDERS, kind secret_manager); each has a client here. */
 export type ProviderName = SecretProviderName;
@@ -20,7 +22,7 @@ export interface SecretRequest {
 
 export interface SecretProvider {
   readonly name: ProviderName;
-  /** The secret's value as text. Throws ProviderError. */
+  /** The secret's value as text. Throws a providerError. */
   fetchSecret(request: SecretRequest): Promise<string>;
 }
 
@@ -38,14 +40,9 @@ export interface IdTokenResult {
   ttlSeconds?: number;
 }
 
-export class ProviderError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    message: string,
-  ) {
-    super(`${provider}: ${message}`);
-    this.name = 'ProviderError';
-  }
+/** A provider that failed: `gcp: HTTP 403 PERMISSION_DENIED for …` (`unavailable`, reason `provider`). Never a secret. */
+export function providerError(provider: ProviderName, message: string): NoetlError {
+  return new NoetlError('unavailable', `${provider}: ${message}`, { reason: 'provider' });
 }
 
 /** Where each provider's API is; overridable for a private endpoint or an emulator. */
@@ -87,12 +84,12 @@ export interface ProviderRequest {
 /**
  * A request to a provider with a timeout, redirects followed within the origin only, plain
  * http:// refused beyond loopback, and the answer read up to MAX_RESPONSE_BYTES. Failures
- * become ProviderErrors naming the host, never the request's secrets.
+ * become providerErrors naming the host, never the request's secrets.
  */
 export async function providerFetch(provider: ProviderName, url: URL, init: ProviderRequest, timeoutMs: number): Promise<{ status: number; body: string }> {
   const where = describeEndpoint(url);
   if (!(timeoutMs > 0 && timeoutMs <= MAX_REQUEST_TIMEOUT_SECONDS * 1000)) {
-    throw new ProviderError(provider, `the timeout must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
+    throw providerError(provider, `the timeout must be more than 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS} s`);
   }
   try {
     const response = await guardedFetch(url, {
@@ -104,10 +101,10 @@ export async function providerFetch(provider: ProviderName, url: URL, init: Prov
     });
     return { status: response.status, body: response.body };
   } catch (err) {
-    if (err instanceof HttpGuardError) throw new ProviderError(provider, err.message);
+    if (hasReason(err, HTTP_GUARD)) throw providerError(provider, err.message);
     const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new ProviderError(provider, `no response from ${where} within ${timeoutMs / 1000}s`);
-    throw new ProviderError(provider, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw providerError(provider, `no response from ${where} within ${timeoutMs / 1000}s`);
+    throw providerError(provider, `cannot reach ${where} (${e.cause?.code ?? e.cause?.message ?? e.message})`);
   }
 }
 
@@ -140,11 +137,11 @@ export function jsonAnswer(provider: ProviderName, body: string, what: string): 
   } catch {
     /* reported below */
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ProviderError(provider, `the answer for ${what} is not a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw providerError(provider, `the answer for ${what} is not a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
-export function httpFailure(provider: ProviderName, status: number, body: string, what: string): ProviderError {
+export function httpFailure(provider: ProviderName, status: number, body: string, what: string): NoetlError {
   const code = errorStatus(body);
-  return new ProviderError(provider, `HTTP ${status}${code ? ` ${code}` : ''} for ${what}`);
+  return providerError(provider, `HTTP ${status}${code ? ` ${code}` : ''} for ${what}`);
 }

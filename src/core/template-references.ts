@@ -3,11 +3,11 @@
  * the render context and the keychain entries the playbook has, so `noetl render` can list
  * every unresolved reference with its reason (the seeds' "Template Resolution Failed").
  */
-import { secret } from '../../core/jinja.js';
-import { isSecretKey, looksLikeSecretValue } from '../../core/mask.js';
-import { isVisibleTo, type Reader, type ScopeType } from '../../core/scope.js';
-import { closest } from '../../core/suggest.js';
-import type { TemplateReference } from '../../core/templates.js';
+import { secret } from './jinja.js';
+import { isSecretKey, looksLikeSecretValue } from './mask.js';
+import { isVisibleTo, type Reader, type ScopeType } from './scope.js';
+import { closest } from './suggest.js';
+import type { TemplateReference } from './templates.js';
 
 export type UnresolvedReason =
   | 'no such variable'
@@ -58,7 +58,7 @@ export function referenceText(ref: TemplateReference): string {
   return [ref.root, ...ref.path.map((p) => p.name)].join('.');
 }
 
-export interface ResolveInput {
+export interface ReferenceCheckInput {
   context: Record<string, unknown>;
   keychain: KeychainState[];
   reader: Reader;
@@ -72,7 +72,7 @@ export interface ResolveInput {
 }
 
 /** Why `ref` does not resolve, or undefined when it does (or cannot be checked before run time). */
-export function checkReference(ref: TemplateReference, input: ResolveInput): ReferenceProblem | undefined {
+export function checkReference(ref: TemplateReference, input: ReferenceCheckInput): ReferenceProblem | undefined {
   const names = ref.path.map((p) => p.name);
   if (ref.root === 'keychain' && names.length > 0) return checkKeychainReference(names[0], names.slice(1), input);
   if (input.runtimeNames.has(ref.root)) return undefined;
@@ -82,7 +82,7 @@ export function checkReference(ref: TemplateReference, input: ResolveInput): Ref
   return checkPath(input.context[ref.root], ref.root, names);
 }
 
-function checkKeychainReference(name: string, fields: string[], input: ResolveInput): ReferenceProblem | undefined {
+function checkKeychainReference(name: string, fields: string[], input: ReferenceCheckInput): ReferenceProblem | undefined {
   const all = input.keychain.filter((s) => s.name === name);
   if (all.length === 0) {
     const known = [...new Set(input.keychain.map((s) => s.name))];
@@ -118,7 +118,7 @@ function checkPath(value: unknown, prefix: string, names: string[]): ReferencePr
   return undefined;
 }
 
-function missingVariableDetail(name: string, input: ResolveInput): string {
+function missingVariableDetail(name: string, input: ReferenceCheckInput): string {
   const setter = input.bearerVariables.get(name);
   if (setter) return `'${name}' is the bearer token of step '${setter}', which has not stored it for this execution`;
   if (input.steps.has(name)) return `step '${name}' has no result stored for this execution yet`;

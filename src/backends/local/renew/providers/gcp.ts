@@ -1,5 +1,5 @@
 import { createSign } from 'node:crypto';
-import { field, httpFailure, ProviderError, providerFetch, type IdTokenRequest, type IdTokenResult, type SecretProvider, type SecretRequest } from './types.js';
+import { field, httpFailure, providerError, providerFetch, type IdTokenRequest, type IdTokenResult, type SecretProvider, type SecretRequest } from './types.js';
 
 const DEFAULT_BASE = 'https://secretmanager.googleapis.com';
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -23,12 +23,12 @@ export function gcpProvider(baseUrl = DEFAULT_BASE, tokenUrl?: string): GcpProvi
     async fetchIdToken({ serviceAccount, audience, timeoutMs }: IdTokenRequest): Promise<IdTokenResult> {
       const { email, body } = await jwtBearer(serviceAccount, { target_audience: audience }, timeoutMs, tokenUrl, 'a Google ID token');
       const idToken = body.id_token;
-      if (typeof idToken !== 'string' || idToken === '') throw new ProviderError('gcp', `the token endpoint gave no id_token for ${email}`);
+      if (typeof idToken !== 'string' || idToken === '') throw providerError('gcp', `the token endpoint gave no id_token for ${email}`);
       return { idToken, ttlSeconds: jwtLifetime(idToken) };
     },
     async fetchSecret({ path, auth, timeoutMs }: SecretRequest): Promise<string> {
       if (!/^projects\/[^/]+\/secrets\/[^/]+(\/versions\/[^/]+)?$/.test(path)) {
-        throw new ProviderError('gcp', `'${path}' is not a secret path (projects/PROJECT/secrets/NAME[/versions/VERSION])`);
+        throw providerError('gcp', `'${path}' is not a secret path (projects/PROJECT/secrets/NAME[/versions/VERSION])`);
       }
       const version = path.includes('/versions/') ? path : `${path}/versions/latest`;
       const token = await accessToken(auth, timeoutMs, tokenUrl);
@@ -42,7 +42,7 @@ export function gcpProvider(baseUrl = DEFAULT_BASE, tokenUrl?: string): GcpProvi
       } catch {
         /* reported below */
       }
-      if (typeof data !== 'string') throw new ProviderError('gcp', `the answer for ${version} has no payload.data`);
+      if (typeof data !== 'string') throw providerError('gcp', `the answer for ${version} has no payload.data`);
       return Buffer.from(data, 'base64').toString('utf8');
     },
   };
@@ -52,14 +52,14 @@ async function accessToken(auth: Record<string, unknown> | undefined, timeoutMs:
   const direct = field(auth, 'access_token', 'token');
   if (direct) return direct;
   if (!field(auth, 'client_email') || !field(auth, 'private_key')) {
-    throw new ProviderError(
+    throw providerError(
       'gcp',
       'not configured: give the entry `auth:` naming a credential with an access_token, or a service-account key (client_email, private_key)',
     );
   }
   const { email, body } = await jwtBearer(auth!, { scope: SCOPE }, timeoutMs, tokenUrl, 'the token');
   const token = body.access_token;
-  if (typeof token !== 'string') throw new ProviderError('gcp', `the token endpoint gave no access_token for ${email}`);
+  if (typeof token !== 'string') throw providerError('gcp', `the token endpoint gave no access_token for ${email}`);
   return token;
 }
 
@@ -76,7 +76,7 @@ async function jwtBearer(
 ): Promise<{ email: string; body: Record<string, unknown> }> {
   const email = field(serviceAccount, 'client_email');
   const key = field(serviceAccount, 'private_key');
-  if (!email || !key) throw new ProviderError('gcp', 'the service-account key has no client_email or private_key');
+  if (!email || !key) throw providerError('gcp', 'the service-account key has no client_email or private_key');
   const tokenUri = tokenUrl ?? field(serviceAccount, 'token_uri') ?? DEFAULT_TOKEN_URI;
   const now = Math.floor(Date.now() / 1000);
   const encode = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -85,7 +85,7 @@ async function jwtBearer(
   try {
     signature = createSign('RSA-SHA256').update(unsigned).sign(key, 'base64url');
   } catch {
-    throw new ProviderError('gcp', `the service-account private_key of ${email} is not a usable RSA key`);
+    throw providerError('gcp', `the service-account private_key of ${email} is not a usable RSA key`);
   }
   const url = new URL(tokenUri);
   const { status, body } = await providerFetch(
@@ -107,7 +107,7 @@ async function jwtBearer(
   } catch {
     /* reported below */
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ProviderError('gcp', `the token endpoint's answer for ${email} is not a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw providerError('gcp', `the token endpoint's answer for ${email} is not a JSON object`);
   return { email, body: parsed as Record<string, unknown> };
 }
 
