@@ -9,7 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { NoetlClient } from '../api/index.js';
 import type { TokenAuthority, TokenIdentity } from '../api/tokens.js';
 import { parseJsonExact } from '../core/json.js';
-import { authorize, DEFAULT_ACCESS, type RouteAccess } from './auth.js';
+import { authenticate, DEFAULT_ACCESS, requireRole, type RouteAccess } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -106,7 +106,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
     const access = request.routeOptions.config.access ?? DEFAULT_ACCESS;
-    request.identity = await authorize(request, access, tokens);
+    if (access === 'public') return;
+    // Known before the role check, so that a refusal is logged and audited with who it was.
+    request.identity = await authenticate(request, tokens);
+    requireRole(request.identity, access);
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -40,15 +40,10 @@ export function tokenOf(request: Pick<FastifyRequest, 'headers'>): string | unde
 }
 
 /**
- * The identity allowed to use a route that needs `access`: unauthenticated (401) without a
- * valid token, forbidden (403) with a role too low. Messages never echo the token.
+ * The identity of the request's token: unauthenticated (401) without a valid one. Without a
+ * token authority (auth off) everyone is ANONYMOUS_ADMIN. Messages never echo the token.
  */
-export async function authorize(
-  request: Pick<FastifyRequest, 'headers'>,
-  access: RouteAccess,
-  tokens: TokenAuthority | undefined,
-): Promise<TokenIdentity | undefined> {
-  if (access === 'public') return undefined;
+export async function authenticate(request: Pick<FastifyRequest, 'headers'>, tokens: TokenAuthority | undefined): Promise<TokenIdentity> {
   if (!tokens) return ANONYMOUS_ADMIN;
   const token = tokenOf(request);
   if (token === undefined) {
@@ -56,8 +51,12 @@ export async function authorize(
   }
   const identity = await tokens.authenticate(token);
   if (!identity) throw new NoetlError('unauthenticated', 'the service token is not valid (unknown, removed or expired)');
-  if (!roleAllows(identity.role, access)) {
-    throw new NoetlError('forbidden', `token '${identity.name}' has role ${identity.role}; this needs ${access} or above`);
-  }
   return identity;
+}
+
+/** Forbidden (403) when the identity's role is below what the route needs. */
+export function requireRole(identity: TokenIdentity, required: TokenRole): void {
+  if (!roleAllows(identity.role, required)) {
+    throw new NoetlError('forbidden', `token '${identity.name}' has role ${identity.role}; this needs ${required} or above`);
+  }
 }
