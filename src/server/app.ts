@@ -90,6 +90,17 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.addHook('onRoute', (route) => openapi.add(route));
 
+  // Shutting down: answers still in flight end their keep-alive connection, or close() would
+  // wait for the client to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) void reply.header('connection', 'close');
+    return payload;
+  });
+
   // JSON only, parsed by our reader: integers beyond 2^53 stay exact, nesting is bounded, and
   // a syntax error names a line and column, never the text (a body may be secret).
   app.removeAllContentTypeParsers();

@@ -58,8 +58,9 @@ describe('noetl serve (subprocess)', () => {
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    const lines = server.stderr().trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines.map((l) => l.msg)).toEqual(['listening', 'request', 'request', 'request', 'shutting down', 'stopped']);
+    const [warning, ...logLines] = server.stderr().trim().split('\n');
+    expect(warning).toMatch(/^warning: serving the embedded database .*: other noetl commands on it wait until this server stops/);
+    expect(logLines.map((line) => JSON.parse(line).msg)).toEqual(['listening', 'request', 'request', 'request', 'shutting down', 'stopped']);
     expect(server.stderr()).not.toContain(token.slice(6));
 
     const listed = await runCli(['-o', 'json', 'token', 'ls'], { env });

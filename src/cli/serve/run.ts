@@ -62,6 +62,9 @@ export async function runServe(opts: ServeOptions, deps: ServeDeps): Promise<voi
   if (!https && !loopback) deps.warn(`serving plain HTTP on ${address.host}: tokens and secrets cross the network in clear; use --tls-cert/--tls-key or a TLS-terminating proxy`);
 
   const { client, tokens } = await deps.open();
+  if (client.backend.kind === 'embedded') {
+    deps.warn(`serving the embedded database ${client.backend.location}: other noetl commands on it wait until this server stops (create tokens first; use PostgreSQL to share it)`);
+  }
   const app = buildServer({ client, tokens, auth: !opts.insecureNoAuth, logger, bodyLimit: opts.bodyLimit, requestTimeoutMs: opts.requestTimeoutMs, https, version: VERSION });
   try {
     await app.listen({ host: address.host, port: address.port });
