@@ -8,6 +8,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { NoetlClient } from '../api/index.js';
 import type { TokenAuthority, TokenIdentity } from '../api/tokens.js';
+import { unavailableError } from '../core/errors.js';
 import { parseJsonExact } from '../core/json.js';
 import { authenticate, DEFAULT_ACCESS, requireRole, type RouteAccess } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
@@ -80,8 +81,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     logger: false,
     bodyLimit,
     requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    // Answer 503 to new requests while shutting down, and close idle keep-alive connections.
-    return503OnClosing: true,
+    // While shutting down new requests get 503 from our own hook below (in the error shape of
+    // API.md), and idle keep-alive connections are closed.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Unknown fields are refused, not dropped without a word; query strings are still coerced.
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
@@ -115,6 +117,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   app.addHook('onRequest', async (request) => {
+    if (closing) throw unavailableError('the server is shutting down: retry on another replica or in a moment');
     if (request.is404) return;
     const access = request.routeOptions.config.access ?? DEFAULT_ACCESS;
     if (access === 'public') return;

@@ -2,6 +2,7 @@
 // that finishes the requests in flight before it returns.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,24 @@ function getTls(url: string, ca: string): Promise<{ status: number; body: string
     })
       .on('error', reject)
       .end();
+  });
+}
+
+/** Writes a raw request on a kept-alive socket and resolves with the response once its body has arrived. */
+function ask(socket: Socket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const onData = (chunk: Buffer) => {
+      got += chunk.toString('utf8');
+      const [head, body = ''] = got.split('\r\n\r\n');
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 'NaN');
+      if (body.length >= length) {
+        socket.off('data', onData);
+        resolve(got);
+      }
+    };
+    socket.on('data', onData);
+    socket.write(text);
   });
 }
 
@@ -98,6 +117,8 @@ describe('noetl serve in-process', () => {
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as import('node:net').AddressInfo;
+    const kept = connect(port, '127.0.0.1');
+    expect(await ask(kept, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
     const slow = fetch(`http://127.0.0.1:${port}/test/slow`);
     await inFlight;
     const closing = app.close();
@@ -105,6 +126,8 @@ describe('noetl serve in-process', () => {
     void closing.then(() => (closed = true));
     await new Promise((r) => setTimeout(r, 100));
     expect(closed).toBe(false);
+    // An idle keep-alive connection is closed by the shutdown, not left to serve more.
+    await until(() => (kept.destroyed || kept.readableEnded ? true : undefined));
     release();
     const res = await slow;
     expect(res.status).toBe(200);
