@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { TOKEN_ROLES, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenRole, type TokensApi } from '../../api/tokens.js';
 import { conflictError, invalidError, notFoundError, NoetlError } from '../../core/errors.js';
 import { MAX_DURATION_SECONDS } from '../../core/duration.js';
-import { assertMigrated } from '../sql/migrate.js';
+import { assertMigrated, loadMigrations, type Migration } from '../sql/migrate.js';
 import type { Store } from '../sql/store.js';
 import * as sql from '../sql/tokens.js';
 import type { LocalClientDeps } from './index.js';
@@ -107,6 +107,8 @@ export function localTokens(deps: Pick<LocalClientDeps, 'store'>): TokensApi {
 /** The token checks, audit writes and readiness probe of `noetl serve` over its database. */
 export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
   const { store } = deps;
+  // The shipped migrations, read once: a readiness probe every few seconds need not reread them.
+  let migrations: Migration[] | undefined;
   return {
     async authenticate(token) {
       if (!TOKEN_PATTERN.test(token)) return undefined;
@@ -127,7 +129,7 @@ export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
       } catch (err) {
         throw new NoetlError('unavailable', `database ${store.info.location} is not reachable`, { cause: err });
       }
-      await assertMigrated(store);
+      await assertMigrated(store, (migrations ??= loadMigrations()));
     },
   };
 }

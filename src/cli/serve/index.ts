@@ -25,6 +25,7 @@ Examples:
   $ noetl --database-url postgres://noetl@db/noetl serve --listen 0.0.0.0:8082 --log-level warn
 
 Then: curl -H "Authorization: Bearer $(cat worker.token)" http://127.0.0.1:8082/metrics
+
 Routes: GET /health (liveness), GET /ready (database reachable, schema current), GET /metrics,
 GET /openapi.json. Every route but /health, /ready and /openapi.json needs a token.
 SIGTERM finishes the requests in flight, then exits 0.`,
