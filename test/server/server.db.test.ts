@@ -2,7 +2,7 @@
 // this run's backend: probes, metrics, the API description, token auth by role, the error
 // table, body limits and parsing, request logs and the audit trail.
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TokenRole } from '../../src/api/tokens.js';
 import { localTokenAuthority } from '../../src/backends/local/tokens.js';
 import { ERROR_CODES, NoetlError, type ErrorCode } from '../../src/core/errors.js';
@@ -19,17 +19,26 @@ interface Setup extends TestClient {
   token(role: TokenRole, name?: string, ttlSeconds?: number | null): Promise<string>;
 }
 
-const opened: Setup[] = [];
+const opened: { app: FastifyInstance; client?: TestClient }[] = [];
+/** One database for the tests that need none of their own (tokens get unique names). */
+let shared: Promise<TestClient> | undefined;
+let tokenCount = 0;
 
 afterEach(async () => {
   for (const s of opened.splice(0)) {
     await s.app.close();
-    await s.close();
+    await s.client?.close();
   }
 });
 
-async function setup(options: { bodyLimit?: number; auth?: boolean; clock?: () => Date } = {}): Promise<Setup> {
-  const t = await testClient({ clock: options.clock });
+afterAll(async () => {
+  await (await shared)?.close();
+});
+
+/** An app over the shared database, or over a database of its own (`fresh`, or with a clock). */
+async function setup(options: { bodyLimit?: number; auth?: boolean; clock?: () => Date; fresh?: boolean } = {}): Promise<Setup> {
+  const own = options.fresh || options.clock !== undefined;
+  const t = own ? await testClient({ clock: options.clock }) : await (shared ??= testClient());
   const log: string[] = [];
   const app = buildServer({
     client: t.client,
@@ -62,9 +71,9 @@ async function setup(options: { bodyLimit?: number; auth?: boolean; clock?: () =
     ...t,
     app,
     log,
-    token: async (role, name = role, ttlSeconds = 3600) => (await t.client.tokens.create({ name, role, ttl_seconds: ttlSeconds })).token,
+    token: async (role, name = `${role}-${++tokenCount}`, ttlSeconds = 3600) => (await t.client.tokens.create({ name, role, ttl_seconds: ttlSeconds })).token,
   };
-  opened.push(s);
+  opened.push({ app, client: own ? t : undefined });
   return s;
 }
 
@@ -89,7 +98,7 @@ describe('probes, metrics and the API description', () => {
   });
 
   it('GET /ready is 200 on a reachable, current database and 503 when the database is gone', async () => {
-    const s = await setup();
+    const s = await setup({ fresh: true });
     const ok = await s.app.inject({ method: 'GET', url: '/ready' });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toEqual({ status: 'ready' });
@@ -101,7 +110,7 @@ describe('probes, metrics and the API description', () => {
   });
 
   it('GET /ready is 503 while a migration is pending', async () => {
-    const s = await setup();
+    const s = await setup({ fresh: true });
     await s.store.query("DELETE FROM schema_migrations WHERE version = (SELECT max(version) FROM schema_migrations)");
     const res = await s.app.inject({ method: 'GET', url: '/ready' });
     expect(res.statusCode).toBe(503);
@@ -190,7 +199,8 @@ describe('token authentication and roles', () => {
     const reveal = (role: TokenRole) => s.app.inject({ method: 'GET', url: '/test/reveal', headers: bearer(tokens[role]) });
     const denied = await write('reader');
     expect(denied.statusCode).toBe(403);
-    expect(denied.json()).toMatchObject({ status: 403, code: 'forbidden', error: "token 'reader' has role reader; this needs writer or above" });
+    expect(denied.json()).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(denied.json().error).toMatch(/^token 'reader-\d+' has role reader; this needs writer or above$/);
     expect((await write('writer')).statusCode).toBe(200);
     expect((await write('admin')).statusCode).toBe(200);
     expect((await reveal('writer')).statusCode).toBe(403);
@@ -304,7 +314,7 @@ describe('request bodies', () => {
 describe('logs and audit', () => {
   it('logs one JSON line per request (route, status, ms) and never a token, a query or a body', async () => {
     const s = await setup();
-    const token = await s.token('writer', 'ci-writer');
+    const token = await s.token('writer', 'log-writer');
     await s.app.inject({ method: 'POST', url: '/test/echo?api_key=QUERYSECRET', payload: { blob: 'BODYSECRET' }, headers: bearer(token) });
     await s.app.inject({ method: 'GET', url: '/metrics', headers: { cookie: `session_token=${token}` } });
     await s.app.inject({ method: 'GET', url: '/test/bug', headers: { 'x-session-token': token } });
@@ -313,7 +323,7 @@ describe('logs and audit', () => {
     for (const secret of [token, token.slice(6), 'QUERYSECRET', 'BODYSECRET', 'B'.repeat(43)]) expect(text).not.toContain(secret);
     const requests = s.log.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
     expect(requests).toHaveLength(4);
-    expect(requests[0]).toMatchObject({ level: 'info', method: 'POST', route: '/test/echo', status: 200, actor: 'ci-writer' });
+    expect(requests[0]).toMatchObject({ level: 'info', method: 'POST', route: '/test/echo', status: 200, actor: 'log-writer' });
     expect(typeof requests[0].ms).toBe('number');
     expect(requests.map((r) => r.status)).toEqual([200, 200, 500, 401]);
     expect(s.log.every((l) => l.endsWith('\n') && l.indexOf('\n') === l.length - 1)).toBe(true);
@@ -322,7 +332,7 @@ describe('logs and audit', () => {
   });
 
   it('writes an audit line for every write and every noted reveal: who, what, from where, how it ended', async () => {
-    const s = await setup();
+    const s = await setup({ fresh: true });
     const writer = await s.token('writer', 'ci-writer');
     const reader = await s.token('reader', 'ci-reader');
     const revealer = await s.token('revealer', 'worker');
