@@ -128,7 +128,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = toHttpError(err, { bodyLimit });
-    if (status >= 500) logger.error('request failed', { request_id: request.id, route: routeOf(request), error: err instanceof Error ? err.message : String(err) });
+    // A bug (500) is an error for the operator; unavailable (503: the database is away) a warning.
+    if (status >= 500) (status === 500 ? logger.error : logger.warn)('request failed', { request_id: request.id, route: routeOf(request), error: err instanceof Error ? err.message : String(err) });
     if (status === 401) void reply.header('www-authenticate', 'Bearer');
     return reply.code(status).send(body);
   });
