@@ -56,7 +56,7 @@ export interface ServerOptions {
   logger?: ServerLogger;
   /** Largest request body in bytes (413 beyond): 1 MiB by default. */
   bodyLimit?: number;
-  /** Time to receive a whole request, in ms (408 beyond; a listening server only). */
+  /** Time to receive a whole request, and the longest a connection may stay silent, in ms (a listening server only). */
   requestTimeoutMs?: number;
   /** PEM certificate chain and key: HTTPS instead of HTTP. */
   https?: { cert: string; key: string };
@@ -77,17 +77,24 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   const tokens = options.auth === false ? undefined : options.tokens;
   const openapi = new OpenApiCollector();
 
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node checks request timeouts every 30 s by default, so a 30 s timeout could last a minute.
+  const timeoutChecks = { connectionsCheckingInterval: Math.min(1000, requestTimeout) };
   const app = Fastify({
     logger: false,
     bodyLimit,
-    requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    requestTimeout,
+    // A client that stops sending (or reading) for as long is cut off: a slow body otherwise
+    // holds its connection, and a shutdown, for ever.
+    connectionTimeout: requestTimeout,
+    http: timeoutChecks,
     // While shutting down new requests get 503 from our own hook below (in the error shape of
     // API.md), and idle keep-alive connections are closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Unknown fields are refused, not dropped without a word; query strings are still coerced.
     ajv: { customOptions: { removeAdditional: false, allErrors: false } },
-    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...timeoutChecks } } : {}),
   }) as unknown as FastifyInstance;
 
   app.addHook('onRoute', (route) => openapi.add(route));

@@ -135,4 +135,26 @@ describe('noetl serve in-process', () => {
     await closing;
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   }, 60_000);
+
+  it('a client too slow to send its request is cut off, and the server keeps serving', async () => {
+    const t = (opened = await testClient());
+    const app = buildServer({ client: t.client, tokens: localTokenAuthority({ store: t.store }), requestTimeoutMs: 500 });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = app.server.address() as import('node:net').AddressInfo;
+      const slow = connect(port, '127.0.0.1');
+      let answer = '';
+      slow.on('data', (d: Buffer) => (answer += d.toString('utf8')));
+      const started = Date.now();
+      slow.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+      let closedAfter = -1;
+      slow.on('close', () => (closedAfter = Date.now() - started));
+      await until(() => (closedAfter >= 0 ? true : undefined));
+      expect(closedAfter).toBeLessThan(5000);
+      expect(answer === '' || /^HTTP\/1\.1 408 /.test(answer)).toBe(true);
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
 });

@@ -12,7 +12,7 @@ export function newServeCommand(ctx: CommandContext): Command {
     .option('--tls-cert <file>', 'PEM certificate chain: serve HTTPS (with --tls-key)')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .addOption(new Option('--body-limit <size>', 'largest request body (413 beyond), e.g. 512k, 1m').default(1024 * 1024, '1m').argParser(parseBodyLimit))
-    .addOption(new Option('--request-timeout <duration>', 'time allowed to receive a whole request').default(30, '30s').argParser(parseTimeout))
+    .addOption(new Option('--request-timeout <duration>', 'time allowed to receive a request; a connection silent for as long is closed').default(30, '30s').argParser(parseTimeout))
     .addOption(new Option('--log-level <level>', 'request log lines (JSON, stderr) at this level and above').choices(LOG_LEVELS).default('info'))
     .option('--insecure-no-auth', 'accept requests without a token, as admin (loopback listeners only; for local development)')
     .addHelpText(
