@@ -69,6 +69,11 @@ _noetl() {
       'noetl db migrate') path='noetl db migrate' ;;
       'noetl db status') path='noetl db status' ;;
       'noetl db info') path='noetl db info' ;;
+      'noetl serve') path='noetl serve' ;;
+      'noetl token') path='noetl token' ;;
+      'noetl token create') path='noetl token create' ;;
+      'noetl token ls') path='noetl token ls' ;;
+      'noetl token rm') path='noetl token rm' ;;
       'noetl completion') path='noetl completion' ;;
     esac
   done
@@ -146,6 +151,14 @@ _noetl() {
     'noetl lint --fail-level') COMPREPLY=($(compgen -W 'error warning' -- "$cur")); return ;;
     'noetl lint --stdin-filename') COMPREPLY=(); return ;;
     'noetl lint --explain') COMPREPLY=($(compgen -W 'yaml-syntax duplicate-key template-syntax keychain-name keychain-kind keychain-required-fields keychain-scope keychain-ttl keychain-auto-renew keychain-unknown-key undefined-keychain keychain-order keychain-cycle unused-keychain-entry undefined-workload-key undefined-reference bearer-variable-order inline-auth-secret auth-secret-path literal-secret literal-secret-default password-via-workload bearer-without-variable auth-ref-naming variable-naming local-scope-to-child missing-credential invalid-suppression' -- "$cur")); return ;;
+    'noetl serve --listen') COMPREPLY=(); return ;;
+    'noetl serve --tls-cert') COMPREPLY=(); return ;;
+    'noetl serve --tls-key') COMPREPLY=(); return ;;
+    'noetl serve --body-limit') COMPREPLY=(); return ;;
+    'noetl serve --request-timeout') COMPREPLY=(); return ;;
+    'noetl serve --log-level') COMPREPLY=($(compgen -W 'silent error warn info debug' -- "$cur")); return ;;
+    'noetl token create --role') COMPREPLY=($(compgen -W 'reader writer revealer admin' -- "$cur")); return ;;
+    'noetl token create --ttl') COMPREPLY=(); return ;;
     *' --database-url') COMPREPLY=(); return ;;
     *' --data-dir') compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
     *' --output'|*' -o') COMPREPLY=($(compgen -W 'table json yaml' -- "$cur")); return ;;
@@ -193,17 +206,23 @@ _noetl() {
       'noetl db migrate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db status') words='--exit-code --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db info') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl serve') words='--listen --tls-cert --tls-key --body-limit --request-timeout --log-level --insecure-no-auth --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl token') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl token create') words='--role --ttl --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl token ls') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl token rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl completion') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
     esac
   else
     case "$path" in
-      'noetl') words='credential keychain catalog vars cache render lint db completion' ;;
+      'noetl') words='credential keychain catalog vars cache render lint db serve token completion' ;;
       'noetl credential') words='add get ls rm validate rotate-key key-status' ;;
       'noetl keychain') words='ls get set rm renew stats resolve' ;;
       'noetl catalog') words='register ls show' ;;
       'noetl vars') words='show get set rm stats' ;;
       'noetl cache') words='ls stats purge cleanup' ;;
       'noetl db') words='migrate status info' ;;
+      'noetl token') words='create ls rm' ;;
       'noetl credential get'|'noetl credential rm') _noetl_names credentials; return ;;
       'noetl credential validate'|'noetl keychain resolve'|'noetl catalog register'|'noetl render'|'noetl lint') COMPREPLY=(); return ;;
       'noetl keychain get'|'noetl keychain set'|'noetl keychain rm'|'noetl keychain renew') _noetl_names keychain; return ;;

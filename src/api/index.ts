@@ -10,6 +10,7 @@ import type { CatalogApi } from './catalog.js';
 import type { CredentialsApi } from './credentials.js';
 import type { KeychainApi } from './keychain.js';
 import type { TemplatesApi } from './templates.js';
+import type { TokensApi } from './tokens.js';
 import type { VarsApi } from './vars.js';
 
 export type * from './admin.js';
@@ -18,6 +19,7 @@ export type * from './catalog.js';
 export type * from './credentials.js';
 export type * from './keychain.js';
 export type * from './templates.js';
+export type * from './tokens.js';
 export type * from './vars.js';
 
 export type BackendKind = 'embedded' | 'postgres' | 'http';
@@ -37,6 +39,8 @@ export interface NoetlClient {
   readonly catalog: CatalogApi;
   /** Playbook templates: render, and resolving a playbook's keychain section. */
   readonly templates: TemplatesApi;
+  /** Service tokens of `noetl serve` and the audit trail (direct database, or a server with an admin token). */
+  readonly tokens: TokensApi;
   /** What only a direct database offers (migrations, key rotation, key status); undefined over HTTP. */
   readonly admin?: AdminApi;
   close(): Promise<void>;

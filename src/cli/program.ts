@@ -20,6 +20,8 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   render: async (ctx) => (await import('./render/index.js')).newRenderCommand(ctx),
   lint: async (ctx) => (await import('./lint/index.js')).newLintCommand(ctx),
   db: async (ctx) => (await import('./db/index.js')).newDbCommand(ctx),
+  serve: async (ctx) => (await import('./serve/index.js')).newServeCommand(ctx),
+  token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
   // Completion describes the whole tree, so it is never built alone.
   completion: async (ctx, program) => (await import('./completion/index.js')).newCompletionCommand(ctx, () => program),
 };

@@ -105,7 +105,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded data directory', () =
     delete env.NOETL_DATA_DIR;
     const r = await runCli(['--data-dir', link, 'db', 'info', '-o', 'json'], { env });
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'embedded', location: real, schema_version: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ backend: 'embedded', location: real, schema_version: 2 });
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
 
     const dangling = join(dirname(link), 'gone');

@@ -22,13 +22,16 @@ describe(`db commands (${testBackend()})`, () => {
     const env = await unmigratedEnv();
     const before = await runCli(['db', 'status', '-o', 'json', '--exit-code'], { env });
     expect(before.code).toBe(1);
-    expect(JSON.parse(before.stdout)).toEqual([expect.objectContaining({ version: 1, name: 'initial', status: 'pending' })]);
+    expect(JSON.parse(before.stdout)).toEqual([
+      expect.objectContaining({ version: 1, name: 'initial', status: 'pending' }),
+      expect.objectContaining({ version: 2, name: 'service_tokens', status: 'pending' }),
+    ]);
 
     const first = await runCli(['db', 'migrate', '-o', 'json'], { env });
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ version: 1, applied: [{ file: '0001_initial.sql' }] });
+    expect(JSON.parse(first.stdout)).toMatchObject({ version: 2, applied: [{ file: '0001_initial.sql' }, { file: '0002_service_tokens.sql' }] });
     const again = await runCli(['db', 'migrate', '-o', 'json'], { env });
-    expect(JSON.parse(again.stdout)).toMatchObject({ version: 1, applied: [] });
+    expect(JSON.parse(again.stdout)).toMatchObject({ version: 2, applied: [] });
 
     const after = await runCli(['db', 'status', '--exit-code', '-o', 'json'], { env });
     expect(after.code).toBe(0);
@@ -36,7 +39,7 @@ describe(`db commands (${testBackend()})`, () => {
 
     const info = await runCli(['db', 'info', '-o', 'json'], { env });
     expect(info.code).toBe(0);
-    expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 1, pending_migrations: 0 });
+    expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 2, pending_migrations: 0 });
   });
 
   it('-q silences progress; --verbose says which database and why', FRESH_DATABASE, async () => {
@@ -56,9 +59,9 @@ describe(`db commands (${testBackend()})`, () => {
     const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['--lock-timeout', '300s', 'db', 'migrate', '-o', 'json'], { env, timeoutMs: 300_000 })));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const appliedCounts = runs.map((r) => JSON.parse(r.stdout).applied.length);
-    expect(appliedCounts.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(appliedCounts.reduce((a, b) => a + b, 0)).toBe(2);
     const status = await runCli(['db', 'status', '-o', 'json'], { env });
-    expect(JSON.parse(status.stdout).map((s: { status: string }) => s.status)).toEqual(['applied']);
+    expect(JSON.parse(status.stdout).map((s: { status: string }) => s.status)).toEqual(['applied', 'applied']);
   });
 
   it('refuses a migration whose file changed after it was applied, naming the file', FRESH_DATABASE, async () => {

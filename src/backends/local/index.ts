@@ -13,6 +13,7 @@ import { localCatalog } from './catalog.js';
 import { localCredentials } from './credentials.js';
 import { localKeychain } from './keychain.js';
 import { localTemplates } from './templates.js';
+import { localTokens } from './tokens.js';
 import { localVars } from './vars.js';
 
 /** The master keys for reading or writing sealed records (a write may need a new key generated). */
@@ -37,6 +38,7 @@ export function createLocalClient(deps: LocalClientDeps): NoetlClient {
     vars: localVars(deps),
     catalog: localCatalog(deps),
     templates: localTemplates(deps),
+    tokens: localTokens(deps),
     admin: localAdmin(deps),
     close: () => deps.store.close(),
   };

@@ -37,6 +37,8 @@ const OPTION_VALUES: Record<string, Values> = {
   '--file': FILES,
   '--key-file': FILES,
   '--new-key-file': FILES,
+  '--tls-cert': FILES,
+  '--tls-key': FILES,
   '--data-dir': { files: 'dirs' },
   '--data': AT_FILE,
   '--schema': AT_FILE,

@@ -1,0 +1,78 @@
+/**
+ * Service tokens and the audit log (migration 0002): rows in, rows out. The token itself
+ * never reaches this layer, only its SHA-256 (hex).
+ */
+import type { Queryable } from './store.js';
+
+export interface ServiceTokenRow {
+  name: string;
+  role: string;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const COLUMNS = 'name, role, created_at, expires_at, last_used_at';
+
+/** Inserts a token; false when the name is taken (nothing written). */
+export async function insertToken(db: Queryable, row: { name: string; role: string; tokenSha256: string; createdAt: Date; expiresAt: Date | null }): Promise<ServiceTokenRow | undefined> {
+  const { rows } = await db.query<ServiceTokenRow>(
+    `INSERT INTO service_token (name, role, token_sha256, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (name) DO NOTHING RETURNING ${COLUMNS}`,
+    [row.name, row.role, row.tokenSha256, row.createdAt, row.expiresAt],
+  );
+  return rows[0];
+}
+
+export async function listTokens(db: Queryable): Promise<ServiceTokenRow[]> {
+  return (await db.query<ServiceTokenRow>(`SELECT ${COLUMNS} FROM service_token ORDER BY name`)).rows;
+}
+
+/** Deletes a token by name; false when there was none. */
+export async function deleteToken(db: Queryable, name: string): Promise<boolean> {
+  return (await db.query('DELETE FROM service_token WHERE name = $1', [name])).rowCount > 0;
+}
+
+/** The token with this hash that has not expired at `now`; undefined otherwise. */
+export async function findLiveToken(db: Queryable, tokenSha256: string, now: Date): Promise<ServiceTokenRow | undefined> {
+  const { rows } = await db.query<ServiceTokenRow>(
+    `SELECT ${COLUMNS} FROM service_token WHERE token_sha256 = $1 AND (expires_at IS NULL OR expires_at > $2)`,
+    [tokenSha256, now],
+  );
+  return rows[0];
+}
+
+export async function markTokenUsed(db: Queryable, name: string, now: Date): Promise<void> {
+  await db.query('UPDATE service_token SET last_used_at = $2 WHERE name = $1', [name, now]);
+}
+
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  source: string | null;
+  outcome: string;
+}
+
+export async function insertAudit(db: Queryable, row: Omit<AuditRow, 'id'>): Promise<void> {
+  await db.query('INSERT INTO audit_log (at, actor, action, target, source, outcome) VALUES ($1, $2, $3, $4, $5, $6)', [
+    row.at,
+    row.actor,
+    row.action,
+    row.target,
+    row.source,
+    row.outcome,
+  ]);
+}
+
+export async function listAudit(db: Queryable, limit: number): Promise<AuditRow[]> {
+  const { rows } = await db.query<AuditRow>('SELECT id::text AS id, at, actor, action, target, source, outcome FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
+  return rows;
+}
+
+/** Reachable, in one round trip. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -1,0 +1,95 @@
+/**
+ * The one place an error becomes an HTTP status and body (the CLI's counterpart is
+ * src/cli/exit-codes.ts). The body is API.md's shape, readable by both upstream clients:
+ * `{error, status, code, detail}` (Python clients read `detail`, Rust clients `error`/`status`),
+ * plus `hint` (what to do, as data: `{option?, command?, text?}`), `details` (lines explaining
+ * the message, never a value) and `reason` (a machine-readable sub-code) when there are any.
+ */
+import { ERROR_CODES, NoetlError, type ErrorCode, type ErrorHint } from '../core/errors.js';
+
+/**
+ * Error code → HTTP status. `expired` is 410 Gone: the thing existed and is no longer valid
+ * (a keychain read of an expired entry is not an error: it answers 200 with `status: "expired"`).
+ */
+export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  expired: 410,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** HTTP status → error code, for a status that came without a code (an upstream server, a proxy): 4xx not in the table are `invalid`, 5xx `unavailable`. */
+export function errorCodeOfStatus(status: number): ErrorCode {
+  const known = ERROR_CODES.find((code) => HTTP_STATUS_OF[code] === status);
+  if (known) return known;
+  if (status === 422 || status === 413 || status === 415) return 'invalid';
+  return status >= 500 ? 'unavailable' : 'invalid';
+}
+
+export interface ErrorBody {
+  error: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  hint?: ErrorHint;
+  details?: string[];
+  reason?: string;
+}
+
+/** The status and body of an error answer. */
+export interface HttpError {
+  status: number;
+  body: ErrorBody;
+}
+
+export function errorBody(status: number, code: ErrorCode, message: string, extra: Pick<ErrorBody, 'hint' | 'details' | 'reason'> = {}): ErrorBody {
+  const body: ErrorBody = { error: message, status, code, detail: message };
+  if (extra.hint) body.hint = extra.hint;
+  if (extra.details?.length) body.details = extra.details;
+  if (extra.reason) body.reason = extra.reason;
+  return body;
+}
+
+/** What Fastify itself throws (a body too large, malformed JSON, a schema violation): a status and a code. */
+interface FrameworkError {
+  statusCode?: number;
+  code?: string;
+  validation?: unknown[];
+  message: string;
+}
+
+/** Messages for the framework's errors, in our words (its own name internals and, for JSON, may quote the body). */
+const FRAMEWORK_MESSAGES: Record<string, (limit: number) => string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (limit) => `request body is larger than the limit of ${limit} bytes`,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => 'unsupported content type: send application/json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => 'request body is empty: send a JSON object',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => 'request body does not match its Content-Length',
+};
+
+/**
+ * Any error thrown while answering, as a status and body. A NoetlError keeps its message
+ * (its messages never hold a value); the framework's client errors get a message of ours;
+ * anything else is a bug: 500 with no detail (the log has it, without the request body).
+ */
+export function toHttpError(err: unknown, options: { bodyLimit: number }): HttpError {
+  if (err instanceof NoetlError) {
+    const status = HTTP_STATUS_OF[err.code];
+    return { status, body: errorBody(status, err.code, err.message, { hint: err.hint, details: err.details, reason: err.reason }) };
+  }
+  const framework = err as FrameworkError;
+  const status = framework?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = errorCodeOfStatus(status);
+    if (Array.isArray(framework.validation)) {
+      // The schema's words (`body must have required property 'name'`): they name fields, never values.
+      return { status: 400, body: errorBody(400, 'invalid', `invalid request: ${framework.message}`, { reason: 'validation' }) };
+    }
+    const message = FRAMEWORK_MESSAGES[framework.code ?? '']?.(options.bodyLimit) ?? framework.message;
+    return { status, body: errorBody(status, code, message) };
+  }
+  return { status: 500, body: errorBody(500, 'internal', 'internal error (this is a bug in noetl; the server log has the details)') };
+}
