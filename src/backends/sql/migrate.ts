@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NoetlError } from '../../core/errors.js';
 import initial from './migrations/0001_initial.sql?raw';
+import serviceTokens from './migrations/0002_service_tokens.sql?raw';
 import type { DatabaseInfo } from '../../api/admin.js';
 import type { Queryable, Store } from './store.js';
 
@@ -11,6 +12,7 @@ import type { Queryable, Store } from './store.js';
  */
 export const BUNDLED_MIGRATIONS: Readonly<Record<string, string>> = {
   '0001_initial.sql': initial,
+  '0002_service_tokens.sql': serviceTokens,
 };
 
 export interface Migration {
