@@ -95,7 +95,7 @@ describe('contract: templates', () => {
     expect(second.entries.slice(0, 2).map((e) => e.status)).toEqual(['cached', 'cached']);
     expect(second.keychain).toMatchObject({ api_keys: { api_key: API_KEY, region: 'eu' }, derived: { header: `Key ${API_KEY}` } });
     const local = (await client.keychain.list({ scope: 'local' }))[0];
-    expect(local).toMatchObject({ keychain_name: 'derived', execution_id: CHILD, parent_execution_id: EXEC });
+    expect(local).toMatchObject({ keychain_name: 'derived', execution_id: CHILD, cache_key: `derived:${catalogId}:${CHILD}` });
   });
 
   it('resolveKeychain errors: unregistered playbook, unknown selector, malformed section, bounds', async () => {
