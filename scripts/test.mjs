@@ -1,6 +1,7 @@
 // The whole test suite on both backends: every test on the embedded database (PGlite),
 // then the database tests (*.db.test.ts) on the PostgreSQL server, in a database of their
-// own that is dropped at the end. Its last line is "N passed, N failed".
+// own that is dropped at the end. It prints the wall time of each half and of the whole run;
+// its last line is "N passed, N failed".
 //
 //   npm test                    both backends (the server suite is skipped, and says so, when no server answers)
 //   npm test -- test/lint       only some files (passed on to vitest)
@@ -25,13 +26,19 @@ function run(cmd, args, env = {}) {
 }
 
 /** Runs vitest for one backend; returns its counts from the JSON report. */
+const started = performance.now();
+const times = [];
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
 function vitest(backend, env) {
   const report = join(work, `${backend}.json`);
   console.log(`\n== ${backend} backend ==`);
+  const t0 = performance.now();
   const result = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...filters], {
     NOETL_TEST_BACKEND: backend,
     ...env,
   });
+  times.push(`${backend} ${seconds(performance.now() - t0)}`);
   try {
     const r = JSON.parse(readFileSync(report, 'utf8'));
     // A file that failed to load counts as a failure even when it ran no test.
@@ -61,7 +68,9 @@ async function withServerDatabase(fn) {
   }
 }
 
+const buildStarted = performance.now();
 const build = run(process.execPath, [join(root, 'scripts/build.mjs')]);
+times.push(`build ${seconds(performance.now() - buildStarted)}`);
 const totals = { passed: 0, failed: build.status === 0 ? 0 : 1, skipped: 0 };
 const add = (c) => {
   totals.passed += c.passed;
@@ -83,5 +92,6 @@ if (server.unreachable) {
   add(server.counts);
 }
 rmSync(work, { recursive: true, force: true });
+console.log(`\nwall time: ${seconds(performance.now() - started)} (${times.join(', ')})`);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exitCode = totals.failed ? 1 : 0;

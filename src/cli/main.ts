@@ -12,10 +12,12 @@ const CLEAN_EXITS = new Set(['commander.helpDisplayed', 'commander.version']);
 /**
  * Runs one command line and returns the exit code. Errors become one line on stderr
  * (`error: …`, control characters escaped); a stack trace only with NOETL_DEBUG=1.
+ * Everything it reads and writes goes through `io` and `env` (the process's own by default),
+ * so a program can run a command line in process: nothing process-wide is set or read.
  */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, io?: IO): Promise<number> {
   const noColor = argv.includes('--no-color');
-  const runIO = io ?? guardTerminal(processIO(env, noColor));
+  const runIO = guardTerminal(io ?? processIO(env, noColor));
   let ctx: RunContext;
   try {
     ctx = new RunContext(runIO, env);

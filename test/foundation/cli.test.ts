@@ -18,9 +18,10 @@ function program(): Promise<Command> {
 }
 
 describe('the command tree', () => {
-  it('prints the package version', async () => {
-    const r = await runCli(['--version']);
+  it('prints the package version (smoke: the launcher answers it before the tree loads)', async () => {
+    const r = await runCli(['--version'], { subprocess: true });
     expect(r).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
+    expect((await runCli(['--version'])).stdout).toBe(`${pkg.version}\n`);
     const long = await runCli(['-o', 'json', '--version']);
     expect(long.stdout.trim()).toBe(pkg.version);
   });

@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { IO } from '../../src/cli/io.js';
 import { freshDataDir, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
+import { memIO } from './memio.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const noetlBin = join(repoRoot, 'bin', 'noetl');
@@ -47,11 +49,54 @@ export async function testCliEnv(options: CliEnvOptions = {}): Promise<NodeJS.Pr
   return env;
 }
 
-/** Runs `node bin/noetl ARGS` (the build must exist: `npm run build`). */
-export function runCli(
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
-): Promise<CliResult> {
+export interface RunCliOptions {
+  env?: NodeJS.ProcessEnv;
+  /** What the command reads on stdin (nothing by default: an empty pipe, not a terminal). */
+  input?: string;
+  /** The working directory: runs in a subprocess (the CLI's file arguments resolve against the process's own). */
+  cwd?: string;
+  /** Subprocess only: killed after this long. */
+  timeoutMs?: number;
+  /**
+   * Run `node bin/noetl` in a child process instead of main() of the bundle in this one. For the
+   * smoke tests of what only a process has: exit codes as the shell sees them, stream routing
+   * and draining, signals, start-up and module loading, the launcher itself.
+   */
+  subprocess?: boolean;
+}
+
+/**
+ * Runs the BUILT CLI (`npm run build`) on ARGS. By default in this process: main(argv, env, io)
+ * exported by dist/noetl.js, with an in-memory IO fed `input`, and `env` passed as a parameter
+ * (process.env is neither read nor changed) — what `node bin/noetl` does without the cost of a
+ * process start. With `subprocess: true` (or a `cwd`), `node bin/noetl ARGS` in a child.
+ */
+export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
+  if (options.subprocess || options.cwd !== undefined) return runCliSubprocess(args, options);
+  return runCliInProcess(args, options);
+}
+
+type BundleMain = (argv: string[], env: NodeJS.ProcessEnv, io: IO) => Promise<number>;
+let bundleMain: Promise<BundleMain> | undefined;
+
+/** main() of dist/noetl.js, loaded once per test worker. */
+function loadBundleMain(): Promise<BundleMain> {
+  bundleMain ??= import(pathToFileURL(join(repoRoot, 'dist', 'noetl.js')).href).then((m: { main?: BundleMain }) => {
+    if (typeof m.main !== 'function') throw new Error('dist/noetl.js exports no main(): rebuild with `node scripts/build.mjs`');
+    return m.main;
+  });
+  return bundleMain;
+}
+
+async function runCliInProcess(args: string[], options: RunCliOptions): Promise<CliResult> {
+  const main = await loadBundleMain();
+  const mem = memIO({ stdin: options.input ?? '' });
+  const code = await main(args, options.env ?? process.env, mem.io);
+  return { code, stdout: mem.stdout(), stderr: mem.stderr() };
+}
+
+/** `node bin/noetl ARGS` in a child process. */
+function runCliSubprocess(args: string[], options: RunCliOptions): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [noetlBin, ...args], {
       env: options.env ?? process.env,

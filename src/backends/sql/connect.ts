@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
@@ -47,19 +48,39 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
 }
 
 class PoolStore implements Store {
+  /**
+   * Set while code runs inside session() or transaction() of this store. With one connection
+   * (the embedded database has exactly one) a query on the store from inside would wait for
+   * that connection forever: it fails at once instead, naming the mistake.
+   */
+  private readonly inside = new AsyncLocalStorage<PoolStore>();
+
   constructor(
     private readonly pool: Pool,
     readonly info: StoreInfo,
     private readonly clock: () => Date,
     private readonly onClose: () => Promise<void>,
     private readonly mapError: (err: unknown) => unknown,
+    /** The pool has a single connection (the embedded backend). */
+    private readonly singleConnection = false,
   ) {}
 
   now(): Date {
     return this.clock();
   }
 
+  /** Refuses a store query from inside this store's own session on a one-connection pool (it would never get the connection). */
+  private refuseNested(what: string): void {
+    if (this.singleConnection && this.inside.getStore() === this) {
+      throw new NoetlError(
+        'internal',
+        `${what} on the store from inside its own ${what === 'a session' ? 'session' : 'transaction or session'}: the embedded database has one connection, which that holds; run the query on the transaction's connection (the argument of the callback)`,
+      );
+    }
+  }
+
   async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+    this.refuseNested('a query');
     try {
       const result = await this.pool.query(text, params as unknown[]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
@@ -69,6 +90,7 @@ class PoolStore implements Store {
   }
 
   async session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    this.refuseNested('a session');
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -76,7 +98,7 @@ class PoolStore implements Store {
       throw this.mapError(err);
     }
     try {
-      return await fn(clientQueryable(client));
+      return await this.inside.run(this, () => fn(clientQueryable(client)));
     } finally {
       client.release();
     }
@@ -220,6 +242,7 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
         lock.release();
       },
       (err) => err,
+      true,
     );
   } catch (err) {
     restoreUmask();
