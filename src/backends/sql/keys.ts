@@ -2,7 +2,7 @@
  * Where the master key (KEK) comes from, in this order:
  *   1. --key-file FILE
  *   2. NOETL_ENCRYPTION_KEY (base64; the variable the NoETL server reads)
- *   3. NOETL_ENCRYPTION_KEY_FILE, then `key_file` in $XDG_CONFIG_HOME/noetl/config.yaml
+ *   3. NOETL_ENCRYPTION_KEY_FILE, then `key_file` of config.yaml (`configKeyFile`: the CLI reads the file)
  *   4. the OS keyring, service "noetl", account "master-key" (set by the operator)
  *   5. embedded database only: the generated default key, kept in the OS keyring (account
  *      "embedded-default") or, where no keyring service runs, in a mode-0600 file
