@@ -4,8 +4,8 @@ export { NoetlError, hasReason, type ErrorCode, type ErrorHint } from './core/er
  * Store, for programs that embed noetl (`import { openStore, … } from 'noetl'`).
  */
 export type { Store, Queryable, QueryResult, StoreInfo, Backend } from './backends/sql/store.js';
-export { openStore, type OpenOptions } from './backends/sql/connect.js';
-export { resolveConnection, type ConnectionConfig } from './backends/sql/config.js';
+export { openStore, type ConnectionConfig, type OpenOptions } from './backends/sql/connect.js';
+export { resolveConnection } from './cli/config.js';
 export { migrate, migrationStatus, databaseInfo, loadMigrations } from './backends/sql/migrate.js';
 export { seal, open, rewrap, decodeMasterKey, EnvelopeError, type MasterKey, type KeySet } from './core/envelope.js';
 export { parseId64 } from './core/ids.js';

@@ -1,6 +1,5 @@
 import type { NoetlClient } from '../api/index.js';
-import type { KeySet } from '../core/envelope.js';
-import type { Store } from '../backends/sql/store.js';
+import type { TokenAuthority } from '../api/tokens.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
 
@@ -22,6 +21,21 @@ export interface GlobalOptions {
   strict: boolean;
 }
 
+/** How a command's client is opened. */
+export interface ClientOptions {
+  /**
+   * auto (default): the embedded database is migrated on first use, PostgreSQL's schema must be
+   * current; none: no check (the `db` commands inspect and migrate the schema themselves).
+   */
+  schemaCheck?: 'auto' | 'none';
+}
+
+/** What `noetl serve` serves: the client, and the token authority over the same database. */
+export interface ServerBackend {
+  client: NoetlClient;
+  tokens: TokenAuthority;
+}
+
 /**
  * What every command's action gets: its I/O, the environment, the global options and
  * lazily opened clients. Run functions take the pieces they need as arguments, so a
@@ -32,17 +46,13 @@ export interface CommandContext {
   env: NodeJS.ProcessEnv;
   /** Valid once argv is parsed, i.e. inside an action. */
   globals(): GlobalOptions;
-  /** The client of the configured backend, opened once per command; main closes it when the action ends. */
-  client(): Promise<NoetlClient>;
-  /** Opens the configured store once per command; main closes it when the action ends. */
-  openStore(options?: { schemaCheck?: 'auto' | 'none' }): Promise<Store>;
   /**
-   * The master keys (NOETL_ENCRYPTION_KEY, --key-file / NOETL_ENCRYPTION_KEY_FILE, the OS keyring,
-   * or a generated one for the embedded default), checked against the sealed records of the store
-   * (which it opens). Refuses (exit 2) where no key is configured and none may be generated
-   * (PostgreSQL, or sealed records exist), and a 'write' with a key that opens none of them.
+   * The client of the configured backend, opened once per command (the first call's options
+   * decide how); main closes it when the action ends. Built in src/cli/client.ts.
    */
-  keys(purpose: 'read' | 'write'): Promise<KeySet>;
+  client(options?: ClientOptions): Promise<NoetlClient>;
+  /** The client and the token authority over the same database (`noetl serve`). */
+  serverBackend(): Promise<ServerBackend>;
   /** The clock: the real one, or NOETL_NOW (an ISO time) when set, to reproduce expiry decisions. */
   now(): Date;
   /** The process exit code when the action returns normally (errors carry their own). */

@@ -1,18 +1,12 @@
 /** The read-only report verbs (`cache stats`, `vars stats`, `keychain stats`): no flags of their own. */
 import { Command } from 'commander';
 import type { NoetlClient } from '../api/index.js';
-import type { Store } from '../backends/sql/store.js';
 import type { CommandContext } from './context.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
 
 export interface ReportOptions {
   output: OutputFormat;
-}
-
-export interface ReportDeps {
-  io: IO;
-  store: Store;
 }
 
 export interface ClientReportDeps {
@@ -31,14 +25,6 @@ function reportCommand(spec: ReportSpec, action: () => Promise<void>): Command {
     .description(spec.description)
     .addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}`)
     .action(action);
-}
-
-/** A report verb over the store: runs `run` in the global output format. */
-export function newReportCommand(ctx: CommandContext, spec: ReportSpec, run: (opts: ReportOptions, deps: ReportDeps) => Promise<void>): Command {
-  return reportCommand(spec, async () => {
-    const store = await ctx.openStore();
-    await run({ output: ctx.globals().output }, { io: ctx.io, store });
-  });
 }
 
 /** A report verb over the client: runs `run` in the global output format. */

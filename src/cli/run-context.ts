@@ -1,27 +1,22 @@
 import type { Command } from 'commander';
 import type { NoetlClient } from '../api/index.js';
-import type { KeySet } from '../core/envelope.js';
-import type { ConfigFile, ConnectionConfig } from '../backends/sql/config.js';
-import type { Store } from '../backends/sql/store.js';
 import { NoetlError } from '../core/errors.js';
 import { ExitCode } from './exit-codes.js';
-import type { CommandContext, GlobalOptions } from './context.js';
+import type { LocalSession } from './client.js';
+import type { ClientOptions, CommandContext, GlobalOptions, ServerBackend } from './context.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
 
 /**
- * The CommandContext of one process run: global options from the root command, the store
- * opened at most once (and closed by main), the clock, warnings and progress on stderr.
+ * The CommandContext of one process run: global options from the root command, the backend
+ * (src/cli/client.ts) opened at most once (and closed by main), the clock, warnings and progress on stderr.
  */
 export class RunContext implements CommandContext {
   private program?: Command;
   /** The command being run (`noetl keychain get`), for the embedded lock's holder label. */
   private running = 'noetl';
-  private store?: Promise<Store>;
-  private opened?: Promise<NoetlClient>;
-  private resolved?: Promise<ConnectionConfig>;
-  private file?: Promise<ConfigFile>;
-  private readonly loadedKeys = new Map<'read' | 'write', Promise<KeySet>>();
+  /** The backend of this run (src/cli/client.ts), loaded and opened on a command's first use. */
+  private session?: Promise<LocalSession>;
   private exitCode: number = ExitCode.ok;
   private readonly fixedNow?: Date;
 
@@ -73,76 +68,26 @@ export class RunContext implements CommandContext {
     };
   }
 
-  openStore(options: { schemaCheck?: 'auto' | 'none' } = {}): Promise<Store> {
-    if (!this.store) {
-      const g = this.globals();
-      this.store = (async () => {
-        const [config, { openStore }] = await Promise.all([this.connection(), import('../backends/sql/connect.js')]);
-        if (g.verbose) this.info(`database: ${config.backend} (${config.source})`);
-        return openStore(config, {
-          lockTimeoutMs: g.lockTimeoutMs,
-          command: this.running,
-          clock: () => this.now(),
-          schemaCheck: options.schemaCheck,
-          warn: (m) => this.warn(m),
-        });
-      })();
-    }
-    return this.store;
+  private backend(): Promise<LocalSession> {
+    this.session ??= import('./client.js').then(({ LocalSession }) => new LocalSession({ env: this.env, globals: () => this.globals(), warn: (m) => this.warn(m), info: (m) => this.info(m), now: () => this.now(), command: () => this.running }));
+    return this.session;
   }
 
-  client(): Promise<NoetlClient> {
-    this.opened ??= import('./client.js').then(({ openClient }) => openClient(this));
-    return this.opened;
+  async client(options?: ClientOptions): Promise<NoetlClient> {
+    return (await this.backend()).client(options);
+  }
+
+  async serverBackend(): Promise<ServerBackend> {
+    return (await this.backend()).serverBackend();
   }
 
   /** Closes the store if a command opened it; main calls this once the action is done. */
   async close(): Promise<void> {
-    if (!this.store) return;
-    const pending = this.store;
-    this.store = undefined;
-    const store = await pending.catch(() => undefined);
-    await store?.close();
-  }
-
-  /** Loaded once per purpose: the check against the stored records reads the database. */
-  keys(purpose: 'read' | 'write'): Promise<KeySet> {
-    let loaded = this.loadedKeys.get(purpose);
-    if (!loaded) {
-      const g = this.globals();
-      loaded = (async () => {
-        const [{ loadKeys }, { requireSealedMode }, file, store] = await Promise.all([
-          import('../backends/sql/keys.js'),
-          import('../backends/sql/sealed.js'),
-          this.configFile(),
-          this.openStore(),
-        ]);
-        const keys = await loadKeys({ env: this.env, keyFile: g.keyFile, backend: store.info.backend, purpose, store, allowNewKey: g.allowNewKey, warn: (m) => this.warn(m) });
-        return requireSealedMode(g.requireSealed, this.env, file.require_sealed) ? { ...keys, requireSealed: true } : keys;
-      })();
-      this.loadedKeys.set(purpose, loaded);
-    }
-    return loaded;
-  }
-
-  /** config.yaml, read once per command (so an unknown key is reported once). */
-  private configFile(): Promise<ConfigFile> {
-    if (!this.file) {
-      const g = this.globals();
-      this.file = import('../backends/sql/config.js').then(({ loadConfigFile }) => loadConfigFile(this.env, { strict: g.strict, warn: (m) => this.warn(m) }));
-    }
-    return this.file;
-  }
-
-  /** Where the database is (flags, environment, config file): resolved once per command. */
-  private connection(): Promise<ConnectionConfig> {
-    if (!this.resolved) {
-      const g = this.globals();
-      this.resolved = Promise.all([import('../backends/sql/config.js'), this.configFile()]).then(([{ resolveConnection }, file]) =>
-        resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, this.env, file),
-      );
-    }
-    return this.resolved;
+    if (!this.session) return;
+    const pending = this.session;
+    this.session = undefined;
+    const session = await pending.catch(() => undefined);
+    await session?.close();
   }
 
   now(): Date {

@@ -102,14 +102,18 @@ describe('completion of names from the current database', () => {
   });
 });
 
-it('completionValues in process: playbook paths through the client, each once, sorted; none is []', async () => {
+it('completionValues in process: names through the client, each once, sorted; none is []', async () => {
   const t = await testClient();
   try {
-    expect(await completionValues(t.client, t.store, 'playbooks')).toEqual([]);
+    expect(await completionValues(t.client, 'playbooks')).toEqual([]);
     await t.client.catalog.register({ content: PLAYBOOK });
     await t.client.catalog.register({ content: `${PLAYBOOK}# v2\n` });
     await t.client.catalog.register({ content: PLAYBOOK.replace('integrations/travel_booking', 'a/first') });
-    expect(await completionValues(t.client, t.store, 'playbooks')).toEqual(['a/first', 'integrations/travel_booking']);
+    expect(await completionValues(t.client, 'playbooks')).toEqual(['a/first', 'integrations/travel_booking']);
+    expect(await completionValues(t.client, 'credentials')).toEqual([]);
+    for (const name of ['pg_stage', 'pg_prod']) await t.client.credentials.add({ name, type: 'bearer', data: { access_token: 'x' } });
+    expect(await completionValues(t.client, 'credentials')).toEqual(['pg_prod', 'pg_stage']);
+    expect(await completionValues(t.client, 'keychain')).toEqual([]);
   } finally {
     await t.close();
   }

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConnection } from '../../src/backends/sql/config.js';
 import { openStore } from '../../src/backends/sql/connect.js';
 import { masterKey } from '../../src/backends/sql/keys.js';
+import { resolveConnection } from '../../src/cli/config.js';
 import type { Store } from '../../src/backends/sql/store.js';
 
 /** The CLI's database, opened from the test (after the CLI has exited: the embedded one is locked while in use). */

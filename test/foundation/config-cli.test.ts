@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, testCliEnv } from '../helpers/cli.js';
@@ -34,6 +35,28 @@ describe('the built CLI refuses a database setting it cannot use', () => {
     const strict = await runCli(['--strict', 'db', 'info'], { env });
     expect(strict.code).toBe(2);
     expect(strict.stderr).toMatch(/^error: config file .+: unknown key 'databse_url' \(did you mean database_url\?\): fix or remove it \(strict mode refuses unknown keys; known: .+\)\n$/);
+  });
+});
+
+describe('the master key from key_file in config.yaml', () => {
+  it('seals and opens with it (no key generated, none needed in the environment)', async () => {
+    const env = await testCliEnv({ noKey: true });
+    const dir = join(env.XDG_CONFIG_HOME!, 'noetl');
+    mkdirSync(dir, { recursive: true });
+    const keyFile = join(dir, 'from-config.key');
+    writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    writeFileSync(join(dir, 'config.yaml'), `key_file: ${keyFile}\n`);
+    const data = join(dir, 'tok.json');
+    writeFileSync(data, JSON.stringify({ access_token: 'sekret' }));
+    const added = await runCli(['credential', 'add', 'api', '--type', 'bearer', '--data', `@${data}`], { env });
+    expect(added.code, added.stderr).toBe(0);
+    const got = await runCli(['credential', 'get', 'api', '--reveal', '--field', 'access_token'], { env });
+    expect(got.code, got.stderr).toBe(0);
+    expect(got.stdout).toBe('sekret');
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
+    // Another key cannot open it: the record was sealed with the configured one.
+    const other = await runCli(['credential', 'get', 'api', '--reveal'], { env: { ...env, NOETL_ENCRYPTION_KEY: randomBytes(32).toString('base64') } });
+    expect(other.code).not.toBe(0);
   });
 });
 

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, maskUrl, resolveConnection } from '../../src/backends/sql/config.js';
+import { maskUrl } from '../../src/backends/sql/connect.js';
+import { loadConfigFile, resolveConnection } from '../../src/cli/config.js';
 
 function thrown(fn: () => unknown): { message: string; code: string } {
   try {

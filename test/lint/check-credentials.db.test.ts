@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLint } from '../../src/cli/lint/run.js';
-import type { KeySet } from '../../src/core/envelope.js';
 import { credentialReferences } from '../../src/lint/credentials.js';
 import { lintDocuments } from '../../src/lint/lint.js';
 import { SourceFile } from '../../src/lint/source.js';
-import { addCredential } from '../../src/backends/local/credentials.js';
-import type { Store } from '../../src/backends/sql/store.js';
 import { runCli, testCliEnv } from '../helpers/cli.js';
 import { memIO } from '../helpers/memio.js';
-import { testStore } from '../helpers/store.js';
+import { testClient, type TestClient } from '../helpers/client.js';
 
 const PLAYBOOK = `kind: Playbook
 workload:
@@ -38,16 +34,14 @@ workflow:
     tool: { kind: python, code: "{{ keychain.sa.client_email }}" }
 `;
 
-const keys: KeySet = { current: { provider: 'local', kid: 'test', kv: 'v1', key: randomBytes(32) }, previous: [] };
-
 describe('--check-credentials', () => {
-  let store: Store;
+  let t: TestClient;
   beforeAll(async () => {
-    store = await testStore();
-    await addCredential(store, keys, { name: 'pg_local', type: 'postgres', data: { db_host: 'localhost', db_password: 'pw' } });
+    t = await testClient();
+    await t.client.credentials.add({ name: 'pg_local', type: 'postgres', data: { db_host: 'localhost', db_password: 'pw' } });
   });
   afterAll(async () => {
-    await store.close();
+    await t.close();
   });
 
   it('finds the credential names auth and credential keychain entries reference (resolving workload keys)', () => {
@@ -59,7 +53,7 @@ describe('--check-credentials', () => {
     const m = memIO({ stdin: PLAYBOOK });
     const code = await runLint(
       { paths: ['-'], stdinFilename: 'p.yaml', format: 'compact', failLevel: 'error', listRules: false, checkCredentials: true, quiet: false },
-      { io: m.io, cwd: process.cwd(), version: '1', openStore: async () => store },
+      { io: m.io, cwd: process.cwd(), version: '1', client: async () => t.client },
     );
     expect(code).toBe(1);
     expect(m.stdout()).toBe(
@@ -73,11 +67,11 @@ describe('--check-credentials', () => {
   });
 
   it('is quiet when every credential exists', async () => {
-    for (const name of ['google_oauth', 'pg_k8s', 'gcs_service_account']) await addCredential(store, keys, { name, type: 'bearer', data: { access_token: 'x' } });
+    for (const name of ['google_oauth', 'pg_k8s', 'gcs_service_account']) await t.client.credentials.add({ name, type: 'bearer', data: { access_token: 'x' } });
     const m = memIO({ stdin: PLAYBOOK });
     const code = await runLint(
       { paths: ['-'], stdinFilename: 'p.yaml', format: 'compact', failLevel: 'error', listRules: false, checkCredentials: true, quiet: false },
-      { io: m.io, cwd: process.cwd(), version: '1', openStore: async () => store },
+      { io: m.io, cwd: process.cwd(), version: '1', client: async () => t.client },
     );
     expect(m.stdout()).toBe('');
     expect(code).toBe(0);

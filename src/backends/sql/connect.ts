@@ -4,11 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import { NoetlError, invalidError } from '../../core/errors.js';
-import type { ConnectionConfig } from './config.js';
-import { maskUrl } from './config.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
 import type { Queryable, QueryResult, Store, StoreInfo } from './store.js';
+
+/** Where the database is: an embedded data directory or a PostgreSQL server, and the schema; source says where that setting came from. */
+export type ConnectionConfig =
+  | { backend: 'embedded'; dataDir: string; schema: string; source: string }
+  | { backend: 'postgres'; connectionString?: string; schema: string; source: string };
 
 export interface OpenOptions {
   /** How long to wait for another process's lock on an embedded data directory. */
@@ -404,5 +407,16 @@ function checkDataDir(dataDir: string): void {
   const entries = readdirSync(dataDir);
   if (entries.length > 0 && !entries.includes('PG_VERSION')) {
     throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written`);
+  }
+}
+
+/** A connection URL fit to print: the password replaced by ***. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
   }
 }

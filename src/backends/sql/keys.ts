@@ -2,7 +2,7 @@
  * Where the master key (KEK) comes from, in this order:
  *   1. --key-file FILE
  *   2. NOETL_ENCRYPTION_KEY (base64; the variable the NoETL server reads)
- *   3. NOETL_ENCRYPTION_KEY_FILE, then `key_file` in $XDG_CONFIG_HOME/noetl/config.yaml
+ *   3. NOETL_ENCRYPTION_KEY_FILE, then `key_file` of config.yaml (`configKeyFile`: the CLI reads the file)
  *   4. the OS keyring, service "noetl", account "master-key" (set by the operator)
  *   5. embedded database only: the generated default key, kept in the OS keyring (account
  *      "embedded-default") or, where no keyring service runs, in a mode-0600 file
@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { NoetlError } from '../../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { readInputFile } from '../../io/input-file.js';
-import { configDir, loadConfigFile } from './config.js';
+import { configDir } from '../../io/dirs.js';
 import { checkSealedKeys, type SealedKeyGroup } from './sealed-keys.js';
 import type { Backend, Queryable } from './store.js';
 
@@ -33,6 +33,8 @@ export interface LoadKeysOptions {
   env: NodeJS.ProcessEnv;
   /** The --key-file flag. */
   keyFile?: string;
+  /** key_file of the configuration file (the caller reads it), after NOETL_ENCRYPTION_KEY_FILE. */
+  configKeyFile?: string;
   backend: Backend;
   /** 'write' may generate the embedded default key; 'read' never does. */
   purpose: 'read' | 'write';
@@ -208,7 +210,7 @@ async function configuredKey(options: LoadKeysOptions): Promise<{ key: MasterKey
       source: { kind: 'env', location: 'NOETL_ENCRYPTION_KEY' },
     };
   }
-  const file = env.NOETL_ENCRYPTION_KEY_FILE || loadConfigFile(env).key_file;
+  const file = env.NOETL_ENCRYPTION_KEY_FILE || options.configKeyFile;
   if (file) {
     const label = env.NOETL_ENCRYPTION_KEY_FILE ? 'NOETL_ENCRYPTION_KEY_FILE' : 'key_file in the config file';
     return { key: masterKey(readKeyFile(file, label, warn), 'file:key-file'), source: { kind: 'key-file', location: resolve(file) } };

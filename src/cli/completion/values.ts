@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import type { NoetlClient } from '../../api/index.js';
-import type { Store } from '../../backends/sql/store.js';
 import type { CommandContext } from '../context.js';
 
 /** What the shell scripts ask the current backend for (`noetl completion __values KIND`). */
@@ -17,49 +14,33 @@ export type ValueKind = (typeof VALUE_KINDS)[number];
  */
 const SERVER_BUDGET_MS = 2000;
 
-/**
- * The names of one kind, sorted, each once. Playbook paths come from the client; credential
- * and keychain names still from the store, until the credentials and keychain groups list them.
- */
-export async function completionValues(client: NoetlClient, store: Store, kind: ValueKind): Promise<string[]> {
+/** The names of one kind, sorted, each once: credential names, playbook paths or keychain names, through the client. */
+export async function completionValues(client: NoetlClient, kind: ValueKind): Promise<string[]> {
   let names: string[];
-  if (kind === 'credentials') {
-    const { selectCredentials } = await import('../../backends/sql/credential.js');
-    names = (await selectCredentials(store)).map((c) => c.name);
-  } else if (kind === 'playbooks') {
-    names = (await client.catalog.list({ latest: true })).map((e) => e.path);
-  } else {
-    const { listKeychainEntries } = await import('../../backends/sql/keychain.js');
-    names = (await listKeychainEntries(store, {}, new Date())).map((e) => e.keychain_name);
-  }
+  if (kind === 'credentials') names = (await client.credentials.list()).map((c) => c.name);
+  else if (kind === 'playbooks') names = (await client.catalog.list({ latest: true })).map((e) => e.path);
+  else names = (await client.keychain.list()).map((e) => e.keychain_name);
   return [...new Set(names)].sort();
 }
 
 /**
- * The names of one kind from the configured backend, read only: an embedded database that does
- * not exist yet is not created (a completion must not leave a data directory and a key
- * behind), one that another command holds is not waited for, and nothing is migrated.
+ * The names of one kind from the configured backend, read only (src/cli/client.ts
+ * readOnlyBackend): an embedded database that does not exist yet is not created, one that
+ * another command holds is not waited for, nothing is migrated, no master key is loaded.
  */
 async function valuesFromBackend(ctx: CommandContext, kind: ValueKind): Promise<string[]> {
-  const g = ctx.globals();
-  const [{ resolveConnection }, { openStore }, { createLocalClient }] = await Promise.all([
-    import('../../backends/sql/config.js'),
-    import('../../backends/sql/connect.js'),
-    import('../../backends/local/index.js'),
-  ]);
-  const config = resolveConnection({ databaseUrl: g.databaseUrl, dataDir: g.dataDir }, ctx.env);
-  if (config.backend === 'embedded' && !existsSync(join(config.dataDir, 'PG_VERSION'))) return [];
+  const { readOnlyBackend } = await import('../client.js');
+  const backend = readOnlyBackend(ctx, 'noetl completion');
+  if (!backend) return [];
   const work = (async () => {
-    const store = await openStore(config, { lockTimeoutMs: 0, command: 'noetl completion', schemaCheck: 'none', poolSize: 1 });
-    // Names only: no operation here opens a sealed record, so no master key is ever loaded.
-    const client = createLocalClient({ store, keys: () => Promise.reject(new Error('completion reads no sealed record')) });
+    const client = await backend.open();
     try {
-      return await completionValues(client, store, kind);
+      return await completionValues(client, kind);
     } finally {
-      await store.close();
+      await client.close();
     }
   })();
-  if (config.backend === 'embedded') return work;
+  if (backend.kind === 'embedded') return work;
   work.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve([]), SERVER_BUDGET_MS)));

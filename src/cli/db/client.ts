@@ -7,6 +7,5 @@ import { requireAdmin } from '../credential/input.js';
  * (these commands inspect and migrate the schema themselves, so a missing or old one is no error).
  */
 export async function dbAdmin(ctx: CommandContext, command: string): Promise<NonNullable<NoetlClient['admin']>> {
-  await ctx.openStore({ schemaCheck: 'none' });
-  return requireAdmin(await ctx.client(), command);
+  return requireAdmin(await ctx.client({ schemaCheck: 'none' }), command);
 }

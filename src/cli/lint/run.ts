@@ -1,4 +1,4 @@
-import type { Store } from '../../backends/sql/store.js';
+import type { NoetlClient } from '../../api/index.js';
 import { closest } from '../../core/suggest.js';
 import { formatCompact } from '../../lint/format/compact.js';
 import { formatGithub } from '../../lint/format/github.js';
@@ -37,8 +37,8 @@ export interface LintDeps {
   version: string;
   /** NOETL_LINT_JOBS: threads to lint with (default: one per core beyond the first, for many files). */
   env?: NodeJS.ProcessEnv;
-  /** Only called with --check-credentials. */
-  openStore?: () => Promise<Store>;
+  /** The client of the configured backend: only called with --check-credentials. */
+  client?: () => Promise<NoetlClient>;
 }
 
 /** An input as a message names it. */
@@ -72,18 +72,17 @@ function explain(io: IO, id: string): void {
   io.stdout.write(`${rule.id} (default severity: ${rule.defaultSeverity})\n${rule.summary}\n\n${rule.docs}\n`);
 }
 
-/** The credential lookup of --check-credentials, against the configured database (opened on first use). */
-function storeLookup(openStore: () => Promise<Store>): MissingCredentials {
+/** The credential lookup of --check-credentials, through the client of the configured backend (opened on first use). */
+function clientLookup(open: () => Promise<NoetlClient>): MissingCredentials {
   return async (names) => {
-    let store: Store;
+    let client: NoetlClient;
     try {
-      store = await openStore();
+      client = await open();
     } catch (e) {
       throw new CommandExit(`--check-credentials: cannot open the database: ${(e as Error).message.split('\n')[0]}`, LINT_COULD_NOT_RUN);
     }
-    const { credentialExists } = await import('../../backends/sql/credential.js');
     const missing = new Set<string>();
-    for (const name of names) if (!(await credentialExists(store, name))) missing.add(name);
+    for (const name of names) if (!(await client.credentials.exists(name))) missing.add(name);
     return missing;
   };
 }
@@ -101,7 +100,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   }
   if (opts.paths.length === 0) throw invalidError("no playbooks to lint: give files, folders, or - for stdin; see 'noetl lint --help'");
   const warn = (message: string) => io.stderr.write(`warning: ${message}\n`);
-  if (opts.checkCredentials && !deps.openStore) throw new CommandExit('--check-credentials needs a database', LINT_COULD_NOT_RUN);
+  if (opts.checkCredentials && !deps.client) throw new CommandExit('--check-credentials needs a database', LINT_COULD_NOT_RUN);
   let progressShown = false;
   let result: LintPathsResult;
   try {
@@ -111,7 +110,7 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
       stdin: () => readStdin(io, '- (stdin)'),
       stdinFilename: opts.stdinFilename,
       env: deps.env ?? {},
-      missingCredentials: opts.checkCredentials && deps.openStore ? storeLookup(deps.openStore) : undefined,
+      missingCredentials: opts.checkCredentials && deps.client ? clientLookup(deps.client) : undefined,
       onWarning: warn,
       onProgress:
         io.stderrIsTTY && !opts.quiet

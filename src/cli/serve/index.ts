@@ -31,7 +31,7 @@ GET /openapi.json. Every route but /health, /ready and /openapi.json needs a tok
 SIGTERM finishes the requests in flight, then exits 0.`,
     )
     .action(async (opts: { listen: string; tlsCert?: string; tlsKey?: string; bodyLimit: number; requestTimeout: number; logLevel: LogLevel; insecureNoAuth?: boolean }) => {
-      const { openServerBackend, runServe, untilSignal } = await import('./run.js');
+      const { runServe, untilSignal } = await import('./run.js');
       const options: ServeOptions = {
         listen: opts.listen,
         tlsCert: opts.tlsCert,
@@ -41,7 +41,7 @@ SIGTERM finishes the requests in flight, then exits 0.`,
         logLevel: opts.logLevel,
         insecureNoAuth: Boolean(opts.insecureNoAuth),
       };
-      await runServe(options, { io: ctx.io, open: () => openServerBackend(ctx), warn: (m) => ctx.warn(m), stopped: untilSignal('SIGTERM') });
+      await runServe(options, { io: ctx.io, open: () => ctx.serverBackend(), warn: (m) => ctx.warn(m), stopped: untilSignal('SIGTERM') });
     });
 }
 

@@ -10,7 +10,6 @@ import { invalidError, unavailableError } from '../../core/errors.js';
 import { buildServer } from '../../server/app.js';
 import { isLoopback, parseListen, urlOf } from '../../server/listen.js';
 import { jsonLogger, type LogLevel } from '../../server/log.js';
-import type { CommandContext } from '../context.js';
 import { readTextFile, type IO } from '../io.js';
 import { VERSION } from '../version.js';
 
@@ -31,13 +30,6 @@ export interface ServeDeps {
   warn(message: string): void;
   /** Resolves when the server is to stop (SIGTERM), with the reason. */
   stopped: Promise<string>;
-}
-
-/** The client of the command's database, and the token authority over the same store. */
-export async function openServerBackend(ctx: Pick<CommandContext, 'client' | 'openStore'>): Promise<{ client: NoetlClient; tokens: TokenAuthority }> {
-  const client = await ctx.client();
-  const { localTokenAuthority } = await import('../../backends/local/tokens.js');
-  return { client, tokens: localTokenAuthority({ store: await ctx.openStore() }) };
 }
 
 /** Resolves with the signal's name the first time it arrives. */

@@ -1,15 +1,21 @@
+/**
+ * Where the CLI's database and settings are: the --database-url / --data-dir flags, the
+ * NOETL_* and PG* environment, and $XDG_CONFIG_HOME/noetl/config.yaml, resolved to the
+ * ConnectionConfig the SQL layer opens.
+ */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { NoetlError, invalidError } from '../../core/errors.js';
-import { closest } from '../../core/suggest.js';
-import { readInputFile } from '../../io/input-file.js';
+import type { ConnectionConfig } from '../backends/sql/connect.js';
+import { NoetlError, invalidError } from '../core/errors.js';
+import { closest } from '../core/suggest.js';
+import { configDir } from '../io/dirs.js';
+import { readInputFile } from '../io/input-file.js';
 
-/** Where the database is, after flag > environment > config file > embedded default. */
-export type ConnectionConfig =
-  | { backend: 'embedded'; dataDir: string; schema: string; source: string }
-  | { backend: 'postgres'; connectionString?: string; schema: string; source: string };
+export { configDir };
+export type { ConnectionConfig };
+
 
 export interface ConnectionFlags {
   databaseUrl?: string;
@@ -49,10 +55,6 @@ export interface LoadConfigOptions {
 const MAX_CONFIG_BYTES = 64 * 1024;
 
 const PG_ENV = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];
-
-export function configDir(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'noetl');
-}
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'noetl', 'db');
@@ -141,16 +143,5 @@ export function checkDatabaseUrl(url: string, source: string): void {
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw invalidError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
-  }
-}
-
-/** A connection URL fit to print: the password replaced by ***. */
-export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
   }
 }
