@@ -1,141 +1,33 @@
-export { NoetlError, hasReason, type ErrorCode, type ErrorHint } from './core/errors.js';
 /**
- * The library under the `noetl` command: the same operations as typed functions over a
- * Store, for programs that embed noetl (`import { openStore, … } from 'noetl'`).
+ * `import … from 'noetl'`: the library. Open a NoetlClient with createClient and call its
+ * operations, the same ones the CLI's commands call (README "Library"):
+ *
+ *   const client = await createClient({ dataDir: './noetl-data' });
+ *
+ * Results are the API's wire types (snake_case); every failure is a NoetlError with a code.
+ * The raw SQL layer is `noetl/sql`.
  */
-export type { Store, Queryable, QueryResult, StoreInfo, Backend } from './backends/sql/store.js';
-export { openStore, type OpenOptions } from './backends/sql/connect.js';
-export { resolveConnection, type ConnectionConfig } from './backends/sql/config.js';
-export { migrate, migrationStatus, databaseInfo, loadMigrations } from './backends/sql/migrate.js';
-export { seal, open, rewrap, decodeMasterKey, EnvelopeError, type MasterKey, type KeySet } from './core/envelope.js';
+export { createClient, type CreateClientOptions, type DatabaseOptions, type KeyOptions } from './client.js';
+export type * from './api/index.js';
+export { NoetlError, hasReason, type ErrorCode, type ErrorHint } from './core/errors.js';
+// Pure helpers a caller needs around the operations: 64-bit ids and durations as the API takes them.
 export { parseId64 } from './core/ids.js';
 export { parseDuration } from './core/duration.js';
-export { cacheKey, defaultTtlSeconds, isVisibleTo, refreshMarginSeconds, SCOPE_TYPES, type ScopeType, type ScopeRef } from './core/scope.js';
-export { renderTemplate, renderValue, templateRenderer, workloadContext, secret, Secret, MASKED, TemplateError, type RenderOptions } from './core/jinja.js';
-export {
-  registerPlaybook,
-  listCatalog,
-  findCatalogEntry,
-  getCatalogById,
-  getCatalogByPath,
-  resolvePlaybookSelector,
-  type CatalogEntry,
-  type CatalogEntryWithContent,
-} from './backends/sql/catalog.js';
-export {
-  setKeychainEntry,
-  getKeychainEntry,
-  deleteKeychainEntry,
-  listKeychainEntries,
-  listCatalogKeychain,
-  keychainStats,
-  purgeExpiredKeychain,
-  keychainCacheKey,
-  type SetKeychainInput,
-  type KeychainGetResponse,
-  type KeychainGetResult,
-  type KeychainListEntry,
-  type KeychainStats,
-} from './backends/sql/keychain.js';
-export { renewKeychainEntry, requestToken, renewError, type RenewConfig } from './backends/sql/renew.js';
-export { MAX_RESPONSE_BYTES, MAX_REQUEST_TIMEOUT_SECONDS } from './backends/sql/http.js';
-export { resolveKeychain, readKeychainSection, orderKeychain, type ResolveInput, type ResolveResult } from './backends/sql/resolve.js';
-export { defaultProviders, providerEndpoints, ProviderError, type SecretProvider } from './backends/sql/providers/index.js';
-export {
-  setVariable,
-  getVariable,
-  getVariableRecord,
-  getAllVariables,
-  listVariables,
-  countVariables,
-  setBearerToken,
-  setBearerTokenFromResult,
-  setStepResult,
-  deleteVariable,
-  cleanupExecution,
-  extendContextWithVariables,
-  mergeVariables,
-  variableStats,
-  parseJsonExact,
-  checkVariableName,
-  VARIABLE_TYPES,
-  BASE_CONTEXT_KEYS,
-  type ExecutionVariable,
-  type VariableType,
-  type ExtendedContext,
-  type VariableStats,
-} from './backends/sql/variables.js';
-export { bearerTokenFromResult, TOKEN_RETURN_FORMAT, type BearerExtraction } from './core/bearer.js';
-export {
-  fetchCredentialWithCache,
-  credentialStoreLoader,
-  storeTokenInCache,
-  getTokenFromCache,
-  cleanupExecutionCache,
-  purgeExpiredCache,
-  listCacheEntries,
-  cacheStats,
-  executionCacheKey,
-  globalCacheKey,
-  EXECUTION_CACHE_TTL_SECONDS,
-  GLOBAL_TOKEN_TTL_SECONDS,
-  type CachedCredential,
-  type CredentialLoader,
-  type LoadedCredential,
-  type CacheEntry,
-  type CacheStats,
-  type FetchCredentialInput,
-  type StoreTokenInput,
-} from './backends/sql/cache.js';
+// The playbook linter: no database, no client.
 export {
   lintPaths,
   LintPathsError,
   lintText,
-  lintDocuments,
   RULES,
-  RULES_BY_ID,
-  toSarif,
   formatSarif,
   formatJson,
-  toJsonFindings,
   formatGithub,
   formatText,
   formatCompact,
-  parseConfig,
-  configFor,
-  findConfigFile,
-  credentialReferences,
-  checkCredentials,
   type Finding as LintFinding,
   type Rule as LintRule,
   type Severity as LintSeverity,
   type LintOptions,
   type LintPathsOptions,
   type LintPathsResult,
-  type MissingCredentials,
-  type LintConfig,
-  type JsonFinding,
 } from './lint/index.js';
-export { scanTemplate, templateReferences, hasTemplate, type TemplateScan, type TemplateReference, type TemplateSpan, type TemplateSyntaxError } from './core/templates.js';
-export {
-  addCredential,
-  getCredential,
-  listCredentials,
-  removeCredential,
-  credentialExists,
-  importCredentials,
-  readRegistrations,
-  parseRegistration,
-  validateRegistrations,
-  prepareCredential,
-  type CredentialInput,
-  type CredentialInfo,
-  type Credential,
-  type ImportReport,
-  type ImportEntry,
-  type RegistrationFile,
-} from './backends/sql/credential.js';
-export { validateAgainstSchema, checkSchema, schemaReport, compactToJsonSchema, type SchemaValidation } from './core/schema.js';
-export { KNOWN_TYPES, knownTypeWarnings } from './core/credential-types.js';
-export { loadKeys, loadKeysWithSource, masterKey, keyFingerprint, readKeyFile } from './backends/sql/keys.js';
-export { rotateMasterKey, keyStatus, isOnKey } from './backends/sql/rotate.js';
