@@ -1,5 +1,6 @@
 // Builds dist/: the command tree as one ESM bundle (dist/noetl.js, with code split into
-// chunks that load only when a command needs them), the library (dist/lib.js) with the SQL
+// chunks that load only when a command needs them; it exports main() and run(), bin/noetl
+// calls run()), the library (dist/lib.js, and dist/sql.js for `noetl/sql`) with the SQL
 // migrations inside as text, and the library's type declarations (--types).
 import { build } from 'esbuild';
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -81,7 +82,8 @@ const common = {
   minifySyntax: true,
 };
 await build({ ...common, entryPoints: { noetl: `${root}src/cli/entry.ts` }, outdir: out });
-await build({ ...common, entryPoints: { lib: `${root}src/lib.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
+// The library: `noetl` (createClient and the API) and `noetl/sql` (the SQL layer), sharing chunks.
+await build({ ...common, entryPoints: { lib: `${root}src/lib.ts`, sql: `${root}src/sql.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
 const types = `${root}dist/types`;
 if (existsSync(types)) renameSync(types, `${out}/types`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ConnectionConfig } from '../backends/sql/connect.js';
 import { NoetlError, invalidError } from '../core/errors.js';
+import { checkDatabaseUrl } from '../core/database-url.js';
 import { closest } from '../core/suggest.js';
 import { configDir } from '../io/dirs.js';
 import { readInputFile } from '../io/input-file.js';
@@ -133,15 +134,3 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
  * reads what it can of it and then blames the network. The value is never echoed (it may
  * hold a password); its scheme is.
  */
-export function checkDatabaseUrl(url: string, source: string): void {
-  const where = source === 'config file' ? 'database_url in the config file' : source;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw invalidError(`${where} is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw invalidError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
-  }
-}

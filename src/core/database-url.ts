@@ -1,0 +1,15 @@
+import { invalidError } from './errors.js';
+
+/** A database URL noetl can use (postgres:// or postgresql://), or an invalid error naming where it came from. */
+export function checkDatabaseUrl(url: string, source: string): void {
+  const where = source === 'config file' ? 'database_url in the config file' : source;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalidError(`${where} is not a URL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw invalidError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
+  }
+}
