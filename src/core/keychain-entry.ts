@@ -2,6 +2,7 @@
  * A keychain entry's pure rules: its name, its cache key, how long it may live, and the
  * stored form of its renew_config (sealed, since it holds client secrets). No I/O.
  */
+import type { TokenRequest } from './keychain-kinds/types.js';
 import { classifyStored, rewrap, seal, type KeySet, type MasterKey } from './envelope.js';
 import { invalidError } from './errors.js';
 import { cacheKey, type ScopeRef } from './scope.js';
@@ -25,23 +26,8 @@ export function keychainCacheKey(name: string, ref: ScopeRef): string {
 }
 
 /** The seeds' renew_config, plus optional knobs of this tool. */
-export interface RenewConfig {
-  endpoint: string;
-  method?: string;
-  headers?: Record<string, string>;
-  /** Sent as a form or as JSON, per the Content-Type header (a form by default). */
-  data?: Record<string, unknown>;
-  /** Field of the response holding the token (default access_token). */
-  token_field?: string;
-  /** Field of the response holding its lifetime in seconds (default expires_in). */
-  ttl_field?: string;
-  /** Renew this long before expiry (default max(60 s, 10% of the TTL)). */
-  refresh_margin_seconds?: number;
-  /** HTTP timeout of the token request (default 10 s, at most MAX_REQUEST_TIMEOUT_SECONDS). */
-  timeout_seconds?: number;
-  /** Allow a plain http:// endpoint beyond loopback (credentials cross the network in the clear). */
-  allow_insecure_http?: boolean;
-}
+/** How an auto-renew entry gets a fresh token: the seeds' renew_config, the same HTTP token request an oauth2/http entry sends. */
+export type RenewConfig = TokenRequest;
 
 /**
  * renew_config holds client secrets, so it is stored sealed: the envelope object itself in

@@ -14,7 +14,6 @@ import {
   expiresInOf,
   globalCacheKey,
   type CacheScope,
-  type CacheType,
 } from '../../core/cache.js';
 import { seal, type KeySet } from '../../core/envelope.js';
 import { notFoundError } from '../../core/errors.js';
@@ -163,17 +162,7 @@ async function openLiveEntry(store: Store, keys: KeySet, cacheKey: string) {
 }
 
 /** The identity of an entry, plus the value to seal and its lifetime. */
-interface NewEntry {
-  cacheKey: string;
-  credentialName: string;
-  credentialType: string;
-  cacheType: CacheType;
-  scope: CacheScope;
-  executionId: string | null;
-  parentExecutionId: string | null;
-  value: unknown;
-  ttlSeconds: number;
-}
+type NewEntry = repo.CacheEntryIdentity & { value: unknown; ttlSeconds: number };
 
 async function putEntry(store: Store, keys: KeySet, entry: NewEntry): Promise<Date> {
   const now = store.now();

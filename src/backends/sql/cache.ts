@@ -26,19 +26,15 @@ export async function touchLiveEntry(db: Queryable, cacheKey: string, now: Date)
   return rows[0];
 }
 
-export interface CacheUpsert {
-  cacheKey: string;
-  credentialName: string;
-  credentialType: string;
-  cacheType: CacheType;
-  scope: CacheScope;
-  executionId: string | null;
-  parentExecutionId: string | null;
+/** The identity columns of an entry (as listed). */
+export type CacheEntryIdentity = Pick<CacheEntry, 'cacheKey' | 'credentialName' | 'credentialType' | 'cacheType' | 'scope' | 'executionId' | 'parentExecutionId'>;
+
+export type CacheUpsert = CacheEntryIdentity & {
   /** The sealed value. */
   dataEncrypted: string;
   expiresAt: Date;
   now: Date;
-}
+};
 
 /** Inserts or replaces an entry by key, its access count reset. */
 export async function upsertCacheEntry(db: Queryable, row: CacheUpsert): Promise<void> {

@@ -28,24 +28,11 @@ export interface KeychainRow {
 }
 
 /** What an upsert writes: a row without its access tracking (a new write starts at 0 accesses). */
-export interface KeychainRowInput {
-  cache_key: string;
-  keychain_name: string;
-  catalog_id: string;
-  credential_type: string;
-  cache_type: CacheType;
-  scope_type: ScopeType;
-  execution_id: string | null;
-  parent_execution_id: string | null;
-  /** The sealed data (envelope JSON text). */
-  data_encrypted: string;
-  schema: Record<string, unknown> | null;
-  expires_at: Date;
-  created_at: Date;
+export type KeychainRowInput = Omit<KeychainRow, 'accessed_at' | 'access_count' | 'auto_renew' | 'renew_config'> & {
   auto_renew: boolean;
   /** The sealed renew_config (envelope JSON text), or null. */
   renew_config: string | null;
-}
+};
 
 /** Timestamps as Dates and ids as strings on both backends. */
 export function normalizeRow(row: KeychainRow): KeychainRow {
