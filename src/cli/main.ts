@@ -51,7 +51,14 @@ function configureTree(command: Command, io: IO): void {
 }
 
 function oneLine(message: string, command: Command): string {
-  const text = message.trim().replace(/\s*\n\s*\(Did you mean (.+?)\?\)/, ' (did you mean $1?)').replace(/\s*\n\s*/g, '; ');
+  const text = message
+    .trim()
+    .replace(/\s*\n\s*\(Did you mean (.+?)\?\)/, ' (did you mean $1?)')
+    .replace(/\s*\n\s*/g, '; ')
+    // Commander's "argument 'x' is invalid. is not a duration…" reads as one clause; no full stop before our "; see".
+    .replace(/ is invalid\. (?=is |must )/, ' ')
+    .replace(/ is invalid\. (?=[a-z])/, ' is invalid: ')
+    .replace(/\.$/, '');
   return `${text}; see '${commandPath(command)} --help'`;
 }
 
