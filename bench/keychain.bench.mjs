@@ -4,16 +4,9 @@
 // reader renewing the same entry against the same endpoint, measured in the same run).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createClient } from '../dist/lib.js';
+import { migrate, openStore } from '../dist/sql.js';
 import { fmt, percentile, median, serverUrl, uniqueName } from './lib.mjs';
-
-const lib = await import('../dist/lib.js');
-for (const name of ['openStore', 'migrate', 'registerPlaybook', 'setKeychainEntry', 'getKeychainEntry']) {
-  if (typeof lib[name] !== 'function') {
-    console.error(`dist/lib.js does not export ${name}: src/lib.ts must re-export the catalog and keychain functions`);
-    process.exit(1);
-  }
-}
-const { openStore, migrate, registerPlaybook, setKeychainEntry, getKeychainEntry } = lib;
 
 const READERS = 64;
 const STORMS = 7;
@@ -38,39 +31,38 @@ const endpoint = `http://127.0.0.1:${server.address().port}/token`;
 let offsetMs = 0;
 const clock = () => new Date(Date.now() + offsetMs);
 const schema = uniqueName('bench_keychain');
-const store = await openStore(
-  { backend: 'postgres', connectionString: serverUrl, schema, source: 'bench' },
-  { schemaCheck: 'none', poolSize: READERS + 6, clock },
-);
-const keys = { current: { provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv: 'v1', key: randomBytes(32) }, previous: [] };
+// The bench schema is created and migrated (and dropped at the end) through noetl/sql.
+const admin = await openStore({ backend: 'postgres', connectionString: serverUrl, schema, source: 'bench' }, { schemaCheck: 'none', poolSize: 1 });
+let client;
 
 try {
-  await migrate(store);
-  const { catalog_id: catalogId } = await registerPlaybook(store, 'kind: Playbook\nmetadata:\n  path: bench/keychain\n');
-  const ref = { scope: 'global', catalogId };
+  await migrate(admin);
+  client = await createClient({ databaseUrl: serverUrl, schema, key: randomBytes(32), env: {}, clock, poolSize: READERS + 6 });
+  const { catalog_id } = await client.catalog.register({ content: 'kind: Playbook\nmetadata:\n  path: bench/keychain\n' });
+  const selector = { scope: 'global', catalog_id };
 
   /** Stores a fresh entry, then moves the clock past its expiry. */
   async function expiredEntry() {
-    await setKeychainEntry(store, keys, {
+    await client.keychain.set({
+      ...selector,
       name: 'storm',
-      ref,
       data: { access_token: 'old' },
-      ttlSeconds: 60,
-      autoRenew: true,
-      renewConfig: { endpoint, data: { grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret' } },
+      ttl_seconds: 60,
+      auto_renew: true,
+      renew_config: { endpoint, data: { grant_type: 'client_credentials', client_id: 'bench', client_secret: 'bench-secret' } },
     });
     offsetMs += 61_000;
   }
 
   async function timedRead() {
     const start = process.hrtime.bigint();
-    const { response } = await getKeychainEntry(store, keys, 'storm', ref);
-    if (response.status !== 'success') throw new Error(`reader got ${response.status}`);
-    return { ms: Number(process.hrtime.bigint() - start) / 1e6, renewed: response.renewed };
+    const entry = await client.keychain.get('storm', selector, { reveal: true });
+    if (entry.status !== 'success') throw new Error(`reader got ${entry.status}`);
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, renewed: entry.renewed };
   }
 
   // Warm the pool: every connection opened (and its search_path set) before timing.
-  await Promise.all(Array.from({ length: READERS }, () => store.query('SELECT 1')));
+  await Promise.all(Array.from({ length: READERS }, () => timedRead().catch(() => undefined)));
 
   // Baseline: one lone reader renewing, several times.
   const lone = [];
@@ -110,7 +102,8 @@ try {
   console.log(`  (${READERS} concurrent reads of a fresh entry, no renewal: p95 ${fmt(freshP95)} = ${(freshP95 / renewalMs).toFixed(2)}× one renewal)`);
   if (perStorm.some((n) => n !== 1)) process.exitCode = 1;
 } finally {
-  await store.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
-  await store.close();
+  await client?.close();
+  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+  await admin.close();
   server.close();
 }

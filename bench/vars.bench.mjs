@@ -1,12 +1,13 @@
 // Execution variables and the credential cache:
 // - `noetl vars show` on an execution with 1,000 variables, against `vars show` on an execution
 //   with one variable (same process start and database open), on PostgreSQL and embedded PGlite;
-// - cache-get throughput on PostgreSQL (getTokenFromCache and a fetchCredentialWithCache hit:
-//   an UPDATE … RETURNING that counts the access, then opening the envelope) against a plain
-//   primary-key SELECT of the same table, through the same store, in the same run.
+// - cache-get throughput on PostgreSQL (client.cache.getToken and a client.cache.fetchCredential
+//   hit: an UPDATE … RETURNING that counts the access, then opening the envelope) against a plain
+//   primary-key SELECT of the same table (noetl/sql's store, the same pool size), in the same run.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fetchCredentialWithCache, getTokenFromCache, migrate, openStore, setVariable, storeTokenInCache } from '../dist/lib.js';
+import { createClient } from '../dist/lib.js';
+import { migrate, openStore } from '../dist/sql.js';
 import { fmt, noetl, ratio, serverUrl, tempDir, timeInterleaved, uniqueName } from './lib.mjs';
 
 const BIG = '507431238966182398';
@@ -17,27 +18,30 @@ const dataDir = join(tempDir('noetl-bench-vars-'), 'db');
 const schema = uniqueName('bench_vars');
 const embedded = { NOETL_DATA_DIR: dataDir };
 const server = { NOETL_DATABASE_URL: serverUrl, NOETL_SCHEMA: schema };
-const keys = { current: { provider: 'local', kid: 'env:NOETL_ENCRYPTION_KEY', kv: 'v1', key: randomBytes(32) }, previous: [] };
+const key = randomBytes(32);
 
 /** One execution with VARIABLES variables of every type (a tenth of them bearer tokens), one with a single variable. */
-async function seedVariables(store) {
+async function seedVariables(client) {
   for (let i = 0; i < VARIABLES; i++) {
     const name = `var_${String(i).padStart(4, '0')}`;
     if (i % 10 === 0) {
-      await setVariable(store, { executionId: BIG, name: `${name}_token`, value: `eyJhbGciOiJIUzI1NiJ9.${randomBytes(300).toString('base64url')}.sig`, type: 'bearer_token', sourceStep: 'get_token' });
+      await client.vars.set({ execution_id: BIG, name: `${name}_token`, value: `eyJhbGciOiJIUzI1NiJ9.${randomBytes(300).toString('base64url')}.sig`, type: 'bearer_token', source_step: 'get_token' });
     } else {
-      await setVariable(store, { executionId: BIG, name, value: { index: i, status: 'success', rows: [i, i + 1, i + 2] }, type: i % 2 ? 'step_result' : 'computed', sourceStep: `step_${i}` });
+      await client.vars.set({ execution_id: BIG, name, value: { index: i, status: 'success', rows: [i, i + 1, i + 2] }, type: i % 2 ? 'step_result' : 'computed', source_step: `step_${i}` });
     }
   }
-  await setVariable(store, { executionId: SMALL, name: 'only', value: { status: 'success' }, type: 'computed' });
+  await client.vars.set({ execution_id: SMALL, name: 'only', value: { status: 'success' }, type: 'computed' });
 }
 
-const serverStore = await openStore({ backend: 'postgres', connectionString: serverUrl, schema, source: 'bench' }, { schemaCheck: 'none' });
+// The bench schema is created and migrated (and dropped at the end) through noetl/sql.
+const serverStore = await openStore({ backend: 'postgres', connectionString: serverUrl, schema, source: 'bench' }, { schemaCheck: 'none', poolSize: 1 });
 await migrate(serverStore);
-await seedVariables(serverStore);
-const embeddedStore = await openStore({ backend: 'embedded', dataDir, schema: 'noetl', source: 'bench' });
-await seedVariables(embeddedStore);
-await embeddedStore.close();
+const serverClient = await createClient({ databaseUrl: serverUrl, schema, key, env: {} });
+await seedVariables(serverClient);
+await serverClient.close();
+const embeddedClient = await createClient({ dataDir, schema: 'noetl', key, env: {} });
+await seedVariables(embeddedClient);
+await embeddedClient.close();
 
 const [pgSmall, pgBig, pgBigJson, emSmall, emBig] = timeInterleaved(
   [
@@ -55,11 +59,12 @@ const [pgSmall, pgBig, pgBigJson, emSmall, emBig] = timeInterleaved(
 const ENTRIES = 1000;
 const OPS = 4000;
 const CONCURRENCY = 8;
-const cacheStore = await openStore({ backend: 'postgres', connectionString: serverUrl, schema, source: 'bench' }, { poolSize: CONCURRENCY });
-const load = async (name) => ({ type: 'httpBearerAuth', data: { api_key: `sk-${name}-${randomBytes(24).toString('hex')}` } });
+const client = await createClient({ databaseUrl: serverUrl, schema, key, env: {}, poolSize: CONCURRENCY });
+const plainStore = await openStore({ backend: 'postgres', connectionString: serverUrl, schema, source: 'bench' }, { poolSize: CONCURRENCY });
 for (let i = 0; i < ENTRIES; i++) {
-  await storeTokenInCache(cacheStore, keys, { credentialName: `svc_${i}`, tokenData: { access_token: randomBytes(400).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }, tokenType: 'oauth' });
-  await fetchCredentialWithCache(cacheStore, keys, { credentialName: `svc_${i}`, executionId: BIG }, load);
+  await client.credentials.add({ name: `svc_${i}`, type: 'httpBearerAuth', data: { api_key: `sk-svc_${i}-${randomBytes(24).toString('hex')}` } });
+  await client.cache.storeToken({ credential_name: `svc_${i}`, token_data: { access_token: randomBytes(400).toString('base64url'), token_type: 'Bearer', expires_in: 3600 }, token_type: 'oauth' });
+  await client.cache.fetchCredential({ credential_name: `svc_${i}`, execution_id: BIG });
 }
 
 async function throughput(op) {
@@ -75,15 +80,15 @@ async function throughput(op) {
 }
 
 const plainSelect = async (i) => {
-  const { rows } = await cacheStore.query('SELECT data_encrypted FROM credential_cache WHERE cache_key = $1', [`svc_${i}:global:oauth`]);
+  const { rows } = await plainStore.query('SELECT data_encrypted FROM credential_cache WHERE cache_key = $1', [`svc_${i}:global:oauth`]);
   if (rows.length !== 1) throw new Error('plain SELECT missed');
 };
 const tokenGet = async (i) => {
-  if (!(await getTokenFromCache(cacheStore, keys, `svc_${i}`, 'oauth'))) throw new Error('getTokenFromCache missed');
+  if (!(await client.cache.getToken(`svc_${i}`, 'oauth', { reveal: true }))) throw new Error('cache.getToken missed');
 };
 const credentialHit = async (i) => {
-  const r = await fetchCredentialWithCache(cacheStore, keys, { credentialName: `svc_${i}`, executionId: BIG }, load);
-  if (!r?.hit) throw new Error('fetchCredentialWithCache missed');
+  const r = await client.cache.fetchCredential({ credential_name: `svc_${i}`, execution_id: BIG, reveal: true });
+  if (!r.hit) throw new Error('cache.fetchCredential missed');
 };
 
 // Warm up, then alternate the three so load on the machine hits them alike; keep the best round.
@@ -94,8 +99,8 @@ for (let round = 0; round < 3; round++) {
   best[1] = Math.max(best[1], await throughput(tokenGet));
   best[2] = Math.max(best[2], await throughput(credentialHit));
 }
-await cacheStore.close();
-// The bench store drops its own schema: no second client just for that.
+await client.close();
+await plainStore.close();
 await serverStore.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 await serverStore.close();
 
@@ -107,5 +112,5 @@ line(`vars show -o json, ${VARIABLES} variables (PostgreSQL)`, fmt(pgBigJson), r
 line('vars show, 1 variable (embedded PGlite)', fmt(emSmall), 'baseline');
 line(`vars show, ${VARIABLES} variables (embedded PGlite)`, fmt(emBig), ratio(emBig, emSmall));
 line(`plain primary-key SELECT (PostgreSQL, ${CONCURRENCY} callers)`, perSec(best[0]), 'baseline');
-line(`getTokenFromCache (PostgreSQL, ${CONCURRENCY} callers)`, perSec(best[1]), `${ratio(best[1], best[0])} of baseline (counts the access: a write per get)`);
-line(`fetchCredentialWithCache hit (PostgreSQL, ${CONCURRENCY} callers)`, perSec(best[2]), `${ratio(best[2], best[0])} of baseline`);
+line(`cache.getToken (PostgreSQL, ${CONCURRENCY} callers)`, perSec(best[1]), `${ratio(best[1], best[0])} of baseline (counts the access: a write per get)`);
+line(`cache.fetchCredential hit (PostgreSQL, ${CONCURRENCY} callers)`, perSec(best[2]), `${ratio(best[2], best[0])} of baseline`);

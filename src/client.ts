@@ -29,6 +29,8 @@ export interface DatabaseOptions extends KeyOptions {
   schema?: string;
   /** The clock every expiry decision uses (tests pin it). */
   clock?: () => Date;
+  /** PostgreSQL: the most connections the client opens at once (10). */
+  poolSize?: number;
   /** Embedded: how long to wait for another process holding the data directory (30 s). */
   lockTimeoutMs?: number;
   /** Warnings (a generated key, a data directory tightened): none are shown by default. */
@@ -60,7 +62,7 @@ export async function createClient(options: CreateClientOptions): Promise<NoetlC
   let store;
   if ('databaseUrl' in options && options.databaseUrl !== undefined) {
     checkDatabaseUrl(options.databaseUrl, 'databaseUrl');
-    store = await openStore({ backend: 'postgres', connectionString: options.databaseUrl, schema, source: 'databaseUrl' }, { clock: options.clock, warn });
+    store = await openStore({ backend: 'postgres', connectionString: options.databaseUrl, schema, source: 'databaseUrl' }, { clock: options.clock, warn, poolSize: options.poolSize });
   } else if ('dataDir' in options && options.dataDir) {
     store = await openStore(
       { backend: 'embedded', dataDir: options.dataDir, schema, source: 'dataDir' },

@@ -32,7 +32,8 @@ describe('the library (README "Library", run against the built package)', () => 
     const r = spawnSync(process.execPath, ['example.js'], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^embedded database at .*noetl-data\n$/);
+    // Masked: no character of the token; revealed: the token as set.
+    expect(r.stdout).toMatch(/^api_token \(bearer_token\): \*\*\*\*#[0-9a-f]+, revealed: eyJhbGciOiJIUzI1NiJ9\.e30\.sig\n$/);
   });
 
   it("exports createClient, NoetlError and the API's helpers, not the SQL layer (that is noetl/sql)", async () => {
