@@ -4,8 +4,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NoetlClient } from '../../src/api/index.js';
-import { registerPlaybook } from '../../src/backends/local/catalog.js';
-import type { Store } from '../../src/backends/sql/store.js';
 import { testClient } from '../helpers/client.js';
 import { fails } from '../helpers/errors.js';
 import { fakeClock } from '../helpers/store.js';
@@ -31,15 +29,14 @@ function keysOf(value: unknown, skip = new Set(['token_data', 'renew_config', 'd
 
 describe('contract: keychain', () => {
   let client: NoetlClient;
-  let store: Store;
   let close: () => Promise<void>;
   let catalogId: string;
   const clock = fakeClock();
 
   beforeEach(async () => {
     clock.set(new Date('2026-01-01T00:00:00Z'));
-    ({ client, store, close } = await testClient({ clock }));
-    catalogId = (await registerPlaybook(store, PLAYBOOK)).catalog_id;
+    ({ client, close } = await testClient({ clock }));
+    catalogId = (await client.catalog.register({ content: PLAYBOOK })).catalog_id;
   });
   afterEach(async () => close());
 
@@ -84,7 +81,7 @@ describe('contract: keychain', () => {
     });
 
     await client.keychain.set({ catalog_id: catalogId, name: 'svc', data: { a: 1 } });
-    const v2 = (await registerPlaybook(store, `${PLAYBOOK}workload: {x: 1}\n`)).catalog_id;
+    const v2 = (await client.catalog.register({ content: `${PLAYBOOK}workload: {x: 1}\n` })).catalog_id;
     const moved = await client.keychain.get('svc', { playbook: PATH });
     expect(moved).toMatchObject({
       status: 'not_found',
@@ -146,7 +143,7 @@ describe('contract: keychain', () => {
       { status: 'success', message: 'Keychain entry deleted successfully', keychain_name: 'a', catalog_id: catalogId, cache_key: `a:${catalogId}:global` },
       { status: 'not_found', message: "Keychain entry 'zzz' not found", keychain_name: 'zzz', catalog_id: catalogId, cache_key: `zzz:${catalogId}:global`, other_versions: [] },
     ]);
-    const v2 = (await registerPlaybook(store, `${PLAYBOOK}workload: {x: 2}\n`)).catalog_id;
+    const v2 = (await client.catalog.register({ content: `${PLAYBOOK}workload: {x: 2}\n` })).catalog_id;
     const [gone] = await client.keychain.remove(['b'], { catalog_id: v2 });
     expect(gone).toMatchObject({ status: 'not_found', other_versions: [{ catalog_id: catalogId, version: 1 }], version: 2 });
   });

@@ -5,8 +5,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NoetlClient } from '../../src/api/index.js';
-import { registerPlaybook } from '../../src/backends/local/catalog.js';
-import type { Store } from '../../src/backends/sql/store.js';
 import { testClient } from '../helpers/client.js';
 import { fails } from '../helpers/errors.js';
 import { fakeClock } from '../helpers/store.js';
@@ -51,15 +49,14 @@ workflow:
 
 describe('contract: templates', () => {
   let client: NoetlClient;
-  let store: Store;
   let close: () => Promise<void>;
   let catalogId: string;
   const clock = fakeClock();
 
   beforeEach(async () => {
     clock.set(new Date('2026-01-01T00:00:00Z'));
-    ({ client, store, close } = await testClient({ clock }));
-    catalogId = (await registerPlaybook(store, PLAYBOOK)).catalog_id;
+    ({ client, close } = await testClient({ clock }));
+    catalogId = (await client.catalog.register({ content: PLAYBOOK })).catalog_id;
   });
   afterEach(async () => close());
 

@@ -67,6 +67,15 @@ describe('the command tree', () => {
     expect(t.stderr).toContain('expected a duration such as 30s');
   });
 
+  it("reads commander's invalid-argument errors as one clause, with no full stop before the pointer to --help", async () => {
+    const timeout = await runCli(['--lock-timeout', '5q', 'db', 'status']);
+    expect([timeout.code, timeout.stderr]).toEqual([2, "error: option '--lock-timeout <duration>' argument '5q' is invalid: expected a duration such as 30s, 2m or 0; see 'noetl --help'\n"]);
+    const ttl = await runCli(['token', 'create', 'ci', '--role', 'reader', '--ttl', '5x']);
+    expect([ttl.code, ttl.stderr]).toEqual([2, "error: option '--ttl <duration>' argument '5x' is not a duration: use e.g. 90s, 30m, 24h or 7d, or never; see 'noetl token create --help'\n"]);
+    const role = await runCli(['token', 'create', 'ci', '--role', 'god']);
+    expect(role.stderr).toMatch(/Allowed choices are reader, writer, revealer, admin; see 'noetl token create --help'\n$/);
+  });
+
   it('shows help on stdout with exit 0, and the global options on every command', async () => {
     const r = await runCli(['db', 'migrate', '--help']);
     expect(r.code).toBe(0);
