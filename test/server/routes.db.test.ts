@@ -291,10 +291,10 @@ describe('token administration', () => {
     expect(rows.map(({ actor, action, target, source, outcome }) => ({ actor, action, target, source, outcome }))).toEqual([
       { actor: 'admin-tok', action: 'token.create', target: 'remote-made', source: '127.0.0.1', outcome: 'ok' },
       { actor: 'revealer-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '403' },
-      { actor: 'admin-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '409' },
+      { actor: 'admin-tok', action: 'POST /api/tokens', target: 'remote-made', source: '127.0.0.1', outcome: '409' },
       { actor: 'admin-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '400' },
       { actor: 'admin-tok', action: 'token.remove', target: 'remote-made', source: '127.0.0.1', outcome: 'ok' },
-      { actor: 'admin-tok', action: 'DELETE /api/tokens/:name', target: null, source: '127.0.0.1', outcome: '404' },
+      { actor: 'admin-tok', action: 'DELETE /api/tokens/:name', target: 'remote-made', source: '127.0.0.1', outcome: '404' },
     ]);
     const audit = await call('admin', 'GET', '/api/audit?limit=5');
     expect(audit.json().items).toHaveLength(5);
@@ -309,6 +309,10 @@ describe('audit', () => {
     for (const secret of [SECRET, TOKEN_SECRET, VAR_SECRET]) expect(text).not.toContain(secret);
     const has = (actor: string, action: string, outcome = 'ok') => rows.some((r) => r.actor === actor && r.action === action && r.outcome === outcome && r.source === '127.0.0.1');
     expect(has('writer-tok', 'POST /api/credentials')).toBe(true);
+    // What was acted on: the name from the body, or the path's names and ids.
+    expect(rows.find((r) => r.action === 'POST /api/credentials' && r.outcome === 'ok')?.target).toBe('pg_prod');
+    expect(rows.find((r) => r.action === 'POST /api/vars/:execution_id')?.target).toBe(EXEC);
+    expect(rows.find((r) => r.action === 'DELETE /api/vars/:execution_id/:var_name')?.target).toBe(`${EXEC}/count`);
     expect(has('writer-tok', 'POST /api/credentials', '409')).toBe(true);
     expect(has('reader-tok', 'DELETE /api/credentials/:identifier', '403')).toBe(true);
     expect(has('revealer-tok', 'reveal GET /api/credentials/:identifier')).toBe(true);
