@@ -302,6 +302,60 @@ describe('token administration', () => {
   });
 });
 
+describe('a reader sees no secret anywhere', () => {
+  it('every read a reader may make, scanned for every secret stored', async () => {
+    const secrets = ['cred-8a7b6c5d4e3f2a1b', 'kc-1a2b3c4d5e6f7a8b', 'var-9c8d7e6f5a4b3c2d', 'cache-5f4e3d2c1b0a9f8e', 'renew-7e6d5c4b3a2f1e0d'];
+    const [credential, keychainToken, variable, cached, clientSecret] = secrets;
+    await call('writer', 'POST', '/api/credentials', { name: 'scan_cred', type: 'generic', data: { password: credential } });
+    await call('writer', 'POST', `/api/keychain/${catalogId}/scan_kc`, {
+      token_data: { access_token: keychainToken },
+      credential_type: 'oauth2',
+      auto_renew: true,
+      ttl_seconds: 3600,
+      renew_config: { endpoint: 'https://login.example.invalid/token', data: { client_secret: clientSecret } },
+    });
+    await call('writer', 'POST', `/api/vars/${EXEC}`, { variables: [{ var_name: 'scan_var', var_value: variable, var_type: 'bearer_token' }] });
+    await call('writer', 'POST', `/api/auth-cache/scan_cred:${EXEC}`, { token_data: { password: cached }, credential_type: 'generic', scope_type: 'local', execution_id: EXEC });
+    expect((await call('revealer', 'GET', `/api/auth-cache/scan_cred:${EXEC}`)).body).toContain(cached);
+
+    const reads = [
+      '/api/credentials',
+      '/api/credentials/scan_cred?include_data=true',
+      '/api/credential/scan_cred',
+      `/api/keychain/${catalogId}/scan_kc`,
+      `/api/keychain/catalog/${catalogId}`,
+      '/api/keychain',
+      '/api/keychain/stats',
+      `/api/vars/${EXEC}`,
+      `/api/vars/${EXEC}/scan_var`,
+      '/api/vars/stats',
+      `/api/auth-cache/scan_cred:${EXEC}`,
+      '/api/cache',
+      '/api/cache/stats',
+      '/api/catalog',
+      '/metrics',
+      '/openapi.json',
+    ];
+    const bodies = [];
+    for (const url of reads) {
+      const res = await call('reader', 'GET', url);
+      expect(res.statusCode, url).toBe(200);
+      bodies.push(res.body);
+    }
+    // The same after the entry expired: the expired answer carries no renew_config for a reader.
+    clock.advance(7200_000);
+    const expired = await call('reader', 'GET', `/api/keychain/${catalogId}/scan_kc?renew=false`);
+    expect(expired.json()).toMatchObject({ status: 'expired' });
+    bodies.push(expired.body);
+    clock.set(new Date('2026-01-01T00:00:00Z'));
+    const rendered = await call('reader', 'POST', '/api/templates/render', { content: `${PLAYBOOK}workflow:\n  - step: s\n    url: "{{ scan_var }}"\n`, execution_id: EXEC, reveal: true });
+    expect(rendered.statusCode).toBe(200);
+    bodies.push(rendered.body);
+    for (const body of bodies) for (const secret of secrets) expect(body).not.toContain(secret);
+    await t.client.vars.removeAll(EXEC);
+  });
+});
+
 describe('audit', () => {
   it('every write and every reveal has a row: who, what, from where; never the value', async () => {
     const rows = await auditRows();
