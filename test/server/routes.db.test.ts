@@ -1,6 +1,8 @@
 // The noun routes (credentials, keychain, vars) over app.inject() on this run's backend: API.md
 // shapes, both upstream request dialects, roles (reader masked, writer writes, revealer clear),
 // 64-bit ids exact, bad ids 400, and the audit rows of writes and reveals.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenRole } from '../../src/api/tokens.js';
@@ -183,6 +185,41 @@ describe('keychain', () => {
     expect(badBody.statusCode).toBe(400);
     const noExecution = await call('writer', 'POST', `/api/keychain/${catalogId}/x`, { data: {}, scope_type: 'local' });
     expect(noExecution.statusCode).toBe(400);
+  });
+});
+
+describe('keychain renewal on the server', () => {
+  it('a renewal that fails is 503 (reason renew-failed) with no secret, counted in the metrics', async () => {
+    let requests = 0;
+    const endpoint = createServer((_request, response) => {
+      requests++;
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end('{"error": "invalid_client"}');
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token`;
+      await call('writer', 'POST', `/api/keychain/${catalogId}/failing`, {
+        token_data: { access_token: 'old' },
+        auto_renew: true,
+        ttl_seconds: 600,
+        renew_config: { endpoint: url, data: { client_secret: 'cs-3e2d1c0b9a8f' } },
+      });
+      clock.advance(3600_000);
+      const res = await call('revealer', 'GET', `/api/keychain/${catalogId}/failing`);
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'unavailable', reason: 'renew-failed' });
+      expect(res.json().error).toMatch(/HTTP 401 invalid_client/);
+      expect(res.body).not.toContain('cs-3e2d1c0b9a8f');
+      expect(requests).toBe(1);
+      const metrics = (await call('reader', 'GET', '/metrics')).body;
+      expect(metrics).toContain('noetl_keychain_renewals_total{outcome="failed"} 1');
+      expect(metrics).toContain('noetl_token_requests_total{outcome="failed"} 1');
+      expect(metrics).toMatch(/noetl_db_pool_connections\{state="max"\} \d+/);
+    } finally {
+      clock.set(new Date('2026-01-01T00:00:00Z'));
+      await new Promise((resolve) => endpoint.close(resolve));
+    }
   });
 });
 
