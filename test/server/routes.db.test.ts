@@ -185,6 +185,19 @@ describe('keychain', () => {
     expect(badBody.statusCode).toBe(400);
     const noExecution = await call('writer', 'POST', `/api/keychain/${catalogId}/x`, { data: {}, scope_type: 'local' });
     expect(noExecution.statusCode).toBe(400);
+    // The upstream Python worker's body: nulls for what it leaves out, a Python isoformat expiry.
+    const upstream = await call('writer', 'POST', `/api/keychain/${catalogId}/from_worker`, {
+      token_data: { access_token: TOKEN_SECRET },
+      credential_type: 'bearer',
+      cache_type: 'token',
+      scope_type: 'global',
+      execution_id: null,
+      expires_at: '2026-01-01T02:00:00+00:00',
+      auto_renew: false,
+      renew_config: null,
+    });
+    expect(upstream.statusCode).toBe(200);
+    expect(upstream.json()).toMatchObject({ status: 'success', expires_at: '2026-01-01T02:00:00.000Z', ttl_seconds: 7200 });
   });
 });
 
