@@ -4,6 +4,7 @@
  * writes rows, with ids as strings and timestamps as Dates on both backends.
  */
 import type { CacheType, KeychainListEntry, KeychainPurgeResult, KeychainStats } from '../../api/keychain.js';
+import { invalidError } from '../../core/errors.js';
 import type { ScopeType } from '../../core/scope.js';
 import type { Queryable } from './store.js';
 
@@ -54,7 +55,11 @@ export async function selectKeychainRow(db: Queryable, key: string): Promise<Key
   return rows[0] ? normalizeRow(rows[0]) : undefined;
 }
 
-/** Inserts or replaces the row of `row.cache_key`; accessed_at starts at created_at, access_count at 0 for a new row. */
+/**
+ * Inserts or replaces the row of `row.cache_key`; accessed_at starts at created_at, access_count
+ * at 0 for a new row. An upstream NoETL keychain's CHECK has no 'catalog' scope: such an entry
+ * is refused there (`invalid`, reason 'scope-not-in-layout'), never stored under another scope.
+ */
 export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): Promise<void> {
   await db.query(
     `INSERT INTO keychain (cache_key, keychain_name, catalog_id, credential_type, cache_type, scope_type,
@@ -83,7 +88,15 @@ export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): P
       // The envelope is JSON text already: it goes into the JSONB column as it is.
       row.renew_config,
     ],
-  );
+  ).catch((err: { code?: string; constraint?: string }) => {
+    if (err.code === '23514' && err.constraint === 'keychain_scope_type_check') {
+      throw invalidError(
+        `this database's keychain (an upstream NoETL layout) has no '${row.scope_type}' scope, so entry '${row.keychain_name}' cannot be stored there: use the global scope (every execution of the playbook) instead`,
+        { reason: 'scope-not-in-layout' },
+      );
+    }
+    throw err;
+  });
 }
 
 /** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. */
