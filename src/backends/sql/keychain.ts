@@ -61,6 +61,13 @@ export async function selectKeychainRow(db: Queryable, key: string): Promise<Key
  * is refused there (`invalid`, reason 'scope-not-in-layout'), never stored under another scope.
  */
 export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): Promise<void> {
+  // Asked before the write, not learnt from a failed INSERT: the statement stays valid in any transaction.
+  if (row.scope_type === 'catalog' && !(await scopeAllowed(db, row.scope_type))) {
+    throw invalidError(
+      `this database's keychain (an upstream NoETL layout) has no '${row.scope_type}' scope, so entry '${row.keychain_name}' cannot be stored there: use the global scope (every execution of the playbook) instead`,
+      { reason: 'scope-not-in-layout' },
+    );
+  }
   await db.query(
     `INSERT INTO keychain (cache_key, keychain_name, catalog_id, credential_type, cache_type, scope_type,
                            execution_id, parent_execution_id, data_encrypted, schema, expires_at, created_at,
@@ -88,15 +95,16 @@ export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): P
       // The envelope is JSON text already: it goes into the JSONB column as it is.
       row.renew_config,
     ],
-  ).catch((err: { code?: string; constraint?: string }) => {
-    if (err.code === '23514' && err.constraint === 'keychain_scope_type_check') {
-      throw invalidError(
-        `this database's keychain (an upstream NoETL layout) has no '${row.scope_type}' scope, so entry '${row.keychain_name}' cannot be stored there: use the global scope (every execution of the playbook) instead`,
-        { reason: 'scope-not-in-layout' },
-      );
-    }
-    throw err;
-  });
+  );
+}
+
+/** Whether the keychain's scope_type CHECK (ours allows 'catalog', upstream's does not) takes `scope`. */
+async function scopeAllowed(db: Queryable, scope: string): Promise<boolean> {
+  const { rows } = await db.query<{ def: string }>(
+    `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+     WHERE conrelid = 'keychain'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%scope_type%'`,
+  );
+  return rows.every((r) => r.def.includes(`'${scope}'`));
 }
 
 /** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. */
