@@ -65,31 +65,23 @@ describe.skipIf(testBackend() === 'embedded')(`adopting an upstream NoETL schema
 
   it('through the CLI: status lists the adoption as pending, migrate --dry-run prints SQL, migrate adopts, status --exit-code is 0 and names the layout', { timeout: 120_000 }, async () => {
     const up = await upstreamDatabase();
-    await up.raw.close(); // the embedded data directory has one owner at a time
     try {
       const env = { ...(await testCliEnv()), ...up.env };
-      if (testBackend() === 'postgres') {
-        // On PostgreSQL data commands wait for `db migrate`.
-        const before = await runCli(['db', 'status', '--exit-code'], { env });
-        expect(before.code).toBe(1);
-        expect(before.stdout).toMatch(/^layout: upstream NoETL 4\.x layout, not adopted yet/);
-        expect(before.stdout).toMatch(/0001\tupstream_baseline\tpending/);
-        const data = await runCli(['credential', 'ls'], { env });
-        expect(data.code).toBe(1);
-        expect(data.stderr).toContain('upstream NoETL 4.x layout that noetl has not adopted yet: run `noetl db migrate`');
-        const dry = await runCli(['db', 'migrate', '--dry-run'], { env });
-        expect(dry.code).toBe(0);
-        expect(dry.stdout).toContain('CREATE TABLE credential_cache');
-        expect(dry.stderr).toContain('nothing was changed');
-        expect((await runCli(['db', 'status', '--exit-code'], { env })).code).toBe(1);
-        const migrated = await runCli(['db', 'migrate'], { env });
-        expect(migrated.code, migrated.stderr).toBe(0);
-        expect(migrated.stderr).toContain('adopted the upstream NoETL 4.x layout');
-      } else {
-        // Embedded databases migrate on first use: a data command adopts it.
-        const data = await runCli(['credential', 'ls'], { env });
-        expect(data.code, data.stderr).toBe(0);
-      }
+      const before = await runCli(['db', 'status', '--exit-code'], { env });
+      expect(before.code).toBe(1);
+      expect(before.stdout).toMatch(/^layout: upstream NoETL 4\.x layout, not adopted yet/);
+      expect(before.stdout).toMatch(/0001\tupstream_baseline\tpending/);
+      const data = await runCli(['credential', 'ls'], { env });
+      expect(data.code).toBe(1);
+      expect(data.stderr).toContain('upstream NoETL 4.x layout that noetl has not adopted yet: run `noetl db migrate`');
+      const dry = await runCli(['db', 'migrate', '--dry-run'], { env });
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain('CREATE TABLE credential_cache');
+      expect(dry.stderr).toContain('nothing was changed');
+      expect((await runCli(['db', 'status', '--exit-code'], { env })).code).toBe(1);
+      const migrated = await runCli(['db', 'migrate'], { env });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      expect(migrated.stderr).toContain('adopted the upstream NoETL 4.x layout');
       const after = await runCli(['db', 'status', '--exit-code'], { env });
       expect(after.code, after.stderr).toBe(0);
       expect(after.stdout).toMatch(/^layout: upstream NoETL 4\.x layout, adopted\n/);

@@ -27,7 +27,7 @@ export const BUNDLED_MIGRATIONS: Readonly<Record<string, string>> = {
  */
 const UPSTREAM_VARIANTS: Readonly<Record<number, { name: string; file: string; sql: string }>> = {
   1: { name: UPSTREAM_BASELINE, file: 'upstream/0001_upstream_baseline.sql', sql: upstreamBaseline },
-  4: { name: 'upstream_ids_baseline', file: '0004_upstream_ids.sql (upstream has it: recorded only)', sql: '' },
+  4: { name: 'upstream_ids_baseline', file: '0004_upstream_ids.sql (recorded only: upstream has it)', sql: '' },
 };
 
 export interface Migration {
