@@ -113,7 +113,7 @@ export interface UpstreamDatabase {
   config: ConnectionConfig;
   /** The environment variables that point the CLI at it (NOETL_SCHEMA and the database). */
   env: Record<string, string>;
-  /** A store opened without the schema check (the fixture's own, for rows and DDL). */
+  /** A store opened without the schema check (the fixture's own, for rows and DDL); closing it twice is harmless. */
   raw: Store;
   close(): Promise<void>;
 }
@@ -144,6 +144,14 @@ export async function upstreamDatabase(ddl: string = UPSTREAM_DDL): Promise<Upst
     await conn.query(`SET search_path TO "${config.schema}"`);
     await conn.query(ddl);
   });
+  // Idempotent, so a test may close it early (the embedded data directory has one owner at a time).
+  const closeRaw = raw.close.bind(raw);
+  let rawClosed = false;
+  raw.close = async () => {
+    if (rawClosed) return;
+    rawClosed = true;
+    await closeRaw();
+  };
   let closed = false;
   return {
     config,
