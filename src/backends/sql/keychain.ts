@@ -61,7 +61,7 @@ export async function selectKeychainRow(db: Queryable, key: string): Promise<Key
  * is refused there (`invalid`, reason 'scope-not-in-layout'), never stored under another scope.
  */
 export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): Promise<void> {
-  // Asked before the write, not learnt from a failed INSERT: the statement stays valid in any transaction.
+  // Asked before the write rather than learnt from a failed INSERT, which would abort the caller's transaction.
   if (row.scope_type === 'catalog' && !(await scopeAllowed(db, row.scope_type))) {
     throw invalidError(
       `this database's keychain (an upstream NoETL layout) has no '${row.scope_type}' scope, so entry '${row.keychain_name}' cannot be stored there: use the global scope (every execution of the playbook) instead`,

@@ -65,7 +65,6 @@ export function loadMigrations(files: Readonly<Record<string, string>> = BUNDLED
     });
 }
 
-
 /** The advisory lock key that serialises migrations of one schema across processes. */
 const lockKey = (schema: string) => `noetl.migrate.${schema}`;
 
@@ -146,7 +145,7 @@ export interface MigrateResult {
   version: number;
   /** The layout found before migrating (an upstream one is adopted by its first migration). */
   layout: SchemaLayout;
-  /** Every statement, in order, as run (or, in a dry run, as it would run). */
+  /** The SQL of the run, statement by statement (what a dry run prints; nothing when the schema was current). */
   sql: string[];
 }
 
