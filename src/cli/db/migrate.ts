@@ -37,7 +37,7 @@ export async function runMigrate(opts: MigrateOptions, deps: MigrateDeps): Promi
   const result = await deps.admin.migrate({ dryRun: opts.dryRun });
   if (opts.dryRun && opts.output === 'table') {
     // The SQL itself is the data (stdout, ready for psql); what it is goes to stderr.
-    deps.info(`schema ${result.schema} (${result.layout}): ${result.applied.length ? `${result.applied.length} migration(s) would be applied` : 'up to date, nothing would run'}; nothing was changed`);
+    deps.info(`schema ${result.schema}: ${result.layout}; ${result.applied.length ? `${result.applied.length} migration(s) would be applied` : 'up to date, nothing would run'}; nothing was changed`);
     if (result.sql?.length) deps.io.stdout.write(result.sql.map((s) => (s.startsWith('--') || s.endsWith(';') ? s : `${s};`)).join('\n') + '\n');
     return;
   }
