@@ -29,7 +29,8 @@ function summaryOf(f: Fields): CredentialSummary {
 
 export function httpCredentials(transport: Transport): CredentialsApi {
   const get = async (name: string, reveal: boolean): Promise<Credential> => {
-    const f = fieldsOf(await transport.request('GET', `/api/credentials/${seg(name)}`, { query: reveal ? { include_data: true } : {} }), 'a credential read');
+    // A revealer's token gets data in clear unless it says reveal=false (upstream servers ignore `reveal`).
+    const f = fieldsOf(await transport.request('GET', `/api/credentials/${seg(name)}`, { query: { include_data: true, reveal } }), 'a credential read');
     const data = objOrNull(f.data) ?? {};
     return { ...summaryOf(f), data, revealed: bool(f.revealed, reveal && f.data !== undefined), legacy: bool(f.legacy), warnings: strings(f.warnings) };
   };

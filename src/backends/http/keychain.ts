@@ -23,11 +23,9 @@ import { keychainCacheKey } from '../../core/keychain-entry.js';
 import type { Query, Transport } from './transport.js';
 import { bool, defined, fieldsOf, id64, listOf, num, objOrNull, seg, str, strings, time, type Fields } from './wire.js';
 
-/** The query naming an entry's scope: for shared entries the execution is the root of the tree (the cache key's). */
+/** The query naming an entry's scope (upstream servers read scope_type and execution_id; ours also the root of a shared entry's tree). */
 function scopeQuery(selector: KeychainSelector): Query {
-  const scope = selector.scope ?? 'global';
-  const execution = scope === 'shared' ? (selector.root_execution_id ?? selector.execution_id) : selector.execution_id;
-  return { scope_type: scope, execution_id: execution };
+  return { scope_type: selector.scope ?? 'global', execution_id: selector.execution_id, root_execution_id: selector.root_execution_id };
 }
 
 function otherVersionsOf(value: unknown): KeychainOtherVersion[] {
@@ -145,7 +143,8 @@ export function httpKeychain(transport: Transport, catalog: CatalogApi): Keychai
       const catalogId = await catalogIdOf(selector);
       const query: Query = {
         ...scopeQuery(selector),
-        ...(options.reveal ? { reveal: true } : {}),
+        // A revealer's token gets data in clear unless it says reveal=false.
+        reveal: options.reveal === true,
         ...(options.renew === false ? { renew: false } : {}),
         refresh_margin_seconds: options.refresh_margin_seconds,
         timeout_seconds: options.timeout_seconds,
@@ -180,8 +179,7 @@ export function httpKeychain(transport: Transport, catalog: CatalogApi): Keychai
 
     async renew(names, selector, options = {}) {
       if (!names.length) throw invalidError('name the keychain entries to renew');
-      const catalogId = await catalogIdOf(selector);
-      const body = { catalog_id: catalogId, names, scope_type: selector.scope ?? 'global', execution_id: selector.execution_id, root_execution_id: selector.root_execution_id, timeout_seconds: options.timeout_seconds };
+      const body = { catalog_id: selector.catalog_id, playbook: selector.playbook, names, scope_type: selector.scope ?? 'global', execution_id: selector.execution_id, root_execution_id: selector.root_execution_id, timeout_seconds: options.timeout_seconds };
       return (await transport.request('POST', '/api/keychain/renew', { body: defined(body) })) as KeychainRenewResult;
     },
 

@@ -68,7 +68,7 @@ const NETWORK_ERRORS: Record<string, string> = {
   EPROTO: 'TLS protocol error (is it an HTTP server?)',
 };
 
-/** The server URL checked and normalised: http(s), no query or fragment, no trailing slash. */
+/** The server URL checked: http(s), no user or password; query and fragment dropped. */
 export function parseServerUrl(serverUrl: string): URL {
   let url: URL;
   try {
@@ -82,7 +82,6 @@ export function parseServerUrl(serverUrl: string): URL {
   if (url.username || url.password) throw new NoetlError('invalid', 'server URL must not hold a user or password: give the token on its own');
   url.search = '';
   url.hash = '';
-  url.pathname = url.pathname.replace(/\/+$/, '');
   return url;
 }
 
@@ -93,7 +92,9 @@ function redactUrl(text: string): string {
 
 export function createTransport(options: TransportOptions): Transport {
   const base = parseServerUrl(options.serverUrl);
-  const server = `${base.protocol}//${base.host}${base.pathname}`;
+  // A path prefix (a server behind a reverse proxy at /noetl) is kept, without its trailing slash.
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const server = `${base.origin}${prefix}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -103,7 +104,7 @@ export function createTransport(options: TransportOptions): Transport {
   if (token !== undefined && (token === '' || /[\r\n]/.test(token))) throw new NoetlError('invalid', 'the token is empty or holds a line break: give the token alone');
 
   async function once(method: string, path: string, query: Query | undefined, body: string | undefined): Promise<{ status: number; type: string; text: string }> {
-    const url = new URL(base.pathname + path, base);
+    const url = new URL(base.origin + prefix + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
     const headers: Record<string, string | number> = { accept: 'application/json' };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;

@@ -32,7 +32,7 @@ function variablesOf(answer: unknown, executionId: string): Variable[] {
 
 export function httpVars(transport: Transport): VarsApi {
   const read = async (id: string, name: string, reveal: boolean): Promise<Variable> => {
-    const answer = await transport.request('GET', `/api/vars/${seg(id)}/${seg(name)}`, { query: reveal ? { reveal: true } : {} });
+    const answer = await transport.request('GET', `/api/vars/${seg(id)}/${seg(name)}`, { query: { reveal } });
     return variableOf(fieldsOf(answer, 'a variable read'), id, name);
   };
   return {
@@ -51,7 +51,7 @@ export function httpVars(transport: Transport): VarsApi {
     async list(executionId, options = {}) {
       const id = executionIdOf(executionId);
       const type = options.type === undefined ? undefined : checkVariableType(options.type);
-      const answer = await transport.request('GET', `/api/vars/${seg(id)}`, { query: { type, reveal: options.reveal ? true : undefined } });
+      const answer = await transport.request('GET', `/api/vars/${seg(id)}`, { query: { type, reveal: options.reveal === true } });
       return variablesOf(answer, id).filter((v) => type === undefined || v.type === type);
     },
     async remove(executionId, name) {
