@@ -15,7 +15,10 @@ import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
+import { registerCredentialRoutes } from './routes/credentials.js';
+import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerVarsRoutes } from './routes/vars.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -92,8 +95,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // API.md), and idle keep-alive connections are closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Unknown fields are refused, not dropped without a word; query strings are still coerced.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // Unknown fields are refused, not dropped without a word, and nothing is coerced: a number
+    // where a string belongs is a 400, not a string (query flags are declared as text).
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...timeoutChecks } } : {}),
   }) as unknown as FastifyInstance;
 
@@ -178,6 +182,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
 
   registerSystemRoutes(app, { tokens: options.tokens, metrics, openapi, version: options.version ?? '0.0.0' });
+  const client = options.client;
+  registerCredentialRoutes(app, { client });
+  registerKeychainRoutes(app, { client, metrics });
+  registerVarsRoutes(app, { client });
   return app;
 }
 
