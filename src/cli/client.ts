@@ -146,7 +146,7 @@ export class BackendSession {
     }
     // An embedded database is created on first use: status creates nothing.
     if (config.backend === 'embedded' && !existsSync(join(config.dataDir, 'PG_VERSION'))) {
-      return { ...report, reachable: true, error: null, schema_version: null, pending_migrations: null };
+      return { ...report, reachable: true };
     }
     try {
       const client = await this.client({ schemaCheck: 'none' });
