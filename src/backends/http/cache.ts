@@ -29,20 +29,21 @@ function entryOf(f: Fields): CacheEntry {
 export function httpCache(transport: Transport): CacheApi {
   return {
     async list(filter = {}) {
-      const answer = await transport.request('GET', '/api/cache', { query: { scope_type: filter.scope, execution_id: filter.execution_id, expired: filter.expired } });
+      const answer = await transport.request('GET', '/api/cache', { query: { scope: filter.scope, execution_id: filter.execution_id, expired: filter.expired } });
       return listOf(answer, 'entries', 'items').map((e) => entryOf(fieldsOf(e, 'a cache listing')));
     },
     async stats() {
       return (await transport.request('GET', '/api/cache/stats')) as CacheStats;
     },
     async cleanup(executionId) {
-      return (await transport.request('POST', '/api/cache/cleanup', { body: { execution_id: executionId } })) as CacheCleanupResult;
+      return (await transport.request('POST', `/api/cache/cleanup/${seg(executionId)}`)) as CacheCleanupResult;
     },
     async purgeExpired() {
       return (await transport.request('POST', '/api/cache/purge')) as CachePurgeResult;
     },
     async fetchCredential(input) {
-      const f = fieldsOf(await transport.request('POST', '/api/cache/fetch', { body: defined({ ...input }) }), 'a cached credential');
+      // A revealer's token gets data in clear unless it says reveal: false.
+      const f = fieldsOf(await transport.request('POST', '/api/cache/fetch', { body: defined({ ...input, reveal: input.reveal === true }) }), 'a cached credential');
       const fetched: CachedCredential = { cache_key: str(f.cache_key), credential_type: str(f.credential_type), data: f.data, hit: bool(f.hit), expires_at: time(f.expires_at), warnings: strings(f.warnings) };
       return fetched;
     },
@@ -55,7 +56,7 @@ export function httpCache(transport: Transport): CacheApi {
       const cacheKey = globalCacheKey(credentialName, tokenType);
       let answer: unknown;
       try {
-        answer = await transport.request('GET', `/api/auth-cache/${seg(cacheKey)}`, { query: options.reveal ? { reveal: true } : {} });
+        answer = await transport.request('GET', `/api/auth-cache/${seg(cacheKey)}`, { query: { reveal: options.reveal === true } });
       } catch (err) {
         if (err instanceof NoetlError && err.code === 'not_found') return undefined;
         throw err;
