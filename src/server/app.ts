@@ -15,9 +15,13 @@ import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
+import { registerCacheRoutes } from './routes/cache.js';
+import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerTemplateRoutes } from './routes/templates.js';
+import { registerTokenRoutes } from './routes/tokens.js';
 import { registerVarsRoutes } from './routes/vars.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -33,8 +37,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The role a route needs (`reader` when unset), or `public`. */
     access?: RouteAccess;
-    /** Every answer of this route is written to the audit log (writes). */
-    audit?: boolean;
+    /**
+     * true: every answer of this route is written to the audit log (writes). 'failures': only
+     * refusals and errors, because the client writes the row of a success itself, in the same
+     * transaction as the change (token create and remove, given the caller).
+     */
+    audit?: boolean | 'failures';
   }
   interface FastifyRequest {
     /** Who sent it, once authenticated (undefined on public routes). */
@@ -169,7 +177,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   async function writeAudit(request: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
-    const notes = [...(request.routeOptions.config.audit && !request.is404 ? [{ action: `${request.method} ${route}` }] : []), ...(request.auditNotes ?? [])];
+    const audit = request.routeOptions.config.audit;
+    const routeNote = audit === true || (audit === 'failures' && reply.statusCode >= 400);
+    const notes = [...(routeNote && !request.is404 ? [{ action: `${request.method} ${route}` }] : []), ...(request.auditNotes ?? [])];
     if (!notes.length || !options.tokens) return;
     const outcome = reply.statusCode < 400 ? 'ok' : String(reply.statusCode);
     for (const note of notes) {
@@ -186,6 +196,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerCredentialRoutes(app, { client });
   registerKeychainRoutes(app, { client, metrics });
   registerVarsRoutes(app, { client });
+  registerCacheRoutes(app, { client });
+  registerCatalogRoutes(app, { client });
+  registerTemplateRoutes(app, { client });
+  registerTokenRoutes(app, { client });
   return app;
 }
 
