@@ -3,7 +3,7 @@
  * global tokens through `/api/auth-cache/{cache_key}`, the route the upstream Python worker's
  * cache client calls (a 404 there is a miss).
  */
-import type { CacheApi, CacheCleanupResult, CachedCredential, CacheEntry, CachePurgeResult, CacheStats, StoredToken } from '../../api/cache.js';
+import type { CacheApi, CacheCleanupResult, CachedCredential, CachedToken, CacheEntry, CachePurgeResult, CacheStats, StoredToken } from '../../api/cache.js';
 import { globalCacheKey } from '../../core/cache.js';
 import { NoetlError } from '../../core/errors.js';
 import type { Transport } from './transport.js';
@@ -27,6 +27,20 @@ function entryOf(f: Fields): CacheEntry {
 }
 
 export function httpCache(transport: Transport): CacheApi {
+  /** A live entry by key, or undefined: the route answers 404 for a miss (absent or expired). */
+  const get = async (cacheKey: string, reveal: boolean): Promise<CachedToken | undefined> => {
+    let answer: unknown;
+    try {
+      // A revealer's token gets data in clear unless it says reveal=false.
+      answer = await transport.request('GET', `/api/auth-cache/${seg(cacheKey)}`, { query: { reveal } });
+    } catch (err) {
+      if (err instanceof NoetlError && err.code === 'not_found') return undefined;
+      throw err;
+    }
+    const f = fieldsOf(answer, 'a cache read');
+    const cacheType = str(f.cache_type, 'token') as CachedToken['cache_type'];
+    return { cache_key: str(f.cache_key, cacheKey), credential_type: str(f.credential_type), cache_type: cacheType, data: f.data ?? f.token_data, expires_at: time(f.expires_at), warnings: strings(f.warnings) };
+  };
   return {
     async list(filter = {}) {
       const answer = await transport.request('GET', '/api/cache', { query: { scope: filter.scope, execution_id: filter.execution_id, expired: filter.expired } });
@@ -52,17 +66,21 @@ export function httpCache(transport: Transport): CacheApi {
       const stored: StoredToken = { cache_key: str(f.cache_key), expires_at: time(f.expires_at) };
       return stored;
     },
-    async getToken(credentialName, tokenType, options = {}) {
-      const cacheKey = globalCacheKey(credentialName, tokenType);
-      let answer: unknown;
-      try {
-        answer = await transport.request('GET', `/api/auth-cache/${seg(cacheKey)}`, { query: { reveal: options.reveal === true } });
-      } catch (err) {
-        if (err instanceof NoetlError && err.code === 'not_found') return undefined;
-        throw err;
-      }
-      const f = fieldsOf(answer, 'a cached token');
-      return { cache_key: str(f.cache_key, cacheKey), credential_type: str(f.credential_type), cache_type: str(f.cache_type, 'token') as 'token' | 'secret', data: f.data ?? f.token_data, expires_at: time(f.expires_at), warnings: strings(f.warnings) };
+    getToken: (credentialName, tokenType, options = {}) => get(globalCacheKey(credentialName, tokenType), options.reveal === true),
+    get: (cacheKey, options = {}) => get(cacheKey, options.reveal === true),
+    async put(input) {
+      const body = defined({
+        token_data: input.data,
+        credential_type: input.credential_type,
+        cache_type: input.cache_type,
+        scope_type: input.scope,
+        execution_id: input.execution_id ?? undefined,
+        parent_execution_id: input.parent_execution_id ?? undefined,
+        ttl_seconds: input.ttl_seconds,
+        expires_at: input.expires_at,
+      });
+      const f = fieldsOf(await transport.request('POST', `/api/auth-cache/${seg(input.cache_key)}`, { body }), 'a cache write');
+      return { cache_key: str(f.cache_key, input.cache_key), expires_at: time(f.expires_at) };
     },
   };
 }
