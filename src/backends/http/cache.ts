@@ -4,7 +4,7 @@
  * cache client calls (a 404 there is a miss).
  */
 import type { CacheApi, CacheCleanupResult, CachedCredential, CachedToken, CacheEntry, CachePurgeResult, CacheStats, StoredToken } from '../../api/cache.js';
-import { globalCacheKey } from '../../core/cache.js';
+import { cacheIdOf, cacheTtlOf, globalCacheKey } from '../../core/cache.js';
 import { NoetlError } from '../../core/errors.js';
 import type { Transport } from './transport.js';
 import { bool, defined, fieldsOf, id64, listOf, num, seg, str, strings, time, type Fields } from './wire.js';
@@ -43,6 +43,8 @@ export function httpCache(transport: Transport): CacheApi {
   };
   return {
     async list(filter = {}) {
+      // Ids and lifetimes are checked here with the rules (and errors) of a direct database: bad input costs no request.
+      if (filter.execution_id !== undefined) cacheIdOf(filter.execution_id);
       const answer = await transport.request('GET', '/api/cache', { query: { scope: filter.scope, execution_id: filter.execution_id, expired: filter.expired } });
       return listOf(answer, 'entries', 'items').map((e) => entryOf(fieldsOf(e, 'a cache listing')));
     },
@@ -50,18 +52,22 @@ export function httpCache(transport: Transport): CacheApi {
       return (await transport.request('GET', '/api/cache/stats')) as CacheStats;
     },
     async cleanup(executionId) {
-      return (await transport.request('POST', `/api/cache/cleanup/${seg(executionId)}`)) as CacheCleanupResult;
+      return (await transport.request('POST', `/api/cache/cleanup/${seg(cacheIdOf(executionId))}`)) as CacheCleanupResult;
     },
     async purgeExpired() {
       return (await transport.request('POST', '/api/cache/purge')) as CachePurgeResult;
     },
     async fetchCredential(input) {
+      cacheIdOf(input.execution_id);
+      if (input.parent_execution_id != null) cacheIdOf(input.parent_execution_id, 'parent execution id');
+      if (input.cache_ttl !== undefined) cacheTtlOf(input.cache_ttl, 'cache_ttl');
       // A revealer's token gets data in clear unless it says reveal: false.
       const f = fieldsOf(await transport.request('POST', '/api/cache/fetch', { body: defined({ ...input, reveal: input.reveal === true }) }), 'a cached credential');
       const fetched: CachedCredential = { cache_key: str(f.cache_key), credential_type: str(f.credential_type), data: f.data, hit: bool(f.hit), expires_at: time(f.expires_at), warnings: strings(f.warnings) };
       return fetched;
     },
     async storeToken(input) {
+      if (input.expires_in !== undefined) cacheTtlOf(input.expires_in, 'expires_in');
       const f = fieldsOf(await transport.request('POST', '/api/cache/tokens', { body: defined({ ...input }) }), 'a cached token');
       const stored: StoredToken = { cache_key: str(f.cache_key), expires_at: time(f.expires_at) };
       return stored;
