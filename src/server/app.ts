@@ -17,6 +17,7 @@ import { Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
 import { registerCacheRoutes } from './routes/cache.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerCredentialImportRoutes } from './routes/credential-import.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -194,6 +195,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerSystemRoutes(app, { tokens: options.tokens, metrics, openapi, version: options.version ?? '0.0.0' });
   const client = options.client;
   registerCredentialRoutes(app, { client });
+  registerCredentialImportRoutes(app, { client });
   registerKeychainRoutes(app, { client, metrics });
   registerVarsRoutes(app, { client });
   registerCacheRoutes(app, { client });
