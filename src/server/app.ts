@@ -13,7 +13,7 @@ import { parseJsonExact } from '../core/json.js';
 import { authenticate, DEFAULT_ACCESS, requireRole, type RouteAccess } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
-import { Metrics } from './metrics.js';
+import { Gauge, Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
 import { registerCacheRoutes } from './routes/cache.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
@@ -193,6 +193,21 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
 
   registerSystemRoutes(app, { tokens: options.tokens, metrics, openapi, version: options.version ?? '0.0.0' });
+  const poolUse = options.tokens.poolUse?.bind(options.tokens);
+  if (poolUse && !metrics.has('noetl_db_pool_connections')) {
+    metrics.register(
+      new Gauge('noetl_db_pool_connections', 'Database connections of this server, by state (in_use, idle, waiting: callers waiting for one; max: the most the pool opens).', () => {
+        const use = poolUse();
+        if (!use) return [];
+        return [
+          { labels: { state: 'in_use' }, value: use.total - use.idle },
+          { labels: { state: 'idle' }, value: use.idle },
+          { labels: { state: 'waiting' }, value: use.waiting },
+          { labels: { state: 'max' }, value: use.max },
+        ];
+      }),
+    );
+  }
   const client = options.client;
   registerCredentialRoutes(app, { client });
   registerCredentialImportRoutes(app, { client });
@@ -200,7 +215,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerVarsRoutes(app, { client });
   registerCacheRoutes(app, { client });
   registerCatalogRoutes(app, { client });
-  registerTemplateRoutes(app, { client });
+  registerTemplateRoutes(app, { client, metrics });
   registerTokenRoutes(app, { client });
   return app;
 }
