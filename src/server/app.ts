@@ -17,7 +17,6 @@ import { Gauge, Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
 import { registerCacheRoutes } from './routes/cache.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
-import { registerCredentialImportRoutes } from './routes/credential-import.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -210,7 +209,6 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
   const client = options.client;
   registerCredentialRoutes(app, { client });
-  registerCredentialImportRoutes(app, { client });
   registerKeychainRoutes(app, { client, metrics });
   registerVarsRoutes(app, { client });
   registerCacheRoutes(app, { client });
