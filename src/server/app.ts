@@ -15,6 +15,7 @@ import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
 import { Gauge, Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
+import { compileSchema } from './validation.js';
 import { registerCacheRoutes } from './routes/cache.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
@@ -103,12 +104,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // API.md), and idle keep-alive connections are closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Unknown fields are refused, not dropped without a word, and nothing is coerced: a number
-    // where a string belongs is a 400, not a string (query flags are declared as text).
-    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...timeoutChecks } } : {}),
   }) as unknown as FastifyInstance;
 
+  app.setValidatorCompiler(compileSchema);
   app.addHook('onRoute', (route) => openapi.add(route));
 
   // Shutting down: answers still in flight end their keep-alive connection, or close() would
