@@ -102,6 +102,36 @@ describe('credentials', () => {
   });
 });
 
+describe('credential import and validation', () => {
+  it('validates without storing, imports all or none, and with continue_on_error every valid one', async () => {
+    const good = { file: 'a.yaml', input: { name: 'imp_a', type: 'generic', data: { k: SECRET } }, ignored: [] };
+    const bad = { file: 'b.yaml', input: { name: 'imp_b', type: 'generic', data: 'not an object' }, ignored: [] };
+    const validated = await call('reader', 'POST', '/api/credentials/validate', { registrations: [good, bad] });
+    expect(validated.json()).toMatchObject({ outcome: 'invalid', entries: [{ file: 'a.yaml', status: 'valid' }, { file: 'b.yaml', status: 'invalid' }] });
+    const allOrNone = await call('writer', 'POST', '/api/credentials/import', { registrations: [good, bad] });
+    expect(allOrNone.json()).toMatchObject({ rolled_back: true, outcome: 'invalid' });
+    expect(await t.client.credentials.exists('imp_a')).toBe(false);
+    const partial = await call('writer', 'POST', '/api/credentials/import', { registrations: [good, bad], continue_on_error: true });
+    expect(partial.json()).toMatchObject({ rolled_back: false, entries: [{ status: 'added' }, { status: 'invalid' }] });
+    expect(partial.body).not.toContain(SECRET);
+    expect(await t.client.credentials.exists('imp_a')).toBe(true);
+    expect((await call('reader', 'POST', '/api/credentials/import', { registrations: [good] })).statusCode).toBe(403);
+    await t.client.credentials.remove('imp_a');
+  });
+
+  it('every noun route is in /openapi.json with the role it needs', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/api/credentials'].post['x-noetl-role']).toBe('writer');
+    expect(doc.paths['/api/credentials/{identifier}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['identifier', 'include_data', 'reveal']);
+    expect(doc.paths['/api/keychain/{catalog_id}/{keychain_name}'].get['x-noetl-role']).toBe('reader');
+    expect(doc.paths['/api/auth-cache/{cache_key}'].post['x-noetl-role']).toBe('writer');
+    expect(doc.paths['/api/tokens'].post['x-noetl-role']).toBe('admin');
+    for (const path of ['/api/credential/{credential_key}', '/api/keychain/catalog/{catalog_id}', '/api/vars/{execution_id}/{var_name}', '/api/catalog', '/api/templates/render', '/api/keychain/resolve', '/api/audit']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+});
+
 describe('keychain', () => {
   it('sets, reads (masked for readers, clear for revealers), lists and deletes, in seed 003 shapes', async () => {
     const set = await call('writer', 'POST', `/api/keychain/${catalogId}/api_token`, {
@@ -183,6 +213,92 @@ describe('vars', () => {
     expect((await call('writer', 'DELETE', `/api/vars/${EXEC}/count`)).statusCode).toBe(404);
     expect((await call('writer', 'DELETE', `/api/vars/${EXEC}`)).json()).toEqual({ execution_id: EXEC, deleted_count: 2 });
     expect((await call('reader', 'GET', `/api/vars/${EXEC}`)).json()).toEqual({ execution_id: EXEC, count: 0, variables: {} });
+  });
+});
+
+describe('credential cache (the upstream worker client)', () => {
+  it('POST then GET /api/auth-cache/{key} for execution and global keys; a miss is 404; readers see it masked', async () => {
+    const execKey = `pg_prod:${EXEC}`;
+    const post = await call('writer', 'POST', `/api/auth-cache/${execKey}`, `{"token_data": {"password": "${SECRET}"}, "credential_type": "postgres", "cache_type": "secret", "scope_type": "local", "ttl_seconds": 3600, "execution_id": ${EXEC}}`);
+    expect(post.statusCode).toBe(200);
+    expect(post.json()).toMatchObject({ status: 'success', cache_key: execKey });
+    const hit = await call('revealer', 'GET', `/api/auth-cache/${execKey}`);
+    expect(hit.statusCode).toBe(200);
+    expect(hit.json()).toMatchObject({ data: { password: SECRET }, credential_type: 'postgres', cache_type: 'secret', expires_at: '2026-01-01T01:00:00.000Z' });
+    expect((await call('reader', 'GET', `/api/auth-cache/${execKey}`)).body).not.toContain(SECRET);
+    const listed = await t.client.cache.list({ execution_id: EXEC });
+    expect(listed).toEqual([expect.objectContaining({ cache_key: execKey, credential_name: 'pg_prod', scope_type: 'execution', execution_id: EXEC })]);
+
+    // The worker's global token: expires_at given, ttl_seconds null.
+    const globalKey = 'amadeus:global:oauth2';
+    const token = await call('writer', 'POST', `/api/auth-cache/${globalKey}`, { token_data: { access_token: TOKEN_SECRET }, credential_type: 'oauth2', cache_type: 'token', scope_type: 'global', ttl_seconds: null, expires_at: '2026-01-01T00:30:00+00:00' });
+    expect(token.statusCode).toBe(200);
+    expect((await call('revealer', 'GET', `/api/auth-cache/${globalKey}`)).json()).toMatchObject({ data: { access_token: TOKEN_SECRET }, cache_type: 'token', expires_at: '2026-01-01T00:30:00.000Z' });
+    expect((await t.client.cache.getToken('amadeus', 'oauth2', { reveal: true }))?.data).toEqual({ access_token: TOKEN_SECRET });
+
+    const miss = await call('revealer', 'GET', '/api/auth-cache/nothing:global');
+    expect(miss.statusCode).toBe(404);
+    clock.advance(3601_000);
+    expect((await call('revealer', 'GET', `/api/auth-cache/${execKey}`)).statusCode).toBe(404);
+    clock.set(new Date('2026-01-01T00:00:00Z'));
+    expect((await call('reader', 'POST', `/api/auth-cache/${globalKey}`, { token_data: {}, credential_type: 'x' })).statusCode).toBe(403);
+    expect((await call('writer', 'POST', `/api/auth-cache/${globalKey}`, { token_data: {}, credential_type: 'x', scope_type: 'local' })).statusCode).toBe(400);
+  });
+});
+
+describe('catalog and templates', () => {
+  it('registers, lists, shows and resolves playbooks; renders templates for an execution', async () => {
+    const content = 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  path: server/render\nworkflow:\n  - step: start\n    url: "https://x/{{ token }}"\n';
+    const reg = await call('writer', 'POST', '/api/catalog/register', { content });
+    expect(reg.statusCode).toBe(200);
+    expect(reg.json()).toMatchObject({ path: 'server/render', version: 1, unchanged: false });
+    expect((await call('reader', 'POST', '/api/catalog/register', { content })).statusCode).toBe(403);
+    const list = await call('reader', 'GET', '/api/catalog?path=server/render');
+    expect(list.json().items).toEqual([expect.objectContaining({ catalog_id: reg.json().catalog_id, version: 1 })]);
+    expect((await call('reader', 'GET', '/api/catalog/entry?ref=server/render@1')).json()).toMatchObject({ content });
+    expect((await call('reader', 'GET', `/api/catalog/resolve?catalog_id=${reg.json().catalog_id}`)).json()).toMatchObject({ path: 'server/render' });
+    expect((await call('reader', 'GET', '/api/catalog/resolve?playbook=nope')).statusCode).toBe(404);
+
+    await t.client.vars.set({ execution_id: EXEC, name: 'token', value: VAR_SECRET, type: 'bearer_token' });
+    const masked = await call('reader', 'POST', '/api/templates/render', { content, execution_id: EXEC, reveal: true });
+    expect(masked.statusCode).toBe(200);
+    expect(masked.json().steps[0].step).toBe('start');
+    expect(masked.body).not.toContain(VAR_SECRET);
+    const clear = await call('revealer', 'POST', '/api/templates/render', { content, execution_id: EXEC, reveal: true });
+    expect(clear.body).toContain(VAR_SECRET);
+    await t.client.vars.removeAll(EXEC);
+  });
+});
+
+describe('token administration', () => {
+  it('an admin creates, lists and removes tokens remotely; one audit row each, with the caller; others get 403', async () => {
+    const created = await call('admin', 'POST', '/api/tokens', { name: 'remote-made', role: 'reader', ttl_seconds: 3600 });
+    expect(created.statusCode).toBe(200);
+    expect(created.json()).toMatchObject({ name: 'remote-made', role: 'reader', token: expect.stringMatching(/^noetl_/) });
+    const made = created.json().token as string;
+    expect((await app.inject({ method: 'GET', url: '/api/credentials', headers: { authorization: `Bearer ${made}` } })).statusCode).toBe(200);
+    const list = await call('admin', 'GET', '/api/tokens');
+    expect(list.json().items.map((x: { name: string }) => x.name)).toContain('remote-made');
+    expect(list.body).not.toContain(made.slice(6));
+    expect((await call('revealer', 'POST', '/api/tokens', { name: 'nope', role: 'admin' })).statusCode).toBe(403);
+    expect((await call('admin', 'POST', '/api/tokens', { name: 'remote-made', role: 'reader' })).statusCode).toBe(409);
+    expect((await call('admin', 'POST', '/api/tokens', { name: 'x', role: 'root' })).statusCode).toBe(400);
+    expect((await call('admin', 'DELETE', '/api/tokens/remote-made')).json()).toEqual({ name: 'remote-made', deleted: true });
+    expect((await app.inject({ method: 'GET', url: '/api/credentials', headers: { authorization: `Bearer ${made}` } })).statusCode).toBe(401);
+    expect((await call('admin', 'DELETE', '/api/tokens/remote-made')).statusCode).toBe(404);
+
+    const rows = (await auditRows()).filter((r) => r.target === 'remote-made' || r.action.includes('/api/tokens'));
+    expect(rows.map(({ actor, action, target, source, outcome }) => ({ actor, action, target, source, outcome }))).toEqual([
+      { actor: 'admin-tok', action: 'token.create', target: 'remote-made', source: '127.0.0.1', outcome: 'ok' },
+      { actor: 'revealer-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '403' },
+      { actor: 'admin-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '409' },
+      { actor: 'admin-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '400' },
+      { actor: 'admin-tok', action: 'token.remove', target: 'remote-made', source: '127.0.0.1', outcome: 'ok' },
+      { actor: 'admin-tok', action: 'DELETE /api/tokens/:name', target: null, source: '127.0.0.1', outcome: '404' },
+    ]);
+    const audit = await call('admin', 'GET', '/api/audit?limit=5');
+    expect(audit.json().items).toHaveLength(5);
+    expect((await call('reader', 'GET', '/api/audit')).statusCode).toBe(403);
   });
 });
 
