@@ -95,7 +95,6 @@ export class BackendSession {
   client(options: ClientOptions = {}): Promise<NoetlClient> {
     this.opened ??= this.choice().then(async (choice) => {
       if (choice.kind === 'http') return this.httpClient(choice.serverUrl);
-      if (this.host.globals().tokenFile !== undefined) throw invalidError('--token-file is the token of a NoETL server, and this command uses a database: give --server URL (or a context with a server) too, or leave --token-file out');
       return this.localClient(await this.openStore(options));
     });
     return this.opened;
@@ -174,6 +173,9 @@ export class BackendSession {
       const g = this.host.globals();
       this.chosen = this.configFile().then((file) => {
         const choice = resolveBackend({ server: g.server, databaseUrl: g.databaseUrl, dataDir: g.dataDir, context: g.context }, this.host.env, file);
+        if (choice.kind !== 'http' && g.tokenFile !== undefined) {
+          throw invalidError('--token-file is the token of a NoETL server, and this command uses a database: give --server URL (or a context with a server) too, or leave --token-file out');
+        }
         if (g.verbose) this.host.info(choice.kind === 'http' ? `server: ${choice.serverUrl} (${choice.source})` : `database: ${choice.connection.backend} (${choice.connection.source})`);
         return choice;
       });

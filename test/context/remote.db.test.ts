@@ -94,6 +94,8 @@ describe('commands over a NoETL server', () => {
     const tokenForDb = await runCli(['--data-dir', join(home, 'unused-db'), '--token-file', readerTokenFile, 'credential', 'ls'], { env });
     expect(tokenForDb.code).toBe(2);
     expect(tokenForDb.stderr).toMatch(/^error: --token-file is the token of a NoETL server, and this command uses a database/);
+    const status = await runCli(['--data-dir', join(home, 'unused-db'), '--token-file', readerTokenFile, 'status'], { env });
+    expect([status.code, status.stdout, status.stderr]).toEqual([2, '', tokenForDb.stderr]);
     const both = await runCli(['--server', serverUrl, '--database-url', 'postgres://u@h/d', 'credential', 'ls'], { env });
     expect([both.code, both.stderr]).toEqual([2, 'error: --server and --database-url name two different backends: give one of them\n']);
   });
