@@ -244,6 +244,20 @@ describe('remote backend: upstream dialects', () => {
     expect(await client.vars.removeAll(EXEC)).toEqual({ execution_id: EXEC, name: null, removed: 2 });
   });
 
+  it("auth-cache: the upstream worker's answer shape; a 404 is a miss", async () => {
+    server.on('GET /api/auth-cache/amadeus%3Aglobal%3Aoauth', json('{"data": {"access_token": "t"}, "credential_type": "oauth2", "cache_type": "token", "expires_at": "2026-01-01T01:00:00"}'));
+    expect(await client.cache.getToken('amadeus', 'oauth', { reveal: true })).toEqual({
+      cache_key: 'amadeus:global:oauth',
+      credential_type: 'oauth2',
+      cache_type: 'token',
+      data: { access_token: 't' },
+      expires_at: '2026-01-01T01:00:00.000Z',
+      warnings: [],
+    });
+    server.on('GET /api/auth-cache/amadeus%3Aglobal%3Aoauth', json('{"detail": "Not Found"}', 404));
+    expect(await client.cache.getToken('amadeus', 'oauth')).toBeUndefined();
+  });
+
   it('errors in every dialect map to their codes, with the server message', async () => {
     const cases: [Answer, string, string][] = [
       [json('{"detail": "Credential not found"}', 404), 'not_found', 'Credential not found'],
