@@ -50,6 +50,8 @@ declare module 'fastify' {
     identity?: TokenIdentity;
     /** Audit lines a handler noted (a reveal), written when the answer is sent. */
     auditNotes?: AuditNote[];
+    /** What a write acted on, for its audit row, when the route's path parameters do not say (a name in the body). */
+    auditTarget?: string;
   }
 }
 
@@ -178,7 +180,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   async function writeAudit(request: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
     const audit = request.routeOptions.config.audit;
     const routeNote = audit === true || (audit === 'failures' && reply.statusCode >= 400);
-    const notes = [...(routeNote && !request.is404 ? [{ action: `${request.method} ${route}` }] : []), ...(request.auditNotes ?? [])];
+    const notes = [...(routeNote && !request.is404 ? [{ action: `${request.method} ${route}`, target: request.auditTarget ?? paramsTarget(request) }] : []), ...(request.auditNotes ?? [])];
     if (!notes.length || !options.tokens) return;
     const outcome = reply.statusCode < 400 ? 'ok' : String(reply.statusCode);
     for (const note of notes) {
@@ -215,6 +217,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   registerTemplateRoutes(app, { client, metrics });
   registerTokenRoutes(app, { client });
   return app;
+}
+
+/** A write's target from its path parameters (`pg_prod`, `518508477736551392/token`): names and ids, never values. */
+function paramsTarget(request: FastifyRequest): string | undefined {
+  const values = Object.values((request.params ?? {}) as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+  return values.length ? values.join('/').slice(0, 512) : undefined;
 }
 
 /** The route's template (`/api/credentials/:identifier`), never the URL itself: bounded label values, no names or query in logs. */

@@ -1,6 +1,8 @@
 // The noun routes (credentials, keychain, vars) over app.inject() on this run's backend: API.md
 // shapes, both upstream request dialects, roles (reader masked, writer writes, revealer clear),
 // 64-bit ids exact, bad ids 400, and the audit rows of writes and reveals.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenRole } from '../../src/api/tokens.js';
@@ -183,6 +185,54 @@ describe('keychain', () => {
     expect(badBody.statusCode).toBe(400);
     const noExecution = await call('writer', 'POST', `/api/keychain/${catalogId}/x`, { data: {}, scope_type: 'local' });
     expect(noExecution.statusCode).toBe(400);
+    // The upstream Python worker's body: nulls for what it leaves out, a Python isoformat expiry.
+    const upstream = await call('writer', 'POST', `/api/keychain/${catalogId}/from_worker`, {
+      token_data: { access_token: TOKEN_SECRET },
+      credential_type: 'bearer',
+      cache_type: 'token',
+      scope_type: 'global',
+      execution_id: null,
+      expires_at: '2026-01-01T02:00:00+00:00',
+      auto_renew: false,
+      renew_config: null,
+    });
+    expect(upstream.statusCode).toBe(200);
+    expect(upstream.json()).toMatchObject({ status: 'success', expires_at: '2026-01-01T02:00:00.000Z', ttl_seconds: 7200 });
+  });
+});
+
+describe('keychain renewal on the server', () => {
+  it('a renewal that fails is 503 (reason renew-failed) with no secret, counted in the metrics', async () => {
+    let requests = 0;
+    const endpoint = createServer((_request, response) => {
+      requests++;
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end('{"error": "invalid_client"}');
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token`;
+      await call('writer', 'POST', `/api/keychain/${catalogId}/failing`, {
+        token_data: { access_token: 'old' },
+        auto_renew: true,
+        ttl_seconds: 600,
+        renew_config: { endpoint: url, data: { client_secret: 'cs-3e2d1c0b9a8f' } },
+      });
+      clock.advance(3600_000);
+      const res = await call('revealer', 'GET', `/api/keychain/${catalogId}/failing`);
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'unavailable', reason: 'renew-failed' });
+      expect(res.json().error).toMatch(/HTTP 401 invalid_client/);
+      expect(res.body).not.toContain('cs-3e2d1c0b9a8f');
+      expect(requests).toBe(1);
+      const metrics = (await call('reader', 'GET', '/metrics')).body;
+      expect(metrics).toContain('noetl_keychain_renewals_total{outcome="failed"} 1');
+      expect(metrics).toContain('noetl_token_requests_total{outcome="failed"} 1');
+      expect(metrics).toMatch(/noetl_db_pool_connections\{state="max"\} \d+/);
+    } finally {
+      clock.set(new Date('2026-01-01T00:00:00Z'));
+      await new Promise((resolve) => endpoint.close(resolve));
+    }
   });
 });
 
@@ -291,14 +341,68 @@ describe('token administration', () => {
     expect(rows.map(({ actor, action, target, source, outcome }) => ({ actor, action, target, source, outcome }))).toEqual([
       { actor: 'admin-tok', action: 'token.create', target: 'remote-made', source: '127.0.0.1', outcome: 'ok' },
       { actor: 'revealer-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '403' },
-      { actor: 'admin-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '409' },
+      { actor: 'admin-tok', action: 'POST /api/tokens', target: 'remote-made', source: '127.0.0.1', outcome: '409' },
       { actor: 'admin-tok', action: 'POST /api/tokens', target: null, source: '127.0.0.1', outcome: '400' },
       { actor: 'admin-tok', action: 'token.remove', target: 'remote-made', source: '127.0.0.1', outcome: 'ok' },
-      { actor: 'admin-tok', action: 'DELETE /api/tokens/:name', target: null, source: '127.0.0.1', outcome: '404' },
+      { actor: 'admin-tok', action: 'DELETE /api/tokens/:name', target: 'remote-made', source: '127.0.0.1', outcome: '404' },
     ]);
     const audit = await call('admin', 'GET', '/api/audit?limit=5');
     expect(audit.json().items).toHaveLength(5);
     expect((await call('reader', 'GET', '/api/audit')).statusCode).toBe(403);
+  });
+});
+
+describe('a reader sees no secret anywhere', () => {
+  it('every read a reader may make, scanned for every secret stored', async () => {
+    const secrets = ['cred-8a7b6c5d4e3f2a1b', 'kc-1a2b3c4d5e6f7a8b', 'var-9c8d7e6f5a4b3c2d', 'cache-5f4e3d2c1b0a9f8e', 'renew-7e6d5c4b3a2f1e0d'];
+    const [credential, keychainToken, variable, cached, clientSecret] = secrets;
+    await call('writer', 'POST', '/api/credentials', { name: 'scan_cred', type: 'generic', data: { password: credential } });
+    await call('writer', 'POST', `/api/keychain/${catalogId}/scan_kc`, {
+      token_data: { access_token: keychainToken },
+      credential_type: 'oauth2',
+      auto_renew: true,
+      ttl_seconds: 3600,
+      renew_config: { endpoint: 'https://login.example.invalid/token', data: { client_secret: clientSecret } },
+    });
+    await call('writer', 'POST', `/api/vars/${EXEC}`, { variables: [{ var_name: 'scan_var', var_value: variable, var_type: 'bearer_token' }] });
+    await call('writer', 'POST', `/api/auth-cache/scan_cred:${EXEC}`, { token_data: { password: cached }, credential_type: 'generic', scope_type: 'local', execution_id: EXEC });
+    expect((await call('revealer', 'GET', `/api/auth-cache/scan_cred:${EXEC}`)).body).toContain(cached);
+
+    const reads = [
+      '/api/credentials',
+      '/api/credentials/scan_cred?include_data=true',
+      '/api/credential/scan_cred',
+      `/api/keychain/${catalogId}/scan_kc`,
+      `/api/keychain/catalog/${catalogId}`,
+      '/api/keychain',
+      '/api/keychain/stats',
+      `/api/vars/${EXEC}`,
+      `/api/vars/${EXEC}/scan_var`,
+      '/api/vars/stats',
+      `/api/auth-cache/scan_cred:${EXEC}`,
+      '/api/cache',
+      '/api/cache/stats',
+      '/api/catalog',
+      '/metrics',
+      '/openapi.json',
+    ];
+    const bodies = [];
+    for (const url of reads) {
+      const res = await call('reader', 'GET', url);
+      expect(res.statusCode, url).toBe(200);
+      bodies.push(res.body);
+    }
+    // The same after the entry expired: the expired answer carries no renew_config for a reader.
+    clock.advance(7200_000);
+    const expired = await call('reader', 'GET', `/api/keychain/${catalogId}/scan_kc?renew=false`);
+    expect(expired.json()).toMatchObject({ status: 'expired' });
+    bodies.push(expired.body);
+    clock.set(new Date('2026-01-01T00:00:00Z'));
+    const rendered = await call('reader', 'POST', '/api/templates/render', { content: `${PLAYBOOK}workflow:\n  - step: s\n    url: "{{ scan_var }}"\n`, execution_id: EXEC, reveal: true });
+    expect(rendered.statusCode).toBe(200);
+    bodies.push(rendered.body);
+    for (const body of bodies) for (const secret of secrets) expect(body).not.toContain(secret);
+    await t.client.vars.removeAll(EXEC);
   });
 });
 
@@ -309,6 +413,10 @@ describe('audit', () => {
     for (const secret of [SECRET, TOKEN_SECRET, VAR_SECRET]) expect(text).not.toContain(secret);
     const has = (actor: string, action: string, outcome = 'ok') => rows.some((r) => r.actor === actor && r.action === action && r.outcome === outcome && r.source === '127.0.0.1');
     expect(has('writer-tok', 'POST /api/credentials')).toBe(true);
+    // What was acted on: the name from the body, or the path's names and ids.
+    expect(rows.find((r) => r.action === 'POST /api/credentials' && r.outcome === 'ok')?.target).toBe('pg_prod');
+    expect(rows.find((r) => r.action === 'POST /api/vars/:execution_id')?.target).toBe(EXEC);
+    expect(rows.find((r) => r.action === 'DELETE /api/vars/:execution_id/:var_name')?.target).toBe(`${EXEC}/count`);
     expect(has('writer-tok', 'POST /api/credentials', '409')).toBe(true);
     expect(has('reader-tok', 'DELETE /api/credentials/:identifier', '403')).toBe(true);
     expect(has('revealer-tok', 'reveal GET /api/credentials/:identifier')).toBe(true);

@@ -93,6 +93,7 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: { client: N
     },
     async (request) => {
       const body = request.body;
+      request.auditTarget = body.name;
       const input: CredentialInput = { name: body.name, type: body.type ?? body.credential_type ?? 'generic', data: body.data };
       for (const field of ['meta', 'tags', 'description', 'schema'] as const) if (body[field] !== undefined) (input as unknown as Record<string, unknown>)[field] = body[field];
       const added = await credentials.add(input, { replace: flagOf(request.query.replace) ?? true });

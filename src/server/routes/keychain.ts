@@ -42,45 +42,50 @@ function selectorOf(catalogId: string, query: SelectorQuery): KeychainSelector {
   };
 }
 
+/** Upstream's worker sends null for what it leaves out (execution_id of a global entry, renew_config, ttl_seconds): null is "not given". */
+const orNull = <T extends object>(schema: T) => ({ anyOf: [schema, { type: 'null' }] }) as const;
+
 const SET_BODY = {
   type: 'object',
   additionalProperties: false,
   properties: {
     token_data: { type: 'object' },
     data: { type: 'object', description: 'alias of token_data (upstream Rust)' },
-    credential_type: { type: 'string', minLength: 1, maxLength: 128 },
-    cache_type: { type: 'string', enum: ['token', 'secret'] },
-    scope_type: SCOPE,
-    execution_id: ID64,
-    parent_execution_id: { ...ID64, description: 'upstream: the parent execution; for shared entries the root of the tree' },
-    root_execution_id: { ...ID64, description: 'ours: the root of the execution tree of a shared entry' },
-    ttl_seconds: { type: 'number', exclusiveMinimum: 0 },
-    expires_in: { type: 'number', exclusiveMinimum: 0, description: 'alias of ttl_seconds' },
-    expires_at: { type: 'string', maxLength: 64 },
-    auto_renew: { type: 'boolean' },
-    renew_config: { type: 'object' },
-    schema: { type: 'object' },
+    credential_type: orNull({ type: 'string', minLength: 1, maxLength: 128 }),
+    cache_type: orNull({ type: 'string', enum: ['token', 'secret'] }),
+    scope_type: orNull(SCOPE),
+    execution_id: orNull(ID64),
+    parent_execution_id: { ...orNull(ID64), description: 'upstream: the parent execution; for shared entries the root of the tree' },
+    root_execution_id: { ...orNull(ID64), description: 'ours: the root of the execution tree of a shared entry' },
+    ttl_seconds: orNull({ type: 'number', exclusiveMinimum: 0 }),
+    expires_in: { ...orNull({ type: 'number', exclusiveMinimum: 0 }), description: 'alias of ttl_seconds' },
+    expires_at: orNull({ type: 'string', maxLength: 64 }),
+    auto_renew: orNull({ type: 'boolean' }),
+    renew_config: orNull({ type: 'object' }),
+    schema: orNull({ type: 'object' }),
   },
 } as const;
 
+/** The body as sent: every field but the data may be null, which means "not given". */
 interface SetBody {
   token_data?: Record<string, unknown>;
   data?: Record<string, unknown>;
-  credential_type?: string;
-  cache_type?: 'token' | 'secret';
-  scope_type?: ScopeType;
-  execution_id?: string | number;
-  parent_execution_id?: string | number;
-  root_execution_id?: string | number;
-  ttl_seconds?: number;
-  expires_in?: number;
-  expires_at?: string;
-  auto_renew?: boolean;
-  renew_config?: Record<string, unknown>;
-  schema?: Record<string, unknown>;
+  credential_type?: string | null;
+  cache_type?: 'token' | 'secret' | null;
+  scope_type?: ScopeType | null;
+  execution_id?: string | number | null;
+  parent_execution_id?: string | number | null;
+  root_execution_id?: string | number | null;
+  ttl_seconds?: number | null;
+  expires_in?: number | null;
+  expires_at?: string | null;
+  auto_renew?: boolean | null;
+  renew_config?: Record<string, unknown> | null;
+  schema?: Record<string, unknown> | null;
 }
 
-function setRequestOf(catalogId: string, name: string, body: SetBody): KeychainSetRequest {
+function setRequestOf(catalogId: string, name: string, sent: SetBody): KeychainSetRequest {
+  const body = Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== null)) as { [K in keyof SetBody]: Exclude<SetBody[K], null> };
   if (body.token_data !== undefined && body.data !== undefined) throw invalidError('give token_data or data, not both');
   const data = body.token_data ?? body.data;
   if (data === undefined) throw invalidError('token_data is required: the token or secret to store');
@@ -107,7 +112,6 @@ function setRequestOf(catalogId: string, name: string, body: SetBody): KeychainS
   return request;
 }
 
-/** Runs work counting the token requests it sends in the server's metrics. */
 export function tokenRequestCounter(metrics: Metrics): <T>(work: () => Promise<T>) => Promise<T> {
   return (work) => observeTokenRequests((outcome) => metrics.tokenRequests.inc({ outcome }), work);
 }

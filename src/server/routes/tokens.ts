@@ -38,6 +38,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: { client: NoetlC
     },
     async (request) => {
       const { name, role, ttl_seconds } = request.body;
+      request.auditTarget = name;
       return tokens.create({ name, role, ttl_seconds: ttl_seconds ?? null }, callerOf(request));
     },
   );

@@ -13,6 +13,8 @@ import { FLAG, flagOf, ID64_TEXT, id64Of, mayReveal } from './common.js';
 
 const MAX_VARIABLES_PER_REQUEST = 1000;
 const VAR_TYPE = { type: 'string', enum: VARIABLE_TYPES } as const;
+/** In a body, null is "not given" (upstream clients send it): the default type, computed. */
+const NULLABLE_VAR_TYPE = { anyOf: [VAR_TYPE, { type: 'null' }] } as const;
 const SOURCE_STEP = { anyOf: [{ type: 'string', maxLength: 256 }, { type: 'null' }] } as const;
 const EXECUTION_PARAMS = { type: 'object', additionalProperties: false, required: ['execution_id'], properties: { execution_id: ID64_TEXT } } as const;
 const VARIABLE_PARAMS = {
@@ -38,27 +40,27 @@ const SET_BODY = {
             type: 'object',
             additionalProperties: false,
             required: ['var_name', 'var_value'],
-            properties: { var_name: { type: 'string' }, var_value: {}, var_type: VAR_TYPE, source_step: SOURCE_STEP },
+            properties: { var_name: { type: 'string' }, var_value: {}, var_type: NULLABLE_VAR_TYPE, source_step: SOURCE_STEP },
           },
         },
       ],
     },
-    var_type: VAR_TYPE,
+    var_type: NULLABLE_VAR_TYPE,
     source_step: SOURCE_STEP,
   },
 } as const;
 
 interface SetBody {
-  variables: Record<string, unknown> | { var_name: string; var_value: unknown; var_type?: VariableType; source_step?: string | null }[];
-  var_type?: VariableType;
+  variables: Record<string, unknown> | { var_name: string; var_value: unknown; var_type?: VariableType | null; source_step?: string | null }[];
+  var_type?: VariableType | null;
   source_step?: string | null;
 }
 
 /** The variables a POST sets, every one checked before any is written (bad input writes nothing). */
 function inputsOf(executionId: string, body: SetBody): SetVariableInput[] {
   const inputs: SetVariableInput[] = Array.isArray(body.variables)
-    ? body.variables.map((v) => ({ execution_id: executionId, name: v.var_name, value: v.var_value, type: v.var_type ?? body.var_type, source_step: v.source_step ?? body.source_step }))
-    : Object.entries(body.variables).map(([name, value]) => ({ execution_id: executionId, name, value, type: body.var_type, source_step: body.source_step }));
+    ? body.variables.map((v) => ({ execution_id: executionId, name: v.var_name, value: v.var_value, type: v.var_type ?? body.var_type ?? undefined, source_step: v.source_step ?? body.source_step }))
+    : Object.entries(body.variables).map(([name, value]) => ({ execution_id: executionId, name, value, type: body.var_type ?? undefined, source_step: body.source_step }));
   if (!inputs.length) throw invalidError('variables is empty: give at least one variable to set');
   const seen = new Set<string>();
   for (const input of inputs) {
