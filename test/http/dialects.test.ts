@@ -189,6 +189,33 @@ describe('remote backend: upstream dialects', () => {
     expect(await client.keychain.get('amadeus_token', { catalog_id: CATALOG_ID })).toMatchObject({ status: 'not_found', catalog_id: CATALOG_ID });
   });
 
+  it("keychain entries of a catalog entry: upstream's route, 64-bit ids exact", async () => {
+    server.on(
+      `GET /api/keychain/catalog/${CATALOG_ID}`,
+      json(
+        `{"status": "success", "catalog_id": ${CATALOG_ID}, "count": 1, "entries": [{"keychain_name": "s", "cache_key": "s:${CATALOG_ID}:${EXEC}", "scope_type": "local", "credential_type": "bearer", "cache_type": "token", "execution_id": ${EXEC}, "expires_at": "2026-01-01T01:00:00", "expired": false, "auto_renew": false, "access_count": 2, "accessed_at": null, "created_at": "2026-01-01T00:00:00"}]}`,
+      ),
+    );
+    expect(await client.keychain.list({ catalog_id: CATALOG_ID })).toEqual([
+      {
+        keychain_name: 's',
+        cache_key: `s:${CATALOG_ID}:${EXEC}`,
+        catalog_id: CATALOG_ID,
+        scope_type: 'local',
+        execution_id: EXEC,
+        parent_execution_id: null,
+        credential_type: 'bearer',
+        cache_type: 'token',
+        expires_at: '2026-01-01T01:00:00.000Z',
+        expired: false,
+        auto_renew: false,
+        access_count: 2,
+        accessed_at: '2026-01-01T00:00:00.000Z',
+        created_at: '2026-01-01T00:00:00.000Z',
+      },
+    ]);
+  });
+
   it('keychain write and delete: Python success, Rust 200 not_found', async () => {
     const path = `/api/keychain/${CATALOG_ID}/svc`;
     server.on(
