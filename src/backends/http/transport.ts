@@ -4,7 +4,7 @@
  * parsed with 64-bit integers exact; error answers in any dialect (ours, upstream Python's
  * `{"detail"}` and 422 `{"detail": [...]}`, upstream Rust's `{"error","status"}`, plain text)
  * become one NoetlError. Idempotent reads (GET) are retried with backoff when the server is
- * unreachable or answers 502/503/504; nothing else is. The token never appears in a message.
+ * unreachable (refused, reset) or answers 502/503/504; nothing else is. The token never appears in a message.
  */
 import type { Agent, IncomingMessage, RequestOptions as NodeRequestOptions, ClientRequest } from 'node:http';
 import { ERROR_CODES, NoetlError, type ErrorCode, type ErrorHint } from '../../core/errors.js';
@@ -48,6 +48,9 @@ const RETRY_STATUSES = new Set([502, 503, 504]);
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_MESSAGE_CHARS = 300;
 const IDLE_SOCKET_MS = 4000;
+
+/** Network failures a retried GET may get past (not a timeout: the server is there, and slow; not TLS: it will not change). */
+const TRANSIENT_NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Network failures in words (`connection refused`), by errno code. */
 const NETWORK_ERRORS: Record<string, string> = {
@@ -152,7 +155,7 @@ export function createTransport(options: TransportOptions): Transport {
         try {
           answer = await once(method, path, options.query, body);
         } catch (err) {
-          if (retriable) {
+          if (retriable && TRANSIENT_NETWORK_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) {
             await sleep(retryDelays[attempt]!);
             continue;
           }
