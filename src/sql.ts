@@ -6,6 +6,7 @@
 export type { Store, Queryable, QueryResult, StoreInfo, Backend } from './backends/sql/store.js';
 export { openStore, type OpenOptions, type ConnectionConfig } from './backends/sql/connect.js';
 export { migrate, migrationStatus, databaseInfo, loadMigrations } from './backends/sql/migrate.js';
+export { detectLayout, type SchemaLayout } from './backends/sql/layout.js';
 export { loadKeys, masterKey, keyFingerprint } from './backends/sql/keys.js';
 // The repositories, one namespace per table group (their functions are rows in, rows out).
 export * as cacheRows from './backends/sql/cache.js';

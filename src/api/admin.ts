@@ -12,10 +12,29 @@ export interface AppliedMigration {
 
 export interface MigrateResult {
   schema: string;
+  /** The layout found before migrating: "noetl layout", "upstream NoETL 4.x layout, not adopted yet: …", … */
+  layout: string;
   /** The newest migration this build ships. */
   version: number;
-  /** What this run applied (empty when the schema was current). */
+  /** What this run applied (empty when the schema was current); in a dry run, what it would apply. */
   applied: AppliedMigration[];
+  /** Only in a dry run (nothing written): every statement that would run, in order. */
+  sql?: string[];
+}
+
+export interface MigrateOptions {
+  /** Work out what would run and return its SQL; write nothing. */
+  dryRun?: boolean;
+}
+
+/** Which layout a schema holds (recognised by its tables and columns). */
+export interface SchemaLayoutInfo {
+  /** `upstream`: tables an upstream NoETL server created; `foreign`: neither noetl's nor upstream's (migrate refuses it). */
+  kind: 'empty' | 'ours' | 'upstream' | 'foreign';
+  /** An upstream layout whose baseline is recorded (noetl's tables added). */
+  adopted: boolean;
+  /** "upstream NoETL 4.x layout, adopted" */
+  description: string;
 }
 
 export interface MigrationStatus {
@@ -33,6 +52,8 @@ export interface DatabaseInfo {
   /** A data directory, or a connection URL with its password masked. */
   location: string;
   schema: string;
+  /** Which layout the schema holds: "noetl layout", "upstream NoETL 4.x layout, adopted", … */
+  layout: string;
   /** The highest applied migration, or null when the schema is not initialised. */
   schema_version: number | null;
   pending_migrations: number;
@@ -98,10 +119,12 @@ export interface KeyStatusRow {
 }
 
 export interface AdminApi {
-  /** Applies pending migrations, each in a transaction, under an advisory lock. */
-  migrate(): Promise<MigrateResult>;
-  /** Applied, pending and changed migrations. */
+  /** Applies pending migrations, each in a transaction, under an advisory lock; adopts an upstream NoETL schema; refuses a foreign one (conflict) before writing anything. */
+  migrate(options?: MigrateOptions): Promise<MigrateResult>;
+  /** Applied, pending and changed migrations (of the layout the schema holds). */
   migrationStatus(): Promise<MigrationStatus[]>;
+  /** Which layout the schema holds. */
+  schemaLayout(): Promise<SchemaLayoutInfo>;
   /** The backend, its location (password masked), the schema version and the server version. */
   databaseInfo(): Promise<DatabaseInfo>;
   /** Re-wraps every sealed record under a new master key (or the current one), sealing legacy rows. */

@@ -1,13 +1,14 @@
 /** The vars group of NoetlClient: execution variables (seed 005). Wire types are snake_case (API.md). */
-import type { VariableType } from '../core/variables.js';
+import type { StoredVariableType, VariableType } from '../core/variables.js';
 
-export type { VariableType };
+export type { StoredVariableType, VariableType };
 
 /** One variable of an execution. `execution_id` is a 64-bit id as a decimal string; times RFC 3339 UTC. */
 export interface Variable {
   execution_id: string;
   name: string;
-  type: VariableType;
+  /** On an upstream NoETL database also 'iterator_state' (upstream's own rows). */
+  type: StoredVariableType;
   source_step: string | null;
   created_at: string;
   updated_at: string;
@@ -49,7 +50,7 @@ export interface VariableStats {
   total_variables: number;
   total_executions: number;
   /** Per type: how many variables in how many executions. */
-  by_type: { type: VariableType; count: number; executions: number }[];
+  by_type: { type: StoredVariableType; count: number; executions: number }[];
   /** The latest 100 bearer tokens, newest first, without their values. */
   recent_bearer_tokens: { execution_id: string; name: string; source_step: string | null; created_at: string }[];
 }

@@ -10,6 +10,8 @@ import { isSecretKey, looksLikeSecretValue, maskString, maskValue } from './mask
 
 export const VARIABLE_TYPES = ['step_result', 'bearer_token', 'computed', 'user_defined'] as const;
 export type VariableType = (typeof VARIABLE_TYPES)[number];
+/** What a stored variable's type can be: upstream NoETL's `transient` table also holds 'iterator_state' rows (read, never written by noetl). */
+export type StoredVariableType = VariableType | 'iterator_state';
 
 export function isVariableType(text: string): text is VariableType {
   return (VARIABLE_TYPES as readonly string[]).includes(text);
@@ -104,7 +106,7 @@ export function shownVariableValue(v: { name: string; type: string; value: unkno
 /** What a template context needs of a variable. */
 export interface ContextVariable {
   name: string;
-  type: VariableType;
+  type: StoredVariableType;
   value: unknown;
   sourceStep: string | null;
 }
@@ -112,7 +114,7 @@ export interface ContextVariable {
 export interface ExtendedContext {
   context: Record<string, unknown>;
   /** Variables not merged because their name is a base key of the context. */
-  conflicts: { name: string; type: VariableType; sourceStep: string | null }[];
+  conflicts: { name: string; type: StoredVariableType; sourceStep: string | null }[];
 }
 
 /**

@@ -37,13 +37,13 @@ describe.skipIf(overHttp())(`admin contract (${testBackend()}; skipped over HTTP
 
   it('migrate on a current schema applies nothing; status and info agree, in snake_case', async () => {
     const latest = loadMigrations().at(-1)!.version;
-    expect(await admin.migrate()).toEqual({ schema: t.store.info.schema, version: latest, applied: [] });
+    expect(await admin.migrate()).toEqual({ schema: t.store.info.schema, layout: 'noetl layout', version: latest, applied: [] });
     const status = await admin.migrationStatus();
     expect(status.map((s) => s.status)).toEqual(loadMigrations().map(() => 'applied'));
     expect(Object.keys(status[0]).sort()).toEqual(['applied_at', 'name', 'sha256', 'status', 'version']);
     expect(status[0].applied_at).toMatch(/Z$/);
     const info = await admin.databaseInfo();
-    expect(info).toMatchObject({ backend: testBackend(), schema: t.store.info.schema, schema_version: latest, pending_migrations: 0 });
+    expect(info).toMatchObject({ backend: testBackend(), schema: t.store.info.schema, layout: 'noetl layout', schema_version: latest, pending_migrations: 0 });
     expect(info.server_version).toMatch(/^\d+/);
   });
 

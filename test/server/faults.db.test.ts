@@ -3,6 +3,7 @@
 // one clear message, and answers again once it is back. The database is cut off through a TCP
 // proxy this test runs in front of PostgreSQL, and its connections are killed with
 // pg_terminate_backend; the server keeps serving and nothing is half-written.
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -73,6 +74,47 @@ describe('bad requests to the noun routes', () => {
     expect(res.status).toBe(200);
     expect(await t.client.credentials.exists('half_written')).toBe(false);
     expect(await t.client.credentials.exists('whole')).toBe(true);
+  });
+});
+
+describe('a client that hangs up while its request is being served', () => {
+  it('a renewal in flight finishes once and is stored whole; the next reader gets it without another token request', async () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const t = await testClient({ clock: () => now });
+    closers.push(() => t.close());
+    const app = buildServer({ client: t.client, tokens: localTokenAuthority({ store: t.store }) });
+    closers.push(() => app.close());
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { token } = await t.client.tokens.create({ name: 'hangs-up', role: 'revealer', ttl_seconds: null });
+    const aborter = new AbortController();
+    let tokenRequests = 0;
+    // The token endpoint answers only once the reader has hung up.
+    const endpoint = createHttpServer((_request, response) => {
+      tokenRequests++;
+      aborter.abort();
+      setImmediate(() => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ access_token: 'fresh-after-hangup', expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => endpoint.close(resolve)));
+    const catalogId = (await t.client.catalog.register({ content: 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  path: server/hangup\n' })).catalog_id;
+    await t.client.keychain.set({
+      name: 'api',
+      catalog_id: catalogId,
+      data: { access_token: 'stale' },
+      ttl_seconds: 600,
+      auto_renew: true,
+      renew_config: { endpoint: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/token`, data: { grant_type: 'client_credentials' } },
+    });
+    now = new Date('2026-01-01T01:00:00Z');
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/keychain/${catalogId}/api`;
+    const headers = { authorization: `Bearer ${token}` };
+    await expect(fetch(url, { headers, signal: aborter.signal })).rejects.toThrow();
+    const next = await (await fetch(url, { headers })).json();
+    expect(next).toMatchObject({ status: 'success', token_data: { access_token: 'fresh-after-hangup' } });
+    expect(tokenRequests).toBe(1);
   });
 });
 

@@ -7,6 +7,7 @@ import type { AdminApi, KeyStatusRow, RotateKeyOptions, RotateKeyResult } from '
 import type { KeySet, MasterKey } from '../../core/envelope.js';
 import { hasReason, invalidError } from '../../core/errors.js';
 import { masterKey, readKeyFile, type KeySource, type LoadedKeys } from '../sql/keys.js';
+import { detectLayout } from '../sql/layout.js';
 import { databaseInfo, migrate, migrationStatus } from '../sql/migrate.js';
 import { keyStatus, rotateMasterKey } from './key-rotation.js';
 import type { LocalClientDeps } from './index.js';
@@ -22,13 +23,19 @@ export interface KeyAdministration {
 export function localAdmin(deps: LocalClientDeps): AdminApi {
   const { store } = deps;
   return {
-    async migrate() {
-      const result = await migrate(store);
+    async migrate({ dryRun = false } = {}) {
+      const result = await migrate(store, { dryRun });
       return {
         schema: store.info.schema,
+        layout: result.layout.description,
         version: result.version,
         applied: result.applied.map((m) => ({ version: m.version, name: m.name, file: m.file, sha256: m.sha256 })),
+        ...(dryRun ? { sql: result.sql } : {}),
       };
+    },
+    async schemaLayout() {
+      const { kind, adopted, description } = await detectLayout(store, store.info.schema);
+      return { kind, adopted, description };
     },
     async migrationStatus() {
       const states = await migrationStatus(store, store.info.schema);

@@ -4,7 +4,9 @@
  * catalog_id is a 64-bit id carried as a decimal string.
  */
 import type { CatalogEntry, CatalogEntryWithContent, CatalogListFilter } from '../../api/catalog.js';
+import { invalidError } from '../../core/errors.js';
 import { newId64 } from '../../core/ids.js';
+import { storeLayout } from './layout.js';
 import type { Queryable, Store } from './store.js';
 
 export type { CatalogEntry, CatalogEntryWithContent, CatalogListFilter };
@@ -42,11 +44,15 @@ export interface NewCatalogVersion {
  * Inserts the next version of a path (1 for a new path), unless its latest version already
  * holds exactly this content: then that version is returned with `unchanged` and nothing is
  * written. Concurrent inserts of one path are serialised by a transaction-level advisory
- * lock, so each gets its own version.
+ * lock, so each gets its own version. On an upstream NoETL layout `kind` is stored as upstream
+ * stores it: lower-case, and one of its `resource` names (its foreign key).
  */
 export async function insertCatalogVersion(store: Store, row: NewCatalogVersion): Promise<CatalogEntry & { unchanged: boolean }> {
   const createdAt = store.now();
+  const upstream = (await storeLayout(store)) === 'upstream';
+  const kind = upstream ? row.kind.toLowerCase() : row.kind;
   return store.transaction(async (tx) => {
+    if (upstream) await requireResource(tx, kind, row.kind);
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`noetl.catalog:${row.path}`]);
     const latest = await getCatalogByPath(tx, row.path);
     if (latest && latest.content === row.content) {
@@ -57,9 +63,18 @@ export async function insertCatalogVersion(store: Store, row: NewCatalogVersion)
       `INSERT INTO catalog (catalog_id, path, version, kind, content, created_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING catalog_id, path, version, kind, created_at`,
-      [newId64(createdAt), row.path, (latest?.version ?? 0) + 1, row.kind, row.content, createdAt],
+      [newId64(createdAt), row.path, (latest?.version ?? 0) + 1, kind, row.content, createdAt],
     );
     return { ...toEntry(inserted.rows[0]), unchanged: false };
+  });
+}
+
+/** Upstream's catalog.kind refers to resource(name): a kind it does not list is refused before the insert, naming the ones it does. */
+async function requireResource(tx: Queryable, kind: string, written: string): Promise<void> {
+  const { rows } = await tx.query<{ name: string }>('SELECT name FROM resource ORDER BY name');
+  if (rows.some((r) => r.name === kind)) return;
+  throw invalidError(`kind '${written}' is not a resource kind of this upstream NoETL database (${rows.map((r) => r.name).join(', ')}): use one of them`, {
+    reason: 'unknown-kind',
   });
 }
 

@@ -4,6 +4,7 @@
  * writes rows, with ids as strings and timestamps as Dates on both backends.
  */
 import type { CacheType, KeychainListEntry, KeychainPurgeResult, KeychainStats } from '../../api/keychain.js';
+import { invalidError } from '../../core/errors.js';
 import type { ScopeType } from '../../core/scope.js';
 import type { Queryable } from './store.js';
 
@@ -54,8 +55,19 @@ export async function selectKeychainRow(db: Queryable, key: string): Promise<Key
   return rows[0] ? normalizeRow(rows[0]) : undefined;
 }
 
-/** Inserts or replaces the row of `row.cache_key`; accessed_at starts at created_at, access_count at 0 for a new row. */
+/**
+ * Inserts or replaces the row of `row.cache_key`; accessed_at starts at created_at, access_count
+ * at 0 for a new row. An upstream NoETL keychain's CHECK has no 'catalog' scope: such an entry
+ * is refused there (`invalid`, reason 'scope-not-in-layout'), never stored under another scope.
+ */
 export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): Promise<void> {
+  // Asked before the write rather than learnt from a failed INSERT, which would abort the caller's transaction.
+  if (row.scope_type === 'catalog' && !(await scopeAllowed(db, row.scope_type))) {
+    throw invalidError(
+      `this database's keychain (an upstream NoETL layout) has no '${row.scope_type}' scope, so entry '${row.keychain_name}' cannot be stored there: use the global scope (every execution of the playbook) instead`,
+      { reason: 'scope-not-in-layout' },
+    );
+  }
   await db.query(
     `INSERT INTO keychain (cache_key, keychain_name, catalog_id, credential_type, cache_type, scope_type,
                            execution_id, parent_execution_id, data_encrypted, schema, expires_at, created_at,
@@ -84,6 +96,15 @@ export async function upsertKeychainRow(db: Queryable, row: KeychainRowInput): P
       row.renew_config,
     ],
   );
+}
+
+/** Whether the keychain's scope_type CHECK (ours allows 'catalog', upstream's does not) takes `scope`. */
+async function scopeAllowed(db: Queryable, scope: string): Promise<boolean> {
+  const { rows } = await db.query<{ def: string }>(
+    `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+     WHERE conrelid = 'keychain'::regclass AND contype = 'c' AND pg_get_constraintdef(oid) LIKE '%scope_type%'`,
+  );
+  return rows.every((r) => r.def.includes(`'${scope}'`));
 }
 
 /** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. */

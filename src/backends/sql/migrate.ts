@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { NoetlError } from '../../core/errors.js';
 import initial from './migrations/0001_initial.sql?raw';
 import serviceTokens from './migrations/0002_service_tokens.sql?raw';
+import upstreamIds from './migrations/0004_upstream_ids.sql?raw';
+import upstreamBaseline from './migrations/upstream/0001_upstream_baseline.sql?raw';
 import type { DatabaseInfo } from '../../api/admin.js';
+import { detectLayout, forgetLayout, LEDGER, UPSTREAM_BASELINE, type SchemaLayout } from './layout.js';
 import type { Queryable, Store } from './store.js';
 
 /**
@@ -13,6 +16,18 @@ import type { Queryable, Store } from './store.js';
 export const BUNDLED_MIGRATIONS: Readonly<Record<string, string>> = {
   '0001_initial.sql': initial,
   '0002_service_tokens.sql': serviceTokens,
+  '0004_upstream_ids.sql': upstreamIds,
+};
+
+/**
+ * On a schema an upstream NoETL server created, these stand in for our migrations of the same
+ * version: 0001 becomes the adoption (upstream's tables kept, ours added), and 0004 is only
+ * recorded (upstream already has snowflake_id(), the id defaults and the catalog columns).
+ * Every other migration runs as it is.
+ */
+const UPSTREAM_VARIANTS: Readonly<Record<number, { name: string; file: string; sql: string }>> = {
+  1: { name: UPSTREAM_BASELINE, file: 'upstream/0001_upstream_baseline.sql', sql: upstreamBaseline },
+  4: { name: 'upstream_ids_baseline', file: '0004_upstream_ids.sql (recorded only: upstream has it)', sql: '' },
 };
 
 export interface Migration {
@@ -22,6 +37,8 @@ export interface Migration {
   sql: string;
   sha256: string;
 }
+
+const sha256Of = (sql: string) => createHash('sha256').update(sql).digest('hex');
 
 export interface MigrationState {
   version: number;
@@ -43,29 +60,23 @@ export function loadMigrations(files: Readonly<Record<string, string>> = BUNDLED
         name: file.replace(/^\d{4}_|\.sql$/g, ''),
         file,
         sql,
-        sha256: createHash('sha256').update(sql).digest('hex'),
+        sha256: sha256Of(sql),
       };
     });
 }
-
-const LEDGER = 'schema_migrations';
 
 /** The advisory lock key that serialises migrations of one schema across processes. */
 const lockKey = (schema: string) => `noetl.migrate.${schema}`;
 
 type Ledger = Map<number, { sha256: string; applied_at: Date; name: string }>;
 
-/** The applied migrations, or undefined when the schema has no ledger yet. */
-async function readLedger(db: Queryable, schema: string): Promise<Ledger | undefined> {
-  const { rows: exists } = await db.query<{ ok: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2) AS ok`,
-    [schema, LEDGER],
-  );
-  if (!exists[0].ok) return undefined;
-  const { rows } = await db.query<{ version: number; name: string; sha256: string; applied_at: Date }>(
-    `SELECT version, name, sha256, applied_at FROM "${schema}".${LEDGER} ORDER BY version`,
-  );
-  return new Map(rows.map((row) => [Number(row.version), row]));
+/** The migrations that make up `layout`: ours, or on an upstream layout the variants standing in for some of them. */
+export function migrationsFor(layout: SchemaLayout, migrations: Migration[] = loadMigrations()): Migration[] {
+  if (layout.kind !== 'upstream') return migrations;
+  return migrations.map((m) => {
+    const variant = UPSTREAM_VARIANTS[m.version];
+    return variant ? { version: m.version, ...variant, sha256: sha256Of(variant.sql) } : m;
+  });
 }
 
 function statusOf(applied: Ledger, migrations: Migration[]): MigrationState[] {
@@ -82,12 +93,24 @@ function statusOf(applied: Ledger, migrations: Migration[]): MigrationState[] {
   });
 }
 
-export async function migrationStatus(
-  db: Queryable,
-  schema: string,
-  migrations: Migration[] = loadMigrations(),
-): Promise<MigrationState[]> {
-  return statusOf((await readLedger(db, schema)) ?? new Map(), migrations);
+export interface SchemaStatus {
+  layout: SchemaLayout;
+  /** The migrations of this layout and their states (all pending on a foreign schema, which no migration may touch). */
+  states: MigrationState[];
+  /** The migrations of this layout. */
+  plan: Migration[];
+}
+
+/** The schema's layout and where each of its migrations stands. */
+export async function schemaStatus(db: Queryable, schema: string, migrations: Migration[] = loadMigrations()): Promise<SchemaStatus> {
+  const layout = await detectLayout(db, schema);
+  const plan = migrationsFor(layout, migrations);
+  const ledger: Ledger = new Map((layout.ledger ?? []).map((row) => [Number(row.version), row]));
+  return { layout, plan, states: statusOf(ledger, plan) };
+}
+
+export async function migrationStatus(db: Queryable, schema: string, migrations: Migration[] = loadMigrations()): Promise<MigrationState[]> {
+  return (await schemaStatus(db, schema, migrations)).states;
 }
 
 function refuseChanged(state: MigrationState[], migrations: Migration[]): void {
@@ -98,35 +121,81 @@ function refuseChanged(state: MigrationState[], migrations: Migration[]): void {
       `restore the applied version and put the change in a new migration file`);
 }
 
+/** A schema that is neither ours nor upstream's: refused before anything is written. */
+function refuseForeign(schema: string, layout: SchemaLayout): void {
+  if (layout.kind !== 'foreign') return;
+  const lacks = layout.missing.slice(0, 4).join(', ') + (layout.missing.length > 4 ? ', …' : '');
+  throw new NoetlError(
+    'conflict',
+    `schema ${schema} holds tables that are neither noetl's nor an upstream NoETL 4.x layout (it lacks ${lacks}); nothing was written: ` +
+      'choose another schema with NOETL_SCHEMA, or an empty one',
+    { reason: 'foreign-schema' },
+  );
+}
+
+export interface MigrateOptions {
+  migrations?: Migration[];
+  /** Work out what would run and return its SQL; write nothing. */
+  dryRun?: boolean;
+}
+
 export interface MigrateResult {
+  /** What was applied (or, in a dry run, would be). */
   applied: Migration[];
   version: number;
+  /** The layout found before migrating (an upstream one is adopted by its first migration). */
+  layout: SchemaLayout;
+  /** The SQL of the run, statement by statement (what a dry run prints; nothing when the schema was current). */
+  sql: string[];
+}
+
+/** The statements that create the ledger, and that apply and record one migration (what a dry run prints). */
+function ledgerStatements(schema: string): string[] {
+  return [
+    `CREATE SCHEMA IF NOT EXISTS "${schema}"`,
+    `CREATE TABLE IF NOT EXISTS "${schema}".${LEDGER} (
+  version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+  ];
+}
+
+function migrationStatements(schema: string, m: Migration): string[] {
+  const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
+  return [
+    `-- ${String(m.version).padStart(4, '0')} ${m.name} (${m.file})`,
+    'BEGIN',
+    `SET LOCAL search_path TO "${schema}"`,
+    ...(m.sql.trim() ? [m.sql.trim()] : []),
+    `INSERT INTO "${schema}".${LEDGER} (version, name, sha256) VALUES (${m.version}, ${quote(m.name)}, ${quote(m.sha256)})`,
+    'COMMIT',
+  ];
 }
 
 /**
  * Applies pending migrations, each in its own transaction, under a session advisory
  * lock: processes that migrate at once queue on the lock, re-read the ledger when they
- * get it, and so apply each migration exactly once.
+ * get it, and so apply each migration exactly once. On an upstream NoETL schema the first
+ * one adopts it; a schema that is neither is refused before anything is written.
  */
-export async function migrate(store: Store, migrations: Migration[] = loadMigrations()): Promise<MigrateResult> {
+export async function migrate(store: Store, options: MigrateOptions = {}): Promise<MigrateResult> {
   const schema = store.info.schema;
+  const migrations = options.migrations ?? loadMigrations();
+  const version = migrations.length ? migrations[migrations.length - 1].version : 0;
   return store.session(async (conn) => {
     await conn.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey(schema)]);
     try {
-      await conn.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await conn.query(
-        `CREATE TABLE IF NOT EXISTS "${schema}".${LEDGER} (
-           version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
-           applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-      );
-      const state = await migrationStatus(conn, schema, migrations);
-      refuseChanged(state, migrations);
-      const pending = migrations.filter((m) => state.find((s) => s.version === m.version)?.status === 'pending');
+      const { layout, plan, states } = await schemaStatus(conn, schema, migrations);
+      refuseForeign(schema, layout);
+      refuseChanged(states, plan);
+      const pending = plan.filter((m) => states.find((s) => s.version === m.version)?.status === 'pending');
+      const sql = pending.length ? [...ledgerStatements(schema), ...pending.flatMap((m) => migrationStatements(schema, m))] : [];
+      if (options.dryRun) return { applied: pending, version, layout, sql };
+      for (const statement of ledgerStatements(schema)) await conn.query(statement);
       for (const m of pending) {
         await conn.query('BEGIN');
         try {
           await conn.query(`SET LOCAL search_path TO "${schema}"`);
-          await conn.query(m.sql);
+          if (m.sql.trim()) await conn.query(m.sql);
           await conn.query(`INSERT INTO "${schema}".${LEDGER} (version, name, sha256) VALUES ($1, $2, $3)`, [m.version, m.name, m.sha256]);
           await conn.query('COMMIT');
         } catch (err) {
@@ -134,8 +203,9 @@ export async function migrate(store: Store, migrations: Migration[] = loadMigrat
           throw new NoetlError('unavailable', `migration ${m.file} failed and was rolled back: ${(err as Error).message}`);
         }
       }
-      return { applied: pending, version: migrations.length ? migrations[migrations.length - 1].version : 0 };
+      return { applied: pending, version, layout, sql };
     } finally {
+      forgetLayout(store);
       await conn.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey(schema)]);
     }
   });
@@ -144,11 +214,14 @@ export async function migrate(store: Store, migrations: Migration[] = loadMigrat
 /** For every command but `db …`: the schema must exist and be current. */
 export async function assertMigrated(store: Store, migrations: Migration[] = loadMigrations()): Promise<void> {
   const schema = store.info.schema;
-  const ledger = await readLedger(store, schema);
-  if (!ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised: run \`noetl db migrate\``);
-  const state = statusOf(ledger, migrations);
-  refuseChanged(state, migrations);
-  const pending = state.filter((s) => s.status === 'pending');
+  const { layout, plan, states } = await schemaStatus(store, schema, migrations);
+  if (layout.kind === 'upstream' && !layout.adopted) {
+    throw new NoetlError('unavailable', `schema ${schema} holds an upstream NoETL 4.x layout that noetl has not adopted yet: run \`noetl db migrate\` (it keeps upstream's tables as they are and adds noetl's)`);
+  }
+  if (layout.kind === 'foreign') refuseForeign(schema, layout);
+  if (!layout.ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised: run \`noetl db migrate\``);
+  refuseChanged(states, plan);
+  const pending = states.filter((s) => s.status === 'pending');
   if (pending.length) {
     throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``);
   }
@@ -156,13 +229,14 @@ export async function assertMigrated(store: Store, migrations: Migration[] = loa
 
 /** What `noetl db info` shows; the location's password is already masked by the store. */
 export async function databaseInfo(store: Store, migrations: Migration[] = loadMigrations()): Promise<DatabaseInfo> {
-  const states = await migrationStatus(store, store.info.schema, migrations);
+  const { layout, states } = await schemaStatus(store, store.info.schema, migrations);
   const applied = states.filter((s) => s.status !== 'pending').map((s) => s.version);
   const { rows } = await store.query<{ server_version: string }>('SHOW server_version');
   return {
     backend: store.info.backend,
     location: store.info.location,
     schema: store.info.schema,
+    layout: layout.description,
     schema_version: applied.length ? Math.max(...applied) : null,
     pending_migrations: states.filter((s) => s.status === 'pending').length,
     server_version: rows[0].server_version,

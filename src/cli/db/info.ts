@@ -30,6 +30,7 @@ export async function runInfo(opts: InfoOptions, deps: InfoDeps): Promise<void> 
       ['backend', info.backend],
       ['location', info.location],
       ['schema', info.schema],
+      ['layout', info.layout],
       ['schema version', info.schema_version === null ? 'not initialised (run `noetl db migrate`)' : String(info.schema_version)],
       ['pending migrations', String(info.pending_migrations)],
       ['server version', info.server_version],

@@ -3,7 +3,7 @@ import type { AdminApi } from '../../api/admin.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
-import { printData, type OutputFormat } from '../output.js';
+import { printSections, type OutputFormat } from '../output.js';
 import { dbAdmin } from './client.js';
 
 export interface StatusOptions {
@@ -19,7 +19,7 @@ export interface StatusDeps {
 
 export function newDbStatusCommand(ctx: CommandContext): Command {
   return new Command('status')
-    .description('List applied and pending migrations')
+    .description('Say which layout the schema holds (noetl, or an upstream NoETL one) and list its applied and pending migrations')
     .option('--exit-code', 'exit 1 while any migration is pending or changed')
     .addHelpText('after', '\nExamples:\n  $ noetl db status\n  $ noetl db status --exit-code || noetl db migrate\n  $ noetl db status -o json')
     .action(async (opts: { exitCode?: boolean }) => {
@@ -28,13 +28,16 @@ export function newDbStatusCommand(ctx: CommandContext): Command {
     });
 }
 
-/** Prints the migration states; returns the exit code. */
+/** Prints the layout (table form) and the migration states; returns the exit code. */
 export async function runStatus(opts: StatusOptions, deps: StatusDeps): Promise<number> {
-  const rows = await deps.admin.migrationStatus();
-  printData(deps.io, opts.output, rows, () => ({
-    head: ['VERSION', 'NAME', 'STATUS', 'APPLIED'],
-    rows: rows.map((r) => [String(r.version).padStart(4, '0'), r.name, r.status, r.applied_at ?? '-']),
-  }));
+  const [layout, rows] = await Promise.all([deps.admin.schemaLayout(), deps.admin.migrationStatus()]);
+  printSections(deps.io, opts.output, rows, () => [
+    `layout: ${layout.description}`,
+    {
+      head: ['VERSION', 'NAME', 'STATUS', 'APPLIED'],
+      rows: rows.map((r) => [String(r.version).padStart(4, '0'), r.name, r.status, r.applied_at ?? '-']),
+    },
+  ]);
   const outstanding = rows.some((s) => s.status !== 'applied');
   return opts.exitCode && outstanding ? ExitCode.failure : ExitCode.ok;
 }
