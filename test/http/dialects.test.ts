@@ -189,6 +189,33 @@ describe('remote backend: upstream dialects', () => {
     expect(await client.keychain.get('amadeus_token', { catalog_id: CATALOG_ID })).toMatchObject({ status: 'not_found', catalog_id: CATALOG_ID });
   });
 
+  it("keychain entries of a catalog entry: upstream's route, 64-bit ids exact", async () => {
+    server.on(
+      `GET /api/keychain/catalog/${CATALOG_ID}`,
+      json(
+        `{"status": "success", "catalog_id": ${CATALOG_ID}, "count": 1, "entries": [{"keychain_name": "s", "cache_key": "s:${CATALOG_ID}:${EXEC}", "scope_type": "local", "credential_type": "bearer", "cache_type": "token", "execution_id": ${EXEC}, "expires_at": "2026-01-01T01:00:00", "expired": false, "auto_renew": false, "access_count": 2, "accessed_at": null, "created_at": "2026-01-01T00:00:00"}]}`,
+      ),
+    );
+    expect(await client.keychain.list({ catalog_id: CATALOG_ID })).toEqual([
+      {
+        keychain_name: 's',
+        cache_key: `s:${CATALOG_ID}:${EXEC}`,
+        catalog_id: CATALOG_ID,
+        scope_type: 'local',
+        execution_id: EXEC,
+        parent_execution_id: null,
+        credential_type: 'bearer',
+        cache_type: 'token',
+        expires_at: '2026-01-01T01:00:00.000Z',
+        expired: false,
+        auto_renew: false,
+        access_count: 2,
+        accessed_at: '2026-01-01T00:00:00.000Z',
+        created_at: '2026-01-01T00:00:00.000Z',
+      },
+    ]);
+  });
+
   it('keychain write and delete: Python success, Rust 200 not_found', async () => {
     const path = `/api/keychain/${CATALOG_ID}/svc`;
     server.on(
@@ -242,6 +269,20 @@ describe('remote backend: upstream dialects', () => {
 
     server.on(`DELETE /api/vars/${EXEC}`, json(`{"execution_id": ${EXEC}, "deleted_count": 2}`));
     expect(await client.vars.removeAll(EXEC)).toEqual({ execution_id: EXEC, name: null, removed: 2 });
+  });
+
+  it("auth-cache: the upstream worker's answer shape; a 404 is a miss", async () => {
+    server.on('GET /api/auth-cache/amadeus%3Aglobal%3Aoauth', json('{"data": {"access_token": "t"}, "credential_type": "oauth2", "cache_type": "token", "expires_at": "2026-01-01T01:00:00"}'));
+    expect(await client.cache.getToken('amadeus', 'oauth', { reveal: true })).toEqual({
+      cache_key: 'amadeus:global:oauth',
+      credential_type: 'oauth2',
+      cache_type: 'token',
+      data: { access_token: 't' },
+      expires_at: '2026-01-01T01:00:00.000Z',
+      warnings: [],
+    });
+    server.on('GET /api/auth-cache/amadeus%3Aglobal%3Aoauth', json('{"detail": "Not Found"}', 404));
+    expect(await client.cache.getToken('amadeus', 'oauth')).toBeUndefined();
   });
 
   it('errors in every dialect map to their codes, with the server message', async () => {
@@ -331,7 +372,7 @@ describe('remote backend: an unreachable server', () => {
     await client.close();
   });
 
-  it('a server that never answers: one line with the time waited; a redirect is not followed', async () => {
+  it('a server that never answers: one line with the time waited, not retried; a redirect is not followed', async () => {
     let requests = 0;
     const silent = createServer((req, res) => {
       requests++;
@@ -343,7 +384,8 @@ describe('remote backend: an unreachable server', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const client = createHttpClient({ serverUrl: url, token: TOKEN, timeoutMs: 150, retryDelaysMs: [] });
+    // Retries as by default: a timed-out read is not repeated (the server is there, and slow).
+    const client = createHttpClient({ serverUrl: url, token: TOKEN, timeoutMs: 150, sleep: async () => undefined });
     const err = await fails(client.credentials.list());
     expect([err.code, err.message]).toEqual(['unavailable', `NoETL server ${url} did not answer GET /api/credentials within 0.15 s`]);
     const moved = await fails(client.vars.list(EXEC));

@@ -85,11 +85,12 @@ function readResult(f: Fields, name: string, catalogId: string, selector: Keycha
   throw invalidError(`the server answered a keychain read with status '${status.slice(0, 40)}', which this client does not know`);
 }
 
-function listEntryOf(f: Fields): KeychainListEntry {
+/** An entry as listed; upstream's entries of a catalog entry leave out its id (`catalogId`) and may have no access yet. */
+function listEntryOf(f: Fields, catalogId?: string): KeychainListEntry {
   return {
     keychain_name: str(f.keychain_name),
     cache_key: str(f.cache_key),
-    catalog_id: id64(f.catalog_id) ?? '',
+    catalog_id: id64(f.catalog_id) ?? catalogId ?? '',
     scope_type: str(f.scope_type, 'global') as ScopeType,
     execution_id: id64(f.execution_id),
     parent_execution_id: id64(f.parent_execution_id),
@@ -99,7 +100,7 @@ function listEntryOf(f: Fields): KeychainListEntry {
     expired: bool(f.expired),
     auto_renew: bool(f.auto_renew),
     access_count: num(f.access_count),
-    accessed_at: time(f.accessed_at),
+    accessed_at: time(f.accessed_at ?? f.created_at),
     created_at: time(f.created_at),
   };
 }
@@ -154,6 +155,11 @@ export function httpKeychain(transport: Transport, catalog: CatalogApi): Keychai
     },
 
     async list(filter = {}) {
+      // The entries of one catalog entry: the route every NoETL server has (upstream too).
+      const { catalog_id: catalogId, ...rest } = filter;
+      if (catalogId !== undefined && Object.values(rest).every((v) => v === undefined)) {
+        return listOf(await transport.request('GET', `/api/keychain/catalog/${seg(catalogId)}`), 'entries').map((e) => listEntryOf(fieldsOf(e, 'a keychain listing'), catalogId));
+      }
       const query: Query = { playbook: filter.playbook, catalog_id: filter.catalog_id, scope_type: filter.scope, execution_id: filter.execution_id, expired: filter.expired, name: filter.name };
       return listOf(await transport.request('GET', '/api/keychain', { query }), 'entries', 'items').map((e) => listEntryOf(fieldsOf(e, 'a keychain listing')));
     },

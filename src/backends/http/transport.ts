@@ -4,7 +4,7 @@
  * parsed with 64-bit integers exact; error answers in any dialect (ours, upstream Python's
  * `{"detail"}` and 422 `{"detail": [...]}`, upstream Rust's `{"error","status"}`, plain text)
  * become one NoetlError. Idempotent reads (GET) are retried with backoff when the server is
- * unreachable or answers 502/503/504; nothing else is. The token never appears in a message.
+ * unreachable (refused, reset) or answers 502/503/504; nothing else is. The token never appears in a message.
  */
 import type { Agent, IncomingMessage, RequestOptions as NodeRequestOptions, ClientRequest } from 'node:http';
 import { ERROR_CODES, NoetlError, type ErrorCode, type ErrorHint } from '../../core/errors.js';
@@ -47,6 +47,10 @@ const RETRY_STATUSES = new Set([502, 503, 504]);
 /** The most of an answer read (a bigger one is refused): 64 MiB. */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const MAX_MESSAGE_CHARS = 300;
+const IDLE_SOCKET_MS = 4000;
+
+/** Network failures a retried GET may get past (not a timeout: the server is there, and slow; not TLS: it will not change). */
+const TRANSIENT_NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Network failures in words (`connection refused`), by errno code. */
 const NETWORK_ERRORS: Record<string, string> = {
@@ -99,11 +103,13 @@ export function createTransport(options: TransportOptions): Transport {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const secure = base.protocol === 'https:';
   // node:https (and TLS with it) is loaded only for an https server: ~8 ms of start-up otherwise.
+  // An idle pooled connection is closed after IDLE_SOCKET_MS, before a server's own keep-alive
+  // timeout (5 s for Node and uvicorn) can close it under a request about to be sent on it.
   let connection: Promise<{ agent: Agent; request: (url: URL, options: NodeRequestOptions, onResponse: (response: IncomingMessage) => void) => ClientRequest }> | undefined;
   const connect = () =>
     (connection ??= secure
-      ? import('node:https').then((https) => ({ agent: new https.Agent({ keepAlive: true, ca: options.ca }), request: https.request }))
-      : import('node:http').then((http) => ({ agent: new http.Agent({ keepAlive: true }), request: http.request })));
+      ? import('node:https').then((https) => ({ agent: new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ca: options.ca }), request: https.request }))
+      : import('node:http').then((http) => ({ agent: new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }), request: http.request })));
   const token = options.token;
   if (token !== undefined && (token === '' || /[\r\n]/.test(token))) throw new NoetlError('invalid', 'the token is empty or holds a line break: give the token alone');
 
@@ -149,7 +155,7 @@ export function createTransport(options: TransportOptions): Transport {
         try {
           answer = await once(method, path, options.query, body);
         } catch (err) {
-          if (retriable) {
+          if (retriable && TRANSIENT_NETWORK_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '')) {
             await sleep(retryDelays[attempt]!);
             continue;
           }
