@@ -48,9 +48,12 @@ describe('the library (README "Library", run against the built package)', () => 
     expect(Object.keys(pkg.exports)).toEqual(['.', './sql']);
   });
 
-  it('createClient: a server URL is refused clearly for now; no backend named is invalid', async () => {
+  it('createClient: a server URL gives the HTTP backend (no admin there); no backend named is invalid', async () => {
     const { createClient } = await import(pathToFileURL(join(repoRoot, 'dist', 'lib.js')).href);
-    await expect(createClient({ serverUrl: 'https://noetl.example', token: 't' })).rejects.toMatchObject({ code: 'invalid', message: expect.stringContaining('the HTTP backend is not available yet') });
+    const remote = await createClient({ serverUrl: 'https://noetl.example', token: 't' });
+    expect(remote.backend.kind).toBe('http');
+    expect(remote.admin).toBeUndefined();
+    await remote.close();
     await expect(createClient({})).rejects.toMatchObject({ code: 'invalid' });
     await expect(createClient({ databaseUrl: 'mysql://x@y/z' })).rejects.toMatchObject({ code: 'invalid' });
   });
