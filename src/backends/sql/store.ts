@@ -29,4 +29,10 @@ export interface Store extends Queryable {
   /** Runs fn on one dedicated connection (session-level locks, SET, …), outside a transaction. */
   session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Set where session advisory locks cannot single-flight across processes (the embedded agent:
+   * its clients share one database session): runs `holder` when nobody runs it for `name`, else
+   * waits for the one who does and runs `waiter`.
+   */
+  singleFlight?<T>(name: string, holder: () => Promise<T>, waiter: () => Promise<T>): Promise<T>;
 }
