@@ -5,16 +5,17 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NoetlError } from '../core/errors.js';
-import { acquireDirLock } from '../backends/sql/lock.js';
+import { acquireDirLock, inspectLock } from '../backends/sql/lock.js';
 import { AGENT_FILE_PREFIX, loadPg, osStep, PoolStore, prepareDataDir, UNREACHABLE, type AgentSettings, type ConnectionConfig, type OpenOptions } from '../backends/sql/connect.js';
 import type { Store, StoreInfo } from '../backends/sql/store.js';
-import { AGENT_PORT, agentLogPath, agentStartingPath, buildId, liveAgent, packageRoot, processAlive, readHandshake, socketPathFits, type AgentHandshake } from './files.js';
+import { AGENT_PORT, agentLogPath, agentStartingPath, buildId, liveAgent, packageRoot, processAlive, readHandshake, realDir, socketPathFits, type AgentHandshake } from './files.js';
 
 const POLL_MS = 20;
-/** A start marker older than this belongs to a start that died: another command may start one. */
-const STARTING_STALE_MS = 20_000;
+/** A start marker naming no agent, older than this, was left by a command that died while starting one. */
+const STARTING_STALE_MS = 5_000;
 
 /**
  * The store of an embedded data directory, through its agent; undefined where an agent cannot
@@ -51,7 +52,11 @@ async function connect(pg: typeof import('pg'), agent: AgentHandshake, config: {
   const pool = new pg.Pool({ host: dataDir, port: AGENT_PORT, user: 'postgres', database: 'postgres', max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined);
   // The agent's clients share PGlite's one session; each sets the schema it works in.
-  pool.on('connect', (client) => void client.query(`SET search_path TO "${config.schema}"`).catch(() => undefined));
+  pool.on('connect', (client) => {
+    // A connection the agent drops (it was stopped or killed) fails its query; it must not also crash the command.
+    client.on('error', () => undefined);
+    void client.query(`SET search_path TO "${config.schema}"`).catch(() => undefined);
+  });
   try {
     (await pool.connect()).release();
   } catch (err) {
@@ -92,7 +97,14 @@ async function singleFlight<T>(dataDir: string, name: string, command: string, h
       held.release();
     }
   }
-  (await acquireDirLock(path, 10 * 60_000, command)).release();
+  // Wait for the holder to finish; one that died leaves a lock that acquireDirLock breaks.
+  for (let seen = inspectLock(path); seen; seen = inspectLock(path)) {
+    if (seen.holder && seen.holder.host === hostname() && !processAlive(seen.holder.pid)) {
+      (await acquireDirLock(path, 60_000, command)).release();
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
   return waiter();
 }
 
@@ -127,14 +139,26 @@ function startAgent(dataDir: string, schema: string, settings: AgentSettings): v
   }
 }
 
+/** A start marker is stale when the agent it names is gone (a start on a loaded machine can take a minute), or it names none and is old. */
 function staleMarker(marker: string): boolean {
   try {
     const { pid } = JSON.parse(readFileSync(marker, 'utf8')) as { pid?: number };
-    if (typeof pid === 'number' && !processAlive(pid)) return true;
+    if (typeof pid === 'number') return !processAlive(pid);
+  } catch {
+    /* gone, or not written yet */
+  }
+  try {
     return Date.now() - statSync(marker).mtimeMs > STARTING_STALE_MS;
   } catch {
-    return true; // gone, or half written by a start that died
+    return true;
   }
+}
+
+/** Stops the agent of a data directory if one runs (before opening it in process). */
+export async function stopAgentOf(dataDir: string): Promise<void> {
+  const dir = realDir(dataDir);
+  const agent = liveAgent(dir);
+  if (agent && !(await stopAgent(dir, agent))) throw new NoetlError('conflict', `the database agent of ${dir} (pid ${agent.pid}) did not stop: run noetl db agent stop, or kill ${agent.pid}`);
 }
 
 /** Asks the agent to stop (SIGTERM) and waits until it has let go of the data directory; false when it did not in time. */

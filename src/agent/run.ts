@@ -23,6 +23,7 @@ export interface AgentOptions {
 /** Runs the agent until it stops; resolves once the database is closed and the lock released. */
 export async function runAgent(options: AgentOptions): Promise<void> {
   const config = { backend: 'embedded' as const, dataDir: options.dataDir, schema: options.schema, source: 'agent' };
+  options.log(`starting for ${options.dataDir} (pid ${process.pid}, started by pid ${process.ppid})`);
   // A second agent started at the same moment finds the lock taken and leaves at once.
   const opened = await openEmbeddedDatabase(config, { lockTimeoutMs: 15_000, command: 'noetl db agent serve', warn: options.log });
   const { db, dataDir } = opened;

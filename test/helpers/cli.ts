@@ -38,6 +38,8 @@ export async function testCliEnv(options: CliEnvOptions = {}): Promise<NodeJS.Pr
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_DATA_HOME: join(home, '.local', 'share'),
     NO_COLOR: '1',
+    // In process, as vitest.config.ts sets for the suite; test/agent/ turns the agent on.
+    NOETL_EMBEDDED_AGENT: 'off',
   });
   if (!options.noKey) env.NOETL_ENCRYPTION_KEY = randomBytes(32).toString('base64');
   if (testBackend() === 'embedded') {
