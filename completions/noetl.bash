@@ -69,6 +69,9 @@ _noetl() {
       'noetl db migrate') path='noetl db migrate' ;;
       'noetl db status') path='noetl db status' ;;
       'noetl db info') path='noetl db info' ;;
+      'noetl db agent') path='noetl db agent' ;;
+      'noetl db agent status') path='noetl db agent status' ;;
+      'noetl db agent stop') path='noetl db agent stop' ;;
       'noetl serve') path='noetl serve' ;;
       'noetl token') path='noetl token' ;;
       'noetl token create') path='noetl token create' ;;
@@ -206,6 +209,9 @@ _noetl() {
       'noetl db migrate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db status') words='--exit-code --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db info') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl db agent') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl db agent status') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl db agent stop') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl serve') words='--listen --tls-cert --tls-key --body-limit --request-timeout --log-level --insecure-no-auth --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token create') words='--role --ttl --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
@@ -221,7 +227,8 @@ _noetl() {
       'noetl catalog') words='register ls show' ;;
       'noetl vars') words='show get set rm stats' ;;
       'noetl cache') words='ls stats purge cleanup' ;;
-      'noetl db') words='migrate status info' ;;
+      'noetl db') words='migrate status info agent' ;;
+      'noetl db agent') words='status stop' ;;
       'noetl token') words='create ls rm' ;;
       'noetl credential get'|'noetl credential rm') _noetl_names credentials; return ;;
       'noetl credential validate'|'noetl keychain resolve'|'noetl catalog register'|'noetl render'|'noetl lint') COMPREPLY=(); return ;;

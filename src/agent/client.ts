@@ -9,9 +9,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { NoetlError } from '../core/errors.js';
 import { acquireDirLock, inspectLock } from '../backends/sql/lock.js';
-import { AGENT_FILE_PREFIX, loadPg, osStep, PoolStore, prepareDataDir, UNREACHABLE, type AgentSettings, type ConnectionConfig, type OpenOptions } from '../backends/sql/connect.js';
+import { loadPg, osStep, PoolStore, prepareDataDir, UNREACHABLE, type AgentSettings, type ConnectionConfig, type OpenOptions } from '../backends/sql/connect.js';
 import type { Store, StoreInfo } from '../backends/sql/store.js';
-import { AGENT_PORT, agentLogPath, agentStartingPath, buildId, liveAgent, packageRoot, processAlive, readHandshake, realDir, socketPathFits, type AgentHandshake } from './files.js';
+import { AGENT_FILE_PREFIX, AGENT_PORT, agentLogPath, agentStartingPath, buildId, liveAgent, packageRoot, processAlive, readHandshake, realDir, socketPathFits, type AgentHandshake } from './files.js';
 
 const POLL_MS = 20;
 /** A start marker naming no agent, older than this, was left by a command that died while starting one. */

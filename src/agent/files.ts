@@ -7,8 +7,10 @@
 import { existsSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_FILE_PREFIX } from '../backends/sql/connect.js';
 import { inspectLock } from '../backends/sql/lock.js';
+
+/** Names of the agent's files in the data directory start with this (the data directory check lets them be). */
+export const AGENT_FILE_PREFIX = '.noetl-agent';
 
 /** `pg` connects to `<host>/.s.PGSQL.<port>` when host is a directory. */
 export const AGENT_PORT = 5432;

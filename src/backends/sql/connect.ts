@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import { NoetlError, invalidError } from '../../core/errors.js';
+import { AGENT_FILE_PREFIX, agentHandshakePath } from '../../agent/files.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
 import type { Queryable, QueryResult, Store, StoreInfo } from './store.js';
@@ -214,6 +215,8 @@ function mapPgError(err: unknown, where: string): unknown {
  * over, never a half-made database.
  */
 async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedded' }>, options: OpenOptions): Promise<Store> {
+  // An agent (of the default mode) holds the directory until it idles out: in-process mode stops it.
+  if (existsSync(agentHandshakePath(config.dataDir))) await (await import('../../agent/client.js')).stopAgentOf(config.dataDir);
   const opened = await openEmbeddedDatabase(config, options);
   try {
     const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
@@ -340,9 +343,6 @@ function holdPrivateUmask(): () => void {
     if (--privateUmaskHolders === 0) process.umask(savedUmask);
   };
 }
-
-/** Names of the embedded agent's files in the data directory start with this. */
-export const AGENT_FILE_PREFIX = '.noetl-agent';
 
 /** Where a first start initialises (inside the data directory: a mount point cannot be renamed onto). */
 const INIT_PREFIX = '.noetl-init-';

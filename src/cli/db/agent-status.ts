@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { describeAgent, type AgentDescription } from '../../agent/files.js';
+import type { AgentDescription } from '../../agent/files.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
@@ -14,12 +14,13 @@ export function newDbAgentStatusCommand(ctx: CommandContext): Command {
   return new Command('status')
     .description('Show the agent of the embedded data directory: pid, socket, uptime, connections (starts none)')
     .addHelpText('after', '\nExamples:\n  $ noetl db agent status\n  $ noetl db agent status -o json | jq .connections')
-    .action(() => {
-      runAgentStatus({ output: ctx.globals().output, dataDir: agentDataDir(ctx).dataDir }, { io: ctx.io, now: ctx.now() });
+    .action(async () => {
+      await runAgentStatus({ output: ctx.globals().output, dataDir: agentDataDir(ctx).dataDir }, { io: ctx.io, now: ctx.now() });
     });
 }
 
-export function runAgentStatus(opts: AgentStatusOptions, deps: { io: IO; now: Date }): void {
+export async function runAgentStatus(opts: AgentStatusOptions, deps: { io: IO; now: Date }): Promise<void> {
+  const { describeAgent } = await import('../../agent/files.js');
   const agent = describeAgent(opts.dataDir, deps.now);
   printData(deps.io, opts.output, agent, () => keyValueView(agentRows(agent)));
 }

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { stopAgent } from '../../agent/client.js';
-import { liveAgent, realDir } from '../../agent/files.js';
 import { NoetlError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
@@ -22,9 +20,10 @@ export function newDbAgentStopCommand(ctx: CommandContext): Command {
 }
 
 export async function runAgentStop(opts: AgentStopOptions, deps: { io: IO; info(message: string): void }): Promise<void> {
+  const { liveAgent, realDir } = await import('../../agent/files.js');
   const dataDir = realDir(opts.dataDir);
   const agent = liveAgent(dataDir);
-  if (agent && !(await stopAgent(dataDir, agent))) {
+  if (agent && !(await (await import('../../agent/client.js')).stopAgent(dataDir, agent))) {
     throw new NoetlError('unavailable', `the agent of ${dataDir} (pid ${agent.pid}) did not stop within 10s: try again, or kill ${agent.pid}`);
   }
   const result = { data_dir: dataDir, pid: agent?.pid ?? null, stopped: agent !== undefined };

@@ -3,7 +3,7 @@ import type { AdminApi } from '../../api/admin.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
-import { describeAgent, type AgentDescription } from '../../agent/files.js';
+import type { AgentDescription } from '../../agent/files.js';
 import { agentRows } from './agent-status.js';
 import { dbAdmin } from './client.js';
 
@@ -23,7 +23,8 @@ export function newDbInfoCommand(ctx: CommandContext): Command {
     .description('Show the backend, where the database is (password masked) and the schema version')
     .addHelpText('after', '\nExamples:\n  $ noetl db info\n  $ noetl db info -o json | jq -r .schema_version')
     .action(async () => {
-      await runInfo({ output: ctx.globals().output }, { io: ctx.io, admin: await dbAdmin(ctx, 'db info'), agent: (dir) => describeAgent(dir, ctx.now()) });
+      const [admin, { describeAgent }] = await Promise.all([dbAdmin(ctx, 'db info'), import('../../agent/files.js')]);
+      await runInfo({ output: ctx.globals().output }, { io: ctx.io, admin, agent: (dir) => describeAgent(dir, ctx.now()) });
     });
 }
 
