@@ -2,7 +2,6 @@
  * A command's side of the embedded agent: connect to the data directory's agent with `pg`, as to
  * PostgreSQL, starting one when none runs (or replacing one that died, or is of another build).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -38,7 +37,7 @@ export async function openThroughAgent(
       if (store) return store;
     } else if (agent) {
       await stopAgent(dataDir, agent, 10_000); // another build's: replaced, not trusted
-    } else startAgent(dataDir, config.schema, settings);
+    } else await startAgent(dataDir, config.schema, settings);
     if (performance.now() >= deadline) {
       throw new NoetlError('unavailable', `the database agent of ${dataDir} did not start: see ${agentLogPath(dataDir)}; or set NOETL_EMBEDDED_AGENT=off to open the database in this process`);
     }
@@ -112,7 +111,7 @@ async function singleFlight<T>(dataDir: string, name: string, command: string, h
  * Starts an agent for the data directory, detached, its output to the log in the data directory,
  * unless another command started one a moment ago (the start marker, created O_EXCL).
  */
-function startAgent(dataDir: string, schema: string, settings: AgentSettings): void {
+async function startAgent(dataDir: string, schema: string, settings: AgentSettings): Promise<void> {
   osStep('create the data directory', dataDir, () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }));
   const marker = agentStartingPath(dataDir);
   let fd: number;
@@ -126,6 +125,8 @@ function startAgent(dataDir: string, schema: string, settings: AgentSettings): v
   }
   const log = openSync(agentLogPath(dataDir), 'a', 0o600);
   try {
+    // Loaded only to start one: child_process costs every command that finds its agent running.
+    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'noetl'), '--data-dir', dataDir, 'db', 'agent', 'serve'], {
       detached: true,
       stdio: ['ignore', log, log],
