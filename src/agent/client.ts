@@ -65,7 +65,9 @@ async function connect(pg: typeof import('pg'), agent: AgentHandshake, config: {
     throw err;
   }
   const info: StoreInfo = { backend: 'embedded', location: dataDir, schema: config.schema };
-  const store = new PoolStore(pool, info, options.clock ?? (() => new Date()), async () => undefined, (err) => mapAgentError(err, dataDir));
+  // A query on the store from inside one of its transactions would wait for that transaction
+  // (the agent runs one at a time) forever: refused at once, as on the in-process database.
+  const store = new PoolStore(pool, info, options.clock ?? (() => new Date()), async () => undefined, (err) => mapAgentError(err, dataDir), true);
   store.singleFlight = (name, holder, waiter) => singleFlight(dataDir, name, options.command ?? 'noetl', holder, waiter);
   return store;
 }
