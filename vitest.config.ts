@@ -9,6 +9,9 @@ export default defineConfig({
     include: postgres ? ['test/**/*.db.test.ts'] : ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Commands open the embedded database in process unless a test asks for the agent
+    // (test/agent/): a test's data directory is used once, so an agent would only add a process.
+    env: { NOETL_EMBEDDED_AGENT: 'off' },
     // Processes, not threads: the embedded store sets the process umask (main thread only) and
     // some tests change the working directory of the CLI they run.
     pool: 'forks',

@@ -9,9 +9,10 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document } from 'yaml';
-import type { ConnectionConfig } from '../backends/sql/connect.js';
+import type { AgentSettings, ConnectionConfig } from '../backends/sql/connect.js';
 import { NoetlError, invalidError } from '../core/errors.js';
 import { checkDatabaseUrl } from '../core/database-url.js';
+import { parseDuration } from '../core/duration.js';
 import { closest } from '../core/suggest.js';
 import { configDir } from '../io/dirs.js';
 import { readInputFile } from '../io/input-file.js';
@@ -56,6 +57,10 @@ export interface ConfigFile {
   current_context?: string;
   /** Named backends (`noetl context add`). */
   contexts?: Record<string, ContextEntry>;
+  /** Serve the embedded database from a background agent (default true; as NOETL_EMBEDDED_AGENT). */
+  embedded_agent?: boolean;
+  /** How long the agent waits without a connection before it exits (default 10m; as NOETL_AGENT_IDLE_TIMEOUT). */
+  agent_idle_timeout?: string;
 }
 
 /** Every key config.yaml may have, and the type of its value. */
@@ -68,6 +73,8 @@ const CONFIG_KEYS: Record<keyof ConfigFile, 'string' | 'boolean' | 'mapping'> = 
   require_sealed: 'boolean',
   current_context: 'string',
   contexts: 'mapping',
+  embedded_agent: 'boolean',
+  agent_idle_timeout: 'string',
 };
 
 export interface LoadConfigOptions {
@@ -283,18 +290,33 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     return { backend: 'postgres', connectionString, schema, source };
   };
   if (flags.databaseUrl) return postgres(flags.databaseUrl, '--database-url');
-  if (flags.dataDir) return { backend: 'embedded', dataDir: flags.dataDir, schema, source: '--data-dir' };
+  const embedded = (dataDir: string, source: string): ConnectionConfig => ({ backend: 'embedded', dataDir, schema, source, agent: agentSettings(env, file) });
+  if (flags.dataDir) return embedded(flags.dataDir, '--data-dir');
   if (context?.server) throw invalidError(`context '${contextName}' is a NoETL server, not a database`);
   if (context?.database_url) {
     checkDatabaseUrl(context.database_url, `database_url of context '${contextName}'`);
     return { backend: 'postgres', connectionString: context.database_url, schema, source: `context ${contextName}` };
   }
-  if (context?.data_dir) return { backend: 'embedded', dataDir: resolve(context.data_dir), schema, source: `context ${contextName}` };
+  if (context?.data_dir) return embedded(resolve(context.data_dir), `context ${contextName}`);
   if (env.NOETL_DATABASE_URL) return postgres(env.NOETL_DATABASE_URL, 'NOETL_DATABASE_URL');
-  if (env.NOETL_DATA_DIR) return { backend: 'embedded', dataDir: env.NOETL_DATA_DIR, schema, source: 'NOETL_DATA_DIR' };
+  if (env.NOETL_DATA_DIR) return embedded(env.NOETL_DATA_DIR, 'NOETL_DATA_DIR');
   const pgVar = PG_ENV.find((name) => env[name]);
   if (pgVar) return { backend: 'postgres', schema, source: pgVar };
   if (file.database_url) return postgres(file.database_url, 'config file');
-  if (file.data_dir) return { backend: 'embedded', dataDir: file.data_dir, schema, source: 'config file' };
-  return { backend: 'embedded', dataDir: defaultDataDir(env), schema, source: 'default' };
+  if (file.data_dir) return embedded(file.data_dir, 'config file');
+  return embedded(defaultDataDir(env), 'default');
+}
+
+/** The agent by default; NOETL_EMBEDDED_AGENT=off (or `embedded_agent: false`) opens the embedded database in the command's own process. */
+function agentSettings(env: NodeJS.ProcessEnv, file: ConfigFile): AgentSettings | undefined {
+  const setting = env.NOETL_EMBEDDED_AGENT?.trim().toLowerCase();
+  if (setting && !['on', 'off', 'true', 'false', '1', '0'].includes(setting)) {
+    throw invalidError(`NOETL_EMBEDDED_AGENT=${env.NOETL_EMBEDDED_AGENT} is not on or off: set it to off to open the embedded database in each command, or leave it unset`);
+  }
+  const on = setting ? ['on', 'true', '1'].includes(setting) : file.embedded_agent !== false;
+  if (!on) return undefined;
+  const [idle, where] = env.NOETL_AGENT_IDLE_TIMEOUT ? [env.NOETL_AGENT_IDLE_TIMEOUT, 'NOETL_AGENT_IDLE_TIMEOUT'] : [file.agent_idle_timeout ?? '10m', 'agent_idle_timeout'];
+  const seconds = parseDuration(idle);
+  if (seconds === undefined) throw invalidError(`${where} ${idle} is not a duration: use e.g. 90s, 10m or 1h`);
+  return { idleMs: seconds * 1000 };
 }

@@ -27,7 +27,7 @@ async function seedCache(env: NodeJS.ProcessEnv): Promise<void> {
 describe('noetl cache (built CLI)', () => {
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
-    env = await testCliEnv();
+    env = await testCliEnv({ agent: true });
     await seedCache(env);
   });
 

@@ -8,7 +8,7 @@ describe('noetl catalog', () => {
   let env: NodeJS.ProcessEnv;
   let dir: string;
   beforeAll(async () => {
-    env = await testCliEnv();
+    env = await testCliEnv({ agent: true });
     dir = mkdtempSync(join(tmpdir(), 'noetl-catalog-'));
     writeFileSync(join(dir, 'pb.yaml'), 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: integrations/travel_booking\n');
     writeFileSync(join(dir, 'pb2.yaml'), 'apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t2\n  path: integrations/travel_booking\n');

@@ -77,7 +77,7 @@ describe('what a value completes to depends on the command', () => {
     expect(complete('noetl keychain get --execution ')).toEqual([]);
     expect(complete('noetl -o ')).toEqual(['table', 'json', 'yaml']);
     expect(complete('noetl completion ')).toEqual(['bash', 'zsh', 'fish']);
-    expect(complete('noetl db ')).toEqual(['migrate', 'status', 'info']);
+    expect(complete('noetl db ')).toEqual(['migrate', 'status', 'info', 'agent']);
   });
 
   it.skipIf(!hasShell('zsh'))('zsh (skipped when zsh is not installed)', () => {

@@ -17,7 +17,7 @@ describe('conventions (CONTRIBUTING.md) across the nouns, built CLI', () => {
   let env: NodeJS.ProcessEnv;
   let dir: string;
   beforeAll(async () => {
-    env = { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
+    env = { ...(await testCliEnv({ agent: true })), NOETL_KEYRING: 'off' };
     dir = mkdtempSync(join(tmpdir(), 'noetl-conventions-'));
   });
   const file = (name: string, text: string) => {

@@ -8,7 +8,7 @@ const SECRET = 'Tr0ub4dor&3-correct-horse-battery';
 const MASK = /\*{4}#[0-9a-f]{8}/;
 
 async function cliEnv(): Promise<NodeJS.ProcessEnv> {
-  return { ...(await testCliEnv()), NOETL_KEYRING: 'off' };
+  return { ...(await testCliEnv({ agent: true })), NOETL_KEYRING: 'off' };
 }
 
 describe('noetl credential: masks, --replace, schemas, validate (built CLI)', () => {

@@ -145,7 +145,7 @@ describe('generated files', () => {
       return out.stdout.trim().split(' ');
     };
     expect(complete('noetl d')).toEqual(['db']);
-    expect(complete('noetl db ')).toEqual(['migrate', 'status', 'info']);
+    expect(complete('noetl db ')).toEqual(['migrate', 'status', 'info', 'agent']);
     expect(complete('noetl db status --exit')).toEqual(['--exit-code']);
     expect(complete('noetl -o ')).toEqual(['table', 'json', 'yaml']);
   });

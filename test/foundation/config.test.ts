@@ -26,7 +26,7 @@ function home(config?: string): NodeJS.ProcessEnv {
 describe('connection precedence: flag > environment > config file > embedded', () => {
   it('defaults to the embedded database under $XDG_DATA_HOME/noetl/db', () => {
     const env = home();
-    expect(resolveConnection({}, env)).toEqual({ backend: 'embedded', dataDir: join(env.XDG_DATA_HOME!, 'noetl', 'db'), schema: 'noetl', source: 'default' });
+    expect(resolveConnection({}, env)).toEqual({ backend: 'embedded', dataDir: join(env.XDG_DATA_HOME!, 'noetl', 'db'), schema: 'noetl', source: 'default', agent: { idleMs: 600_000 } });
   });
 
   it('takes the config file over the default, the environment over the file, and the flag over all', () => {
@@ -84,7 +84,7 @@ describe('connection precedence: flag > environment > config file > embedded', (
     expect(warnings).toEqual([`config file ${path}: unknown key 'databse_url' (did you mean database_url?); it is ignored`]);
     const strict = thrown(() => loadConfigFile(env, { strict: true }));
     expect(strict.code).toBe('invalid');
-    expect(strict.message).toBe(`config file ${path}: unknown key 'databse_url' (did you mean database_url?): fix or remove it (strict mode refuses unknown keys; known: database_url, data_dir, schema, key_file, strict, require_sealed, current_context, contexts)`);
+    expect(strict.message).toBe(`config file ${path}: unknown key 'databse_url' (did you mean database_url?): fix or remove it (strict mode refuses unknown keys; known: database_url, data_dir, schema, key_file, strict, require_sealed, embedded_agent, agent_idle_timeout, current_context, contexts)`);
     // strict: true in the file itself is strict too.
     expect(thrown(() => loadConfigFile(home('strict: true\nkeyfile: /k\n'))).message).toMatch(/unknown key 'keyfile' \(did you mean key_file\?\): fix or remove it/);
     expect(thrown(() => loadConfigFile(home('data_dir: 5\n'))).message).toMatch(/: data_dir must be a non-empty string; fix or remove it$/);

@@ -20,6 +20,11 @@ export interface CliResult {
 export interface CliEnvOptions {
   /** Leave NOETL_ENCRYPTION_KEY unset (to test key handling). */
   noKey?: boolean;
+  /**
+   * Serve the embedded database from an agent (issue 16) instead of opening it in every command:
+   * cheaper for a file that runs many commands on one environment. It exits 15 s after its last command.
+   */
+  agent?: boolean;
 }
 
 /**
@@ -38,6 +43,9 @@ export async function testCliEnv(options: CliEnvOptions = {}): Promise<NodeJS.Pr
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_DATA_HOME: join(home, '.local', 'share'),
     NO_COLOR: '1',
+    // In process, as vitest.config.ts sets for the suite, unless the test asks for the agent.
+    NOETL_EMBEDDED_AGENT: options.agent ? 'on' : 'off',
+    NOETL_AGENT_IDLE_TIMEOUT: '15s',
   });
   if (!options.noKey) env.NOETL_ENCRYPTION_KEY = randomBytes(32).toString('base64');
   if (testBackend() === 'embedded') {

@@ -20,7 +20,7 @@ describe('noetl keychain', () => {
   };
 
   beforeAll(async () => {
-    env = await testCliEnv();
+    env = await testCliEnv({ agent: true });
     dir = mkdtempSync(join(tmpdir(), 'noetl-keychain-'));
     file('pb.yaml', `apiVersion: noetl.io/v2\nkind: Playbook\nmetadata:\n  name: t\n  path: ${PB}\n`);
     const reg = await runCli(['catalog', 'register', join(dir, 'pb.yaml')], { env });

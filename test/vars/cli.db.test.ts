@@ -11,7 +11,7 @@ describe('noetl vars (built CLI)', () => {
   let env: NodeJS.ProcessEnv;
   let dir: string;
   beforeAll(async () => {
-    env = await testCliEnv();
+    env = await testCliEnv({ agent: true });
     dir = mkdtempSync(join(tmpdir(), 'noetl-vars-cli-'));
   });
 

@@ -5,14 +5,21 @@ import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import { maskUrl } from '../../core/database-url.js';
 import { NoetlError, invalidError } from '../../core/errors.js';
+import { AGENT_FILE_PREFIX, agentHandshakePath } from '../../agent/files.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
 import type { PoolUse, Queryable, QueryResult, Store, StoreInfo } from './store.js';
 
 /** Where the database is: an embedded data directory or a PostgreSQL server, and the schema; source says where that setting came from. */
 export type ConnectionConfig =
-  | { backend: 'embedded'; dataDir: string; schema: string; source: string }
+  | { backend: 'embedded'; dataDir: string; schema: string; source: string; agent?: AgentSettings }
   | { backend: 'postgres'; connectionString?: string; schema: string; source: string };
+
+/** Set: the embedded database is served by a per-data-directory agent process (src/agent/), which commands connect to. */
+export interface AgentSettings {
+  /** The agent exits after this long without a connection. */
+  idleMs: number;
+}
 
 export interface OpenOptions {
   /** How long to wait for another process's lock on an embedded data directory. */
@@ -33,7 +40,10 @@ export interface OpenOptions {
 
 /** Opens the configured backend. Loads pg (and PGlite) only here, so commands that need no database never do. */
 export async function openStore(config: ConnectionConfig, options: OpenOptions = {}): Promise<Store> {
-  const store = config.backend === 'embedded' ? await openEmbedded(config, options) : await openPostgres(config, options);
+  const store =
+    config.backend === 'postgres'
+      ? await openPostgres(config, options)
+      : ((config.agent && (await (await import('../../agent/client.js')).openThroughAgent(config, config.agent, options))) ?? (await openEmbedded(config, options)));
   try {
     if (options.schemaCheck !== 'none') {
       // Embedded: migrate on first use. Reading the ledger is enough when it is current, which
@@ -51,13 +61,14 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
   return store;
 }
 
-class PoolStore implements Store {
+export class PoolStore implements Store {
   /**
    * Set while code runs inside session() or transaction() of this store. With one connection
    * (the embedded database has exactly one) a query on the store from inside would wait for
    * that connection forever: it fails at once instead, naming the mistake.
    */
   private readonly inside = new AsyncLocalStorage<PoolStore>();
+  singleFlight?: <T>(name: string, holder: () => Promise<T>, waiter: () => Promise<T>) => Promise<T>;
 
   constructor(
     private readonly pool: Pool,
@@ -141,7 +152,7 @@ function clientQueryable(client: PoolClient): Queryable {
   };
 }
 
-async function loadPg(): Promise<typeof import('pg')> {
+export async function loadPg(): Promise<typeof import('pg')> {
   const mod = await import('pg');
   return (mod as unknown as { default?: typeof import('pg') }).default ?? mod;
 }
@@ -182,7 +193,7 @@ function describeServer(connectionString?: string): string {
   return `${host}:${port}`;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN']);
+export const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', 'EAI_AGAIN']);
 
 function mapPgError(err: unknown, where: string): unknown {
   if (err instanceof NoetlError) return err;
@@ -209,20 +220,38 @@ function mapPgError(err: unknown, where: string): unknown {
  * over, never a half-made database.
  */
 async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedded' }>, options: OpenOptions): Promise<Store> {
-  const dataDir = realDataDir(config.dataDir);
-  refuseForeignDir(dataDir);
-  osStep('create the parent directory of', dataDir, () => mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 }));
+  // An agent (of the default mode) holds the directory until it idles out: in-process mode stops it.
+  if (existsSync(agentHandshakePath(config.dataDir))) await (await import('../../agent/client.js')).stopAgentOf(config.dataDir);
+  const opened = await openEmbeddedDatabase(config, options);
+  try {
+    const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
+    const pool = new pg.Pool(createPgConfig(opened.db) as unknown as import('pg').PoolConfig);
+    const info: StoreInfo = { backend: 'embedded', location: opened.dataDir, schema: config.schema };
+    return new PoolStore(pool, info, options.clock ?? (() => new Date()), opened.close, (err) => err, true);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+}
+
+/** An embedded database open in this process, holding the data directory's lock until closed. */
+export interface EmbeddedDatabase {
+  db: import('@electric-sql/pglite').PGlite;
+  /** The real path of the data directory. */
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** Takes the data directory's lock, initialises it on first use, and starts PGlite on it (search_path set to the schema). */
+export async function openEmbeddedDatabase(config: Extract<ConnectionConfig, { backend: 'embedded' }>, options: OpenOptions): Promise<EmbeddedDatabase> {
+  const dataDir = prepareDataDir(config.dataDir);
   const lock: DirLock = await acquireDirLock(`${dataDir}.lock`, options.lockTimeoutMs ?? 30_000, options.command ?? 'noetl');
   const restoreUmask = holdPrivateUmask();
   try {
     // Under the lock: a directory another process is creating right now is not yet complete.
     osStep('finish the interrupted set-up of', dataDir, () => finishInterruptedInit(dataDir));
     checkDataDir(dataDir);
-    const [{ PGlite }, { createPgConfig }, pg] = await Promise.all([
-      import('@electric-sql/pglite'),
-      import('@electric-sql/pglite/node-postgres'),
-      loadPg(),
-    ]);
+    const { PGlite } = await import('@electric-sql/pglite');
     // PGlite starts with 128MB of shared buffers, which it zeroes at every start: a CLI's
     // small working set needs far less, and the smaller pool halves start-up memory.
     const start = (dir: string) => PGlite.create(dir, { postgresqlconf: 'shared_buffers=8MB' });
@@ -235,28 +264,30 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
       throw new NoetlError('unavailable', `cannot open the data directory ${dataDir}: ${(err as Error).message}; is it a PGlite data directory?`);
     }
     privateRelcacheFiles(dataDir);
-    const schema = config.schema;
-    await db.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"; SET search_path TO "${schema}"`);
-    const pool = new pg.Pool(createPgConfig(db) as unknown as import('pg').PoolConfig);
-    const info: StoreInfo = { backend: 'embedded', location: dataDir, schema };
-    return new PoolStore(
-      pool,
-      info,
-      options.clock ?? (() => new Date()),
-      async () => {
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS "${config.schema}"; SET search_path TO "${config.schema}"`);
+    return {
+      db,
+      dataDir,
+      async close() {
         await db.close().catch(() => undefined);
         privateRelcacheFiles(dataDir);
         restoreUmask();
         lock.release();
       },
-      (err) => err,
-      true,
-    );
+    };
   } catch (err) {
     restoreUmask();
     lock.release();
     throw err;
   }
+}
+
+/** The data directory's real path, checked to be the user's own, its parent created. */
+export function prepareDataDir(configured: string): string {
+  const dataDir = realDataDir(configured);
+  refuseForeignDir(dataDir);
+  osStep('create the parent directory of', dataDir, () => mkdirSync(dirname(dataDir), { recursive: true, mode: 0o700 }));
+  return dataDir;
 }
 
 /** The directory itself, symlinks followed: PGlite needs a real path, and two links to one directory share one lock. */
@@ -292,7 +323,7 @@ function refuseForeignDir(dataDir: string): void {
 }
 
 /** Runs a file-system step; permission and similar errors become one clear line (exit 2). */
-function osStep<T>(what: string, path: string, step: () => T): T {
+export function osStep<T>(what: string, path: string, step: () => T): T {
   try {
     return step();
   } catch (err) {
@@ -409,7 +440,8 @@ function checkDataDir(dataDir: string): void {
   if (!statSync(dataDir).isDirectory()) {
     throw new NoetlError('invalid', `data directory ${dataDir} is a file, not a directory: choose another --data-dir`);
   }
-  const entries = readdirSync(dataDir);
+  // The agent's files (src/agent/files.ts) may be there before the database is.
+  const entries = readdirSync(dataDir).filter((entry) => !entry.startsWith(AGENT_FILE_PREFIX));
   if (entries.length > 0 && !entries.includes('PG_VERSION')) {
     throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written`);
   }

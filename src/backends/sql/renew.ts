@@ -18,6 +18,7 @@ export interface RenewLockHandlers<T> {
 /** Runs `holder` under the entry's advisory lock, or, when someone holds it, waits for them and runs `waiter`. */
 export async function withRenewLock<T>(store: Store, cacheKey: string, handlers: RenewLockHandlers<T>): Promise<T> {
   const lock = lockKey(store.info.schema, cacheKey);
+  if (store.singleFlight) return store.singleFlight(lock, () => store.session(handlers.holder), () => store.session(handlers.waiter));
   return store.session(async (conn) => {
     const { rows } = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [lock]);
     if (!rows[0].ok) {

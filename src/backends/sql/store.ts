@@ -31,6 +31,12 @@ export interface Store extends Queryable {
   close(): Promise<void>;
   /** How the connection pool is used right now (a server's metrics). */
   poolUse?(): PoolUse;
+  /**
+   * Set where session advisory locks cannot single-flight across processes (the embedded agent:
+   * its clients share one database session): runs `holder` when nobody runs it for `name`, else
+   * waits for the one who does and runs `waiter`.
+   */
+  singleFlight?<T>(name: string, holder: () => Promise<T>, waiter: () => Promise<T>): Promise<T>;
 }
 
 /** Connections open (in use or idle), idle, callers waiting for one, and the most the pool opens. */

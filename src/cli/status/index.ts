@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import type { AgentDescription } from '../../agent/files.js';
 import type { BackendReport } from '../client.js';
+import { agentRows } from '../db/agent-status.js';
 import type { CommandContext } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import type { IO } from '../io.js';
@@ -7,16 +9,15 @@ import { keyValueView, printData, type OutputFormat } from '../output.js';
 
 /** What `noetl status` prints: the backend report, and the embedded database's agent. */
 export interface StatusReport extends BackendReport {
-  /**
-   * The agent of the embedded database (engineer h6, not written yet): null until it reports
-   * here. Its place is kept so scripts reading `-o json` see the key from the start.
-   */
-  agent: null;
+  /** The agent serving the embedded database (null for the other backends). */
+  agent: AgentDescription | null;
 }
 
 export interface StatusDeps {
   io: IO;
   report(): Promise<BackendReport>;
+  /** What the files of an embedded data directory say about its agent (starts nothing). */
+  agent(dataDir: string): AgentDescription;
   setExitCode(code: number): void;
 }
 
@@ -36,13 +37,18 @@ An embedded database that another process holds (noetl serve) is waited for as l
 says (30s): --lock-timeout 0 reports it at once. Nothing is created or migrated.`,
     )
     .action(async () => {
-      await runStatus({ output: ctx.globals().output }, { io: ctx.io, report: () => ctx.backendReport(), setExitCode: (c) => ctx.setExitCode(c) });
+      const { describeAgent } = await import('../../agent/files.js');
+      await runStatus(
+        { output: ctx.globals().output },
+        { io: ctx.io, report: () => ctx.backendReport(), agent: (dir) => describeAgent(dir, ctx.now()), setExitCode: (c) => ctx.setExitCode(c) },
+      );
     });
 }
 
 export async function runStatus(opts: { output: OutputFormat }, deps: StatusDeps): Promise<void> {
-  const status: StatusReport = { ...(await deps.report()), agent: null };
-  printData(deps.io, opts.output, status, () => keyValueView(statusRows(status)));
+  const report = await deps.report();
+  const status: StatusReport = { ...report, agent: report.backend === 'embedded' ? deps.agent(report.location) : null };
+  printData(deps.io, opts.output, status, () => keyValueView([...statusRows(status), ...(status.agent ? agentRows(status.agent) : [])]));
   if (!status.reachable || status.authenticated === false) deps.setExitCode(ExitCode.failure);
 }
 
