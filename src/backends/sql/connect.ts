@@ -3,7 +3,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
-import { NoetlError, invalidError } from '../../core/errors.js';
+import { NoetlError, invalidError, type ErrorHint } from '../../core/errors.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
 import type { Queryable, QueryResult, Store, StoreInfo } from './store.js';
@@ -183,7 +183,7 @@ function mapPgError(err: unknown, where: string): unknown {
   if (err instanceof NoetlError) return err;
   const e = err as { code?: string; message?: string };
   if ((e.code && UNREACHABLE.has(e.code)) || /timeout expired|Connection terminated/.test(e.message ?? '')) {
-    return new NoetlError('unavailable', `cannot reach PostgreSQL at ${where} (${e.code ?? e.message}): check that the server is running and that --database-url, NOETL_DATABASE_URL or PGHOST/PGPORT point at it`);
+    return new NoetlError('unavailable', `cannot reach PostgreSQL at ${where} (${e.code ?? e.message}): check that the server is running and that the database URL (option or NOETL_DATABASE_URL) or PGHOST/PGPORT point at it`);
   }
   if (e.code === '28P01' || e.code === '28000') {
     return new NoetlError('unavailable', `PostgreSQL at ${where} refused the login: ${e.message}; check the user and password in the connection URL`);
@@ -268,9 +268,12 @@ function realDataDir(dataDir: string): string {
   } catch {
     return path; // does not exist yet: created on first use
   }
-  if (link.isSymbolicLink()) throw invalidError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another --data-dir`);
+  if (link.isSymbolicLink()) throw invalidError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another data directory`, { hint: OTHER_DATA_DIR });
   return path;
 }
+
+/** Ends the messages that ask for another data directory (the CLI renders `use --data-dir DIR`). */
+const OTHER_DATA_DIR: ErrorHint = { option: 'data-dir', text: 'DIR' };
 
 /** The data holds secrets: a directory of another user is neither ours to tighten nor safe to write. */
 function refuseForeignDir(dataDir: string): void {
@@ -282,7 +285,7 @@ function refuseForeignDir(dataDir: string): void {
     return; // does not exist yet
   }
   if (owner !== process.geteuid()) {
-    throw invalidError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another --data-dir`);
+    throw invalidError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another data directory`, { hint: OTHER_DATA_DIR });
   }
 }
 
@@ -293,7 +296,7 @@ function osStep<T>(what: string, path: string, step: () => T): T {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reasons: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on the device' };
-    if (code && Object.hasOwn(reasons, code)) throw invalidError(`cannot ${what} ${path}: ${reasons[code]}; choose a --data-dir you can write to`);
+    if (code && Object.hasOwn(reasons, code)) throw invalidError(`cannot ${what} ${path}: ${reasons[code]}; choose a data directory you can write to`, { hint: OTHER_DATA_DIR });
     throw err;
   }
 }
@@ -402,11 +405,11 @@ function tightenDataDir(dataDir: string, warn?: (message: string) => void): void
 function checkDataDir(dataDir: string): void {
   if (!existsSync(dataDir)) return;
   if (!statSync(dataDir).isDirectory()) {
-    throw new NoetlError('invalid', `data directory ${dataDir} is a file, not a directory: choose another --data-dir`);
+    throw new NoetlError('invalid', `data directory ${dataDir} is a file, not a directory: choose another data directory`, { hint: OTHER_DATA_DIR });
   }
   const entries = readdirSync(dataDir);
   if (entries.length > 0 && !entries.includes('PG_VERSION')) {
-    throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written`);
+    throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty; nothing was written: choose an empty or new data directory`, { hint: OTHER_DATA_DIR });
   }
 }
 

@@ -141,16 +141,18 @@ export async function migrate(store: Store, migrations: Migration[] = loadMigrat
   });
 }
 
+const MIGRATE_HINT = { command: 'db migrate' };
+
 /** For every command but `db …`: the schema must exist and be current. */
 export async function assertMigrated(store: Store, migrations: Migration[] = loadMigrations()): Promise<void> {
   const schema = store.info.schema;
   const ledger = await readLedger(store, schema);
-  if (!ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised: run \`noetl db migrate\``);
+  if (!ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised`, { hint: MIGRATE_HINT });
   const state = statusOf(ledger, migrations);
   refuseChanged(state, migrations);
   const pending = state.filter((s) => s.status === 'pending');
   if (pending.length) {
-    throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``);
+    throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name})`, { hint: MIGRATE_HINT });
   }
 }
 
