@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type { ConnectionConfig } from '../backends/sql/connect.js';
+import type { ConnectionConfig, PgEnv } from '../backends/sql/connect.js';
 import { NoetlError, invalidError } from '../core/errors.js';
 import { checkDatabaseUrl } from '../core/database-url.js';
 import { closest } from '../core/suggest.js';
@@ -56,6 +56,8 @@ export interface LoadConfigOptions {
 const MAX_CONFIG_BYTES = 64 * 1024;
 
 const PG_ENV = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];
+/** The libpq variables passed on to pg (PgEnv). */
+const LIBPQ_ENV = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'] as const;
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'noetl', 'db');
@@ -114,16 +116,18 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new NoetlError('invalid', `schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`);
   }
+  // pg reads libpq variables from process.env: these come from the command's environment instead.
+  const pgEnv: PgEnv = Object.fromEntries(LIBPQ_ENV.filter((name) => env[name]).map((name) => [name, env[name]]));
   const postgres = (connectionString: string, source: string): ConnectionConfig => {
     checkDatabaseUrl(connectionString, source);
-    return { backend: 'postgres', connectionString, schema, source };
+    return { backend: 'postgres', connectionString, schema, source, pgEnv };
   };
   if (flags.databaseUrl) return postgres(flags.databaseUrl, '--database-url');
   if (flags.dataDir) return { backend: 'embedded', dataDir: flags.dataDir, schema, source: '--data-dir' };
   if (env.NOETL_DATABASE_URL) return postgres(env.NOETL_DATABASE_URL, 'NOETL_DATABASE_URL');
   if (env.NOETL_DATA_DIR) return { backend: 'embedded', dataDir: env.NOETL_DATA_DIR, schema, source: 'NOETL_DATA_DIR' };
   const pgVar = PG_ENV.find((name) => env[name]);
-  if (pgVar) return { backend: 'postgres', schema, source: pgVar };
+  if (pgVar) return { backend: 'postgres', schema, source: pgVar, pgEnv };
   if (file.database_url) return postgres(file.database_url, 'config file');
   if (file.data_dir) return { backend: 'embedded', dataDir: file.data_dir, schema, source: 'config file' };
   return { backend: 'embedded', dataDir: defaultDataDir(env), schema, source: 'default' };

@@ -11,7 +11,20 @@ import type { Queryable, QueryResult, Store, StoreInfo } from './store.js';
 /** Where the database is: an embedded data directory or a PostgreSQL server, and the schema; source says where that setting came from. */
 export type ConnectionConfig =
   | { backend: 'embedded'; dataDir: string; schema: string; source: string }
-  | { backend: 'postgres'; connectionString?: string; schema: string; source: string };
+  | {
+      backend: 'postgres';
+      connectionString?: string;
+      schema: string;
+      source: string;
+      /**
+       * The libpq variables that fill in what the URL leaves out, from the caller's environment
+       * (not the process's), so a command run in process connects where its environment says.
+       */
+      pgEnv?: PgEnv;
+    };
+
+/** The libpq variables noetl passes to pg. */
+export type PgEnv = Partial<Record<'PGHOST' | 'PGPORT' | 'PGUSER' | 'PGPASSWORD' | 'PGDATABASE' | 'PGSSLMODE', string>>;
 
 export interface OpenOptions {
   /** How long to wait for another process's lock on an embedded data directory. */
@@ -145,13 +158,14 @@ async function openPostgres(config: Extract<ConnectionConfig, { backend: 'postgr
   const pg = await loadPg();
   const schema = config.schema;
   const pool = new pg.Pool({
+    ...pgSettings(config.pgEnv),
     connectionString: config.connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
     // Set at connection start-up, so no query can run before it.
     options: `-c search_path="${schema}"`,
   });
-  const where = describeServer(config.connectionString);
+  const where = describeServer(config.connectionString, config.pgEnv);
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
   const info: StoreInfo = {
@@ -162,9 +176,21 @@ async function openPostgres(config: Extract<ConnectionConfig, { backend: 'postgr
   return new PoolStore(pool, info, options.clock ?? (() => new Date()), async () => undefined, (err) => mapPgError(err, where));
 }
 
-function describeServer(connectionString?: string): string {
-  let host = process.env.PGHOST || 'localhost';
-  let port = process.env.PGPORT || '5432';
+/**
+ * The libpq variables as pg settings (pg itself would read them from process.env);
+ * a connection URL still wins over each of them.
+ */
+function pgSettings(env: PgEnv | undefined): { host?: string; port?: number; user?: string; password?: string; database?: string; ssl?: boolean | { rejectUnauthorized: false } } {
+  if (!env) return {};
+  const sslmode = env.PGSSLMODE;
+  const ssl = sslmode === 'disable' ? false : sslmode === 'no-verify' ? { rejectUnauthorized: false as const } : sslmode && ['prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode) ? true : undefined;
+  const settings = { host: env.PGHOST, port: env.PGPORT ? Number(env.PGPORT) : undefined, user: env.PGUSER, password: env.PGPASSWORD, database: env.PGDATABASE, ssl };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function describeServer(connectionString: string | undefined, env: PgEnv = {}): string {
+  let host = env.PGHOST || 'localhost';
+  let port = env.PGPORT || '5432';
   if (connectionString) {
     try {
       const url = new URL(connectionString);
