@@ -13,9 +13,17 @@ import { parseJsonExact } from '../core/json.js';
 import { authenticate, DEFAULT_ACCESS, requireRole, type RouteAccess } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
-import { Metrics } from './metrics.js';
+import { Gauge, Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
+import { compileSchema } from './validation.js';
+import { registerCacheRoutes } from './routes/cache.js';
+import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerCredentialRoutes } from './routes/credentials.js';
+import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerTemplateRoutes } from './routes/templates.js';
+import { registerTokenRoutes } from './routes/tokens.js';
+import { registerVarsRoutes } from './routes/vars.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -30,14 +38,20 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The role a route needs (`reader` when unset), or `public`. */
     access?: RouteAccess;
-    /** Every answer of this route is written to the audit log (writes). */
-    audit?: boolean;
+    /**
+     * true: every answer of this route is written to the audit log (writes). 'failures': only
+     * refusals and errors, because the client writes the row of a success itself, in the same
+     * transaction as the change (token create and remove, given the caller).
+     */
+    audit?: boolean | 'failures';
   }
   interface FastifyRequest {
     /** Who sent it, once authenticated (undefined on public routes). */
     identity?: TokenIdentity;
     /** Audit lines a handler noted (a reveal), written when the answer is sent. */
     auditNotes?: AuditNote[];
+    /** What a write acted on, for its audit row, when the route's path parameters do not say (a name in the body). */
+    auditTarget?: string;
   }
 }
 
@@ -92,11 +106,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // API.md), and idle keep-alive connections are closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Unknown fields are refused, not dropped without a word; query strings are still coerced.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...timeoutChecks } } : {}),
   }) as unknown as FastifyInstance;
 
+  app.setValidatorCompiler(compileSchema);
   app.addHook('onRoute', (route) => openapi.add(route));
 
   // Shutting down: answers still in flight end their keep-alive connection, or close() would
@@ -165,7 +178,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   async function writeAudit(request: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
-    const notes = [...(request.routeOptions.config.audit && !request.is404 ? [{ action: `${request.method} ${route}` }] : []), ...(request.auditNotes ?? [])];
+    const audit = request.routeOptions.config.audit;
+    const routeNote = audit === true || (audit === 'failures' && reply.statusCode >= 400);
+    const notes = [...(routeNote && !request.is404 ? [{ action: `${request.method} ${route}`, target: request.auditTarget ?? paramsTarget(request) }] : []), ...(request.auditNotes ?? [])];
     if (!notes.length || !options.tokens) return;
     const outcome = reply.statusCode < 400 ? 'ok' : String(reply.statusCode);
     for (const note of notes) {
@@ -178,7 +193,36 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
 
   registerSystemRoutes(app, { tokens: options.tokens, metrics, openapi, version: options.version ?? '0.0.0' });
+  const poolUse = options.tokens.poolUse?.bind(options.tokens);
+  if (poolUse && !metrics.has('noetl_db_pool_connections')) {
+    metrics.register(
+      new Gauge('noetl_db_pool_connections', 'Database connections of this server, by state (in_use, idle, waiting: callers waiting for one; max: the most the pool opens).', () => {
+        const use = poolUse();
+        if (!use) return [];
+        return [
+          { labels: { state: 'in_use' }, value: use.total - use.idle },
+          { labels: { state: 'idle' }, value: use.idle },
+          { labels: { state: 'waiting' }, value: use.waiting },
+          { labels: { state: 'max' }, value: use.max },
+        ];
+      }),
+    );
+  }
+  const client = options.client;
+  registerCredentialRoutes(app, { client });
+  registerKeychainRoutes(app, { client, metrics });
+  registerVarsRoutes(app, { client });
+  registerCacheRoutes(app, { client });
+  registerCatalogRoutes(app, { client });
+  registerTemplateRoutes(app, { client, metrics });
+  registerTokenRoutes(app, { client });
   return app;
+}
+
+/** A write's target from its path parameters (`pg_prod`, `518508477736551392/token`): names and ids, never values. */
+function paramsTarget(request: FastifyRequest): string | undefined {
+  const values = Object.values((request.params ?? {}) as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+  return values.length ? values.join('/').slice(0, 512) : undefined;
 }
 
 /** The route's template (`/api/credentials/:identifier`), never the URL itself: bounded label values, no names or query in logs. */

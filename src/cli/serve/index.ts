@@ -26,8 +26,10 @@ Examples:
 
 Then: curl -H "Authorization: Bearer $(cat worker.token)" http://127.0.0.1:8082/metrics
 
-Routes: GET /health (liveness), GET /ready (database reachable, schema current), GET /metrics,
-GET /openapi.json. Every route but /health, /ready and /openapi.json needs a token.
+Routes: /api/credentials, /api/keychain, /api/vars, /api/auth-cache, /api/catalog, /api/tokens
+(API.md; GET /openapi.json lists them with the role each needs), GET /health (liveness),
+GET /ready (database reachable, schema current), GET /metrics. Every route but /health, /ready
+and /openapi.json needs a token; only revealer and admin tokens see secrets in clear.
 SIGTERM finishes the requests in flight, then exits 0.`,
     )
     .action(async (opts: { listen: string; tlsCert?: string; tlsKey?: string; bodyLimit: number; requestTimeout: number; logLevel: LogLevel; insecureNoAuth?: boolean }) => {
