@@ -87,6 +87,22 @@ function __noetl_path
                 set path 'noetl token ls'
             case 'noetl token rm'
                 set path 'noetl token rm'
+            case 'noetl context'
+                set path 'noetl context'
+            case 'noetl context add'
+                set path 'noetl context add'
+            case 'noetl context use'
+                set path 'noetl context use'
+            case 'noetl context ls'
+                set path 'noetl context ls'
+            case 'noetl context show'
+                set path 'noetl context show'
+            case 'noetl context rm'
+                set path 'noetl context rm'
+            case 'noetl context current'
+                set path 'noetl context current'
+            case 'noetl status'
+                set path 'noetl status'
             case 'noetl completion'
                 set path 'noetl completion'
         end
@@ -94,15 +110,15 @@ function __noetl_path
     echo $path
 end
 
-# Names from the current database (that of the --data-dir or --database-url typed so far);
+# Names from the current backend (that of the --data-dir, --database-url, --server or --context typed so far);
 # nothing when there is none or it does not answer in time.
 function __noetl_names
     set -l words (commandline -opc)
     set -l db
     for i in (seq 2 (math (count $words) - 1))
-        if contains -- $words[$i] --data-dir --database-url
+        if contains -- $words[$i] --data-dir --database-url --server --context --token-file
             set -a db $words[$i] (string replace -r '^~' $HOME -- $words[(math $i + 1)])
-        else if string match -qr -- '^--(data-dir|database-url)=' $words[$i]
+        else if string match -qr -- '^--(data-dir|database-url|server|context|token-file)=' $words[$i]
             set -a db $words[$i]
         end
     end
@@ -132,8 +148,13 @@ complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a lint -d 'Check the
 complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a db -d 'Manage the database schema: migrations, status and connection info'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a serve -d 'Serve NoETL'\''s authentication data plane over HTTP (API.md), with service-token auth (noetl token create)'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a token -d 'Service tokens for `noetl serve`: create (shown once, stored as a hash), list, remove'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a context -d 'Named backends (a NoETL server with its token, or a database) kept in config.yaml, as kubectl contexts: add, use, ls, show, rm, current'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a status -d 'Which backend commands use and why (flag, env, context, default), whether it answers, its schema and versions, the master key or token source'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a completion -d 'Print the shell completion script for bash, zsh or fish'
 complete -c noetl -l version -s V -d 'print the version'
+complete -c noetl -l server -x -d 'a NoETL server to work through (also: NOETL_SERVER_URL, or a context)'
+complete -c noetl -l token-file -r -F -d 'file holding the server'\''s token, or - for stdin (also: NOETL_TOKEN, or the context'\''s stored token)'
+complete -c noetl -l context -x -a '(__noetl_names contexts)' -d 'use this context of config.yaml instead of the current one (noetl context ls)'
 complete -c noetl -l database-url -x -d 'PostgreSQL connection URL (default: the embedded database)'
 complete -c noetl -l data-dir -x -a '(__fish_complete_directories)' -d 'embedded database directory (default: $XDG_DATA_HOME/noetl/db)'
 complete -c noetl -l output -s o -x -a 'table json yaml' -d 'output format'
@@ -298,4 +319,16 @@ complete -c noetl -n 'test (__noetl_path) = '\''noetl token'\''' -a rm -d 'Remov
 complete -c noetl -n 'test (__noetl_path) = '\''noetl token create'\''' -l role -x -a 'reader writer revealer admin' -d 'what it may do: reader < writer < revealer < admin'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl token create'\''' -l ttl -x -d 'how long it is valid (90d, 12h, 2w), or never'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl token rm'\''' -l yes -s y -d 'do not ask'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a add -d 'Add a context: a NoETL server (--server URL, its token from --token-file), or a database (--database-url URL or --data-dir DIR); the token goes to the OS keyring (or a 0600 file), never to config.yaml'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a use -d 'Make a context the current one: commands use its backend unless a flag or NOETL_* variable names another'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a ls -d 'List the contexts; the current one is marked *'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a show -d 'Show a context (the current one by default): its backend and where its token is kept (never the token)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a rm -d 'Remove a context and its stored token; removing the current one leaves none current (asks on a TTY; --yes otherwise)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a current -d 'Print the name of the current context'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context add'\''' -l replace -d 'replace the context of that name'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context add'\''' -l use -d 'make it the current context too'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context use'\''' -a '(__noetl_names contexts)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context show'\''' -a '(__noetl_names contexts)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context rm'\''' -a '(__noetl_names contexts)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context rm'\''' -l yes -s y -d 'do not ask'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl completion'\''' -a 'bash zsh fish'
