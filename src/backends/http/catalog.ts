@@ -18,7 +18,7 @@ export function httpCatalog(transport: Transport): CatalogApi {
       return listOf(answer, 'items', 'entries').map((e) => entryOf(fieldsOf(e, 'a catalog listing')));
     },
     async show(ref) {
-      const f = fieldsOf(await transport.request('GET', '/api/catalog/show', { query: { ref } }), 'a catalog read');
+      const f = fieldsOf(await transport.request('GET', '/api/catalog/entry', { query: { ref } }), 'a catalog read');
       const entry: CatalogEntryWithContent = { ...entryOf(f), content: str(f.content) };
       return entry;
     },

@@ -43,6 +43,6 @@ export function createHttpClient(options: HttpClientOptions): NoetlClient {
     catalog,
     templates: httpTemplates(transport),
     tokens: httpTokens(transport),
-    close: async () => transport.close(),
+    close: () => transport.close(),
   };
 }

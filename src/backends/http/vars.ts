@@ -47,7 +47,9 @@ export function httpVars(transport: Transport): VarsApi {
       const written = listOf(f.variables ?? f.records).map((v) => variableOf(fieldsOf(v, 'a variable write'), id)).find((v) => v.name === name);
       return written ?? read(id, name, false);
     },
-    get: (executionId, name, options = {}) => read(executionIdOf(executionId), name, options.reveal === true),
+    async get(executionId, name, options = {}) {
+      return read(executionIdOf(executionId), name, options.reveal === true);
+    },
     async list(executionId, options = {}) {
       const id = executionIdOf(executionId);
       const type = options.type === undefined ? undefined : checkVariableType(options.type);

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NoetlClient } from '../../api/index.js';
 import type { SetVariableInput, Variable, VariableType } from '../../api/vars.js';
 import { invalidError } from '../../core/errors.js';
-import { checkVariableName, checkVariableType, variableJson, VARIABLE_TYPES } from '../../core/variables.js';
+import { checkVariableName, checkVariableType, variableError, variableJson, VARIABLE_TYPES } from '../../core/variables.js';
 import { noteAudit } from '../app.js';
 import { FLAG, flagOf, ID64_TEXT, id64Of, mayReveal } from './common.js';
 
@@ -67,7 +67,7 @@ function inputsOf(executionId: string, body: SetBody): SetVariableInput[] {
     seen.add(input.name);
     if (input.type !== undefined) checkVariableType(input.type);
     variableJson(input.name, input.value);
-    if (input.type === 'bearer_token' && (typeof input.value !== 'string' || input.value === '')) throw invalidError(`bearer token '${input.name}' must be a non-empty string`);
+    if (input.type === 'bearer_token' && (typeof input.value !== 'string' || input.value === '')) throw variableError(`bearer token '${input.name}' must be a non-empty string`, 'invalid-value');
   }
   return inputs.map((i) => Object.fromEntries(Object.entries(i).filter(([, v]) => v !== undefined)) as unknown as SetVariableInput);
 }
