@@ -182,7 +182,6 @@ _noetl() {
   local words=""
   if [[ "$cur" == -* ]]; then
     case "$path" in
-<<<<<<< HEAD
       'noetl') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl credential') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl credential add') words='--type -t --data --file -f --description --tag --meta --schema --replace --clear --continue-on-error --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
@@ -221,6 +220,9 @@ _noetl() {
       'noetl db migrate') words='--dry-run --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db status') words='--exit-code --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db info') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl db agent') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl db agent status') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl db agent stop') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl serve') words='--listen --tls-cert --tls-key --body-limit --request-timeout --log-level --insecure-no-auth --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token create') words='--role --ttl --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
@@ -235,55 +237,6 @@ _noetl() {
       'noetl context current') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl status') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl completion') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-=======
-      'noetl') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential add') words='--type -t --data --file -f --description --tag --meta --schema --replace --clear --continue-on-error --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential get') words='--reveal --field --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential ls') words='--type -t --tag --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential validate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential rotate-key') words='--new-key-file --batch-size --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl credential key-status') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain ls') words='--playbook --catalog-id --scope --execution --expired --name --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain get') words='--playbook --catalog-id --scope --execution --root-execution --reveal --field --no-renew --refresh-margin --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain set') words='--data --playbook --catalog-id --scope --execution --root-execution --ttl --type --cache-type --schema --auto-renew --renew-config --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain rm') words='--playbook --catalog-id --scope --execution --root-execution --expired --older-than --include-auto-renew --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain renew') words='--playbook --catalog-id --scope --execution --root-execution --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl keychain resolve') words='--execution --root-execution --playbook --catalog-id --workload --dry-run --timeout --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl catalog') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl catalog register') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl catalog ls') words='--path --latest --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl catalog show') words='--content --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl vars') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl vars show') words='--type --reveal --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl vars get') words='--field --reveal --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl vars set') words='--value --raw --type --source-step --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl vars rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl vars stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache ls') words='--scope --execution --expired --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache stats') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache purge') words='--expired --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl cache cleanup') words='--execution --yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl render') words='--execution --step --reveal --catalog-id --root-execution --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl lint') words='--format --fail-level --stdin-filename --list-rules --explain --check-credentials --allow-empty --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db migrate') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db status') words='--exit-code --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db info') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db agent') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db agent status') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl db agent stop') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl serve') words='--listen --tls-cert --tls-key --body-limit --request-timeout --log-level --insecure-no-auth --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl token') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl token create') words='--role --ttl --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl token ls') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl token rm') words='--yes -y --version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
-      'noetl completion') words='--version -V --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
->>>>>>> h6
     esac
   else
     case "$path" in

@@ -311,11 +311,8 @@ complete -c noetl -n 'test (__noetl_path) = '\''noetl lint'\''' -l allow-empty -
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db'\''' -a migrate -d 'Apply pending migrations, each in a transaction, under an advisory lock (safe to run from many processes at once); on a schema an upstream NoETL server created, adopt it (upstream'\''s tables kept as they are, noetl'\''s added)'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db'\''' -a status -d 'Say which layout the schema holds (noetl, or an upstream NoETL one) and list its applied and pending migrations'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db'\''' -a info -d 'Show the backend, where the database is (password masked) and the schema version'
-<<<<<<< HEAD
-complete -c noetl -n 'test (__noetl_path) = '\''noetl db migrate'\''' -l dry-run -d 'print the SQL that would run; change nothing'
-=======
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db'\''' -a agent -d 'The background process that serves an embedded data directory to commands (started by the first command; NOETL_EMBEDDED_AGENT=off turns it off)'
->>>>>>> h6
+complete -c noetl -n 'test (__noetl_path) = '\''noetl db migrate'\''' -l dry-run -d 'print the SQL that would run; change nothing'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db status'\''' -l exit-code -d 'exit 1 while any migration is pending or changed'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db agent'\''' -a status -d 'Show the agent of the embedded data directory: pid, socket, uptime, connections (starts none)'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl db agent'\''' -a stop -d 'Stop the agent of the embedded data directory (it finishes the statement in progress; an open transaction rolls back)'

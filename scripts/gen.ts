@@ -8,7 +8,7 @@ import { RunContext } from '../src/cli/run-context.js';
 const root = new URL('..', import.meta.url).pathname;
 const version = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).version as string;
 const quiet = { write: () => true };
-const program = await buildProgram(new RunContext({ stdout: quiet, stderr: quiet, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, color: false }, {}));
+const program = await buildProgram(new RunContext({ stdout: quiet, stderr: quiet, stdin: process.stdin, stdoutIsTTY: false, stderrIsTTY: false, stdinIsTTY: false, color: false, cwd: root }, {}));
 
 mkdirSync(`${root}completions`, { recursive: true });
 for (const shell of SHELLS) writeFileSync(`${root}completions/noetl.${shell}`, completionScript(shell, program));

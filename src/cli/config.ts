@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document } from 'yaml';
-import type { AgentSettings, ConnectionConfig } from '../backends/sql/connect.js';
+import type { AgentSettings, ConnectionConfig, PgEnv } from '../backends/sql/connect.js';
 import { NoetlError, invalidError } from '../core/errors.js';
 import { checkDatabaseUrl } from '../core/database-url.js';
 import { parseDuration } from '../core/duration.js';
@@ -88,6 +88,8 @@ export interface LoadConfigOptions {
 const MAX_CONFIG_BYTES = 64 * 1024;
 
 const PG_ENV = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGSERVICE'];
+/** The libpq variables passed on to pg (PgEnv). */
+const LIBPQ_ENV = ['PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'PGSSLMODE'] as const;
 
 export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'noetl', 'db');
@@ -285,9 +287,11 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new NoetlError('invalid', `schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`);
   }
+  // pg reads libpq variables from process.env: these come from the command's environment instead.
+  const pgEnv: PgEnv = Object.fromEntries(LIBPQ_ENV.filter((name) => env[name]).map((name) => [name, env[name]]));
   const postgres = (connectionString: string, source: string): ConnectionConfig => {
     checkDatabaseUrl(connectionString, source);
-    return { backend: 'postgres', connectionString, schema, source };
+    return { backend: 'postgres', connectionString, schema, source, pgEnv };
   };
   if (flags.databaseUrl) return postgres(flags.databaseUrl, '--database-url');
   const embedded = (dataDir: string, source: string): ConnectionConfig => ({ backend: 'embedded', dataDir, schema, source, agent: agentSettings(env, file) });
@@ -295,13 +299,13 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (context?.server) throw invalidError(`context '${contextName}' is a NoETL server, not a database`);
   if (context?.database_url) {
     checkDatabaseUrl(context.database_url, `database_url of context '${contextName}'`);
-    return { backend: 'postgres', connectionString: context.database_url, schema, source: `context ${contextName}` };
+    return { backend: 'postgres', connectionString: context.database_url, schema, source: `context ${contextName}`, pgEnv };
   }
   if (context?.data_dir) return embedded(resolve(context.data_dir), `context ${contextName}`);
   if (env.NOETL_DATABASE_URL) return postgres(env.NOETL_DATABASE_URL, 'NOETL_DATABASE_URL');
   if (env.NOETL_DATA_DIR) return embedded(env.NOETL_DATA_DIR, 'NOETL_DATA_DIR');
   const pgVar = PG_ENV.find((name) => env[name]);
-  if (pgVar) return { backend: 'postgres', schema, source: pgVar };
+  if (pgVar) return { backend: 'postgres', schema, source: pgVar, pgEnv };
   if (file.database_url) return postgres(file.database_url, 'config file');
   if (file.data_dir) return embedded(file.data_dir, 'config file');
   return embedded(defaultDataDir(env), 'default');

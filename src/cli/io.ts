@@ -12,6 +12,8 @@ export interface IO {
   stdinIsTTY: boolean;
   /** Color on stdout/stderr: only on a TTY, never with NO_COLOR or --no-color. */
   color: boolean;
+  /** The working directory `lint` resolves its paths and config files against (the process's own by default). */
+  cwd: string;
 }
 
 export function processIO(env: NodeJS.ProcessEnv = process.env, noColorFlag = false): IO {
@@ -25,6 +27,7 @@ export function processIO(env: NodeJS.ProcessEnv = process.env, noColorFlag = fa
     stderrIsTTY,
     stdinIsTTY: Boolean(process.stdin.isTTY),
     color: colorEnabled(stdoutIsTTY, env, noColorFlag),
+    cwd: process.cwd(),
   };
 }
 

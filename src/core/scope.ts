@@ -59,24 +59,6 @@ export function defaultTtlSeconds(scope: ScopeType): number {
   return scope === 'local' ? LOCAL_TTL_SECONDS : DEFAULT_TTL_SECONDS;
 }
 
-/**
- * Checks scope flags up front (like `gh secret set`): an execution is required for local
- * and shared, meaningless for global and catalog, and a root execution only means something
- * for shared. Returns the conflict as one sentence naming it, or undefined when consistent.
- */
-export function scopeFlagConflict(scope: ScopeType, flags: { execution?: string; rootExecution?: string }): string | undefined {
-  if (scopeNeedsExecution(scope) && !flags.execution) {
-    return `--scope ${scope} needs --execution ID: ${scope} entries belong to ${scope === 'local' ? 'one execution' : 'an execution tree'}`;
-  }
-  if (!scopeNeedsExecution(scope) && flags.execution) {
-    return `--execution conflicts with --scope ${scope}: ${scope} entries are visible to every execution of the playbook; drop --execution or use --scope local|shared`;
-  }
-  if (scope !== 'shared' && flags.rootExecution) {
-    return `--root-execution conflicts with --scope ${scope}: only shared entries belong to an execution tree; drop it or use --scope shared`;
-  }
-  return undefined;
-}
-
 /** An execution asking for entries: its own id and the root of its tree (itself when it is the root). */
 export interface Reader {
   catalogId: string;

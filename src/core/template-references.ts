@@ -87,7 +87,7 @@ function checkKeychainReference(name: string, fields: string[], input: Reference
   if (all.length === 0) {
     const known = [...new Set(input.keychain.map((s) => s.name))];
     const guess = closest(name, known);
-    const where = input.catalogKnown ? 'for this playbook' : 'because the playbook is not registered in the catalog (noetl catalog register FILE)';
+    const where = input.catalogKnown ? 'for this playbook' : 'because the playbook is not registered in the catalog (register it first)';
     return { reason: 'no such keychain entry', detail: `no keychain entry '${name}' ${where}${guess ? ` (did you mean '${guess}'?)` : ''}` };
   }
   const entry = visibleKeychainEntry(input.keychain, name, input.reader);
@@ -96,7 +96,7 @@ function checkKeychainReference(name: string, fields: string[], input: Reference
     return { reason: "entry not visible from this execution's scope", detail: `keychain entry '${name}' exists only as ${[...new Set(scopes)].join(', ')}` };
   }
   if (entry.expired) {
-    const renew = entry.autoRenew ? '; it auto-renews: a worker would renew it on read (noetl keychain renew)' : '; set it again (noetl keychain set)';
+    const renew = entry.autoRenew ? '; it auto-renews: a worker would renew it on read (or renew it now)' : '; set it again';
     return { reason: 'keychain entry expired', detail: `keychain entry '${name}' (${entry.scope}) expired at ${entry.expiresAt.toISOString()}${renew}` };
   }
   return checkPath(entry.data ?? {}, `keychain.${name}`, fields);

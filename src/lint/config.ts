@@ -117,7 +117,7 @@ const lookups = new Map<string, string | undefined>();
 export function configFor(path: string, folder = isDirectory(path)): LintConfig {
   const key = folder ? resolve(path) : dirname(resolve(path));
   const file = configFileIn(key, lookups);
-  if (file === undefined) return { dir: process.cwd(), severities: new Map(), ignore: [] };
+  if (file === undefined) return { dir: key, severities: new Map(), ignore: [] }; // no ignore globs: dir is not read
   let config = cache.get(file);
   if (!config) {
     config = parseConfig(readFileSync(file, 'utf8'), file);

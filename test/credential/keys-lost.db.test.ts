@@ -31,7 +31,7 @@ describe.runIf(testBackend() === 'embedded')('a lost generated master key is nev
     const kv = keyFingerprint(Buffer.from(readFileSync(keyPath, 'utf8').trim(), 'base64'));
     renameSync(keyPath, `${keyPath}.moved`);
 
-    const expected = `no master key found, but 1 sealed record(s) in this database need one: key generated:noetl version ${kv} (1 record(s), e.g. credential 'pg_prod') expected in ${keyPath}; restore it there, or give it with --key-file FILE, NOETL_ENCRYPTION_KEY or NOETL_ENCRYPTION_KEY_FILE; no new key was generated and nothing was written`;
+    const expected = `no master key found, but 1 sealed record(s) in this database need one: key generated:noetl version ${kv} (1 record(s), e.g. credential 'pg_prod') expected in ${keyPath}; no new key was generated and nothing was written; restore it there, or give it in NOETL_ENCRYPTION_KEY or a key file: use --key-file FILE or NOETL_ENCRYPTION_KEY_FILE`;
     const read = await runCli(['credential', 'get', 'pg_prod'], { env });
     expect(read.code).toBe(2);
     expect(read.stderr).toBe(`error: ${expected}\n`);
@@ -61,13 +61,13 @@ describe(`a master key that opens none of the sealed records (${testBackend()})`
     const refused = await runCli(add('pg_other', data), { env: otherEnv });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toBe(
-      `error: the master key from NOETL_ENCRYPTION_KEY (version ${keyFingerprint(Buffer.from(other, 'base64'))}) opens none of the 1 sealed record(s) in this database, which need key env:NOETL_ENCRYPTION_KEY version ${kv} (1 record(s), e.g. credential 'pg_prod') expected in NOETL_ENCRYPTION_KEY; give that key instead, or pass --allow-new-key to write with this one anyway; nothing was written\n`,
+      `error: the master key from NOETL_ENCRYPTION_KEY (version ${keyFingerprint(Buffer.from(other, 'base64'))}) opens none of the 1 sealed record(s) in this database, which need key env:NOETL_ENCRYPTION_KEY version ${kv} (1 record(s), e.g. credential 'pg_prod') expected in NOETL_ENCRYPTION_KEY; nothing was written; give that key instead, or write with this one anyway: use --allow-new-key\n`,
     );
     expect(await names(env)).toEqual(['pg_prod']);
 
     const allowed = await runCli(add('pg_other', data, '--allow-new-key'), { env: otherEnv });
     expect(allowed.code, allowed.stderr).toBe(0);
-    expect(allowed.stderr).toMatch(/^warning: the master key from NOETL_ENCRYPTION_KEY .* opens none of the 1 sealed record\(s\) .*; writing with it anyway \(--allow-new-key\): those records stay unreadable with this key\n/);
+    expect(allowed.stderr).toMatch(/^warning: the master key from NOETL_ENCRYPTION_KEY .* opens none of the 1 sealed record\(s\) .*; writing with it anyway, as allowed: those records stay unreadable with this key\n/);
     // The right key still writes: it opens its own records.
     expect((await runCli(add('pg_third', data), { env })).code).toBe(0);
     expect(await names(env)).toEqual(['pg_other', 'pg_prod', 'pg_third']);
@@ -75,7 +75,7 @@ describe(`a master key that opens none of the sealed records (${testBackend()})`
     const { NOETL_ENCRYPTION_KEY: _key, ...keyless } = env;
     const reader = await runCli(['credential', 'get', 'pg_prod'], { env: { ...keyless, NOETL_KEYRING: 'off' } });
     expect(reader.code).toBe(2);
-    expect(reader.stderr).toMatch(/^error: no master key found, but 3 sealed record\(s\) in this database need one: key env:NOETL_ENCRYPTION_KEY version \w+ \(2 record\(s\), e\.g\. credential 'pg_prod'\) expected in NOETL_ENCRYPTION_KEY; key env:NOETL_ENCRYPTION_KEY version \w+ \(1 record\(s\), e\.g\. credential 'pg_other'\) expected in NOETL_ENCRYPTION_KEY; restore it there, or give it with --key-file FILE, NOETL_ENCRYPTION_KEY or NOETL_ENCRYPTION_KEY_FILE; /);
+    expect(reader.stderr).toMatch(/^error: no master key found, but 3 sealed record\(s\) in this database need one: key env:NOETL_ENCRYPTION_KEY version \w+ \(2 record\(s\), e\.g\. credential 'pg_prod'\) expected in NOETL_ENCRYPTION_KEY; key env:NOETL_ENCRYPTION_KEY version \w+ \(1 record\(s\), e\.g\. credential 'pg_other'\) expected in NOETL_ENCRYPTION_KEY; no new key was generated and nothing was written; restore it there, or give it in NOETL_ENCRYPTION_KEY or a key file: use --key-file FILE or NOETL_ENCRYPTION_KEY_FILE\n$/);
     expect(reader.stderr).not.toMatch(/openssl rand|random/);
     for (const r of [refused, allowed, reader]) {
       expect(r.stderr).not.toContain(env.NOETL_ENCRYPTION_KEY!);

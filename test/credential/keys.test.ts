@@ -10,11 +10,11 @@ function sandbox(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NOETL_KEYRING: 'off', ...extra };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ message: string; code: string }> {
+async function failure(promise: Promise<unknown>): Promise<{ message: string; code: string; hint?: unknown }> {
   try {
     await promise;
   } catch (err) {
-    return err as { message: string; code: string };
+    return err as { message: string; code: string; hint?: unknown };
   }
   throw new Error('expected a failure');
 }
@@ -67,7 +67,7 @@ describe('master key sourcing', () => {
     const env = sandbox();
     const err = await failure(loadKeys({ env, backend: 'postgres', purpose: 'write', warn: () => undefined }));
     expect(err.code).toBe('invalid');
-    expect(err.message).toMatch(/^no master key configured for PostgreSQL, refusing to store secrets: set NOETL_ENCRYPTION_KEY/);
+    expect(err.message).toMatch(/^no master key configured for PostgreSQL, refusing to store secrets \(nothing was written\): set NOETL_ENCRYPTION_KEY/);
     expect(() => statSync(generatedKeyPath(env))).toThrow();
   });
 
@@ -75,8 +75,9 @@ describe('master key sourcing', () => {
     const err = await failure(loadKeys({ env: sandbox(), backend: 'postgres', purpose: 'read', warn: () => undefined }));
     expect(err.code).toBe('invalid');
     expect(err.message).toBe(
-      "no master key configured for PostgreSQL, cannot decrypt stored secrets: give the key the records were sealed with (the NoETL server's NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY, with --key-file FILE or in NOETL_ENCRYPTION_KEY_FILE",
+      "no master key configured for PostgreSQL, cannot decrypt stored secrets: give the key the records were sealed with (the NoETL server's NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY or a key file",
     );
+    expect(err.hint).toEqual({ option: 'key-file', text: 'FILE or NOETL_ENCRYPTION_KEY_FILE' });
   });
 
   it('generates the embedded default key once, into a mode-0600 file when no keyring runs, saying where', async () => {

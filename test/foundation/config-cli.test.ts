@@ -24,6 +24,16 @@ describe('the built CLI refuses a database setting it cannot use', () => {
     }
   });
 
+  it('connects where the PG* variables of its own environment say, not the process\'s', async () => {
+    const { NOETL_DATA_DIR: _dir, NOETL_DATABASE_URL: _url, ...env } = await testCliEnv();
+    // Nothing listens on port 1: pg reading process.env instead would go to localhost:5432.
+    const r = await runCli(['credential', 'ls'], { env: { ...env, PGHOST: '127.0.0.1', PGPORT: '1', PGUSER: 'nobody', PGDATABASE: 'nowhere' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: cannot reach PostgreSQL at 127.0.0.1:1 (ECONNREFUSED): check that the server is running and that the database URL (option or NOETL_DATABASE_URL) or PGHOST/PGPORT point at it\n',
+    );
+  });
+
   it('warns about an unknown key in config.yaml, and refuses it with --strict', async () => {
     const env = await testCliEnv();
     const dir = join(env.XDG_CONFIG_HOME!, 'noetl');

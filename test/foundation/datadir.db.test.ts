@@ -113,7 +113,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded data directory', () =
     symlinkSync(join(dirname(link), 'nowhere'), dangling);
     const bad = await runCli(['--data-dir', dangling, 'db', 'info'], { env });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe(`error: data directory ${dangling} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another --data-dir\n`);
+    expect(bad.stderr).toBe(`error: data directory ${dangling} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another data directory: use --data-dir DIR\n`);
   });
 
   it("refuses a --data-dir owned by someone else, and an unreadable --key-file: one line, exit 2", async () => {
@@ -126,7 +126,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded data directory', () =
     }
     const r = await runCli(['--data-dir', foreign, 'db', 'info'], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^error: data directory ${foreign} belongs to another user \\(uid \\d+\\): noetl keeps secrets there and uses only a directory of your own; choose another --data-dir\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`^error: data directory ${foreign} belongs to another user \\(uid \\d+\\): noetl keeps secrets there and uses only a directory of your own; choose another data directory: use --data-dir DIR\\n$`));
 
     // A key file the user cannot read: as root, run the CLI as nobody with a key file only root reads.
     const base = mkdtempSync(join(tmpdir(), 'noetl-keyfile-'));
@@ -145,7 +145,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded data directory', () =
     } else chmodSync(keyFile, 0o000);
     const unreadable = await finished(spawn(process.execPath, [noetlBin, '--key-file', keyFile, 'credential', 'get', 'pg'], { env: userEnv, cwd: repoRoot, uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(unreadable.code).toBe(2);
-    expect(unreadable.stderr).toMatch(/(^|\n)error: cannot read key file .+ \(--key-file\): permission denied; check the file's owner and mode\n$/);
+    expect(unreadable.stderr).toMatch(/(^|\n)error: cannot read key file .+ \(given as an option\): permission denied; check the file's owner and mode\n$/);
     expect(unreadable.stderr).not.toContain('this is a bug');
   });
 });

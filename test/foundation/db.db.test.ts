@@ -7,10 +7,14 @@ import { loadMigrations } from '../../src/backends/sql/migrate.js';
 import { testBackend } from '../helpers/backend.js';
 import { repoRoot, runCli, testCliEnv } from '../helpers/cli.js';
 
-/** An environment whose database has never been migrated (a new data dir, or a new schema). */
-async function unmigratedEnv(): Promise<NodeJS.ProcessEnv> {
+/**
+ * An environment whose database has never been migrated: a new schema (in a copy of the
+ * embedded template, which spares an initdb), or with `newDataDir` on embedded a data
+ * directory that does not exist yet.
+ */
+async function unmigratedEnv(newDataDir = false): Promise<NodeJS.ProcessEnv> {
   const env = await testCliEnv();
-  if (testBackend() === 'embedded') env.NOETL_DATA_DIR = join(mkdtempSync(join(tmpdir(), 'noetl-fresh-')), 'db');
+  if (newDataDir && testBackend() === 'embedded') env.NOETL_DATA_DIR = join(mkdtempSync(join(tmpdir(), 'noetl-fresh-')), 'db');
   else env.NOETL_SCHEMA = `fresh_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
   return env;
 }
@@ -18,7 +22,7 @@ async function unmigratedEnv(): Promise<NodeJS.ProcessEnv> {
 const MIGRATIONS = loadMigrations();
 const LATEST = MIGRATIONS.at(-1)!.version;
 
-// Each test starts from a database that does not exist yet (embedded: initdb, seconds of CPU; many more on a loaded machine).
+// Each test migrates a new schema (minutes on a loaded machine).
 const FRESH_DATABASE = { timeout: 180_000 };
 
 describe(`db commands (${testBackend()})`, () => {
@@ -55,7 +59,7 @@ describe(`db commands (${testBackend()})`, () => {
   });
 
   it('four concurrent `db migrate` runs all exit 0 and apply each migration exactly once', { timeout: 300_000 }, async () => {
-    const env = await unmigratedEnv();
+    const env = await unmigratedEnv(true);
     // Embedded: the first run creates the data directory (initdb, seconds) while the others wait for its lock.
     const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['--lock-timeout', '300s', 'db', 'migrate', '-o', 'json'], { env, timeoutMs: 300_000 })));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);

@@ -51,9 +51,9 @@ describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
       expect(r.code).toBe(4);
       // It waited out the 1s timeout rather than giving up at once.
       expect(waitedMs).toBeGreaterThanOrEqual(900);
-      expect(r.stderr).toMatch(new RegExp(`^error: data directory is locked by pid ${holder.pid} on .+ \\(holder\\) since .+: wait for it to finish, or raise --lock-timeout`));
+      expect(r.stderr).toMatch(new RegExp(`^error: data directory is locked by pid ${holder.pid} on .+ \\(holder\\) since .+: if no noetl process is using it, remove .+; else wait for it to finish: use --lock-timeout DURATION to wait longer\\n$`));
       // It says what to remove if the holder is not really running.
-      expect(r.stderr).toContain(`if no noetl process is using it, remove ${env.NOETL_DATA_DIR}.lock\n`);
+      expect(r.stderr).toContain(`if no noetl process is using it, remove ${env.NOETL_DATA_DIR}.lock;`);
     } finally {
       holder.kill('SIGTERM');
       await new Promise((resolve) => holder.once('close', resolve));
@@ -97,7 +97,7 @@ describe.runIf(testBackend() === 'embedded')('the embedded backend', () => {
     env.NOETL_DATA_DIR = dir;
     const r = await runCli(['db', 'migrate'], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: ${dir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written\n`);
+    expect(r.stderr).toBe(`error: ${dir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty; nothing was written: choose an empty or new data directory: use --data-dir DIR\n`);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('keep me');
     expect(readdirSync(dir)).toEqual(['notes.txt']);
   });

@@ -65,8 +65,9 @@ describe('the embedded lock recovers from a stale lock file', () => {
     plant(path, holder(4242, 'other-host'), 0);
     const err = await failure(acquireDirLock(path, 100, 'test'));
     expect(err.code).toBe('conflict');
-    expect(err.message).toMatch(/^data directory is locked by pid 4242 on other-host \(noetl keychain set\) since 2026-01-01T00:00:00.000Z \(last heartbeat \d+s ago\): wait for it to finish, or raise --lock-timeout; if no noetl process is using it, remove /);
-    expect(err.message.endsWith(`remove ${path}`)).toBe(true);
+    expect(err.message).toMatch(/^data directory is locked by pid 4242 on other-host \(noetl keychain set\) since 2026-01-01T00:00:00.000Z \(last heartbeat \d+s ago\): if no noetl process is using it, remove .+; else wait for it to finish$/);
+    expect(err).toMatchObject({ hint: { option: 'lock-timeout', text: 'DURATION to wait longer' } });
+    expect(err.message).toContain(`remove ${path};`);
     plant(path, '', 0);
     expect((await failure(acquireDirLock(path, 100, 'test'))).message).toMatch(/^data directory is locked by a lock file that names no holder \(last heartbeat \d+s ago\): .*remove /);
   });

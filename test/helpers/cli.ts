@@ -61,7 +61,11 @@ export interface RunCliOptions {
   env?: NodeJS.ProcessEnv;
   /** What the command reads on stdin (nothing by default: an empty pipe, not a terminal). */
   input?: string;
-  /** The working directory: runs in a subprocess (the CLI's file arguments resolve against the process's own). */
+  /**
+   * The working directory: the IO's `cwd` in process, which is what `lint` resolves its paths
+   * against (other commands read file arguments relative to the process's own: give them
+   * absolute paths, or run with `subprocess: true`, where it is the child's working directory).
+   */
   cwd?: string;
   /** Subprocess only: killed after this long. */
   timeoutMs?: number;
@@ -77,10 +81,10 @@ export interface RunCliOptions {
  * Runs the BUILT CLI (`npm run build`) on ARGS. By default in this process: main(argv, env, io)
  * exported by dist/noetl.js, with an in-memory IO fed `input`, and `env` passed as a parameter
  * (process.env is neither read nor changed) — what `node bin/noetl` does without the cost of a
- * process start. With `subprocess: true` (or a `cwd`), `node bin/noetl ARGS` in a child.
+ * process start. With `subprocess: true`, `node bin/noetl ARGS` in a child.
  */
 export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
-  if (options.subprocess || options.cwd !== undefined) return runCliSubprocess(args, options);
+  if (options.subprocess) return runCliSubprocess(args, options);
   return runCliInProcess(args, options);
 }
 
@@ -98,7 +102,7 @@ function loadBundleMain(): Promise<BundleMain> {
 
 async function runCliInProcess(args: string[], options: RunCliOptions): Promise<CliResult> {
   const main = await loadBundleMain();
-  const mem = memIO({ stdin: options.input ?? '' });
+  const mem = memIO({ stdin: options.input ?? '', cwd: options.cwd });
   const code = await main(args, options.env ?? process.env, mem.io);
   return { code, stdout: mem.stdout(), stderr: mem.stderr() };
 }

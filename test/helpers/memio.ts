@@ -7,8 +7,8 @@ export interface MemIO {
   stderr(): string;
 }
 
-/** An in-memory IO: captured stdout/stderr, stdin from a string, TTY flags as asked. */
-export function memIO(options: { stdin?: string; tty?: boolean; color?: boolean } = {}): MemIO {
+/** An in-memory IO: captured stdout/stderr, stdin from a string, TTY flags as asked, `cwd` (default: the process's). */
+export function memIO(options: { stdin?: string; tty?: boolean; color?: boolean; cwd?: string } = {}): MemIO {
   let out = '';
   let err = '';
   const tty = options.tty ?? false;
@@ -20,6 +20,7 @@ export function memIO(options: { stdin?: string; tty?: boolean; color?: boolean 
     stderrIsTTY: tty,
     stdinIsTTY: tty,
     color: options.color ?? false,
+    cwd: options.cwd ?? process.cwd(),
   };
   return { io, stdout: () => out, stderr: () => err };
 }

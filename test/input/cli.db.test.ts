@@ -99,7 +99,7 @@ describe('input through the built CLI', () => {
       ['vars 5 MiB', ['vars', 'set', EXEC, 'v', '--value', `@${large}`], 2, `error: ${large} (--value) is larger than 4 MiB, the limit for this input: nothing was read`],
       ['keychain 5 MiB', keychainSet(`@${large}`), 2, `error: ${large} (--data) is larger than 4 MiB, the limit for this input: nothing was read`],
       ['catalog 5 MiB', ['catalog', 'register', largePlaybook], 2, `error: playbook file ${largePlaybook} is larger than 4 MiB, the limit for this input: nothing was read`],
-      ['an 8 KiB key file', keychainSet(`@${file('t.json', '{"a": 1}')}`, '--key-file', bigKey), 2, `error: key file ${bigKey} (--key-file) is larger than 4 KiB, the limit for this input: nothing was read`],
+      ['an 8 KiB key file', keychainSet(`@${file('t.json', '{"a": 1}')}`, '--key-file', bigKey), 2, `error: key file ${bigKey} (given as an option) is larger than 4 KiB, the limit for this input: nothing was read`],
     ];
     for (const [what, args, code, line] of cases) {
       const r = await runCli(args, { env });

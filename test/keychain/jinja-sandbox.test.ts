@@ -302,7 +302,7 @@ describe('masking what derives from a secret', () => {
     for (const template of ['{{ keychain.api.token | int + none }}', '{{ keychain.api.token.length }}']) {
       const err = await masked(template).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TemplateError);
-      expect((err as Error).message).toContain('it failed after reading a secret (--reveal shows why)');
+      expect((err as Error).message).toContain('it failed after reading a secret (the reason is shown only when secrets are revealed)');
     }
     await expect(masked('{{ keychain.nope }}')).rejects.toThrow("'keychain.nope' is not defined");
   });

@@ -69,7 +69,8 @@ describe('planted rows', () => {
     await expect(getKeychainEntry(store, strict, 'svc', ref())).rejects.toMatchObject({
       code: 'unavailable',
       message:
-        "renew_config of keychain entry 'svc' is stored as plaintext, not sealed, and unsealed rows are refused (--require-sealed): seal legacy rows with `noetl credential rotate-key`",
+        "renew_config of keychain entry 'svc' is stored as plaintext, not sealed, and unsealed rows are refused (strict mode, require_sealed)",
+      hint: { command: 'credential rotate-key', text: 'to seal legacy rows' },
     });
     await expect(renewKeychainEntry(store, strict, `svc:${catalogId}:global`, { force: true })).rejects.toMatchObject({ code: 'unavailable' });
     expect(oauth.requests()).toBe(sent);
@@ -83,7 +84,7 @@ describe('planted rows', () => {
     await setKeychainEntry(store, keys, { name: 't', ref: ref(), data: OLD });
     await store.query('UPDATE keychain SET data_encrypted = $1', [JSON.stringify({ access_token: 'planted' })]);
     expect((await getKeychainEntry(store, keys, 't', ref())).warnings).toEqual([
-      "keychain entry 't' is stored as plaintext (legacy): seal legacy rows with `noetl credential rotate-key`",
+      "keychain entry 't' is stored as plaintext (legacy): a master key rotation (credential rotate-key) seals legacy rows",
     ]);
     await expect(getKeychainEntry(store, strict, 't', ref())).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/^keychain entry 't' is stored as plaintext, not sealed/) });
 

@@ -5,8 +5,8 @@ import {
   isDueForRenewal,
   isVisibleTo,
   refreshMarginSeconds,
-  scopeFlagConflict,
 } from '../../src/core/scope.js';
+import { scopeFlagConflict } from '../../src/cli/keychain/common.js';
 
 const CATALOG = '518486534513754563';
 const EXEC = '518508477736551392';

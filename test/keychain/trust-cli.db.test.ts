@@ -57,20 +57,20 @@ describe('noetl and rows it did not seal, and input past its bounds', () => {
     const used = await runCli(['keychain', 'get', 'svc', '--playbook', PB, '--field', 'access_token', '--reveal'], { env: later(env, 1) });
     expect(used.code).toBe(0);
     expect(used.stdout).toMatch(/^token-\d+-/);
-    expect(used.stderr).toMatch(/^warning: keychain entry 'svc' has a plaintext renew_config \(not sealed\): whoever can write the keychain table can send its renewal, and client secret, anywhere; seal legacy rows with `noetl credential rotate-key`, or refuse such rows in strict mode \(require_sealed\)\n$/);
+    expect(used.stderr).toMatch(/^warning: keychain entry 'svc' has a plaintext renew_config \(not sealed\): whoever can write the keychain table can send its renewal, and client secret, anywhere; a master key rotation \(credential rotate-key\) seals legacy rows, or refuse such rows in strict mode \(require_sealed\)\n$/);
     expect(server.requests()).toBe(before + 1);
 
     const byEnv = await runCli(['keychain', 'get', 'svc', '--playbook', PB], { env: { ...later(env, 3), NOETL_REQUIRE_SEALED: '1' } });
     expect(byEnv.code).toBe(1);
     expect(byEnv.stderr).toBe(
-      "error: renew_config of keychain entry 'svc' is stored as plaintext, not sealed, and unsealed rows are refused (--require-sealed): seal legacy rows with `noetl credential rotate-key`\n",
+      "error: renew_config of keychain entry 'svc' is stored as plaintext, not sealed, and unsealed rows are refused (strict mode, require_sealed): run `noetl credential rotate-key` to seal legacy rows\n",
     );
     expect(byEnv.stdout).toBe('');
     expect(server.requests()).toBe(before + 1);
 
     const byFlag = await runCli(['--require-sealed', 'credential', 'get', 'planted'], { env });
     expect(byFlag.code).toBe(1);
-    expect(byFlag.stderr).toMatch(/^error: credential 'planted' is stored as plaintext, not sealed, and unsealed rows are refused \(--require-sealed\)/);
+    expect(byFlag.stderr).toMatch(/^error: credential 'planted' is stored as plaintext, not sealed, and unsealed rows are refused \(strict mode, require_sealed\)/);
     expect(byFlag.stdout + byFlag.stderr).not.toContain('"p"');
 
     mkdirSync(join(env.XDG_CONFIG_HOME!, 'noetl'), { recursive: true });

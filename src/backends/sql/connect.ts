@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import { maskUrl } from '../../core/database-url.js';
-import { NoetlError, invalidError } from '../../core/errors.js';
+import { NoetlError, invalidError, type ErrorHint } from '../../core/errors.js';
 import { AGENT_FILE_PREFIX, agentHandshakePath } from '../../agent/files.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
@@ -13,7 +13,20 @@ import type { PoolUse, Queryable, QueryResult, Store, StoreInfo } from './store.
 /** Where the database is: an embedded data directory or a PostgreSQL server, and the schema; source says where that setting came from. */
 export type ConnectionConfig =
   | { backend: 'embedded'; dataDir: string; schema: string; source: string; agent?: AgentSettings }
-  | { backend: 'postgres'; connectionString?: string; schema: string; source: string };
+  | {
+      backend: 'postgres';
+      connectionString?: string;
+      schema: string;
+      source: string;
+      /**
+       * The libpq variables that fill in what the URL leaves out, from the caller's environment
+       * (not the process's), so a command run in process connects where its environment says.
+       */
+      pgEnv?: PgEnv;
+    };
+
+/** The libpq variables noetl passes to pg. */
+export type PgEnv = Partial<Record<'PGHOST' | 'PGPORT' | 'PGUSER' | 'PGPASSWORD' | 'PGDATABASE' | 'PGSSLMODE', string>>;
 
 /** Set: the embedded database is served by a per-data-directory agent process (src/agent/), which commands connect to. */
 export interface AgentSettings {
@@ -161,13 +174,14 @@ async function openPostgres(config: Extract<ConnectionConfig, { backend: 'postgr
   const pg = await loadPg();
   const schema = config.schema;
   const pool = new pg.Pool({
+    ...pgSettings(config.pgEnv),
     connectionString: config.connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 10_000,
     // Set at connection start-up, so no query can run before it.
     options: `-c search_path="${schema}"`,
   });
-  const where = describeServer(config.connectionString);
+  const where = describeServer(config.connectionString, config.pgEnv);
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => undefined);
   const info: StoreInfo = {
@@ -178,9 +192,21 @@ async function openPostgres(config: Extract<ConnectionConfig, { backend: 'postgr
   return new PoolStore(pool, info, options.clock ?? (() => new Date()), async () => undefined, (err) => mapPgError(err, where));
 }
 
-function describeServer(connectionString?: string): string {
-  let host = process.env.PGHOST || 'localhost';
-  let port = process.env.PGPORT || '5432';
+/**
+ * The libpq variables as pg settings (pg itself would read them from process.env);
+ * a connection URL still wins over each of them.
+ */
+function pgSettings(env: PgEnv | undefined): { host?: string; port?: number; user?: string; password?: string; database?: string; ssl?: boolean | { rejectUnauthorized: false } } {
+  if (!env) return {};
+  const sslmode = env.PGSSLMODE;
+  const ssl = sslmode === 'disable' ? false : sslmode === 'no-verify' ? { rejectUnauthorized: false as const } : sslmode && ['prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode) ? true : undefined;
+  const settings = { host: env.PGHOST, port: env.PGPORT ? Number(env.PGPORT) : undefined, user: env.PGUSER, password: env.PGPASSWORD, database: env.PGDATABASE, ssl };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined && v !== ''));
+}
+
+function describeServer(connectionString: string | undefined, env: PgEnv = {}): string {
+  let host = env.PGHOST || 'localhost';
+  let port = env.PGPORT || '5432';
   if (connectionString) {
     try {
       const url = new URL(connectionString);
@@ -199,7 +225,7 @@ function mapPgError(err: unknown, where: string): unknown {
   if (err instanceof NoetlError) return err;
   const e = err as { code?: string; message?: string };
   if ((e.code && UNREACHABLE.has(e.code)) || /timeout expired|Connection terminated/.test(e.message ?? '')) {
-    return new NoetlError('unavailable', `cannot reach PostgreSQL at ${where} (${e.code ?? e.message}): check that the server is running and that --database-url, NOETL_DATABASE_URL or PGHOST/PGPORT point at it`);
+    return new NoetlError('unavailable', `cannot reach PostgreSQL at ${where} (${e.code ?? e.message}): check that the server is running and that the database URL (option or NOETL_DATABASE_URL) or PGHOST/PGPORT point at it`);
   }
   if (e.code === '28P01' || e.code === '28000') {
     return new NoetlError('unavailable', `PostgreSQL at ${where} refused the login: ${e.message}; check the user and password in the connection URL`);
@@ -304,9 +330,12 @@ function realDataDir(dataDir: string): string {
   } catch {
     return path; // does not exist yet: created on first use
   }
-  if (link.isSymbolicLink()) throw invalidError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another --data-dir`);
+  if (link.isSymbolicLink()) throw invalidError(`data directory ${path} is a symbolic link to a directory that does not exist: create the directory it points to, or choose another data directory`, { hint: OTHER_DATA_DIR });
   return path;
 }
+
+/** Ends the messages that ask for another data directory (the CLI renders `use --data-dir DIR`). */
+const OTHER_DATA_DIR: ErrorHint = { option: 'data-dir', text: 'DIR' };
 
 /** The data holds secrets: a directory of another user is neither ours to tighten nor safe to write. */
 function refuseForeignDir(dataDir: string): void {
@@ -318,7 +347,7 @@ function refuseForeignDir(dataDir: string): void {
     return; // does not exist yet
   }
   if (owner !== process.geteuid()) {
-    throw invalidError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another --data-dir`);
+    throw invalidError(`data directory ${dataDir} belongs to another user (uid ${owner}): noetl keeps secrets there and uses only a directory of your own; choose another data directory`, { hint: OTHER_DATA_DIR });
   }
 }
 
@@ -329,7 +358,7 @@ export function osStep<T>(what: string, path: string, step: () => T): T {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reasons: Record<string, string> = { EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'read-only file system', ENOTDIR: 'a part of the path is not a directory', ENOSPC: 'no space left on the device' };
-    if (code && Object.hasOwn(reasons, code)) throw invalidError(`cannot ${what} ${path}: ${reasons[code]}; choose a --data-dir you can write to`);
+    if (code && Object.hasOwn(reasons, code)) throw invalidError(`cannot ${what} ${path}: ${reasons[code]}; choose a data directory you can write to`, { hint: OTHER_DATA_DIR });
     throw err;
   }
 }
@@ -438,12 +467,12 @@ function tightenDataDir(dataDir: string, warn?: (message: string) => void): void
 function checkDataDir(dataDir: string): void {
   if (!existsSync(dataDir)) return;
   if (!statSync(dataDir).isDirectory()) {
-    throw new NoetlError('invalid', `data directory ${dataDir} is a file, not a directory: choose another --data-dir`);
+    throw new NoetlError('invalid', `data directory ${dataDir} is a file, not a directory: choose another data directory`, { hint: OTHER_DATA_DIR });
   }
   // The agent's files (src/agent/files.ts) may be there before the database is.
   const entries = readdirSync(dataDir).filter((entry) => !entry.startsWith(AGENT_FILE_PREFIX));
   if (entries.length > 0 && !entries.includes('PG_VERSION')) {
-    throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty: choose an empty or new --data-dir; nothing was written`);
+    throw new NoetlError('invalid', `${dataDir} is not a PGlite/PostgreSQL data directory (no PG_VERSION) and is not empty; nothing was written: choose an empty or new data directory`, { hint: OTHER_DATA_DIR });
   }
 }
 

@@ -22,7 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NoetlError } from '../../core/errors.js';
+import { NoetlError, type ErrorHint } from '../../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { readInputFile } from '../../io/input-file.js';
 import { configDir } from '../../io/dirs.js';
@@ -64,14 +64,15 @@ export const KEYRING_ACCOUNT = 'master-key';
 export const KEYRING_GENERATED_ACCOUNT = 'embedded-default';
 
 const HOW_TO_SET =
-  'set NOETL_ENCRYPTION_KEY to the base64 of 32 random bytes (e.g. `export NOETL_ENCRYPTION_KEY=$(openssl rand -base64 32)`, the same key as the NoETL server), or pass --key-file FILE / NOETL_ENCRYPTION_KEY_FILE';
+  'set NOETL_ENCRYPTION_KEY to the base64 of 32 random bytes (e.g. `export NOETL_ENCRYPTION_KEY=$(openssl rand -base64 32)`, the same key as the NoETL server), or give a key file';
 /** For a read, or records already sealed: a new random key would open nothing. */
-const HOW_TO_GIVE =
-  'give the key the records were sealed with (the NoETL server\'s NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY, with --key-file FILE or in NOETL_ENCRYPTION_KEY_FILE';
+const HOW_TO_GIVE = 'give the key the records were sealed with (the NoETL server\'s NOETL_ENCRYPTION_KEY) in NOETL_ENCRYPTION_KEY or a key file';
+/** Ends the messages above: the key file option (the CLI renders `use --key-file FILE or …`). */
+const KEY_FILE_HINT: ErrorHint = { option: 'key-file', text: 'FILE or NOETL_ENCRYPTION_KEY_FILE' };
 
 /** No master key is configured (and none may be generated): `invalid`, with how to set one. */
 function noMasterKey(message: string): NoetlError {
-  return new NoetlError('invalid', message, { reason: 'no-master-key' });
+  return new NoetlError('invalid', message, { reason: 'no-master-key', hint: KEY_FILE_HINT });
 }
 
 /** The master keys for this command: the current one and any previous ones to read with. */
@@ -93,12 +94,12 @@ export async function loadKeysWithSource(options: LoadKeysOptions): Promise<Load
   const sealed = options.store ? (await checkSealedKeys(options.store)).groups : [];
   if (sealed.length > 0) {
     throw noMasterKey(
-      `no master key found, but ${count(sealed)} sealed record(s) in this database need one: ${describeGroups(sealed, env)}; restore it there, or give it with --key-file FILE, NOETL_ENCRYPTION_KEY or NOETL_ENCRYPTION_KEY_FILE; no new key was generated and nothing was written`,
+      `no master key found, but ${count(sealed)} sealed record(s) in this database need one: ${describeGroups(sealed, env)}; no new key was generated and nothing was written; restore it there, or give it in NOETL_ENCRYPTION_KEY or a key file`,
     );
   }
   if (options.backend === 'postgres') {
     if (options.purpose === 'read') throw noMasterKey(`no master key configured for PostgreSQL, cannot decrypt stored secrets: ${HOW_TO_GIVE}`);
-    throw noMasterKey(`no master key configured for PostgreSQL, refusing to store secrets: ${HOW_TO_SET}; nothing was written`);
+    throw noMasterKey(`no master key configured for PostgreSQL, refusing to store secrets (nothing was written): ${HOW_TO_SET}`);
   }
   if (options.purpose === 'read') {
     throw noMasterKey(`no master key configured and none generated yet (nothing sealed is stored): ${HOW_TO_SET}`);
@@ -113,10 +114,10 @@ async function refuseKeyThatOpensNothing(store: Queryable, loaded: LoadedKeys, o
   if (opened || groups.length === 0) return;
   const what = `the master key from ${loaded.source.location} (version ${loaded.keys.current.kv}) opens none of the ${count(groups)} sealed record(s) in this database, which need ${describeGroups(groups, options.env)}`;
   if (options.allowNewKey) {
-    options.warn(`${what}; writing with it anyway (--allow-new-key): those records stay unreadable with this key`);
+    options.warn(`${what}; writing with it anyway, as allowed: those records stay unreadable with this key`);
     return;
   }
-  throw new NoetlError('invalid', `${what}; give that key instead, or pass --allow-new-key to write with this one anyway; nothing was written`);
+  throw new NoetlError('invalid', `${what}; nothing was written; give that key instead, or write with this one anyway`, { hint: { option: 'allow-new-key' } });
 }
 
 function count(groups: SealedKeyGroup[]): number {
@@ -138,7 +139,7 @@ function expectedPlace(kid: string, env: NodeJS.ProcessEnv): string {
     case 'env:NOETL_ENCRYPTION_KEY':
       return 'NOETL_ENCRYPTION_KEY';
     case 'file:key-file':
-      return 'a key file (--key-file, NOETL_ENCRYPTION_KEY_FILE or key_file in config.yaml)';
+      return 'a key file (the key file option, NOETL_ENCRYPTION_KEY_FILE or key_file in config.yaml)';
     case 'keyring:noetl':
       return `the OS keyring ${KEYRING_SERVICE}/${KEYRING_ACCOUNT}`;
     default:
@@ -201,7 +202,7 @@ function previousKeys(env: NodeJS.ProcessEnv): MasterKey[] {
 async function configuredKey(options: LoadKeysOptions): Promise<{ key: MasterKey; source: KeySource } | undefined> {
   const { env, warn } = options;
   if (options.keyFile) {
-    return { key: masterKey(readKeyFile(options.keyFile, '--key-file', warn), 'file:key-file'), source: { kind: 'key-file', location: resolve(options.keyFile) } };
+    return { key: masterKey(readKeyFile(options.keyFile, 'given as an option', warn), 'file:key-file'), source: { kind: 'key-file', location: resolve(options.keyFile) } };
   }
   if (env.NOETL_ENCRYPTION_KEY) {
     return {
@@ -251,7 +252,7 @@ async function generateKey(env: NodeJS.ProcessEnv, warn: (message: string) => vo
   } catch (err) {
     // Another process generated it first: use that one.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readGeneratedKey(env))!;
-    throw new NoetlError('unavailable', `cannot write the generated master key to ${path}: ${(err as Error).message}; ${HOW_TO_SET}`);
+    throw new NoetlError('unavailable', `cannot write the generated master key to ${path}: ${(err as Error).message}; ${HOW_TO_SET}`, { hint: KEY_FILE_HINT });
   }
   warn(`generated a master key for the embedded database and stored it in ${path} (mode 0600; no OS keyring service found); back it up: without it the stored secrets cannot be decrypted`);
   return { key, source: { kind: 'generated-file', location: path } };
@@ -261,7 +262,7 @@ async function generateKey(env: NodeJS.ProcessEnv, warn: (message: string) => vo
 export async function replaceGeneratedKey(env: NodeJS.ProcessEnv, source: KeySource, key: Buffer): Promise<void> {
   if (source.kind === 'generated-keyring') {
     if (!(await keyringSet(env, KEYRING_GENERATED_ACCOUNT, key.toString('base64')))) {
-      throw new NoetlError('unavailable', `cannot update the ${source.location}; keep the new key file and pass it with --key-file`);
+      throw new NoetlError('unavailable', `cannot update the ${source.location}; keep the new key file and give it from now on`, { hint: { option: 'key-file' } });
     }
     return;
   }

@@ -125,7 +125,7 @@ function lockedError(lockPath: string, seen: LockFileState): Error {
   const who = seen.holder
     ? `by pid ${seen.holder.pid} on ${seen.holder.host} (${seen.holder.command}) since ${seen.holder.since} (${beat})`
     : `by a lock file that names no holder (${beat})`;
-  return conflictError(`data directory is locked ${who}: wait for it to finish, or raise --lock-timeout; if no noetl process is using it, remove ${lockPath}`);
+  return conflictError(`data directory is locked ${who}: if no noetl process is using it, remove ${lockPath}; else wait for it to finish`, { hint: { option: 'lock-timeout', text: 'DURATION to wait longer' } });
 }
 
 /** Creates the file with O_EXCL and writes `content`; its inode, or undefined when it exists. */
@@ -137,7 +137,7 @@ function tryCreate(path: string, content: string): string | undefined {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return undefined;
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-      throw invalidError(`cannot create the lock file ${path}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}; choose a --data-dir in a directory you can write to`);
+      throw invalidError(`cannot create the lock file ${path}: ${code === 'EROFS' ? 'read-only file system' : 'permission denied'}; choose a data directory where you can write`, { hint: { option: 'data-dir', text: 'DIR' } });
     }
     throw err;
   }

@@ -211,19 +211,21 @@ export async function migrate(store: Store, options: MigrateOptions = {}): Promi
   });
 }
 
+const MIGRATE_HINT = { command: 'db migrate' };
+
 /** For every command but `db …`: the schema must exist and be current. */
 export async function assertMigrated(store: Store, migrations: Migration[] = loadMigrations()): Promise<void> {
   const schema = store.info.schema;
   const { layout, plan, states } = await schemaStatus(store, schema, migrations);
   if (layout.kind === 'upstream' && !layout.adopted) {
-    throw new NoetlError('unavailable', `schema ${schema} holds an upstream NoETL 4.x layout that noetl has not adopted yet: run \`noetl db migrate\` (it keeps upstream's tables as they are and adds noetl's)`);
+    throw new NoetlError('unavailable', `schema ${schema} holds an upstream NoETL 4.x layout that noetl has not adopted yet (adopting keeps upstream's tables as they are and adds noetl's)`, { hint: MIGRATE_HINT });
   }
   if (layout.kind === 'foreign') refuseForeign(schema, layout);
-  if (!layout.ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised: run \`noetl db migrate\``);
+  if (!layout.ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised`, { hint: MIGRATE_HINT });
   refuseChanged(states, plan);
   const pending = states.filter((s) => s.status === 'pending');
   if (pending.length) {
-    throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name}): run \`noetl db migrate\``);
+    throw new NoetlError('unavailable', `schema ${schema} has ${pending.length} pending migration(s) (next: ${pending[0].version} ${pending[0].name})`, { hint: MIGRATE_HINT });
   }
 }
 

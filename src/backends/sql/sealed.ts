@@ -10,7 +10,9 @@ import { EnvelopeError, open, type KeySet, type Opened } from '../../core/envelo
 
 
 /** How a refused unsealed row is fixed: rotation seals every legacy row under the current key. */
-export const SEAL_LEGACY_ROWS = 'seal legacy rows with `noetl credential rotate-key`';
+export const SEAL_LEGACY_ROWS = 'a master key rotation (credential rotate-key) seals legacy rows';
+/** The same as a hint (the CLI renders `run \`noetl credential rotate-key\` to seal legacy rows`). */
+export const SEAL_LEGACY_ROWS_HINT = { command: 'credential rotate-key', text: 'to seal legacy rows' };
 
 /**
  * Opens `stored` (the value of `record`, e.g. "credential 'pg_prod'"). `hint` follows the
@@ -25,7 +27,7 @@ export function openRecord(stored: string, keys: KeySet, record: string, hint = 
     throw err;
   }
   if (opened.legacy && keys.requireSealed) {
-    throw new NoetlError('unavailable', `${record} is stored as plaintext, not sealed, and unsealed rows are refused (--require-sealed): ${SEAL_LEGACY_ROWS}`, { reason: 'unsealed' });
+    throw new NoetlError('unavailable', `${record} is stored as plaintext, not sealed, and unsealed rows are refused (strict mode, require_sealed)`, { reason: 'unsealed', hint: SEAL_LEGACY_ROWS_HINT });
   }
   return opened;
 }

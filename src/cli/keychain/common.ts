@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { checkDuration, durationProblem } from '../../core/duration.js';
-import { isScopeType, scopeFlagConflict, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
+import { isScopeType, scopeNeedsExecution, SCOPE_TYPES, type ScopeType } from '../../core/scope.js';
 import type { KeychainSelector } from '../../api/keychain.js';
 import { MAX_REQUEST_TIMEOUT_SECONDS } from '../../core/endpoint.js';
 import { invalidError } from '../../core/errors.js';
@@ -30,6 +30,24 @@ export function addScopeOptions(command: Command): Command {
 
 function idFlag(text: string | undefined, flag: string): string | undefined {
   return text === undefined ? undefined : id64Arg(text, flag);
+}
+
+/**
+ * Checks scope flags up front (like `gh secret set`): an execution is required for local
+ * and shared, meaningless for global and catalog, and a root execution only means something
+ * for shared. Returns the conflict as one sentence naming it, or undefined when consistent.
+ */
+export function scopeFlagConflict(scope: ScopeType, flags: { execution?: string; rootExecution?: string }): string | undefined {
+  if (scopeNeedsExecution(scope) && !flags.execution) {
+    return `--scope ${scope} needs --execution ID: ${scope} entries belong to ${scope === 'local' ? 'one execution' : 'an execution tree'}`;
+  }
+  if (!scopeNeedsExecution(scope) && flags.execution) {
+    return `--execution conflicts with --scope ${scope}: ${scope} entries are visible to every execution of the playbook; drop --execution or use --scope local|shared`;
+  }
+  if (scope !== 'shared' && flags.rootExecution) {
+    return `--root-execution conflicts with --scope ${scope}: only shared entries belong to an execution tree; drop it or use --scope shared`;
+  }
+  return undefined;
 }
 
 /** The scope part of the flags, checked before anything is opened: a conflict exits 2 naming it. */

@@ -52,7 +52,7 @@ Suppress one finding: # noetl-lint-ignore RULE-ID: reason  (on its line or the l
           allowEmpty: Boolean(opts.allowEmpty),
           quiet: g.quiet,
         },
-        { io: ctx.io, cwd: process.cwd(), version: VERSION, env: ctx.env, client: () => ctx.client() },
+        { io: ctx.io, cwd: ctx.io.cwd, version: VERSION, env: ctx.env, client: () => ctx.client() },
       );
       ctx.setExitCode(code);
     });

@@ -73,7 +73,7 @@ export function makeEngine(parse: Parse) {
             printed = interpreter.output(piece, scope);
           } catch (err) {
             // After a secret was read, the failure itself may be about the secret's content.
-            const detail = mask && (touched || storedFromSecret) ? 'it failed after reading a secret (--reveal shows why)' : errorText(err);
+            const detail = mask && (touched || storedFromSecret) ? 'it failed after reading a secret (the reason is shown only when secrets are revealed)' : errorText(err);
             throw new TemplateError(`cannot render '${shorten(text)}': ${detail}`);
           }
           const masked = mask && piece.type !== 'StringLiteral' && (touched || storedFromSecret);

@@ -9,7 +9,7 @@ import type { KeychainKind } from './types.js';
 export const credential: KeychainKind = {
   id: 'credential',
   aliases: ['credential_ref', 'google_oauth', 'google_service_account', 'google'],
-  summary: "a stored credential's data (`noetl credential add`), named by `ref`, `credential` or the entry's name",
+  summary: "a stored credential's data, named by `ref`, `credential` or the entry's name",
   keys: ['credential', 'ref'],
   required: [],
   credentialKeys: ['ref', 'credential'],
