@@ -12,7 +12,7 @@ export interface AppliedMigration {
 
 export interface MigrateResult {
   schema: string;
-  /** The layout found before migrating: "noetl layout", "upstream NoETL 4.x layout, not adopted yet: …", … */
+  /** The layout found before migrating: "noetl layout", "upstream NoETL 4.x layout, not adopted yet (migrating adopts it)", … */
   layout: string;
   /** The newest migration this build ships. */
   version: number;

@@ -29,7 +29,8 @@ describe.skipIf(testBackend() === 'embedded')(`adopting an upstream NoETL schema
       expect(status.every((s) => s.status === 'pending')).toBe(true);
       const refused = await fails(assertMigrated(db));
       expect(refused.code).toBe('unavailable');
-      expect(refused.message).toMatch(/upstream NoETL 4\.x layout that noetl has not adopted yet: run `noetl db migrate`/);
+      expect(refused.message).toMatch(/upstream NoETL 4\.x layout that noetl has not adopted yet$/);
+      expect(refused.hint).toMatchObject({ command: 'db migrate' });
 
       const dry = await admin.migrate({ dryRun: true });
       expect(dry.applied.map((m) => m.name)).toEqual(status.map((s) => s.name));

@@ -75,7 +75,7 @@ export async function detectLayout(db: Queryable, schema: string): Promise<Schem
 
   if (upstream) {
     const adopted = ledger?.find((r) => Number(r.version) === 1)?.name === UPSTREAM_BASELINE;
-    return layout('upstream', adopted, adopted ? 'upstream NoETL 4.x layout, adopted' : 'upstream NoETL 4.x layout, not adopted yet: `noetl db migrate` adopts it');
+    return layout('upstream', adopted, adopted ? 'upstream NoETL 4.x layout, adopted' : 'upstream NoETL 4.x layout, not adopted yet (migrating adopts it)');
   }
   if (ledger?.length) return layout('ours', false, 'noetl layout');
   // Nothing, or only an empty ledger (left by an interrupted first migrate): a schema to create.

@@ -218,7 +218,9 @@ export async function assertMigrated(store: Store, migrations: Migration[] = loa
   const schema = store.info.schema;
   const { layout, plan, states } = await schemaStatus(store, schema, migrations);
   if (layout.kind === 'upstream' && !layout.adopted) {
-    throw new NoetlError('unavailable', `schema ${schema} holds an upstream NoETL 4.x layout that noetl has not adopted yet (adopting keeps upstream's tables as they are and adds noetl's)`, { hint: MIGRATE_HINT });
+    throw new NoetlError('unavailable', `schema ${schema} holds an upstream NoETL 4.x layout that noetl has not adopted yet`, {
+      hint: { ...MIGRATE_HINT, text: "(it keeps upstream's tables as they are and adds noetl's)" },
+    });
   }
   if (layout.kind === 'foreign') refuseForeign(schema, layout);
   if (!layout.ledger) throw new NoetlError('unavailable', `schema ${schema} is not initialised`, { hint: MIGRATE_HINT });
