@@ -211,13 +211,14 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
       const { playbook_path: path } = request.body;
       const asked = request.body.permission_type ?? request.body.action ?? 'execute';
       const permission = permissionOf(asked);
-      const session = await service.session(request.body.session_token ?? tokenOf(request));
+      const found = await service.sessionAccess(request.body.session_token ?? tokenOf(request), permission && { playbookPath: path, permission });
+      const session = found?.session;
       const answer = (allowed: boolean, message: string) => ({ allowed, user: allowed && session ? publicUser(session, false) : null, playbook_path: path, permission_type: asked, message });
       if (!session) {
         await audit(request, { event_type: 'permission_check', event_status: 'denied', resource_type: 'playbook', resource_id: path, details: { permission: asked, reason: 'no_session' } });
         return answer(false, 'Session is invalid or expired');
       }
-      const allowed = permission !== undefined && (await service.allowed(session.user.user_id, path, permission));
+      const allowed = permission !== undefined && found?.allowed === true;
       if (!allowed) {
         await audit(request, { event_type: 'permission_check', event_status: 'denied', user_id: session.user.user_id, session_id: session.session_id, resource_type: 'playbook', resource_id: path, details: { permission: asked } });
         return answer(false, permission ? `Access denied: no ${permission} permission on ${path}` : `Access denied: unknown permission type ${asked.slice(0, 20)} (execute, view, modify)`);
