@@ -19,12 +19,13 @@ export interface TestIssuer {
 }
 
 /** An issuer with one RS256 key `k1`; `issuer` overrides the `iss` it signs (e.g. https://your-tenant.auth0.com/). */
-export async function startIssuer(options: { issuer?: string } = {}): Promise<TestIssuer> {
+export async function startIssuer(options: { issuer?: string; port?: number } = {}): Promise<TestIssuer> {
   const server = new OAuth2Server();
   await server.issuer.keys.generate('RS256', { kid: 'k1' });
-  await server.start(0, '127.0.0.1');
-  const base = server.issuer.url!.replace(/\/+$/, '');
-  if (options.issuer) server.issuer.url = options.issuer;
+  await server.start(options.port ?? 0, '127.0.0.1');
+  const base = `http://127.0.0.1:${server.address().port}`;
+  // The mock names itself `localhost`; the issuer is where it listens unless told otherwise.
+  server.issuer.url = options.issuer ?? base;
   return {
     server,
     issuer: server.issuer.url!,
@@ -49,7 +50,7 @@ export interface StandIn {
   stop(): Promise<void>;
 }
 
-export async function startNoetlStandIn(): Promise<StandIn> {
+export async function startNoetlStandIn(port = 0): Promise<StandIn> {
   const executed: Record<string, unknown>[] = [];
   const state: StandIn = { url: '', executed, status: { completed: true, failed: false, current_step: 'end', result: { greeting: 'hello' } }, stop: async () => undefined };
   const server: Server = createServer((req, res) => {
@@ -71,7 +72,7 @@ export async function startNoetlStandIn(): Promise<StandIn> {
       res.end('{"detail": "not found"}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return state;
