@@ -106,6 +106,7 @@ export class IssuerSet {
       throw refusal(err);
     }
     const sub = String(claims.sub);
+    if (claims.email_verified === false) throw new NoetlError('unauthenticated', 'the Auth0 token\'s email is not verified: verify it with Auth0 first', { reason: 'email_unverified' });
     const email = emailOf(claims) ?? (await this.userinfoEmail(issuer, token));
     if (!email) throw new NoetlError('unauthenticated', 'the Auth0 token carries no email, and the issuer\'s userinfo gave none: add the email claim to access tokens (an Auth0 Action)', { reason: 'no_email' });
     const name = [claims.name, claims.nickname].find((v): v is string => typeof v === 'string' && v.trim() !== '');

@@ -88,7 +88,7 @@ export class GatewayService {
     const now = this.now();
     const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const { session, created } = await this.store.transaction(async (tx) => {
-      const { user, created } = await sql.upsertLoginUser(tx, this.schema, {
+      const upserted = await sql.upsertLoginUser(tx, this.schema, {
         auth0_id: identity.sub,
         email: identity.email,
         display_name: identity.display_name,
@@ -96,6 +96,10 @@ export class GatewayService {
         default_role: this.policy.defaultRole,
         now,
       });
+      if (!upserted) {
+        throw new NoetlError('conflict', `the email ${identity.email} belongs to another user (another Auth0 identity): an administrator can change or remove that user`, { reason: 'email_taken' });
+      }
+      const { user, created } = upserted;
       if (!user.is_active) throw new NoetlError('forbidden', `user ${user.email} is disabled: ask an administrator to enable it (noetl user enable)`, { reason: 'user_disabled' });
       const row = await sql.insertSession(tx, this.schema, {
         user_id: user.user_id,

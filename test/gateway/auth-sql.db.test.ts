@@ -14,8 +14,9 @@ describe('auth tables (migration 0003) and their repository', () => {
   });
   afterEach(() => store.close());
 
-  const login = (email: string, sub = `auth0|${email}`) =>
+  const tryLogin = (email: string, sub = `auth0|${email}`) =>
     store.transaction((tx) => auth.upsertLoginUser(tx, schema, { auth0_id: sub, email, display_name: 'Ada', profile_data: { name: 'Ada' }, default_role: 'viewer', now: NOW }));
+  const login = async (email: string) => (await tryLogin(email))!;
 
   it('seeds upstream roles with LIKE patterns that work, and lists them', async () => {
     const roles = await auth.listRoles(store, schema, NOW);
@@ -33,6 +34,9 @@ describe('auth tables (migration 0003) and their repository', () => {
     const second = await login('ada@example.com');
     expect(second).toMatchObject({ created: false, user: { user_id: first.user.user_id } });
     expect(await auth.findUserByEmail(store, schema, 'ADA@example.com')).toMatchObject({ user_id: first.user.user_id });
+    // Another identity with the same email does not take the account over.
+    expect(await tryLogin('Ada@example.com', 'google-oauth2|other')).toBeUndefined();
+    expect(await auth.listUsers(store, schema)).toMatchObject([{ auth0_id: 'auth0|ada@example.com' }]);
   });
 
   it('checks permissions with upstream semantics: exact path, LIKE allow pattern, deny veto, action flags, role expiry', async () => {

@@ -140,6 +140,15 @@ describe('POST /api/auth/login', () => {
     expect((await on.app.inject({ method: 'GET', url: '/graphiql' })).statusCode).toBe(200);
   });
 
+  it('refuses an unverified email, and an email that belongs to another identity', async () => {
+    const g = await gateway();
+    expect((await login(g, await issuer.token({ email_verified: false }))).json()).toMatchObject({ code: 'unauthenticated', reason: 'email_unverified' });
+    await session(g);
+    const other = await login(g, await issuer.token({ sub: 'google-oauth2|123' }));
+    expect(other.statusCode).toBe(409);
+    expect(other.json()).toMatchObject({ code: 'conflict', reason: 'email_taken' });
+  });
+
   it('rate-limits logins per client address and per user', async () => {
     const g = await gateway({ loginLimit: { perIp: 3, perUser: 2, windowMs: 60_000 } });
     expect((await login(g, await issuer.token())).statusCode).toBe(200);

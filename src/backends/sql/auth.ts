@@ -130,20 +130,22 @@ export async function listUsers(db: Queryable, schema: string): Promise<UserRow[
 }
 
 /**
- * The user of a login: found by auth0 id (then by email, for a user an operator made first),
- * its email, display name, profile and last login refreshed; created when there is none, and
- * then given `defaultRole` (when that role exists). `created` says which.
+ * The user of a login: found by auth0 id, its email, display name, profile and last login
+ * refreshed; created when there is none, and then given `defaultRole` (when that role exists).
+ * `created` says which. Undefined (nothing written) when the email belongs to a user of another
+ * auth0 id: an email is never proof enough to take over an account.
  */
 export async function upsertLoginUser(
   tx: Queryable,
   schema: string,
   login: { auth0_id: string; email: string; display_name: string | null; profile_data: Record<string, unknown>; default_role: string; now: Date },
-): Promise<{ user: UserRow; created: boolean }> {
+): Promise<{ user: UserRow; created: boolean } | undefined> {
   const s = q(schema);
-  const { rows: found } = await tx.query<{ user_id: string }>(
-    `SELECT user_id::text AS user_id FROM ${s}.users WHERE auth0_id = $1 OR lower(email) = lower($2) ORDER BY (auth0_id = $1) DESC LIMIT 1 FOR UPDATE`,
+  const { rows: found } = await tx.query<{ user_id: string; same: boolean }>(
+    `SELECT user_id::text AS user_id, auth0_id = $1 AS same FROM ${s}.users WHERE auth0_id = $1 OR lower(email) = lower($2) ORDER BY (auth0_id = $1) DESC FOR UPDATE`,
     [login.auth0_id, login.email],
   );
+  if (found.some((row) => !row.same)) return undefined;
   if (found[0]) {
     const { rows } = await tx.query<UserRow>(
       `UPDATE ${s}.users u SET auth0_id = $2, email = $3, display_name = COALESCE($4, u.display_name), profile_data = $5::jsonb,
