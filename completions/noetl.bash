@@ -73,6 +73,7 @@ _noetl() {
       'noetl db agent status') path='noetl db agent status' ;;
       'noetl db agent stop') path='noetl db agent stop' ;;
       'noetl serve') path='noetl serve' ;;
+      'noetl gateway') path='noetl gateway' ;;
       'noetl token') path='noetl token' ;;
       'noetl token create') path='noetl token create' ;;
       'noetl token ls') path='noetl token ls' ;;
@@ -168,6 +169,20 @@ _noetl() {
     'noetl serve --body-limit') COMPREPLY=(); return ;;
     'noetl serve --request-timeout') COMPREPLY=(); return ;;
     'noetl serve --log-level') COMPREPLY=($(compgen -W 'silent error warn info debug' -- "$cur")); return ;;
+    'noetl gateway --listen') COMPREPLY=(); return ;;
+    'noetl gateway --tls-cert') COMPREPLY=(); return ;;
+    'noetl gateway --tls-key') COMPREPLY=(); return ;;
+    'noetl gateway --body-limit') COMPREPLY=(); return ;;
+    'noetl gateway --request-timeout') COMPREPLY=(); return ;;
+    'noetl gateway --log-level') COMPREPLY=($(compgen -W 'silent error warn info debug' -- "$cur")); return ;;
+    'noetl gateway --auth0-domain') COMPREPLY=(); return ;;
+    'noetl gateway --auth0-audience') COMPREPLY=(); return ;;
+    'noetl gateway --jwks-url') COMPREPLY=(); return ;;
+    'noetl gateway --noetl-server') COMPREPLY=(); return ;;
+    'noetl gateway --default-role') COMPREPLY=(); return ;;
+    'noetl gateway --session-max') COMPREPLY=(); return ;;
+    'noetl gateway --idle-timeout') COMPREPLY=(); return ;;
+    'noetl gateway --login-limit') COMPREPLY=(); return ;;
     'noetl token create --role') COMPREPLY=($(compgen -W 'reader writer revealer admin' -- "$cur")); return ;;
     'noetl token create --ttl') COMPREPLY=(); return ;;
     *' --server') COMPREPLY=(); return ;;
@@ -224,6 +239,7 @@ _noetl() {
       'noetl db agent status') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl db agent stop') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl serve') words='--listen --tls-cert --tls-key --body-limit --request-timeout --log-level --insecure-no-auth --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl gateway') words='--listen --tls-cert --tls-key --body-limit --request-timeout --log-level --auth0-domain --auth0-audience --jwks-url --noetl-server --default-role --session-max --idle-timeout --session-cookie --graphiql --login-limit --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token create') words='--role --ttl --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl token ls') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
@@ -240,7 +256,7 @@ _noetl() {
     esac
   else
     case "$path" in
-      'noetl') words='credential keychain catalog vars cache render lint db serve token context status completion' ;;
+      'noetl') words='credential keychain catalog vars cache render lint db serve gateway token context status completion' ;;
       'noetl credential') words='add get ls rm validate rotate-key key-status' ;;
       'noetl keychain') words='ls get set rm renew stats resolve' ;;
       'noetl catalog') words='register ls show' ;;

@@ -106,7 +106,7 @@ export class BackendSession {
     if (choice.kind === 'http') throw invalidError(`noetl serve needs a direct database connection, and ${choice.source} names a NoETL server: give --database-url or --data-dir`);
     const client = await this.client();
     const [{ localTokenAuthority }, store] = await Promise.all([import('../backends/local/tokens.js'), this.openStore()]);
-    return { client, tokens: localTokenAuthority({ store }) };
+    return { client, tokens: localTokenAuthority({ store }), store };
   }
 
   /** Which backend this run uses, where from, and whether it answers (`noetl status`). */
