@@ -22,6 +22,8 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   db: async (ctx) => (await import('./db/index.js')).newDbCommand(ctx),
   serve: async (ctx) => (await import('./serve/index.js')).newServeCommand(ctx),
   token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
+  run: async (ctx) => (await import('./run/index.js')).newRunCommand(ctx),
+  execution: async (ctx) => (await import('./execution/index.js')).newExecutionCommand(ctx),
   // Completion describes the whole tree, so it is never built alone.
   completion: async (ctx, program) => (await import('./completion/index.js')).newCompletionCommand(ctx, () => program),
 };
