@@ -26,6 +26,7 @@ import { NoetlError } from '../../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../../core/envelope.js';
 import { readInputFile } from '../../io/input-file.js';
 import { configDir } from '../../io/dirs.js';
+import { KEYRING_SERVICE, keyringDisabled, keyringGet, keyringSet } from '../../io/keyring.js';
 import { checkSealedKeys, type SealedKeyGroup } from './sealed-keys.js';
 import type { Backend, Queryable } from './store.js';
 
@@ -59,10 +60,8 @@ export interface LoadedKeys {
   source: KeySource;
 }
 
-export const KEYRING_SERVICE = 'noetl';
 export const KEYRING_ACCOUNT = 'master-key';
 export const KEYRING_GENERATED_ACCOUNT = 'embedded-default';
-const KEYRING_TIMEOUT_MS = 3000;
 
 const HOW_TO_SET =
   'set NOETL_ENCRYPTION_KEY to the base64 of 32 random bytes (e.g. `export NOETL_ENCRYPTION_KEY=$(openssl rand -base64 32)`, the same key as the NoETL server), or pass --key-file FILE / NOETL_ENCRYPTION_KEY_FILE';
@@ -271,68 +270,5 @@ export async function replaceGeneratedKey(env: NodeJS.ProcessEnv, source: KeySou
     writeFileSync(next, key.toString('base64') + '\n', { mode: 0o600 });
     chmodSync(next, 0o600);
     renameSync(next, source.location);
-  }
-}
-
-type KeyringEntry = {
-  getPassword(signal?: AbortSignal): Promise<string | null>;
-  setPassword(password: string, signal?: AbortSignal): Promise<void>;
-};
-type KeyringModule = { AsyncEntry: new (service: string, account: string, options?: { linux?: { store?: string } }) => KeyringEntry };
-
-/** The optional keyring binding, or undefined when it is not installed or disabled. */
-function keyringDisabled(env: NodeJS.ProcessEnv): boolean {
-  return /^(off|0|false|no)$/i.test(env.NOETL_KEYRING ?? '');
-}
-
-async function keyringEntry(env: NodeJS.ProcessEnv, account: string): Promise<KeyringEntry | undefined> {
-  if (keyringDisabled(env)) return undefined;
-  let mod: KeyringModule;
-  try {
-    mod = (await import('@napi-rs/keyring')) as unknown as KeyringModule;
-  } catch {
-    return undefined;
-  }
-  // On Linux, pin the Secret Service: the kernel keyring fallback forgets keys at logout.
-  return new mod.AsyncEntry(KEYRING_SERVICE, account, { linux: { store: 'secret-service' } });
-}
-
-async function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), KEYRING_TIMEOUT_MS);
-  try {
-    return await Promise.race([
-      work(controller.signal),
-      new Promise<undefined>((done) => controller.signal.addEventListener('abort', () => done(undefined))),
-    ]);
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function keyringGet(env: NodeJS.ProcessEnv, account: string): Promise<string | undefined> {
-  try {
-    const entry = await keyringEntry(env, account);
-    if (!entry) return undefined;
-    return (await withTimeout((signal) => entry.getPassword(signal))) ?? undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Stores a value and reads it back; false when there is no working keyring. */
-async function keyringSet(env: NodeJS.ProcessEnv, account: string, value: string): Promise<boolean> {
-  try {
-    const entry = await keyringEntry(env, account);
-    if (!entry) return false;
-    const ok = await withTimeout(async (signal) => {
-      await entry.setPassword(value, signal);
-      return (await entry.getPassword(signal)) === value;
-    });
-    return ok === true;
-  } catch {
-    return false;
   }
 }
