@@ -22,6 +22,7 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   db: async (ctx) => (await import('./db/index.js')).newDbCommand(ctx),
   serve: async (ctx) => (await import('./serve/index.js')).newServeCommand(ctx),
   token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
+  auth: async (ctx) => (await import('./auth/index.js')).newAuthCommand(ctx),
   run: async (ctx) => (await import('./run/index.js')).newRunCommand(ctx),
   execution: async (ctx) => (await import('./execution/index.js')).newExecutionCommand(ctx),
   // Completion describes the whole tree, so it is never built alone.

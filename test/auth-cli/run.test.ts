@@ -14,7 +14,7 @@ const SESSION = 'noetl-session-test';
 /** An environment with nothing of the caller's NOETL_* settings, and the session token. */
 function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const home = mkdtempSync(join(tmpdir(), 'noetl-run-'));
-  return { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), NO_COLOR: '1', NOETL_KEYRING: 'file', ...extra };
+  return { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), NO_COLOR: '1', NOETL_KEYRING: 'off', ...extra };
 }
 
 describe('noetl run / execution status against a GraphQL gateway', () => {
