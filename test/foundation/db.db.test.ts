@@ -25,13 +25,14 @@ describe(`db commands (${testBackend()})`, () => {
     expect(JSON.parse(before.stdout)).toEqual([
       expect.objectContaining({ version: 1, name: 'initial', status: 'pending' }),
       expect.objectContaining({ version: 2, name: 'service_tokens', status: 'pending' }),
+      expect.objectContaining({ version: 3, name: 'gateway_auth', status: 'pending' }),
     ]);
 
     const first = await runCli(['db', 'migrate', '-o', 'json'], { env });
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ version: 2, applied: [{ file: '0001_initial.sql' }, { file: '0002_service_tokens.sql' }] });
+    expect(JSON.parse(first.stdout)).toMatchObject({ version: 3, applied: [{ file: '0001_initial.sql' }, { file: '0002_service_tokens.sql' }, { file: '0003_gateway_auth.sql' }] });
     const again = await runCli(['db', 'migrate', '-o', 'json'], { env });
-    expect(JSON.parse(again.stdout)).toMatchObject({ version: 2, applied: [] });
+    expect(JSON.parse(again.stdout)).toMatchObject({ version: 3, applied: [] });
 
     const after = await runCli(['db', 'status', '--exit-code', '-o', 'json'], { env });
     expect(after.code).toBe(0);
@@ -39,7 +40,7 @@ describe(`db commands (${testBackend()})`, () => {
 
     const info = await runCli(['db', 'info', '-o', 'json'], { env });
     expect(info.code).toBe(0);
-    expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 2, pending_migrations: 0 });
+    expect(JSON.parse(info.stdout)).toMatchObject({ backend: testBackend(), schema_version: 3, pending_migrations: 0 });
   });
 
   it('-q silences progress; --verbose says which database and why', FRESH_DATABASE, async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { NoetlError } from '../../core/errors.js';
 import initial from './migrations/0001_initial.sql?raw';
 import serviceTokens from './migrations/0002_service_tokens.sql?raw';
+import gatewayAuth from './migrations/0003_gateway_auth.sql?raw';
 import type { DatabaseInfo } from '../../api/admin.js';
 import type { Queryable, Store } from './store.js';
 
@@ -13,6 +14,7 @@ import type { Queryable, Store } from './store.js';
 export const BUNDLED_MIGRATIONS: Readonly<Record<string, string>> = {
   '0001_initial.sql': initial,
   '0002_service_tokens.sql': serviceTokens,
+  '0003_gateway_auth.sql': gatewayAuth,
 };
 
 export interface Migration {

@@ -1,0 +1,389 @@
+/**
+ * The gateway's `auth` tables (migration 0003, upstream's names): users, roles, playbook
+ * permissions, sessions and the audit trail. Rows in, rows out; no validation, no decision
+ * beyond the permission check's SQL (upstream's, so both gateways decide alike).
+ *
+ * The tables live beside the store's schema: `auth` next to `noetl`, `<schema>_auth` next to any
+ * other (see the migration), so every function takes the tables' schema from `authSchemaOf`.
+ * A session token never reaches this layer, only its SHA-256 (hex), in `session_token`.
+ * 64-bit ids (user_id, session_id, permission_id, log_id) come out as strings.
+ */
+import type { Queryable } from './store.js';
+
+/** Where the auth tables of a store schema are (the migration's rule). */
+export function authSchemaOf(storeSchema: string): string {
+  return storeSchema === 'noetl' ? 'auth' : `${storeSchema}_auth`;
+}
+
+export interface UserRow {
+  user_id: string;
+  auth0_id: string;
+  email: string;
+  display_name: string | null;
+  created_at: Date;
+  updated_at: Date;
+  last_login_at: Date | null;
+  is_active: boolean;
+}
+
+export interface RoleRow {
+  role_id: number;
+  role_name: string;
+  description: string | null;
+  is_system_role: boolean;
+  created_at: Date;
+  /** Users holding the role now. */
+  user_count: number;
+}
+
+export interface UserRoleRow {
+  role_name: string;
+  granted_at: Date;
+  granted_by: string | null;
+  expires_at: Date | null;
+}
+
+export interface PlaybookPermissionRow {
+  permission_id: string;
+  role_name: string;
+  playbook_path: string;
+  can_execute: boolean;
+  can_view: boolean;
+  can_modify: boolean;
+  allow_pattern: string | null;
+  deny_pattern: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A grant: `playbook_path` is the row's key per role (written again, the row is updated). */
+export interface PlaybookPermissionWrite {
+  role_name: string;
+  playbook_path: string;
+  can_execute: boolean;
+  can_view: boolean;
+  can_modify: boolean;
+  /** A LIKE pattern (`api\_integration/%`), or null for the exact path only. */
+  allow_pattern: string | null;
+  /** A LIKE pattern that vetoes this row, or null. */
+  deny_pattern: string | null;
+}
+
+export type PlaybookAction = 'execute' | 'view' | 'modify';
+
+export interface SessionRow {
+  session_id: string;
+  user_id: string;
+  created_at: Date;
+  expires_at: Date;
+  last_activity_at: Date | null;
+  ip_address: string | null;
+  user_agent: string | null;
+  is_active: boolean;
+}
+
+/** A session with its user, as a session check needs them. */
+export interface SessionWithUser extends SessionRow {
+  user: UserRow;
+}
+
+export interface AuditEventWrite {
+  user_id: string | null;
+  session_id: string | null;
+  event_type: string;
+  event_status: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  event_details: Record<string, unknown>;
+  ip_address: string | null;
+  user_agent: string | null;
+  created_at: Date;
+}
+
+export interface AuditEventRow extends AuditEventWrite {
+  log_id: string;
+}
+
+const q = (schema: string) => `"${schema.replace(/"/g, '""')}"`;
+
+const USER_COLUMNS = 'u.user_id::text AS user_id, u.auth0_id, u.email, u.display_name, u.created_at, u.updated_at, u.last_login_at, u.is_active';
+
+function toUser(row: UserRow): UserRow {
+  return { ...row, is_active: row.is_active !== false };
+}
+
+// ---------------------------------------------------------------- users
+
+export async function findUserById(db: Queryable, schema: string, userId: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM ${q(schema)}.users u WHERE u.user_id = $1`, [userId]);
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function findUserByEmail(db: Queryable, schema: string, email: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM ${q(schema)}.users u WHERE lower(u.email) = lower($1)`, [email]);
+  return rows[0] && toUser(rows[0]);
+}
+
+export async function listUsers(db: Queryable, schema: string): Promise<UserRow[]> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM ${q(schema)}.users u ORDER BY u.user_id`);
+  return rows.map(toUser);
+}
+
+/**
+ * The user of a login: found by auth0 id (then by email, for a user an operator made first),
+ * its email, display name, profile and last login refreshed; created when there is none, and
+ * then given `defaultRole` (when that role exists). `created` says which.
+ */
+export async function upsertLoginUser(
+  tx: Queryable,
+  schema: string,
+  login: { auth0_id: string; email: string; display_name: string | null; profile_data: Record<string, unknown>; default_role: string; now: Date },
+): Promise<{ user: UserRow; created: boolean }> {
+  const s = q(schema);
+  const { rows: found } = await tx.query<{ user_id: string }>(
+    `SELECT user_id::text AS user_id FROM ${s}.users WHERE auth0_id = $1 OR lower(email) = lower($2) ORDER BY (auth0_id = $1) DESC LIMIT 1 FOR UPDATE`,
+    [login.auth0_id, login.email],
+  );
+  if (found[0]) {
+    const { rows } = await tx.query<UserRow>(
+      `UPDATE ${s}.users u SET auth0_id = $2, email = $3, display_name = COALESCE($4, u.display_name), profile_data = $5::jsonb,
+         last_login_at = $6, updated_at = $6 WHERE u.user_id = $1 RETURNING ${USER_COLUMNS}`,
+      [found[0].user_id, login.auth0_id, login.email, login.display_name, JSON.stringify(login.profile_data), login.now],
+    );
+    return { user: toUser(rows[0]), created: false };
+  }
+  const { rows } = await tx.query<UserRow>(
+    `INSERT INTO ${s}.users AS u (auth0_id, email, display_name, profile_data, created_at, updated_at, last_login_at, is_active)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $5, $5, true) RETURNING ${USER_COLUMNS}`,
+    [login.auth0_id, login.email, login.display_name, JSON.stringify(login.profile_data), login.now],
+  );
+  await tx.query(
+    `INSERT INTO ${s}.user_roles (user_id, role_id, granted_at) SELECT $1, role_id, $3 FROM ${s}.roles WHERE role_name = $2 ON CONFLICT DO NOTHING`,
+    [rows[0].user_id, login.default_role, login.now],
+  );
+  return { user: toUser(rows[0]), created: true };
+}
+
+/** Enables or disables a user; a disabled user's sessions stop working at once. False when there is no such user. */
+export async function setUserActive(db: Queryable, schema: string, userId: string, active: boolean, now: Date): Promise<boolean> {
+  return (await db.query(`UPDATE ${q(schema)}.users SET is_active = $2, updated_at = $3 WHERE user_id = $1`, [userId, active, now])).rowCount > 0;
+}
+
+// ---------------------------------------------------------------- roles
+
+export async function listRoles(db: Queryable, schema: string, now: Date): Promise<RoleRow[]> {
+  const s = q(schema);
+  const { rows } = await db.query<RoleRow>(
+    `SELECT r.role_id, r.role_name, r.description, COALESCE(r.is_system_role, false) AS is_system_role, r.created_at,
+            (SELECT count(*)::int FROM ${s}.user_roles ur WHERE ur.role_id = r.role_id AND (ur.expires_at IS NULL OR ur.expires_at > $1)) AS user_count
+     FROM ${s}.roles r ORDER BY r.role_id`,
+    [now],
+  );
+  return rows;
+}
+
+export async function roleExists(db: Queryable, schema: string, roleName: string): Promise<boolean> {
+  return (await db.query(`SELECT 1 FROM ${q(schema)}.roles WHERE role_name = $1`, [roleName])).rowCount > 0;
+}
+
+/** The roles a user holds at `now` (expired assignments left out). */
+export async function userRoles(db: Queryable, schema: string, userId: string, now: Date): Promise<UserRoleRow[]> {
+  const s = q(schema);
+  const { rows } = await db.query<UserRoleRow>(
+    `SELECT r.role_name, ur.granted_at, ur.granted_by::text AS granted_by, ur.expires_at
+     FROM ${s}.user_roles ur JOIN ${s}.roles r ON r.role_id = ur.role_id
+     WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2) ORDER BY r.role_id`,
+    [userId, now],
+  );
+  return rows;
+}
+
+/**
+ * Gives a user a role (again: its grant time, granter and expiry are renewed). Undefined when the
+ * user or the role does not exist.
+ */
+export async function addUserRole(
+  db: Queryable,
+  schema: string,
+  grant: { user_id: string; role_name: string; granted_by: string | null; expires_at: Date | null; now: Date },
+): Promise<UserRoleRow | undefined> {
+  const s = q(schema);
+  const { rows } = await db.query<UserRoleRow>(
+    `INSERT INTO ${s}.user_roles (user_id, role_id, granted_at, granted_by, expires_at)
+     SELECT u.user_id, r.role_id, $3, $4, $5 FROM ${s}.users u, ${s}.roles r WHERE u.user_id = $1 AND r.role_name = $2
+     ON CONFLICT (user_id, role_id) DO UPDATE SET granted_at = EXCLUDED.granted_at, granted_by = EXCLUDED.granted_by, expires_at = EXCLUDED.expires_at
+     RETURNING $2::text AS role_name, granted_at, granted_by::text AS granted_by, expires_at`,
+    [grant.user_id, grant.role_name, grant.now, grant.granted_by, grant.expires_at],
+  );
+  return rows[0];
+}
+
+/** Takes a role from a user; false when the user did not have it. */
+export async function removeUserRole(db: Queryable, schema: string, userId: string, roleName: string): Promise<boolean> {
+  const s = q(schema);
+  const result = await db.query(
+    `DELETE FROM ${s}.user_roles ur USING ${s}.roles r WHERE ur.role_id = r.role_id AND ur.user_id = $1 AND r.role_name = $2`,
+    [userId, roleName],
+  );
+  return result.rowCount > 0;
+}
+
+// ---------------------------------------------------------------- playbook permissions
+
+/**
+ * The LIKE pattern stored for a path pattern as operators write it (`api_integration/*`):
+ * `*` (and `%`) match anything, `_` only itself (escaped, as LIKE would take it for any one
+ * character). Null for a plain path, which only the exact `playbook_path` match grants.
+ */
+export function likePatternOf(pathPattern: string): string | null {
+  if (!/[*%]/.test(pathPattern)) return null;
+  return pathPattern.replace(/\\/g, '\\\\').replace(/_/g, '\\_').replace(/\*/g, '%');
+}
+
+const PERMISSION_COLUMNS = `p.permission_id::text AS permission_id, r.role_name, p.playbook_path, COALESCE(p.can_execute, false) AS can_execute,
+  COALESCE(p.can_view, false) AS can_view, COALESCE(p.can_modify, false) AS can_modify, p.allow_pattern, p.deny_pattern, p.created_at, p.updated_at`;
+
+/**
+ * Grants on a path for a role: the role's row with this `playbook_path` is updated, or a new one
+ * inserted (no unique constraint is assumed: upstream's table has none). Undefined when the role
+ * does not exist.
+ */
+export async function grantPlaybookPermission(tx: Queryable, schema: string, write: PlaybookPermissionWrite, now: Date): Promise<{ row: PlaybookPermissionRow; created: boolean } | undefined> {
+  const s = q(schema);
+  const values = [write.role_name, write.playbook_path, write.can_execute, write.can_view, write.can_modify, write.allow_pattern, write.deny_pattern, now];
+  const updated = await tx.query<{ permission_id: string }>(
+    `UPDATE ${s}.playbook_permissions p SET can_execute = $3, can_view = $4, can_modify = $5, allow_pattern = $6, deny_pattern = $7, updated_at = $8
+     FROM ${s}.roles r WHERE r.role_id = p.role_id AND r.role_name = $1 AND p.playbook_path = $2 RETURNING p.permission_id::text AS permission_id`,
+    values,
+  );
+  let id = updated.rows[0]?.permission_id;
+  const created = id === undefined;
+  if (created) {
+    const inserted = await tx.query<{ permission_id: string }>(
+      `INSERT INTO ${s}.playbook_permissions (role_id, playbook_path, can_execute, can_view, can_modify, allow_pattern, deny_pattern, created_at, updated_at)
+       SELECT role_id, $2, $3, $4, $5, $6, $7, $8, $8 FROM ${s}.roles WHERE role_name = $1 RETURNING permission_id::text AS permission_id`,
+      values,
+    );
+    id = inserted.rows[0]?.permission_id;
+    if (id === undefined) return undefined;
+  }
+  const { rows } = await tx.query<PlaybookPermissionRow>(
+    `SELECT ${PERMISSION_COLUMNS} FROM ${s}.playbook_permissions p JOIN ${s}.roles r ON r.role_id = p.role_id WHERE p.permission_id = $1`,
+    [id],
+  );
+  return { row: rows[0], created };
+}
+
+/** Removes a role's rows for a path; the number removed (0: there were none). */
+export async function revokePlaybookPermission(db: Queryable, schema: string, roleName: string, playbookPath: string): Promise<number> {
+  const s = q(schema);
+  const result = await db.query(
+    `DELETE FROM ${s}.playbook_permissions p USING ${s}.roles r WHERE p.role_id = r.role_id AND r.role_name = $1 AND p.playbook_path = $2`,
+    [roleName, playbookPath],
+  );
+  return result.rowCount;
+}
+
+export async function listPlaybookPermissions(db: Queryable, schema: string, roleName?: string): Promise<PlaybookPermissionRow[]> {
+  const s = q(schema);
+  const { rows } = await db.query<PlaybookPermissionRow>(
+    `SELECT ${PERMISSION_COLUMNS} FROM ${s}.playbook_permissions p JOIN ${s}.roles r ON r.role_id = p.role_id
+     WHERE $1::text IS NULL OR r.role_name = $1 ORDER BY r.role_id, p.playbook_path, p.permission_id`,
+    [roleName ?? null],
+  );
+  return rows;
+}
+
+/**
+ * Upstream's check (auth.check_playbook_permission): one of the user's current roles has a row
+ * whose `playbook_path` equals the path or whose `allow_pattern` LIKE-matches it, with the
+ * action's flag, and whose `deny_pattern` does not match it. Any other action: false.
+ */
+export async function checkPlaybookPermission(db: Queryable, schema: string, userId: string, playbookPath: string, action: PlaybookAction, now: Date): Promise<boolean> {
+  const s = q(schema);
+  const { rows } = await db.query<{ allowed: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM ${s}.user_roles ur JOIN ${s}.playbook_permissions pp ON pp.role_id = ur.role_id
+       WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $4)
+         AND (pp.playbook_path = $2 OR (pp.allow_pattern IS NOT NULL AND $2 LIKE pp.allow_pattern))
+         AND (pp.deny_pattern IS NULL OR $2 NOT LIKE pp.deny_pattern)
+         AND CASE $3 WHEN 'execute' THEN pp.can_execute WHEN 'view' THEN pp.can_view WHEN 'modify' THEN pp.can_modify ELSE false END
+     ) AS allowed`,
+    [userId, playbookPath, action, now],
+  );
+  return rows[0].allowed === true;
+}
+
+// ---------------------------------------------------------------- sessions
+
+const SESSION_COLUMNS = `s.session_id::text AS session_id, s.user_id::text AS user_id, s.created_at, s.expires_at, s.last_activity_at,
+  host(s.ip_address) AS ip_address, s.user_agent, COALESCE(s.is_active, false) AS is_active`;
+
+export async function insertSession(
+  db: Queryable,
+  schema: string,
+  session: { user_id: string; token_sha256: string; created_at: Date; expires_at: Date; ip_address: string | null; user_agent: string | null },
+): Promise<SessionRow> {
+  const { rows } = await db.query<SessionRow>(
+    `INSERT INTO ${q(schema)}.sessions AS s (user_id, session_token, created_at, expires_at, last_activity_at, ip_address, user_agent, is_active)
+     VALUES ($1, $2, $3, $4, $3, $5::inet, $6, true) RETURNING ${SESSION_COLUMNS}`,
+    [session.user_id, session.token_sha256, session.created_at, session.expires_at, session.ip_address, session.user_agent],
+  );
+  return rows[0];
+}
+
+/** The session with this token hash and its user, whatever their state (the caller decides). */
+export async function findSessionByHash(db: Queryable, schema: string, tokenSha256: string): Promise<SessionWithUser | undefined> {
+  const s = q(schema);
+  const { rows } = await db.query<SessionRow & { u: UserRow }>(
+    `SELECT ${SESSION_COLUMNS}, row_to_json(x) AS u FROM ${s}.sessions s
+     JOIN LATERAL (SELECT ${USER_COLUMNS} FROM ${s}.users u WHERE u.user_id = s.user_id) x ON true
+     WHERE s.session_token = $1`,
+    [tokenSha256],
+  );
+  if (!rows[0]) return undefined;
+  const { u, ...session } = rows[0];
+  const user = toUser({
+    ...u,
+    created_at: new Date(u.created_at),
+    updated_at: new Date(u.updated_at),
+    last_login_at: u.last_login_at === null ? null : new Date(u.last_login_at),
+  });
+  return { ...session, user };
+}
+
+/** Notes activity on a live session. */
+export async function touchSession(db: Queryable, schema: string, sessionId: string, now: Date): Promise<void> {
+  await db.query(`UPDATE ${q(schema)}.sessions SET last_activity_at = $2 WHERE session_id = $1`, [sessionId, now]);
+}
+
+/** Ends a session (logout, idle timeout); false when it was not active. */
+export async function deactivateSession(db: Queryable, schema: string, sessionId: string): Promise<boolean> {
+  return (await db.query(`UPDATE ${q(schema)}.sessions SET is_active = false WHERE session_id = $1 AND is_active`, [sessionId])).rowCount > 0;
+}
+
+/** Ends every active session of a user (disabled user); the number ended. */
+export async function deactivateUserSessions(db: Queryable, schema: string, userId: string): Promise<number> {
+  return (await db.query(`UPDATE ${q(schema)}.sessions SET is_active = false WHERE user_id = $1 AND is_active`, [userId])).rowCount;
+}
+
+// ---------------------------------------------------------------- audit
+
+export async function insertAuditEvent(db: Queryable, schema: string, event: AuditEventWrite): Promise<void> {
+  await db.query(
+    `INSERT INTO ${q(schema)}.audit_log (user_id, session_id, event_type, event_status, resource_type, resource_id, event_details, ip_address, user_agent, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::inet, $9, $10)`,
+    [event.user_id, event.session_id, event.event_type, event.event_status, event.resource_type, event.resource_id, JSON.stringify(event.event_details), event.ip_address, event.user_agent, event.created_at],
+  );
+}
+
+/** The latest audit events, newest first. */
+export async function listAuditEvents(db: Queryable, schema: string, limit: number): Promise<AuditEventRow[]> {
+  const { rows } = await db.query<AuditEventRow>(
+    `SELECT log_id::text AS log_id, user_id::text AS user_id, session_id::text AS session_id, event_type, event_status, resource_type, resource_id,
+            COALESCE(event_details, '{}'::jsonb) AS event_details, host(ip_address) AS ip_address, user_agent, created_at
+     FROM ${q(schema)}.audit_log ORDER BY log_id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows;
+}
