@@ -23,6 +23,9 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   serve: async (ctx) => (await import('./serve/index.js')).newServeCommand(ctx),
   token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
   auth: async (ctx) => (await import('./auth/index.js')).newAuthCommand(ctx),
+  access: async (ctx) => (await import('./access/index.js')).newAccessCommand(ctx),
+  user: async (ctx) => (await import('./user/index.js')).newUserCommand(ctx),
+  role: async (ctx) => (await import('./role/index.js')).newRoleCommand(ctx),
   run: async (ctx) => (await import('./run/index.js')).newRunCommand(ctx),
   execution: async (ctx) => (await import('./execution/index.js')).newExecutionCommand(ctx),
   // Completion describes the whole tree, so it is never built alone.

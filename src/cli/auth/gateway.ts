@@ -31,6 +31,15 @@ export interface ValidateAnswer {
   message?: string;
 }
 
+/** POST /api/auth/check-access's answer (200 allowed or not). */
+export interface CheckAccessAnswer {
+  allowed: boolean;
+  user: GatewayUser | null;
+  playbook_path: string;
+  permission_type: string;
+  message?: string;
+}
+
 /** executePlaybook's ExecuteResult (API.md). */
 export interface ExecuteResult {
   id: string;
@@ -86,6 +95,11 @@ export class Gateway {
   /** Ends a session on the server (POST /api/auth/logout). */
   async logout(sessionToken: string): Promise<void> {
     await this.post('/api/auth/logout', { session_token: sessionToken }, 'logout');
+  }
+
+  /** Whether this session may do `permissionType` on a playbook (POST /api/auth/check-access). */
+  async checkAccess(playbookPath: string, permissionType: string): Promise<CheckAccessAnswer> {
+    return (await this.post('/api/auth/check-access', { session_token: this.token, playbook_path: playbookPath, permission_type: permissionType }, 'check-access')) as CheckAccessAnswer;
   }
 
   /** Starts a playbook by catalog path; the gateway checks `execute` access first. */
