@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NoetlClient } from '../../src/api/index.js';
 import * as sql from '../../src/backends/sql/auth.js';
-import type { Store } from '../../src/backends/sql/store.js';
 import { NoetlError } from '../../src/core/errors.js';
 import { testClient, type TestClient } from '../helpers/client.js';
-
-/** A user as their first gateway login makes them (role viewer). */
-export async function loginUser(store: Store, email: string): Promise<string> {
-  const schema = sql.authSchemaOf(store.info.schema);
-  const { user } = await store.transaction((tx) =>
-    sql.upsertLoginUser(tx, schema, { auth0_id: `auth0|${email}`, email, display_name: email.split('@')[0], profile_data: {}, default_role: 'viewer', now: store.now() }),
-  );
-  return user.user_id;
-}
+import { loginUser } from './users.js';
 
 async function codeOf(work: Promise<unknown>): Promise<string> {
   const err = await work.then(() => undefined, (e: unknown) => e);
