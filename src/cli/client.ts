@@ -50,7 +50,7 @@ export class LocalSession {
   async serverBackend(): Promise<ServerBackend> {
     const client = await this.client();
     const [{ localTokenAuthority }, store] = await Promise.all([import('../backends/local/tokens.js'), this.openStore()]);
-    return { client, tokens: localTokenAuthority({ store }) };
+    return { client, tokens: localTokenAuthority({ store }), store };
   }
 
   /** Closes the store if the command opened it. */

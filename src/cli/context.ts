@@ -1,5 +1,6 @@
 import type { NoetlClient } from '../api/index.js';
 import type { TokenAuthority } from '../api/tokens.js';
+import type { Store } from '../backends/sql/store.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
 
@@ -34,6 +35,8 @@ export interface ClientOptions {
 export interface ServerBackend {
   client: NoetlClient;
   tokens: TokenAuthority;
+  /** The same database, for a server's own tables (`noetl gateway`'s auth schema). */
+  store: Store;
 }
 
 /**

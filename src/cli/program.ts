@@ -21,6 +21,7 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   lint: async (ctx) => (await import('./lint/index.js')).newLintCommand(ctx),
   db: async (ctx) => (await import('./db/index.js')).newDbCommand(ctx),
   serve: async (ctx) => (await import('./serve/index.js')).newServeCommand(ctx),
+  gateway: async (ctx) => (await import('./gateway/index.js')).newGatewayCommand(ctx),
   token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
   auth: async (ctx) => (await import('./auth/index.js')).newAuthCommand(ctx),
   access: async (ctx) => (await import('./access/index.js')).newAccessCommand(ctx),

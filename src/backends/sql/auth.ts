@@ -387,3 +387,14 @@ export async function listAuditEvents(db: Queryable, schema: string, limit: numb
   );
   return rows;
 }
+
+/** The playbook path of a successful `playbook_execute` audit line for this execution, if there is one. */
+export async function findExecutedPlaybook(db: Queryable, schema: string, executionId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ path: string | null }>(
+    `SELECT event_details->>'playbook_path' AS path FROM ${q(schema)}.audit_log
+     WHERE event_type = 'playbook_execute' AND event_status = 'success' AND resource_type = 'execution' AND resource_id = $1
+     ORDER BY log_id DESC LIMIT 1`,
+    [executionId],
+  );
+  return rows[0]?.path ?? undefined;
+}

@@ -45,13 +45,13 @@ SIGTERM finishes the requests in flight, then exits 0.`,
     });
 }
 
-function parseBodyLimit(value: string): number {
+export function parseBodyLimit(value: string): number {
   const bytes = parseByteSize(value);
   if (bytes === undefined) throw new InvalidArgumentError('expected a size from 1 byte to 64m, e.g. 512k or 1m');
   return bytes;
 }
 
-function parseTimeout(value: string): number {
+export function parseTimeout(value: string): number {
   const checked = checkDuration(value);
   if ('problem' in checked || checked.seconds > 3600) throw new InvalidArgumentError('expected a duration from 1s to 1h, e.g. 30s');
   return checked.seconds;

@@ -4,11 +4,12 @@
  * finishes the ones in flight and returns (exit 0).
  */
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type { NoetlClient } from '../../api/index.js';
 import type { TokenAuthority } from '../../api/tokens.js';
 import { invalidError, unavailableError } from '../../core/errors.js';
 import { buildServer } from '../../server/app.js';
-import { isLoopback, parseListen, urlOf } from '../../server/listen.js';
+import { isLoopback, parseListen, urlOf, type ListenAddress } from '../../server/listen.js';
 import { jsonLogger, type LogLevel } from '../../server/log.js';
 import { readTextFile, type IO } from '../io.js';
 import { VERSION } from '../version.js';
@@ -37,6 +38,21 @@ export function untilSignal(signal: NodeJS.Signals): Promise<string> {
   return new Promise((resolve) => process.once(signal, () => resolve(signal)));
 }
 
+/** Listens on the address; a failure closes the app and says why in one line (`noetl serve`, `noetl gateway`). */
+export async function listenOrExplain(app: FastifyInstance, address: ListenAddress, listen: string): Promise<AddressInfo> {
+  try {
+    await app.listen({ host: address.host, port: address.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw unavailableError(`cannot listen on ${listen}: the address is in use`);
+    if (code === 'EACCES') throw invalidError(`cannot listen on ${listen}: permission denied (ports below 1024 need privileges)`);
+    if (code === 'EADDRNOTAVAIL') throw invalidError(`cannot listen on ${listen}: no such local address`);
+    throw err;
+  }
+  return app.server.address() as AddressInfo;
+}
+
 export async function runServe(opts: ServeOptions, deps: ServeDeps): Promise<void> {
   const address = parseListen(opts.listen);
   const loopback = isLoopback(address.host);
@@ -58,17 +74,7 @@ export async function runServe(opts: ServeOptions, deps: ServeDeps): Promise<voi
     deps.warn(`serving the embedded database ${client.backend.location}: other noetl commands on it wait until this server stops (create tokens first; use PostgreSQL to share it)`);
   }
   const app = buildServer({ client, tokens, auth: !opts.insecureNoAuth, logger, bodyLimit: opts.bodyLimit, requestTimeoutMs: opts.requestTimeoutMs, https, version: VERSION });
-  try {
-    await app.listen({ host: address.host, port: address.port });
-  } catch (err) {
-    await app.close();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw unavailableError(`cannot listen on ${opts.listen}: the address is in use`);
-    if (code === 'EACCES') throw invalidError(`cannot listen on ${opts.listen}: permission denied (ports below 1024 need privileges)`);
-    if (code === 'EADDRNOTAVAIL') throw invalidError(`cannot listen on ${opts.listen}: no such local address`);
-    throw err;
-  }
-  const bound = app.server.address() as AddressInfo;
+  const bound = await listenOrExplain(app, address, opts.listen);
   logger.info('listening', { url: urlOf({ host: address.host, port: bound.port }, Boolean(https)), backend: client.backend.kind, auth: !opts.insecureNoAuth, version: VERSION });
 
   const reason = await deps.stopped;

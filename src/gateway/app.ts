@@ -1,0 +1,226 @@
+/**
+ * `noetl gateway`'s HTTP application (seed 002, API.md "Gateway"): `noetl serve`'s Fastify app
+ * (buildServer: error shape, JSON bodies, body limit, metrics, request log, /health, /ready,
+ * graceful close) with the gateway's routes on it. Session routes are public at the service-token
+ * level and check the session themselves; the admin routes need an admin service token.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { NoetlClient } from '../api/index.js';
+import type { TokenAuthority } from '../api/tokens.js';
+import { NoetlError } from '../core/errors.js';
+import { buildServer } from '../server/app.js';
+import { tokenOf } from '../server/auth.js';
+import type { ServerLogger } from '../server/log.js';
+import { jsonLogger } from '../server/log.js';
+import type { Metrics } from '../server/metrics.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { registerGraphql } from './graphql.js';
+import type { IssuerSet, VerifiedIdentity } from './issuers.js';
+import type { NoetlServer } from './noetl-server.js';
+import { LoginRateLimit } from './rate-limit.js';
+import { permissionOf, type ClientInfo, type GatewayService, type LiveSession } from './service.js';
+
+export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:8090';
+
+export interface GatewayOptions {
+  service: GatewayService;
+  /** Verifies Auth0 access tokens (IssuerSet). */
+  issuers: Pick<IssuerSet, 'verify'>;
+  /** Where executions go (`--noetl-server`); without it executePlaybook and execution answer unavailable. */
+  noetlServer?: NoetlServer;
+  client: NoetlClient;
+  tokens: TokenAuthority;
+  logger?: ServerLogger;
+  bodyLimit?: number;
+  requestTimeoutMs?: number;
+  https?: { cert: string; key: string };
+  version?: string;
+  metrics?: Metrics;
+  /** Login also sets the cookie `session_token` (HttpOnly; Secure; SameSite=Strict). */
+  sessionCookie?: boolean;
+  /** Serve the GraphiQL page at /graphiql. */
+  graphiql?: boolean;
+  /** Login attempts per client IP and per user in `windowMs` (0: no limit). */
+  loginLimit?: { perIp: number; perUser: number; windowMs: number };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's gateway session (GraphQL routes). */
+    gatewaySession?: LiveSession;
+  }
+}
+
+/** The user as the seed's answers show it (`user_id` a number, as upstream's gateway sends it). */
+export function publicUser(session: LiveSession, withRoles: boolean): Record<string, unknown> {
+  const user: Record<string, unknown> = { user_id: Number(session.user.user_id), email: session.user.email, display_name: session.user.display_name };
+  if (withRoles) user.roles = session.roles;
+  return user;
+}
+
+/** RFC 3339 UTC without fractions, as the seed shows (`2026-01-26T08:00:00Z`). */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function clientOf(request: FastifyRequest): ClientInfo {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
+}
+
+const LOGIN_BODY = {
+  type: 'object',
+  required: ['auth0_token'],
+  additionalProperties: false,
+  properties: {
+    auth0_token: { type: 'string', minLength: 1, maxLength: 16384 },
+    auth0_domain: { type: 'string', maxLength: 300 },
+    auth0_refresh_token: { type: 'string', maxLength: 16384, description: 'accepted for upstream clients; never stored' },
+    session_duration_hours: { type: 'number', exclusiveMinimum: 0, maximum: 8760 },
+    client_ip: { type: 'string', maxLength: 100, description: 'accepted for upstream clients; the connection\'s address is what is recorded' },
+    client_user_agent: { type: 'string', maxLength: 1000 },
+  },
+} as const;
+
+const SESSION_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { session_token: { type: 'string', maxLength: 200 } },
+} as const;
+
+const CHECK_BODY = {
+  type: 'object',
+  required: ['playbook_path'],
+  additionalProperties: false,
+  properties: {
+    session_token: { type: 'string', maxLength: 200 },
+    playbook_path: { type: 'string', minLength: 1, maxLength: 500 },
+    permission_type: { type: 'string', maxLength: 20 },
+    action: { type: 'string', maxLength: 20, description: 'upstream playbooks\' name for permission_type' },
+  },
+} as const;
+
+export function buildGateway(options: GatewayOptions): FastifyInstance {
+  const logger = options.logger ?? jsonLogger(() => undefined, 'silent');
+  const { service } = options;
+  const app = buildServer({
+    client: options.client,
+    tokens: options.tokens,
+    logger,
+    bodyLimit: options.bodyLimit,
+    requestTimeoutMs: options.requestTimeoutMs,
+    https: options.https,
+    version: options.version,
+    metrics: options.metrics,
+  });
+  const limit = options.loginLimit ?? { perIp: 30, perUser: 10, windowMs: 60_000 };
+  const ipLimit = new LoginRateLimit(limit.perIp, limit.windowMs, () => service.now());
+  const userLimit = new LoginRateLimit(limit.perUser, limit.windowMs, () => service.now());
+
+  /** Audit lines never change an answer: a failed write is logged. */
+  const audit = async (request: FastifyRequest, note: Parameters<GatewayService['audit']>[0]) => {
+    try {
+      await service.audit(note, clientOf(request));
+    } catch (err) {
+      logger.error('audit write failed', { request_id: request.id, event_type: note.event_type, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  const sessionCookie = (reply: FastifyReply, token: string, maxAgeSeconds: number) => {
+    void reply.header('set-cookie', `session_token=${token}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; Secure; SameSite=Strict`);
+  };
+
+  app.post<{ Body: { auth0_token: string; auth0_domain?: string; session_duration_hours?: number; client_user_agent?: string } }>(
+    '/api/auth/login',
+    { config: { access: 'public' }, schema: { summary: 'Exchange an Auth0 access token for a session (seed 002)', tags: ['gateway'], body: LOGIN_BODY } },
+    async (request, reply) => {
+      const client = clientOf(request);
+      ipLimit.hit(`ip:${client.ip}`, 'address');
+      let identity: VerifiedIdentity;
+      try {
+        identity = await options.issuers.verify(request.body.auth0_token, request.body.auth0_domain);
+      } catch (err) {
+        const reason = err instanceof NoetlError ? (err.reason ?? err.code) : 'error';
+        await audit(request, { event_type: 'login', event_status: 'failure', details: { reason, auth0_domain: request.body.auth0_domain?.slice(0, 300) ?? null } });
+        throw err;
+      }
+      try {
+        userLimit.hit(`user:${identity.domain}:${identity.sub}`, 'user');
+      } catch (err) {
+        await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: 'rate_limited', auth0_id: identity.sub } });
+        throw err;
+      }
+      const agent = client.userAgent ?? request.body.client_user_agent ?? null;
+      let result: Awaited<ReturnType<GatewayService['login']>>;
+      try {
+        result = await service.login(identity, request.body.session_duration_hours, { ip: client.ip, userAgent: agent });
+      } catch (err) {
+        await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: err instanceof NoetlError ? (err.reason ?? err.code) : 'error', auth0_id: identity.sub } });
+        throw err;
+      }
+      const { token, session, created } = result;
+      await audit(request, {
+        event_type: 'login',
+        event_status: 'success',
+        user_id: session.user.user_id,
+        session_id: session.session_id,
+        details: { auth0_domain: identity.domain, user_created: created },
+      });
+      if (options.sessionCookie) sessionCookie(reply, token, Math.floor((session.expires_at.getTime() - service.now().getTime()) / 1000));
+      return {
+        status: 'authenticated',
+        session_token: token,
+        user: publicUser(session, true),
+        expires_at: rfc3339(session.expires_at),
+        message: 'Authentication successful',
+      };
+    },
+  );
+
+  app.post<{ Body: { session_token?: string } | undefined }>(
+    '/api/auth/validate',
+    { config: { access: 'public' }, schema: { summary: 'Is this session valid? (200 either way)', tags: ['gateway'], body: SESSION_BODY } },
+    async (request) => {
+      const session = await service.session(request.body?.session_token ?? tokenOf(request), { roles: true });
+      if (!session) return { valid: false, user: null, expires_at: null, message: 'Session is invalid or expired' };
+      return { valid: true, user: publicUser(session, true), expires_at: rfc3339(session.expires_at), message: 'Session is valid' };
+    },
+  );
+
+  app.post<{ Body: { session_token?: string } | undefined }>(
+    '/api/auth/logout',
+    { config: { access: 'public' }, schema: { summary: 'End a session (200 also when there was none)', tags: ['gateway'], body: SESSION_BODY } },
+    async (request, reply) => {
+      const { ended, session } = await service.logout(request.body?.session_token ?? tokenOf(request));
+      if (session) await audit(request, { event_type: 'logout', event_status: 'success', user_id: session.user.user_id, session_id: session.session_id });
+      if (options.sessionCookie) sessionCookie(reply, '', 0);
+      return { status: 'logged_out', message: ended ? 'Session ended' : 'No active session' };
+    },
+  );
+
+  app.post<{ Body: { session_token?: string; playbook_path: string; permission_type?: string; action?: string } }>(
+    '/api/auth/check-access',
+    { config: { access: 'public' }, schema: { summary: 'May this session use this playbook? (200 either way; fails closed)', tags: ['gateway'], body: CHECK_BODY } },
+    async (request) => {
+      const { playbook_path: path } = request.body;
+      const asked = request.body.permission_type ?? request.body.action ?? 'execute';
+      const permission = permissionOf(asked);
+      const session = await service.session(request.body.session_token ?? tokenOf(request));
+      const answer = (allowed: boolean, message: string) => ({ allowed, user: allowed && session ? publicUser(session, false) : null, playbook_path: path, permission_type: asked, message });
+      if (!session) {
+        await audit(request, { event_type: 'permission_check', event_status: 'denied', resource_type: 'playbook', resource_id: path, details: { permission: asked, reason: 'no_session' } });
+        return answer(false, 'Session is invalid or expired');
+      }
+      const allowed = permission !== undefined && (await service.allowed(session.user.user_id, path, permission));
+      if (!allowed) {
+        await audit(request, { event_type: 'permission_check', event_status: 'denied', user_id: session.user.user_id, session_id: session.session_id, resource_type: 'playbook', resource_id: path, details: { permission: asked } });
+        return answer(false, permission ? `Access denied: no ${permission} permission on ${path}` : `Access denied: unknown permission type ${asked.slice(0, 20)} (execute, view, modify)`);
+      }
+      return answer(true, `Access granted: ${permission} on ${path}`);
+    },
+  );
+
+  registerGraphql(app, { service, noetlServer: options.noetlServer, graphiql: Boolean(options.graphiql), audit, logger });
+  registerAdminRoutes(app, { service });
+  return app;
+}

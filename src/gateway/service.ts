@@ -1,0 +1,271 @@
+/**
+ * What the gateway decides, over the `auth` tables (src/backends/sql/auth.ts): logins make
+ * users and sessions, sessions are checked (expiry, idle timeout, user disabled), playbook
+ * permissions are checked with upstream's rule, and the audit trail is written. The session
+ * token is 256 random bits shown once; only its SHA-256 is stored.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import * as sql from '../backends/sql/auth.js';
+import type { Store } from '../backends/sql/store.js';
+import { invalidError, NoetlError, notFoundError } from '../core/errors.js';
+import type { VerifiedIdentity } from './issuers.js';
+
+export const SESSION_TOKEN_PREFIX = 'noetl-session-';
+const SESSION_TOKEN_PATTERN = /^noetl-session-[A-Za-z0-9_-]{43}$/;
+/** last_activity_at is written at most this often per session (a write per request would halve throughput). */
+const ACTIVITY_RESOLUTION_MS = 60_000;
+
+export interface SessionPolicy {
+  /** The role a user gets at first login (`viewer`). */
+  defaultRole: string;
+  /** Session length when the login asks for none (8 h, as upstream). */
+  defaultHours: number;
+  /** The longest session a login may ask for. */
+  maxHours: number;
+  /** A session unused for this long ends, ms. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { defaultRole: 'viewer', defaultHours: 8, maxHours: 24, idleTimeoutMs: 2 * 3600_000 };
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A session that is valid now, with its user and the user's roles. */
+export interface LiveSession {
+  session_id: string;
+  expires_at: Date;
+  user: sql.UserRow;
+  roles: string[];
+}
+
+export type Permission = sql.PlaybookAction;
+
+/** `edit` is `modify` (upstream never grants `edit`); anything else is not a permission. */
+export function permissionOf(text: string): Permission | undefined {
+  const value = text.trim().toLowerCase();
+  if (value === 'edit') return 'modify';
+  return value === 'execute' || value === 'view' || value === 'modify' ? value : undefined;
+}
+
+export function hashSessionToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** What an audit line says beside who, when and from where. */
+export interface AuditNote {
+  event_type: string;
+  event_status: 'success' | 'failure' | 'denied';
+  user_id?: string | null;
+  session_id?: string | null;
+  resource_type?: string | null;
+  resource_id?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export class GatewayService {
+  readonly schema: string;
+
+  constructor(
+    readonly store: Store,
+    readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+  ) {
+    this.schema = sql.authSchemaOf(store.info.schema);
+  }
+
+  now(): Date {
+    return this.store.now();
+  }
+
+  /** A new session for a verified identity: the user is made at first login (with the default role) or refreshed. */
+  async login(identity: VerifiedIdentity, requestedHours: number | undefined, client: ClientInfo): Promise<{ token: string; session: LiveSession; created: boolean }> {
+    const hours = requestedHours ?? this.policy.defaultHours;
+    if (!(hours > 0)) throw invalidError('session_duration_hours must be a positive number of hours');
+    const effectiveHours = Math.min(hours, this.policy.maxHours);
+    const now = this.now();
+    const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const { session, created } = await this.store.transaction(async (tx) => {
+      const { user, created } = await sql.upsertLoginUser(tx, this.schema, {
+        auth0_id: identity.sub,
+        email: identity.email,
+        display_name: identity.display_name,
+        profile_data: profileOf(identity),
+        default_role: this.policy.defaultRole,
+        now,
+      });
+      if (!user.is_active) throw new NoetlError('forbidden', `user ${user.email} is disabled: ask an administrator to enable it (noetl user enable)`, { reason: 'user_disabled' });
+      const row = await sql.insertSession(tx, this.schema, {
+        user_id: user.user_id,
+        token_sha256: hashSessionToken(token),
+        created_at: now,
+        expires_at: new Date(now.getTime() + effectiveHours * 3600_000),
+        ip_address: ipOrNull(client.ip),
+        user_agent: client.userAgent?.slice(0, 1000) ?? null,
+      });
+      const roles = (await sql.userRoles(tx, this.schema, user.user_id, now)).map((r) => r.role_name);
+      return { session: { session_id: row.session_id, expires_at: new Date(row.expires_at), user, roles }, created };
+    });
+    return { token, session, created };
+  }
+
+  /**
+   * The live session of a token, or undefined: unknown, ended, expired, idle too long, or its
+   * user disabled. An idle session is ended here; activity is noted (at most once a minute).
+   */
+  async session(token: string | undefined, options: { roles?: boolean } = {}): Promise<LiveSession | undefined> {
+    if (!token || !SESSION_TOKEN_PATTERN.test(token)) return undefined;
+    const found = await sql.findSessionByHash(this.store, this.schema, hashSessionToken(token));
+    if (!found || !found.is_active || !found.user.is_active) return undefined;
+    const now = this.now();
+    if (new Date(found.expires_at).getTime() <= now.getTime()) return undefined;
+    const last = new Date(found.last_activity_at ?? found.created_at).getTime();
+    if (now.getTime() - last >= this.policy.idleTimeoutMs) {
+      await sql.deactivateSession(this.store, this.schema, found.session_id);
+      return undefined;
+    }
+    if (now.getTime() - last >= ACTIVITY_RESOLUTION_MS) await sql.touchSession(this.store, this.schema, found.session_id, now);
+    const roles = options.roles ? (await sql.userRoles(this.store, this.schema, found.user_id, now)).map((r) => r.role_name) : [];
+    return { session_id: found.session_id, expires_at: new Date(found.expires_at), user: found.user, roles };
+  }
+
+  /** Ends the token's session; false when there was no active one. */
+  async logout(token: string | undefined): Promise<{ ended: boolean; session?: LiveSession }> {
+    const session = await this.session(token);
+    if (!session) return { ended: false };
+    return { ended: await sql.deactivateSession(this.store, this.schema, session.session_id), session };
+  }
+
+  async allowed(userId: string, playbookPath: string, permission: Permission): Promise<boolean> {
+    return sql.checkPlaybookPermission(this.store, this.schema, userId, playbookPath, permission, this.now());
+  }
+
+  /** Writes one audit line; a failure to write never changes the answer (the caller logs it). */
+  async audit(note: AuditNote, client: ClientInfo): Promise<void> {
+    await sql.insertAuditEvent(this.store, this.schema, {
+      user_id: note.user_id ?? null,
+      session_id: note.session_id ?? null,
+      event_type: note.event_type,
+      event_status: note.event_status,
+      resource_type: note.resource_type ?? null,
+      resource_id: note.resource_id?.slice(0, 255) ?? null,
+      event_details: note.details ?? {},
+      ip_address: ipOrNull(client.ip),
+      user_agent: client.userAgent?.slice(0, 1000) ?? null,
+      created_at: this.now(),
+    });
+  }
+
+  /** The playbook an execution started through this gateway ran, from the audit trail; undefined when none did. */
+  async executionPlaybook(executionId: string): Promise<string | undefined> {
+    return sql.findExecutedPlaybook(this.store, this.schema, executionId);
+  }
+
+  // ------------------------------------------------------------ administration
+
+  async user(ref: string): Promise<sql.UserRow> {
+    const value = ref.trim();
+    const user = /^\d{1,19}$/.test(value) ? await sql.findUserById(this.store, this.schema, value) : await sql.findUserByEmail(this.store, this.schema, value);
+    if (!user) throw notFoundError(`no user ${value.slice(0, 200)}: users appear at their first login through the gateway`);
+    return user;
+  }
+
+  async rolesOf(userId: string): Promise<string[]> {
+    return (await sql.userRoles(this.store, this.schema, userId, this.now())).map((r) => r.role_name);
+  }
+
+  async listUsers(): Promise<{ user: sql.UserRow; roles: string[] }[]> {
+    const users = await sql.listUsers(this.store, this.schema);
+    return Promise.all(users.map(async (user) => ({ user, roles: await this.rolesOf(user.user_id) })));
+  }
+
+  async setActive(ref: string, active: boolean): Promise<sql.UserRow> {
+    const user = await this.user(ref);
+    await this.store.transaction(async (tx) => {
+      await sql.setUserActive(tx, this.schema, user.user_id, active, this.now());
+      if (!active) await sql.deactivateUserSessions(tx, this.schema, user.user_id);
+    });
+    return this.user(user.user_id);
+  }
+
+  async listRoles(): Promise<sql.RoleRow[]> {
+    return sql.listRoles(this.store, this.schema, this.now());
+  }
+
+  async requireRole(role: string): Promise<void> {
+    if (!(await sql.roleExists(this.store, this.schema, role))) {
+      const known = (await this.listRoles()).map((r) => r.role_name).join(', ');
+      throw notFoundError(`no role ${role.slice(0, 100)}: the roles are ${known}`);
+    }
+  }
+
+  async addRole(ref: string, role: string, expiresAt: Date | null): Promise<{ user: sql.UserRow; grant: sql.UserRoleRow }> {
+    const user = await this.user(ref);
+    await this.requireRole(role);
+    const grant = await sql.addUserRole(this.store, this.schema, { user_id: user.user_id, role_name: role, granted_by: null, expires_at: expiresAt, now: this.now() });
+    if (!grant) throw notFoundError(`no user ${ref.slice(0, 200)} or role ${role.slice(0, 100)}`);
+    return { user, grant };
+  }
+
+  async removeRole(ref: string, role: string): Promise<sql.UserRow> {
+    const user = await this.user(ref);
+    if (!(await sql.removeUserRole(this.store, this.schema, user.user_id, role))) throw notFoundError(`user ${user.email} does not have role ${role.slice(0, 100)}`);
+    return user;
+  }
+
+  async permissions(role?: string): Promise<sql.PlaybookPermissionRow[]> {
+    if (role !== undefined) await this.requireRole(role);
+    return sql.listPlaybookPermissions(this.store, this.schema, role);
+  }
+
+  async grant(grant: { role: string; pattern: string; execute: boolean; view: boolean; modify: boolean; deny?: string }): Promise<{ row: sql.PlaybookPermissionRow; created: boolean }> {
+    checkPattern(grant.pattern, 'pattern');
+    if (grant.deny !== undefined) checkPattern(grant.deny, 'deny');
+    await this.requireRole(grant.role);
+    const result = await this.store.transaction((tx) =>
+      sql.grantPlaybookPermission(
+        tx,
+        this.schema,
+        {
+          role_name: grant.role,
+          playbook_path: grant.pattern,
+          can_execute: grant.execute,
+          can_view: grant.view,
+          can_modify: grant.modify,
+          allow_pattern: sql.likePatternOf(grant.pattern),
+          deny_pattern: grant.deny === undefined ? null : (sql.likePatternOf(grant.deny) ?? grant.deny),
+        },
+        this.now(),
+      ),
+    );
+    if (!result) throw notFoundError(`no role ${grant.role.slice(0, 100)}`);
+    return result;
+  }
+
+  async revoke(role: string, pattern: string): Promise<number> {
+    await this.requireRole(role);
+    const removed = await sql.revokePlaybookPermission(this.store, this.schema, role, pattern);
+    if (!removed) throw notFoundError(`role ${role} has no grant on ${pattern.slice(0, 200)}: noetl access ls --role ${role} lists them`);
+    return removed;
+  }
+}
+
+/** A playbook path or pattern as the table accepts it (`^[a-z0-9/_*%-]+$`). */
+export function checkPattern(value: string, what: string): void {
+  if (!/^[a-z0-9/_*%-]{1,500}$/.test(value)) throw invalidError(`${what} ${value.slice(0, 100)} is not a playbook path pattern: lower-case letters, digits, / _ - and * (e.g. api_integration/*)`);
+}
+
+function ipOrNull(ip: string | null): string | null {
+  return ip && isIP(ip) ? ip : null;
+}
+
+/** The profile upstream keeps: the token's name and picture claims, never the token. */
+function profileOf(identity: VerifiedIdentity): Record<string, unknown> {
+  const profile: Record<string, unknown> = { auth0_domain: identity.domain };
+  for (const key of ['name', 'nickname', 'picture', 'given_name', 'family_name']) {
+    if (typeof identity.claims[key] === 'string') profile[key] = identity.claims[key];
+  }
+  return profile;
+}
