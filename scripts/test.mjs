@@ -1,10 +1,11 @@
-// The whole test suite on both backends: every test on the embedded database (PGlite),
+// The whole test suite on every backend: every test on the embedded database (PGlite),
 // then the database tests (*.db.test.ts) on the PostgreSQL server, in a database of their
-// own that is dropped at the end. It prints the wall time of each half and of the whole run;
-// its last line is "N passed, N failed".
+// own that is dropped at the end, then the contract suite (test/contract) over HTTP: the
+// remote client through `noetl serve`'s app to that PostgreSQL database. It prints the wall
+// time of each part and of the whole run; its last line is "N passed, N failed".
 //
-//   npm test                    both backends (the server suite is skipped, and says so, when no server answers)
-//   npm test -- test/lint       only some files (passed on to vitest)
+//   npm test                    every backend (the server parts are skipped, and say so, when no server answers)
+//   npm test -- test/lint       only some files (passed on to vitest; the HTTP part runs the contract files among them)
 //
 // PostgreSQL: NOETL_TEST_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 // With CI=true an unreachable server is a failure, not a skip.
@@ -30,11 +31,11 @@ const started = performance.now();
 const times = [];
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-function vitest(backend, env) {
+function vitest(backend, env, files = filters) {
   const report = join(work, `${backend}.json`);
   console.log(`\n== ${backend} backend ==`);
   const t0 = performance.now();
-  const result = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...filters], {
+  const result = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...files], {
     NOETL_TEST_BACKEND: backend,
     ...env,
   });
@@ -80,16 +81,23 @@ const add = (c) => {
 };
 
 add(vitest('embedded', {}));
-const server = await withServerDatabase((url) => vitest('postgres', { NOETL_TEST_DATABASE_URL: url }));
+// The HTTP part runs only the contract suite (or the contract files among the filters given).
+const CONTRACT = 'test/contract';
+const httpFiles = filters.length ? filters.filter((f) => f.startsWith(CONTRACT) || CONTRACT.startsWith(f.replace(/\/$/, ''))) : [CONTRACT];
+const server = await withServerDatabase((url) => {
+  const counts = [vitest('postgres', { NOETL_TEST_DATABASE_URL: url })];
+  if (httpFiles.length) counts.push(vitest('http', { NOETL_TEST_DATABASE_URL: url }, httpFiles));
+  return counts;
+});
 if (server.unreachable) {
   if (ci) {
     console.error(`\nPostgreSQL server suite FAILED to start: cannot reach ${server.unreachable}`);
     totals.failed += 1;
   } else {
-    console.error(`\nPostgreSQL server suite SKIPPED: cannot reach ${server.unreachable} (set NOETL_TEST_ADMIN_URL; with CI=true this is a failure)`);
+    console.error(`\nPostgreSQL server and HTTP suites SKIPPED: cannot reach ${server.unreachable} (set NOETL_TEST_ADMIN_URL; with CI=true this is a failure)`);
   }
 } else {
-  add(server.counts);
+  server.counts.forEach(add);
 }
 rmSync(work, { recursive: true, force: true });
 console.log(`\nwall time: ${seconds(performance.now() - started)} (${times.join(', ')})`);

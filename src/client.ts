@@ -8,6 +8,7 @@
 import type { NoetlClient } from './api/index.js';
 import { NoetlError } from './core/errors.js';
 import type { KeySet } from './core/envelope.js';
+import type { HttpClientOptions } from './backends/http/index.js';
 
 /** Where the master key comes from; with none of these, the environment decides as for the CLI. */
 export interface KeyOptions {
@@ -40,15 +41,19 @@ export interface DatabaseOptions extends KeyOptions {
 export type CreateClientOptions =
   | ({ databaseUrl: string } & DatabaseOptions)
   | ({ dataDir: string } & DatabaseOptions)
-  | { serverUrl: string; token: string };
+  | ({ serverUrl: string; token: string } & Omit<HttpClientOptions, 'serverUrl' | 'token'>);
 
 /**
  * A NoetlClient: `{ databaseUrl }` a PostgreSQL database (its schema must be migrated),
  * `{ dataDir }` the embedded database in that folder (created and migrated on first use),
- * `{ serverUrl, token }` a NoETL server (not available yet). Close it when done.
+ * `{ serverUrl, token }` a NoETL server's REST API (`noetl serve`, or an upstream NoETL server;
+ * no `admin` there). Close it when done.
  */
 export async function createClient(options: CreateClientOptions): Promise<NoetlClient> {
-  if ('serverUrl' in options) throw new NoetlError('invalid', 'the HTTP backend is not available yet: give databaseUrl or dataDir');
+  if ('serverUrl' in options) {
+    const { createHttpClient } = await import('./backends/http/index.js');
+    return createHttpClient(options);
+  }
   const [{ openStore }, { checkDatabaseUrl }, { loadKeys }, { createLocalClient }] = await Promise.all([
     import('./backends/sql/connect.js'),
     import('./core/database-url.js'),

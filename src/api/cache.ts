@@ -94,6 +94,23 @@ export interface CachedToken {
   warnings: string[];
 }
 
+/** An entry stored under a key its writer chose (the upstream worker's `POST /api/auth-cache/{cache_key}`). */
+export interface PutCacheEntryInput {
+  /** `{credential_name}:{execution_id}`, `{credential_name}:global:{token_type}`, `{credential_name}:global`: the credential name is what comes before the first `:`. */
+  cache_key: string;
+  data: unknown;
+  credential_type: string;
+  /** `secret` by default. */
+  cache_type?: CacheType;
+  scope: CacheScope;
+  execution_id?: string | null;
+  parent_execution_id?: string | null;
+  /** Lifetime in seconds; default 3600 for execution scope, 86400 for global. Ignored when expires_at is given. */
+  ttl_seconds?: number;
+  /** RFC 3339. */
+  expires_at?: string;
+}
+
 export interface CacheApi {
   /** Entries, never their data; `[]` when none match. */
   list(filter?: CacheListFilter): Promise<CacheEntry[]>;
@@ -112,4 +129,8 @@ export interface CacheApi {
   storeToken(input: StoreTokenInput): Promise<StoredToken>;
   /** Seed 004's get_token_from_cache: the live token, or undefined (absent or expired: a miss). */
   getToken(credentialName: string, tokenType: string, options?: { reveal?: boolean }): Promise<CachedToken | undefined>;
+  /** The live entry of a key, its access counted, or undefined (absent or expired: a miss). */
+  get(cacheKey: string, options?: { reveal?: boolean }): Promise<CachedToken | undefined>;
+  /** Stores (or replaces) an entry under the caller's key, sealed. */
+  put(input: PutCacheEntryInput): Promise<StoredToken>;
 }

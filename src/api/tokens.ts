@@ -66,13 +66,19 @@ export interface AuditRecord extends AuditEntry {
   at: string;
 }
 
+/** Who asked for a change, for its audit row: a server passes its caller; without it, the local user from `cli`. */
+export interface AuditCaller {
+  actor: string;
+  source: string;
+}
+
 export interface TokensApi {
   /** A new token with this role; conflict when the name exists, invalid for a bad name or role. */
-  create(options: CreateTokenOptions): Promise<CreatedToken>;
+  create(options: CreateTokenOptions, caller?: AuditCaller): Promise<CreatedToken>;
   /** Every token, by name; never a token itself. */
   list(): Promise<ServiceToken[]>;
   /** Removes a token (it stops working at once); not_found when absent. */
-  remove(name: string): Promise<RemovedToken>;
+  remove(name: string, caller?: AuditCaller): Promise<RemovedToken>;
   /** The newest audit lines first, at most `limit` (100 by default). */
   audit(options?: { limit?: number }): Promise<AuditRecord[]>;
 }

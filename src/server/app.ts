@@ -15,7 +15,15 @@ import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
+import { registerCacheRoutes } from './routes/cache.js';
+import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerCredentialImportRoutes } from './routes/credential-import.js';
+import { registerCredentialRoutes } from './routes/credentials.js';
+import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerTemplateRoutes } from './routes/templates.js';
+import { registerTokenRoutes } from './routes/tokens.js';
+import { registerVarsRoutes } from './routes/vars.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -30,8 +38,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The role a route needs (`reader` when unset), or `public`. */
     access?: RouteAccess;
-    /** Every answer of this route is written to the audit log (writes). */
-    audit?: boolean;
+    /**
+     * true: every answer of this route is written to the audit log (writes). 'failures': only
+     * refusals and errors, because the client writes the row of a success itself, in the same
+     * transaction as the change (token create and remove, given the caller).
+     */
+    audit?: boolean | 'failures';
   }
   interface FastifyRequest {
     /** Who sent it, once authenticated (undefined on public routes). */
@@ -92,8 +104,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // API.md), and idle keep-alive connections are closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Unknown fields are refused, not dropped without a word; query strings are still coerced.
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // Unknown fields are refused, not dropped without a word, and nothing is coerced: a number
+    // where a string belongs is a 400, not a string (query flags are declared as text).
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...timeoutChecks } } : {}),
   }) as unknown as FastifyInstance;
 
@@ -165,7 +178,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   async function writeAudit(request: FastifyRequest, reply: FastifyReply, route: string): Promise<void> {
-    const notes = [...(request.routeOptions.config.audit && !request.is404 ? [{ action: `${request.method} ${route}` }] : []), ...(request.auditNotes ?? [])];
+    const audit = request.routeOptions.config.audit;
+    const routeNote = audit === true || (audit === 'failures' && reply.statusCode >= 400);
+    const notes = [...(routeNote && !request.is404 ? [{ action: `${request.method} ${route}` }] : []), ...(request.auditNotes ?? [])];
     if (!notes.length || !options.tokens) return;
     const outcome = reply.statusCode < 400 ? 'ok' : String(reply.statusCode);
     for (const note of notes) {
@@ -178,6 +193,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
 
   registerSystemRoutes(app, { tokens: options.tokens, metrics, openapi, version: options.version ?? '0.0.0' });
+  const client = options.client;
+  registerCredentialRoutes(app, { client });
+  registerCredentialImportRoutes(app, { client });
+  registerKeychainRoutes(app, { client, metrics });
+  registerVarsRoutes(app, { client });
+  registerCacheRoutes(app, { client });
+  registerCatalogRoutes(app, { client });
+  registerTemplateRoutes(app, { client });
+  registerTokenRoutes(app, { client });
   return app;
 }
 

@@ -80,6 +80,9 @@ export function toHttpError(err: unknown, options: { bodyLimit: number }): HttpE
     const status = HTTP_STATUS_OF[err.code];
     return { status, body: errorBody(status, err.code, err.message, { hint: err.hint, details: err.details, reason: err.reason }) };
   }
+  if (isDatabaseGone(err)) {
+    return { status: 503, body: errorBody(503, 'unavailable', 'the database is not available (its connection was closed or refused): retry in a moment', { reason: 'database' }) };
+  }
   const framework = err as FrameworkError;
   const status = framework?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -92,4 +95,15 @@ export function toHttpError(err: unknown, options: { bodyLimit: number }): HttpE
     return { status, body: errorBody(status, code, message) };
   }
   return { status: 500, body: errorBody(500, 'internal', 'internal error (this is a bug in noetl; the server log has the details)') };
+}
+
+/**
+ * A PostgreSQL error that means the database went away rather than that the request was bad:
+ * connection exceptions (SQLSTATE class 08) and operator intervention (57P01 terminated by an
+ * administrator, 57P02 crash, 57P03 cannot connect now). The SQL layer maps the usual ones to
+ * `unavailable`; these are what is left of a database restarted or cut off mid-request.
+ */
+function isDatabaseGone(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(08[0-9A-Z]{3}|57P0[1-3])$/.test(code);
 }

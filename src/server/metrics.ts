@@ -75,6 +75,7 @@ export class Metrics {
   readonly requests = new Counter('noetl_http_requests_total', 'HTTP requests answered, by method, route and status.');
   readonly latency = new Histogram('noetl_http_request_duration_seconds', 'Time to answer an HTTP request, by method and route.');
   readonly authFailures = new Counter('noetl_http_auth_failures_total', 'Requests refused by authentication (401) or role (403).');
+  readonly renewals = new Counter('noetl_keychain_renewals_total', 'Keychain renewals this server did or tried, by outcome (renewed, failed).');
   private readonly extra: (Counter | Histogram)[] = [];
 
   register<T extends Counter | Histogram>(metric: T): T {
@@ -83,6 +84,6 @@ export class Metrics {
   }
 
   render(): string {
-    return [this.requests, this.latency, this.authFailures, ...this.extra].map((m) => m.render()).join('\n') + '\n';
+    return [this.requests, this.latency, this.authFailures, this.renewals, ...this.extra].map((m) => m.render()).join('\n') + '\n';
   }
 }

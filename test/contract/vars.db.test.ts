@@ -89,20 +89,21 @@ describe('contract: vars', () => {
   });
 
   it('invalid: ids, names, types, values; nothing written', async () => {
+    // Each call made when its turn comes: a remote backend's rejection must not wait unhandled behind another's round trip.
     const cases = [
-      [vars.set({ execution_id: 'abc', name: 'x', value: 1 }), 'invalid-id'],
-      [vars.set({ execution_id: '9223372036854775808', name: 'x', value: 1 }), 'invalid-id'],
-      [vars.set({ execution_id: EXEC, name: 'not valid', value: 1 }), 'invalid-name'],
-      [vars.set({ execution_id: EXEC, name: 'true', value: 1 }), 'invalid-name'],
-      [vars.set({ execution_id: EXEC, name: 'x', value: 1, type: 'secret' as never }), 'invalid-type'],
-      [vars.set({ execution_id: EXEC, name: 'x', value: 1, type: 'bearer_token' }), 'invalid-value'],
-      [vars.set({ execution_id: EXEC, name: 'x', value: undefined }), 'invalid-value'],
-      [vars.list(EXEC, { type: 'nope' as never }), 'invalid-type'],
-      [vars.get('x', 'a'), 'invalid-id'],
-      [vars.removeAll('-1'), 'invalid-id'],
+      [() => vars.set({ execution_id: 'abc', name: 'x', value: 1 }), 'invalid-id'],
+      [() => vars.set({ execution_id: '9223372036854775808', name: 'x', value: 1 }), 'invalid-id'],
+      [() => vars.set({ execution_id: EXEC, name: 'not valid', value: 1 }), 'invalid-name'],
+      [() => vars.set({ execution_id: EXEC, name: 'true', value: 1 }), 'invalid-name'],
+      [() => vars.set({ execution_id: EXEC, name: 'x', value: 1, type: 'secret' as never }), 'invalid-type'],
+      [() => vars.set({ execution_id: EXEC, name: 'x', value: 1, type: 'bearer_token' }), 'invalid-value'],
+      [() => vars.set({ execution_id: EXEC, name: 'x', value: undefined }), 'invalid-value'],
+      [() => vars.list(EXEC, { type: 'nope' as never }), 'invalid-type'],
+      [() => vars.get('x', 'a'), 'invalid-id'],
+      [() => vars.removeAll('-1'), 'invalid-id'],
     ] as const;
-    for (const [p, reason] of cases) {
-      const err = await fails(p);
+    for (const [call, reason] of cases) {
+      const err = await fails(call());
       expect([err.code, err.reason]).toEqual(['invalid', reason]);
       expect(err.message).not.toMatch(/--/);
     }

@@ -8,9 +8,14 @@ import type { Store } from '../../src/backends/sql/store.js';
 
 export type TestBackend = 'embedded' | 'postgres';
 
-/** The backend this run tests: NOETL_TEST_BACKEND (embedded by default). */
+/** The database this run tests: NOETL_TEST_BACKEND (embedded by default; `http` runs a server over PostgreSQL). */
 export function testBackend(): TestBackend {
-  return process.env.NOETL_TEST_BACKEND === 'postgres' ? 'postgres' : 'embedded';
+  return process.env.NOETL_TEST_BACKEND === 'postgres' || overHttp() ? 'postgres' : 'embedded';
+}
+
+/** NOETL_TEST_BACKEND=http: testClient() is the HTTP client, through `noetl serve`'s app, to PostgreSQL. */
+export function overHttp(): boolean {
+  return process.env.NOETL_TEST_BACKEND === 'http';
 }
 
 /** The PostgreSQL database of this run; scripts/test.mjs creates a unique one and drops it afterwards. */

@@ -16,7 +16,7 @@ import {
   type CacheScope,
 } from '../../core/cache.js';
 import { seal, type KeySet } from '../../core/envelope.js';
-import { notFoundError } from '../../core/errors.js';
+import { invalidError, notFoundError } from '../../core/errors.js';
 import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import * as repo from '../sql/cache.js';
 import type { CacheEntry } from '../sql/cache.js';
@@ -26,6 +26,22 @@ import type { LocalClientDeps } from './index.js';
 
 export function localCache({ store, keys }: LocalClientDeps): CacheApi {
   const shown = (value: unknown, keySet: KeySet, reveal: boolean | undefined) => (reveal ? value : maskValue(value, fingerprintKeyFrom(keySet.current.key)));
+  // A live entry by key (the credential cache's one read): access counted, data masked unless revealed.
+  const get: CacheApi['get'] = async (cacheKey, { reveal } = {}) => {
+    const row = await repo.touchLiveEntry(store, cacheKey, store.now());
+    if (!row) return undefined;
+    // The master key is loaded only for a hit: a miss needs none.
+    const keySet = await keys('read');
+    const opened = openRecord(row.data_encrypted, keySet, `cache entry '${cacheKey}'`);
+    return {
+      cache_key: cacheKey,
+      credential_type: row.credential_type,
+      cache_type: row.cache_type,
+      data: shown(opened.value, keySet, reveal),
+      expires_at: row.expires_at.toISOString(),
+      warnings: opened.legacy ? [legacyWarning(cacheKey)] : [],
+    };
+  };
   return {
     async list(filter = {}) {
       const entries = await listCacheEntries(store, { scope: filter.scope, executionId: filter.execution_id, expired: filter.expired });
@@ -68,21 +84,38 @@ export function localCache({ store, keys }: LocalClientDeps): CacheApi {
       });
       return { cache_key: stored.cacheKey, expires_at: stored.expiresAt.toISOString() };
     },
-    async getToken(credentialName, tokenType, { reveal } = {}) {
-      const cacheKey = globalCacheKey(credentialName, tokenType);
-      const row = await repo.touchLiveEntry(store, cacheKey, store.now());
-      if (!row) return undefined;
-      // The master key is loaded only for a hit: a miss needs none.
-      const keySet = await keys('read');
-      const opened = openRecord(row.data_encrypted, keySet, `cache entry '${cacheKey}'`);
-      return {
-        cache_key: cacheKey,
-        credential_type: row.credential_type,
-        cache_type: row.cache_type,
-        data: shown(opened.value, keySet, reveal),
-        expires_at: row.expires_at.toISOString(),
-        warnings: opened.legacy ? [legacyWarning(cacheKey)] : [],
-      };
+    getToken(credentialName, tokenType, options) {
+      return get(globalCacheKey(credentialName, tokenType), options);
+    },
+    get,
+    async put(input) {
+      const name = input.cache_key.split(':')[0];
+      if (!name || input.cache_key.length > 512 || /[\u0000-\u001f\u007f]/.test(input.cache_key)) {
+        throw invalidError('cache key is not valid: use {credential_name}:{execution_id} or {credential_name}:global[:{token_type}], at most 512 characters');
+      }
+      const now = store.now();
+      let ttlSeconds: number;
+      if (input.expires_at !== undefined) {
+        const at = new Date(input.expires_at);
+        if (Number.isNaN(at.getTime())) throw invalidError(`expires_at '${input.expires_at.slice(0, 40)}' is not an RFC 3339 time`);
+        ttlSeconds = cacheTtlOf((at.getTime() - now.getTime()) / 1000, 'the time left until expires_at');
+      } else {
+        ttlSeconds = cacheTtlOf(input.ttl_seconds ?? (input.scope === 'execution' ? EXECUTION_CACHE_TTL_SECONDS : GLOBAL_TOKEN_TTL_SECONDS), 'ttl_seconds');
+      }
+      const executionId = input.execution_id == null ? null : cacheIdOf(input.execution_id);
+      const parentExecutionId = input.parent_execution_id == null ? null : cacheIdOf(input.parent_execution_id, 'parent execution id');
+      const expiresAt = await putEntry(store, await keys('write'), {
+        cacheKey: input.cache_key,
+        credentialName: name,
+        credentialType: input.credential_type,
+        cacheType: input.cache_type ?? 'secret',
+        scope: input.scope,
+        executionId,
+        parentExecutionId,
+        value: input.data,
+        ttlSeconds,
+      });
+      return { cache_key: input.cache_key, expires_at: expiresAt.toISOString() };
     },
   };
 }

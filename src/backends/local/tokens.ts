@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { TOKEN_ROLES, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenRole, type TokensApi } from '../../api/tokens.js';
+import { TOKEN_ROLES, type AuditCaller, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenRole, type TokensApi } from '../../api/tokens.js';
 import { conflictError, invalidError, notFoundError, NoetlError } from '../../core/errors.js';
 import { MAX_DURATION_SECONDS } from '../../core/duration.js';
 import { assertMigrated, loadMigrations, type Migration } from '../sql/migrate.js';
@@ -39,12 +39,12 @@ function checkRole(role: string): asserts role is TokenRole {
   if (!(TOKEN_ROLES as readonly string[]).includes(role)) throw invalidError(`token role '${role.slice(0, 32)}' is not one of ${TOKEN_ROLES.join(', ')}`, { reason: 'invalid-role' });
 }
 
-/** Who works on a direct database: the operating-system user. */
-function localActor(): string {
+/** Who works on a direct database: the operating-system user, from the CLI. */
+function localCaller(): AuditCaller {
   try {
-    return `local:${userInfo().username}`;
+    return { actor: `local:${userInfo().username}`, source: 'cli' };
   } catch {
-    return 'local';
+    return { actor: 'local', source: 'cli' };
   }
 }
 
@@ -62,7 +62,7 @@ function toServiceToken(row: sql.ServiceTokenRow, now: Date): ServiceToken {
 export function localTokens(deps: Pick<LocalClientDeps, 'store'>): TokensApi {
   const { store } = deps;
   return {
-    async create({ name, role, ttl_seconds }) {
+    async create({ name, role, ttl_seconds }, caller = localCaller()) {
       checkName(name);
       checkRole(role);
       if (ttl_seconds !== null && (!Number.isInteger(ttl_seconds) || ttl_seconds <= 0 || ttl_seconds > MAX_DURATION_SECONDS)) {
@@ -73,7 +73,7 @@ export function localTokens(deps: Pick<LocalClientDeps, 'store'>): TokensApi {
       const expiresAt = ttl_seconds === null ? null : new Date(now.getTime() + ttl_seconds * 1000);
       const row = await store.transaction(async (tx) => {
         const inserted = await sql.insertToken(tx, { name, role, tokenSha256: hashToken(token), createdAt: now, expiresAt });
-        if (inserted) await sql.insertAudit(tx, { at: now, actor: localActor(), action: 'token.create', target: name, source: 'cli', outcome: 'ok' });
+        if (inserted) await sql.insertAudit(tx, { at: now, actor: caller.actor, action: 'token.create', target: name, source: caller.source, outcome: 'ok' });
         return inserted;
       });
       if (!row) throw conflictError(`token '${name}' already exists`, { hint: { command: `token rm ${name}`, text: 'first to replace it' } });
@@ -85,11 +85,11 @@ export function localTokens(deps: Pick<LocalClientDeps, 'store'>): TokensApi {
       return (await sql.listTokens(store)).map((row) => toServiceToken(row, now));
     },
 
-    async remove(name) {
+    async remove(name, caller = localCaller()) {
       checkName(name);
       const deleted = await store.transaction(async (tx) => {
         if (!(await sql.deleteToken(tx, name))) return false;
-        await sql.insertAudit(tx, { at: store.now(), actor: localActor(), action: 'token.remove', target: name, source: 'cli', outcome: 'ok' });
+        await sql.insertAudit(tx, { at: store.now(), actor: caller.actor, action: 'token.remove', target: name, source: caller.source, outcome: 'ok' });
         return true;
       });
       if (!deleted) throw notFoundError(`token '${name}' not found`, { hint: { command: 'token ls', text: 'to see the tokens' } });
