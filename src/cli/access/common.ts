@@ -15,7 +15,7 @@ export interface AccessDeps {
 /** The client's access group; exit 2 on a backend without one. */
 export function accessOf(client: NoetlClient): AccessApi {
   if (!client.access) {
-    throw invalidError(`managing gateway access needs a direct database connection (--database-url or --data-dir); the ${client.backend.kind} backend at ${client.backend.location} has no access operations`);
+    throw invalidError(`managing gateway access needs a direct database connection, or a noetl gateway with an admin token; the ${client.backend.kind} backend at ${client.backend.location} has no access operations`);
   }
   return client.access;
 }
