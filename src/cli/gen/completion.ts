@@ -45,6 +45,8 @@ const OPTION_VALUES: Record<string, Values> = {
   '--renew-config': AT_FILE,
   '--workload': AT_FILE,
   '--value': AT_FILE,
+  '--vars': AT_FILE,
+  '--auth0-token': AT_FILE,
   '--playbook': { names: 'playbooks' },
   'noetl catalog ls --path': { names: 'playbooks' },
   'noetl keychain ls --name': { names: 'keychain' },
@@ -68,6 +70,8 @@ const ARGUMENT_VALUES: Record<string, Values> = {
   'noetl catalog register': FILES,
   'noetl catalog show': { names: 'playbooks' },
   'noetl render': FILES,
+  'noetl run': { names: 'playbooks' },
+  'noetl access check': { names: 'playbooks' },
   'noetl lint': FILES,
 };
 
