@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NoetlClient } from '../api/index.js';
 import type { TokenAuthority } from '../api/tokens.js';
-import { NoetlError } from '../core/errors.js';
+import { invalidError, NoetlError } from '../core/errors.js';
 import { buildServer } from '../server/app.js';
 import { tokenOf } from '../server/auth.js';
 import type { ServerLogger } from '../server/log.js';
@@ -82,11 +82,17 @@ const LOGIN_BODY = {
   },
 } as const;
 
-const SESSION_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { session_token: { type: 'string', maxLength: 200 } },
-} as const;
+/** The optional `{session_token}` body of validate and logout (no body at all: the token is in a header). */
+function sessionTokenOf(request: FastifyRequest): string | undefined {
+  const body = request.body as unknown;
+  if (body === undefined || body === null) return tokenOf(request);
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalidError('the body must be a JSON object: {"session_token": "…"}');
+  const { session_token: token, ...rest } = body as Record<string, unknown>;
+  if (Object.keys(rest).length) throw invalidError(`unknown field ${Object.keys(rest)[0].slice(0, 50)}: the body has only session_token`);
+  if (token === undefined) return tokenOf(request);
+  if (typeof token !== 'string') throw invalidError('session_token must be a string');
+  return token;
+}
 
 const CHECK_BODY = {
   type: 'object',
@@ -177,21 +183,21 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     },
   );
 
-  app.post<{ Body: { session_token?: string } | undefined }>(
+  app.post(
     '/api/auth/validate',
-    { config: { access: 'public' }, schema: { summary: 'Is this session valid? (200 either way)', tags: ['gateway'], body: SESSION_BODY } },
+    { config: { access: 'public' }, schema: { summary: 'Is this session valid? (200 either way; body {session_token} or the token in a header)', tags: ['gateway'] } },
     async (request) => {
-      const session = await service.session(request.body?.session_token ?? tokenOf(request), { roles: true });
+      const session = await service.session(sessionTokenOf(request), { roles: true });
       if (!session) return { valid: false, user: null, expires_at: null, message: 'Session is invalid or expired' };
       return { valid: true, user: publicUser(session, true), expires_at: rfc3339(session.expires_at), message: 'Session is valid' };
     },
   );
 
-  app.post<{ Body: { session_token?: string } | undefined }>(
+  app.post(
     '/api/auth/logout',
-    { config: { access: 'public' }, schema: { summary: 'End a session (200 also when there was none)', tags: ['gateway'], body: SESSION_BODY } },
+    { config: { access: 'public' }, schema: { summary: 'End a session (200 also when there was none; body {session_token} or the token in a header)', tags: ['gateway'] } },
     async (request, reply) => {
-      const { ended, session } = await service.logout(request.body?.session_token ?? tokenOf(request));
+      const { ended, session } = await service.logout(sessionTokenOf(request));
       if (session) await audit(request, { event_type: 'logout', event_status: 'success', user_id: session.user.user_id, session_id: session.session_id });
       if (options.sessionCookie) sessionCookie(reply, '', 0);
       return { status: 'logged_out', message: ended ? 'Session ended' : 'No active session' };
@@ -205,13 +211,14 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
       const { playbook_path: path } = request.body;
       const asked = request.body.permission_type ?? request.body.action ?? 'execute';
       const permission = permissionOf(asked);
-      const session = await service.session(request.body.session_token ?? tokenOf(request));
+      const found = await service.sessionAccess(request.body.session_token ?? tokenOf(request), permission && { playbookPath: path, permission });
+      const session = found?.session;
       const answer = (allowed: boolean, message: string) => ({ allowed, user: allowed && session ? publicUser(session, false) : null, playbook_path: path, permission_type: asked, message });
       if (!session) {
         await audit(request, { event_type: 'permission_check', event_status: 'denied', resource_type: 'playbook', resource_id: path, details: { permission: asked, reason: 'no_session' } });
         return answer(false, 'Session is invalid or expired');
       }
-      const allowed = permission !== undefined && (await service.allowed(session.user.user_id, path, permission));
+      const allowed = permission !== undefined && found?.allowed === true;
       if (!allowed) {
         await audit(request, { event_type: 'permission_check', event_status: 'denied', user_id: session.user.user_id, session_id: session.session_id, resource_type: 'playbook', resource_id: path, details: { permission: asked } });
         return answer(false, permission ? `Access denied: no ${permission} permission on ${path}` : `Access denied: unknown permission type ${asked.slice(0, 20)} (execute, view, modify)`);

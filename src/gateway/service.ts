@@ -116,19 +116,26 @@ export class GatewayService {
    * user disabled. An idle session is ended here; activity is noted (at most once a minute).
    */
   async session(token: string | undefined, options: { roles?: boolean } = {}): Promise<LiveSession | undefined> {
+    return (await this.sessionAccess(token, undefined, options))?.session;
+  }
+
+  /** The live session of a token and whether its user may do `permission` on the playbook, in one query. */
+  async sessionAccess(token: string | undefined, check: { playbookPath: string; permission: Permission } | undefined, options: { roles?: boolean } = {}): Promise<{ session: LiveSession; allowed: boolean } | undefined> {
     if (!token || !SESSION_TOKEN_PATTERN.test(token)) return undefined;
-    const found = await sql.findSessionByHash(this.store, this.schema, hashSessionToken(token));
-    if (!found || !found.is_active || !found.user.is_active) return undefined;
     const now = this.now();
-    if (new Date(found.expires_at).getTime() <= now.getTime()) return undefined;
-    const last = new Date(found.last_activity_at ?? found.created_at).getTime();
+    const found = await sql.findSessionAccess(this.store, this.schema, hashSessionToken(token), check && { playbook_path: check.playbookPath, action: check.permission, now });
+    if (!found) return undefined;
+    const { session: row, allowed } = found;
+    if (!row.is_active || !row.user.is_active) return undefined;
+    if (new Date(row.expires_at).getTime() <= now.getTime()) return undefined;
+    const last = new Date(row.last_activity_at ?? row.created_at).getTime();
     if (now.getTime() - last >= this.policy.idleTimeoutMs) {
-      await sql.deactivateSession(this.store, this.schema, found.session_id);
+      await sql.deactivateSession(this.store, this.schema, row.session_id);
       return undefined;
     }
-    if (now.getTime() - last >= ACTIVITY_RESOLUTION_MS) await sql.touchSession(this.store, this.schema, found.session_id, now);
-    const roles = options.roles ? (await sql.userRoles(this.store, this.schema, found.user_id, now)).map((r) => r.role_name) : [];
-    return { session_id: found.session_id, expires_at: new Date(found.expires_at), user: found.user, roles };
+    if (now.getTime() - last >= ACTIVITY_RESOLUTION_MS) await sql.touchSession(this.store, this.schema, row.session_id, now);
+    const roles = options.roles ? (await sql.userRoles(this.store, this.schema, row.user_id, now)).map((r) => r.role_name) : [];
+    return { session: { session_id: row.session_id, expires_at: new Date(row.expires_at), user: row.user, roles }, allowed };
   }
 
   /** Ends the token's session; false when there was no active one. */

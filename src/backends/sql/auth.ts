@@ -334,22 +334,59 @@ export async function insertSession(
 
 /** The session with this token hash and its user, whatever their state (the caller decides). */
 export async function findSessionByHash(db: Queryable, schema: string, tokenSha256: string): Promise<SessionWithUser | undefined> {
+  return (await findSessionAccess(db, schema, tokenSha256))?.session;
+}
+
+/**
+ * The session with this token hash, its user, and (with `check`) whether the user may do the
+ * action on the playbook at `check.now` (checkPlaybookPermission's rule) — in one round trip,
+ * as every check-access request needs both.
+ */
+export async function findSessionAccess(
+  db: Queryable,
+  schema: string,
+  tokenSha256: string,
+  check?: { playbook_path: string; action: PlaybookAction; now: Date },
+): Promise<{ session: SessionWithUser; allowed: boolean } | undefined> {
   const s = q(schema);
-  const { rows } = await db.query<SessionRow & { u: UserRow }>(
-    `SELECT ${SESSION_COLUMNS}, row_to_json(x) AS u FROM ${s}.sessions s
-     JOIN LATERAL (SELECT ${USER_COLUMNS} FROM ${s}.users u WHERE u.user_id = s.user_id) x ON true
+  const { rows } = await db.query<SessionRow & { u_auth0_id: string; u_email: string; u_display_name: string | null; u_created_at: Date; u_updated_at: Date; u_last_login_at: Date | null; u_is_active: boolean | null; allowed: boolean | null }>(
+    `SELECT ${SESSION_COLUMNS}, u.auth0_id AS u_auth0_id, u.email AS u_email, u.display_name AS u_display_name, u.created_at AS u_created_at,
+            u.updated_at AS u_updated_at, u.last_login_at AS u_last_login_at, u.is_active AS u_is_active,
+            CASE WHEN $2::text IS NULL THEN NULL ELSE EXISTS (
+              SELECT 1 FROM ${s}.user_roles ur JOIN ${s}.playbook_permissions pp ON pp.role_id = ur.role_id
+              WHERE ur.user_id = s.user_id AND (ur.expires_at IS NULL OR ur.expires_at > $4)
+                AND (pp.playbook_path = $2 OR (pp.allow_pattern IS NOT NULL AND $2 LIKE pp.allow_pattern))
+                AND (pp.deny_pattern IS NULL OR $2 NOT LIKE pp.deny_pattern)
+                AND CASE $3 WHEN 'execute' THEN pp.can_execute WHEN 'view' THEN pp.can_view WHEN 'modify' THEN pp.can_modify ELSE false END
+            ) END AS allowed
+     FROM ${s}.sessions s JOIN ${s}.users u ON u.user_id = s.user_id
      WHERE s.session_token = $1`,
-    [tokenSha256],
+    [tokenSha256, check?.playbook_path ?? null, check?.action ?? null, check?.now ?? null],
   );
-  if (!rows[0]) return undefined;
-  const { u, ...session } = rows[0];
+  const row = rows[0];
+  if (!row) return undefined;
   const user = toUser({
-    ...u,
-    created_at: new Date(u.created_at),
-    updated_at: new Date(u.updated_at),
-    last_login_at: u.last_login_at === null ? null : new Date(u.last_login_at),
+    user_id: row.user_id,
+    auth0_id: row.u_auth0_id,
+    email: row.u_email,
+    display_name: row.u_display_name,
+    created_at: row.u_created_at,
+    updated_at: row.u_updated_at,
+    last_login_at: row.u_last_login_at,
+    is_active: row.u_is_active !== false,
   });
-  return { ...session, user };
+  const session: SessionWithUser = {
+    session_id: row.session_id,
+    user_id: row.user_id,
+    created_at: row.created_at,
+    expires_at: row.expires_at,
+    last_activity_at: row.last_activity_at,
+    ip_address: row.ip_address,
+    user_agent: row.user_agent,
+    is_active: row.is_active,
+    user,
+  };
+  return { session, allowed: row.allowed === true };
 }
 
 /** Notes activity on a live session. */
