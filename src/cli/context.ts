@@ -1,11 +1,18 @@
 import type { NoetlClient } from '../api/index.js';
 import type { TokenAuthority } from '../api/tokens.js';
 import type { Store } from '../backends/sql/store.js';
+import type { BackendReport } from './client.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
 
 /** The global flags, as parsed (DESIGN.md "Conventions"). */
 export interface GlobalOptions {
+  /** --server: a NoETL server's URL (the HTTP backend). */
+  server?: string;
+  /** --token-file: the file (or - for stdin) holding the server's token. */
+  tokenFile?: string;
+  /** --context: a context of config.yaml instead of the current one. */
+  context?: string;
   databaseUrl?: string;
   dataDir?: string;
   output: OutputFormat;
@@ -56,6 +63,8 @@ export interface CommandContext {
   client(options?: ClientOptions): Promise<NoetlClient>;
   /** The client and the token authority over the same database (`noetl serve`). */
   serverBackend(): Promise<ServerBackend>;
+  /** Which backend this run uses, where that choice came from, and whether it answers (`noetl status`). */
+  backendReport(): Promise<BackendReport>;
   /** The clock: the real one, or NOETL_NOW (an ISO time) when set, to reproduce expiry decisions. */
   now(): Date;
   /** The process exit code when the action returns normally (errors carry their own). */

@@ -23,6 +23,8 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   serve: async (ctx) => (await import('./serve/index.js')).newServeCommand(ctx),
   gateway: async (ctx) => (await import('./gateway/index.js')).newGatewayCommand(ctx),
   token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
+  context: async (ctx) => (await import('./context/index.js')).newContextCommand(ctx),
+  status: async (ctx) => (await import('./status/index.js')).newStatusCommand(ctx),
   auth: async (ctx) => (await import('./auth/index.js')).newAuthCommand(ctx),
   access: async (ctx) => (await import('./access/index.js')).newAccessCommand(ctx),
   user: async (ctx) => (await import('./user/index.js')).newUserCommand(ctx),
@@ -44,6 +46,9 @@ export async function buildProgram(ctx: CommandContext, argv?: string[]): Promis
     .description("Credentials, keychain, caches and execution variables of NoETL's authentication data plane, and a playbook auth linter")
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    .option('--server <url>', 'a NoETL server to work through (also: NOETL_SERVER_URL, or a context)')
+    .option('--token-file <file>', "file holding the server's token, or - for stdin (also: NOETL_TOKEN, or the context's stored token)")
+    .option('--context <name>', 'use this context of config.yaml instead of the current one (noetl context ls)')
     .option('--database-url <url>', 'PostgreSQL connection URL (default: the embedded database)')
     .option('--data-dir <dir>', 'embedded database directory (default: $XDG_DATA_HOME/noetl/db)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
@@ -66,7 +71,9 @@ Examples:
   $ noetl lint playbooks/
 
 Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict or locked, 5 expired.
-Environment: NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE,
+Backend: --server, --database-url, --data-dir or --context (one), else NOETL_SERVER_URL, NOETL_DATABASE_URL or
+  NOETL_DATA_DIR, else the current context (noetl context use), else config.yaml, else the embedded database.
+Environment: NOETL_SERVER_URL, NOETL_TOKEN, NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE,
   NOETL_ENCRYPTION_KEY_PREVIOUS, NOETL_KEYRING, NOETL_REQUIRE_SEALED, NO_COLOR, NOETL_DEBUG.`,
   );
   const noun = argv === undefined ? undefined : nounOf(program, argv);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { NoetlClient } from '../api/index.js';
 import { NoetlError } from '../core/errors.js';
 import { ExitCode } from './exit-codes.js';
-import type { LocalSession } from './client.js';
+import type { BackendReport, BackendSession } from './client.js';
 import type { ClientOptions, CommandContext, GlobalOptions, ServerBackend } from './context.js';
 import type { IO } from './io.js';
 import type { OutputFormat } from './output.js';
@@ -16,7 +16,7 @@ export class RunContext implements CommandContext {
   /** The command being run (`noetl keychain get`), for the embedded lock's holder label. */
   private running = 'noetl';
   /** The backend of this run (src/cli/client.ts), loaded and opened on a command's first use. */
-  private session?: Promise<LocalSession>;
+  private session?: Promise<BackendSession>;
   private exitCode: number = ExitCode.ok;
   private readonly fixedNow?: Date;
 
@@ -41,6 +41,9 @@ export class RunContext implements CommandContext {
   globals(): GlobalOptions {
     if (!this.program) throw new Error('globals() before the command line was parsed');
     const o = this.program.opts<{
+      server?: string;
+      tokenFile?: string;
+      context?: string;
       databaseUrl?: string;
       dataDir?: string;
       output: OutputFormat;
@@ -54,6 +57,9 @@ export class RunContext implements CommandContext {
       strict?: boolean;
     }>();
     return {
+      server: o.server,
+      tokenFile: o.tokenFile,
+      context: o.context,
       databaseUrl: o.databaseUrl,
       dataDir: o.dataDir,
       output: o.output,
@@ -68,8 +74,8 @@ export class RunContext implements CommandContext {
     };
   }
 
-  private backend(): Promise<LocalSession> {
-    this.session ??= import('./client.js').then(({ LocalSession }) => new LocalSession({ env: this.env, globals: () => this.globals(), warn: (m) => this.warn(m), info: (m) => this.info(m), now: () => this.now(), command: () => this.running }));
+  private backend(): Promise<BackendSession> {
+    this.session ??= import('./client.js').then(({ BackendSession }) => new BackendSession({ env: this.env, io: this.io, globals: () => this.globals(), warn: (m) => this.warn(m), info: (m) => this.info(m), now: () => this.now(), command: () => this.running }));
     return this.session;
   }
 
@@ -79,6 +85,10 @@ export class RunContext implements CommandContext {
 
   async serverBackend(): Promise<ServerBackend> {
     return (await this.backend()).serverBackend();
+  }
+
+  async backendReport(): Promise<BackendReport> {
+    return (await this.backend()).report();
   }
 
   /** Closes the store if a command opened it; main calls this once the action is done. */

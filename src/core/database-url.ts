@@ -13,3 +13,14 @@ export function checkDatabaseUrl(url: string, source: string): void {
     throw invalidError(`${where} is a ${parsed.protocol.slice(0, -1)}: URL, not PostgreSQL: give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (noetl stores its data only in PostgreSQL or the embedded database)`);
   }
 }
+
+/** A connection URL fit to print: the password replaced by ***. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+  }
+}

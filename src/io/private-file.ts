@@ -1,7 +1,6 @@
 /** Files only their owner reads: written atomically (a temporary file renamed over), mode 0600 in a 0700 directory. */
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 /**
  * Writes `text` to `path`, mode 0600, creating its directory (0700) when missing: a reader sees
@@ -10,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 export function writePrivateFile(path: string, text: string): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  // Unique per process and moment; 'wx' refuses to reuse one left behind. (No node:crypto: start-up time.)
+  const temporary = `${path}.${process.pid}-${Date.now()}.tmp`;
   try {
     writeFileSync(temporary, text, { mode: 0o600, flag: 'wx' });
     // The umask may have taken bits off, never added: this makes it exactly 0600.

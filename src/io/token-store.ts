@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { NoetlError, invalidError } from '../core/errors.js';
 import { configDir } from './dirs.js';
 import { readInputFile } from './input-file.js';
-import { KEYRING_SERVICE, keyringDelete, keyringGet, keyringSet } from './keyring.js';
+import { KEYRING_SERVICE, keyringDelete, keyringDisabled, keyringGet, keyringSet } from './keyring.js';
 import { writePrivateFile } from './private-file.js';
 
 /** What a secret is for: a service token given to `context add`, or a session token from a login. */
@@ -76,7 +76,8 @@ export async function setSecret(env: NodeJS.ProcessEnv, context: string, value: 
   } catch (err) {
     throw new NoetlError('unavailable', `cannot write the ${kind} of context '${context}' to ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  options.warn?.(`no OS keyring service found: the ${kind} of context '${context}' is stored in ${path} (mode 0600)`);
+  const why = keyringDisabled(env) ? 'the OS keyring is off (NOETL_KEYRING)' : 'no OS keyring service found';
+  options.warn?.(`${why}: the ${kind} of context '${context}' is stored in ${path} (mode 0600)`);
   return path;
 }
 

@@ -84,7 +84,7 @@ describe('connection precedence: flag > environment > config file > embedded', (
     expect(warnings).toEqual([`config file ${path}: unknown key 'databse_url' (did you mean database_url?); it is ignored`]);
     const strict = thrown(() => loadConfigFile(env, { strict: true }));
     expect(strict.code).toBe('invalid');
-    expect(strict.message).toBe(`config file ${path}: unknown key 'databse_url' (did you mean database_url?): fix or remove it (strict mode refuses unknown keys; known: database_url, data_dir, schema, key_file, strict, require_sealed)`);
+    expect(strict.message).toBe(`config file ${path}: unknown key 'databse_url' (did you mean database_url?): fix or remove it (strict mode refuses unknown keys; known: database_url, data_dir, schema, key_file, strict, require_sealed, current_context, contexts)`);
     // strict: true in the file itself is strict too.
     expect(thrown(() => loadConfigFile(home('strict: true\nkeyfile: /k\n'))).message).toMatch(/unknown key 'keyfile' \(did you mean key_file\?\): fix or remove it/);
     expect(thrown(() => loadConfigFile(home('data_dir: 5\n'))).message).toMatch(/: data_dir must be a non-empty string; fix or remove it$/);

@@ -39,7 +39,7 @@ export function newAccessCheckCommand(ctx: CommandContext): Command {
       const setExitCode = (code: number) => ctx.setExitCode(code);
       if (opts.user === undefined) {
         const { sessionGateway } = await import('../auth/session.js');
-        const gateway = await sessionGateway({ gateway: opts.gateway }, ctx.env);
+        const gateway = await sessionGateway({ gateway: opts.gateway, context: ctx.globals().context }, ctx.env);
         printDecision({ playbook, permission: opts.permission, output }, { io: ctx.io, setExitCode }, await gateway.checkAccess(playbook, opts.permission));
         return;
       }

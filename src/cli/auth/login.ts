@@ -27,6 +27,8 @@ export interface AuthDeps {
   info(message: string): void;
   warn(message: string): void;
   now(): Date;
+  /** --context: whose login (default: the current context). */
+  context?: string;
   /** Waits between polls of the device flow; tests pass one that moves their clock. */
   sleep?(ms: number): Promise<void>;
 }
@@ -61,7 +63,7 @@ The session token goes to the OS keyring (a 0600 file where there is none), per 
           sessionHours: opts.sessionDuration,
           output: ctx.globals().output,
         },
-        { io: ctx.io, env: ctx.env, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m), now: () => ctx.now() },
+        { io: ctx.io, env: ctx.env, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m), now: () => ctx.now(), context: ctx.globals().context },
       );
     });
 }
@@ -92,7 +94,7 @@ export function describeLogin(login: { gateway: string; email: string; roles: st
 
 /** Gets an Auth0 token (device flow or --auth0-token), exchanges it for a session and keeps it for the current context. */
 export async function runAuthLogin(opts: AuthLoginOptions, deps: AuthDeps): Promise<void> {
-  const context = currentContext(deps.env);
+  const context = currentContext(deps.env, deps.context);
   const url = gatewayUrl({ gateway: opts.gateway }, deps.env, opts.gateway || deps.env.NOETL_GATEWAY_URL ? undefined : (await loadLogin(deps.env, context))?.gateway);
   let auth0Token: string;
   if (opts.auth0Token !== undefined) {

@@ -9,9 +9,9 @@ import { currentContext, forgetLogin, loadLogin } from './stored.js';
 export function newAuthLogoutCommand(ctx: CommandContext): Command {
   return new Command('logout')
     .description('End the session of the current context on the gateway, and forget it here')
-    .addHelpText('after', '\nExamples:\n  $ noetl auth logout\n  $ NOETL_CONTEXT=prod noetl auth logout -o json   # {"context", "gateway", "ended_on_gateway", "forgotten": true}')
+    .addHelpText('after', '\nExamples:\n  $ noetl auth logout\n  $ noetl --context prod auth logout -o json   # {"context", "gateway", "ended_on_gateway", "forgotten": true}')
     .action(async () => {
-      await runAuthLogout({ output: ctx.globals().output }, { io: ctx.io, env: ctx.env, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m), now: () => ctx.now() });
+      await runAuthLogout({ output: ctx.globals().output }, { io: ctx.io, env: ctx.env, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m), now: () => ctx.now(), context: ctx.globals().context });
     });
 }
 
@@ -20,7 +20,7 @@ export function newAuthLogoutCommand(ctx: CommandContext): Command {
  * could not be told (a warning says so: the session then lasts until it expires).
  */
 export async function runAuthLogout(opts: { output: OutputFormat }, deps: AuthDeps): Promise<void> {
-  const context = currentContext(deps.env);
+  const context = currentContext(deps.env, deps.context);
   const login = await loadLogin(deps.env, context);
   if (!login) throw notLoggedIn(context);
   let ended = true;

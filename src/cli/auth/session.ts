@@ -10,6 +10,8 @@ import { currentContext, loadLogin } from './stored.js';
 export interface GatewayChoice {
   /** --gateway URL, when given. */
   gateway?: string;
+  /** --context: whose stored login (default: the current context). */
+  context?: string;
 }
 
 /** The gateway URL to use: the flag, then NOETL_GATEWAY_URL, then `stored` (the login's). */
@@ -21,8 +23,8 @@ export function gatewayUrl(choice: GatewayChoice, env: NodeJS.ProcessEnv, stored
 }
 
 /** The session of this run: NOETL_SESSION_TOKEN, else the stored login; undefined when neither. */
-export async function currentSession(env: NodeJS.ProcessEnv): Promise<{ token: string; gateway?: string; context: string; source: string } | undefined> {
-  const context = currentContext(env);
+export async function currentSession(env: NodeJS.ProcessEnv, contextFlag?: string): Promise<{ token: string; gateway?: string; context: string; source: string } | undefined> {
+  const context = currentContext(env, contextFlag);
   if (env.NOETL_SESSION_TOKEN) return { token: env.NOETL_SESSION_TOKEN, context, source: 'NOETL_SESSION_TOKEN' };
   const login = await loadLogin(env, context);
   return login ? { token: login.token, gateway: login.gateway, context, source: login.location } : undefined;
@@ -34,7 +36,7 @@ export function notLoggedIn(context: string): NoetlError {
 
 /** A gateway client with the session token of this run; unauthenticated (exit 1) when there is none. */
 export async function sessionGateway(choice: GatewayChoice, env: NodeJS.ProcessEnv): Promise<Gateway> {
-  const session = await currentSession(env);
-  if (!session) throw notLoggedIn(currentContext(env));
+  const session = await currentSession(env, choice.context);
+  if (!session) throw notLoggedIn(currentContext(env, choice.context));
   return new Gateway(gatewayUrl(choice, env, session.gateway), session.token);
 }

@@ -13,14 +13,14 @@ export function newAuthStatusCommand(ctx: CommandContext): Command {
     .option('--gateway <url>', 'the gateway (default: NOETL_GATEWAY_URL, else the one logged in to)')
     .addHelpText('after', '\nExamples:\n  $ noetl auth status\n  $ noetl auth status -o json | jq -r .user.email\n  $ noetl auth status -q || noetl auth login')
     .action(async (opts: { gateway?: string }) => {
-      await runAuthStatus({ gateway: opts.gateway, output: ctx.globals().output }, { io: ctx.io, env: ctx.env, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m), now: () => ctx.now() });
+      await runAuthStatus({ gateway: opts.gateway, output: ctx.globals().output }, { io: ctx.io, env: ctx.env, info: (m) => ctx.info(m), warn: (m) => ctx.warn(m), now: () => ctx.now(), context: ctx.globals().context });
     });
 }
 
 /** Asks the gateway to validate the session; prints it, or fails (exit 1) when there is none or it ended. */
 export async function runAuthStatus(opts: { gateway?: string; output: OutputFormat }, deps: AuthDeps): Promise<void> {
-  const session = await currentSession(deps.env);
-  if (!session) throw notLoggedIn(currentContext(deps.env));
+  const session = await currentSession(deps.env, deps.context);
+  if (!session) throw notLoggedIn(currentContext(deps.env, deps.context));
   const url = gatewayUrl({ gateway: opts.gateway }, deps.env, session.gateway);
   const answer = await new Gateway(url).validate(session.token);
   if (!answer.valid || !answer.user) {

@@ -27,10 +27,9 @@ export interface StoredLogin extends LoginInfo {
   location: string;
 }
 
-/** The context a login belongs to: NOETL_CONTEXT, else current_context of config.yaml, else `default`. */
-export function currentContext(env: NodeJS.ProcessEnv): string {
-  const name = env.NOETL_CONTEXT || (loadConfigFile(env) as { current_context?: unknown }).current_context;
-  return typeof name === 'string' && name !== '' ? name : 'default';
+/** The context a login belongs to: --context, else current_context of config.yaml, else `default`. */
+export function currentContext(env: NodeJS.ProcessEnv, flag?: string): string {
+  return flag || loadConfigFile(env).current_context || 'default';
 }
 
 function infoPath(env: NodeJS.ProcessEnv, context: string): string {

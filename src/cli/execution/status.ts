@@ -17,7 +17,7 @@ export function newExecutionStatusCommand(ctx: CommandContext): Command {
     .addHelpText('after', '\nExamples:\n  $ noetl execution status 507431238966182398\n  $ noetl execution status "$EXEC" -o json | jq .result')
     .action(async (id: string, opts: { gateway?: string }) => {
       const { sessionGateway } = await import('../auth/session.js');
-      await runExecutionStatus({ id, output: ctx.globals().output }, { io: ctx.io, gateway: () => sessionGateway({ gateway: opts.gateway }, ctx.env) });
+      await runExecutionStatus({ id, output: ctx.globals().output }, { io: ctx.io, gateway: () => sessionGateway({ gateway: opts.gateway, context: ctx.globals().context }, ctx.env) });
     });
 }
 

@@ -55,10 +55,12 @@ function rootPage(root: CommandNode, version: string): string {
     ...optionLines(root.options),
     '.SH CONFIGURATION',
     roff(
-      'The database is chosen by, in this order: --database-url or --data-dir; NOETL_DATABASE_URL or NOETL_DATA_DIR; the standard PG* variables; $XDG_CONFIG_HOME/noetl/config.yaml (database_url, data_dir, schema, key_file); else the embedded database in $XDG_DATA_HOME/noetl/db.',
+      'The backend is chosen by, in this order: --server, --database-url, --data-dir or --context (one of them); NOETL_SERVER_URL, NOETL_DATABASE_URL or NOETL_DATA_DIR; the current context (current_context and contexts in $XDG_CONFIG_HOME/noetl/config.yaml, set by noetl context); the standard PG* variables; database_url or data_dir in config.yaml (which also holds schema and key_file); else the embedded database in $XDG_DATA_HOME/noetl/db. A server\'s token comes from --token-file, NOETL_TOKEN, or the token noetl context add stored for that context (OS keyring, else a 0600 file under $XDG_CONFIG_HOME/noetl/secrets); never from config.yaml.',
     ),
     '.SH ENVIRONMENT',
     ...[
+      ['NOETL_SERVER_URL', 'a NoETL server to work through (the HTTP backend).'],
+      ['NOETL_TOKEN', 'the service token for that server.'],
       ['NOETL_DATABASE_URL', 'PostgreSQL connection URL.'],
       ['NOETL_DATA_DIR', 'embedded database directory.'],
       ['NOETL_SCHEMA', 'PostgreSQL schema (default noetl).'],

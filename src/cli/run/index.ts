@@ -26,7 +26,7 @@ The session comes from \`noetl auth login\`, or NOETL_SESSION_TOKEN.`,
       const [{ runRun }, { sessionGateway }] = await Promise.all([import('./run.js'), import('../auth/session.js')]);
       await runRun(
         { playbook, vars: opts.var, varsFile: opts.vars, wait: Boolean(opts.wait), timeoutSeconds: opts.timeout, output: ctx.globals().output },
-        { io: ctx.io, gateway: () => sessionGateway({ gateway: opts.gateway }, ctx.env), info: (m) => ctx.info(m), now: () => ctx.now() },
+        { io: ctx.io, gateway: () => sessionGateway({ gateway: opts.gateway, context: ctx.globals().context }, ctx.env), info: (m) => ctx.info(m), now: () => ctx.now() },
       );
     });
 }
