@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NoetlClient } from '../../src/api/index.js';
@@ -17,6 +19,7 @@ import { NoetlError } from '../../src/core/errors.js';
 import { buildGateway } from '../../src/gateway/app.js';
 import { IssuerSet } from '../../src/gateway/issuers.js';
 import { GatewayService } from '../../src/gateway/service.js';
+import { runCli } from '../helpers/cli.js';
 import { testClient, type TestClient } from '../helpers/client.js';
 import { memIO } from '../helpers/memio.js';
 import { loginUser } from './users.js';
@@ -85,6 +88,18 @@ describe('access, user and role verbs over noetl gateway', () => {
     const roles = deps();
     await runRoleLs({ output: 'json' }, roles.deps);
     expect(JSON.parse(roles.mem.stdout()).map((r: { role_name: string; user_count: number }) => `${r.role_name}:${r.user_count}`)).toEqual(['admin:0', 'developer:0', 'analyst:0', 'viewer:1']);
+  });
+
+  it('the built CLI with --server and an admin token (NOETL_TOKEN) runs them against the gateway', async () => {
+    const { token } = await t.client.tokens.create({ name: 'cli-ops', role: 'admin', ttl_seconds: 3600 });
+    const env = { PATH: process.env.PATH, HOME: tmpdir(), XDG_CONFIG_HOME: join(tmpdir(), 'noetl-remote-none'), NO_COLOR: '1', NOETL_TOKEN: token };
+    const grant = await runCli(['--server', url, 'access', 'grant', 'developer', 'reports/*', '--view'], { env });
+    expect(grant).toMatchObject({ code: 0, stderr: 'granted developer: view on reports/*\n' });
+    const check = await runCli(['--server', url, 'access', 'check', 'reports/q1', '--permission', 'execute', '--user', 'ada@example.com'], { env });
+    expect(check.code).toBe(1);
+    const roles = await runCli(['--server', url, 'role', 'ls'], { env });
+    expect(roles.code).toBe(0);
+    expect(roles.stdout).toMatch(/^ROLE\tDESCRIPTION\tSYSTEM\tUSERS\nadmin\t/);
   });
 
   it('a token below admin is refused (exit 1 forbidden)', async () => {
