@@ -20,8 +20,6 @@ import type { NoetlServer } from './noetl-server.js';
 import { LoginRateLimit } from './rate-limit.js';
 import { permissionOf, type ClientInfo, type GatewayService, type LiveSession } from './service.js';
 
-export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:8090';
-
 export interface GatewayOptions {
   service: GatewayService;
   /** Verifies Auth0 access tokens (IssuerSet). */

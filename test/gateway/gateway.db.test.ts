@@ -37,11 +37,11 @@ afterEach(async () => {
   }
 });
 
-async function gateway(options: Partial<GatewayOptions> & { policy?: Partial<SessionPolicy>; jwksCooldownMs?: number; issuerUrl?: string } = {}): Promise<Gateway> {
+async function gateway(options: Partial<GatewayOptions> & { policy?: Partial<SessionPolicy>; jwksCooldownMs?: number; issuerUrl?: string; jwksUrl?: string } = {}): Promise<Gateway> {
   const clock = fakeClock(new Date());
   const t = await testClient({ clock });
   const service = new GatewayService(t.store, { ...DEFAULT_SESSION_POLICY, ...options.policy });
-  const issuers = new IssuerSet({ domains: [options.issuerUrl ?? issuer.issuer], audience: AUDIENCE, jwksUrl: issuer.jwksUrl, jwksCooldownMs: options.jwksCooldownMs ?? 30_000 }, clock);
+  const issuers = new IssuerSet({ domains: [options.issuerUrl ?? issuer.issuer], audience: AUDIENCE, jwksUrl: options.jwksUrl ?? issuer.jwksUrl, jwksCooldownMs: options.jwksCooldownMs ?? 30_000 }, clock);
   const app = buildGateway({ service, issuers, noetlServer: new NoetlServer(noetl.url), client: t.client, tokens: localTokenAuthority({ store: t.store }), ...options });
   await app.ready();
   const g = { app, t, service, clock };
@@ -118,12 +118,26 @@ describe('POST /api/auth/login', () => {
     expect(await g.t.store.query(`SELECT 1 FROM "${g.service.schema}".users`)).toMatchObject({ rowCount: 0 });
   });
 
-  it('fetches the JWKS again for an unknown kid (a key the issuer added since)', async () => {
+  it('caches the JWKS (logins go on while the issuer is away) and fetches it again for an unknown kid', async () => {
     const g = await gateway({ jwksCooldownMs: 0 });
     await session(g);
     await issuer.server.issuer.keys.generate('RS256', { kid: 'k2' });
     const res = await login(g, await issuer.token({}, { kid: 'k2' }));
     expect(res.statusCode, res.body).toBe(200);
+
+    const away = await startIssuer();
+    const h = await gateway({ issuerUrl: away.issuer, jwksUrl: away.jwksUrl });
+    const [first, second] = [await away.token(), await away.token()];
+    expect((await login(h, first)).statusCode).toBe(200);
+    await away.stop();
+    expect((await login(h, second)).statusCode).toBe(200);
+  });
+
+  it('serves GraphiQL only when asked', async () => {
+    const off = await gateway();
+    expect((await off.app.inject({ method: 'GET', url: '/graphiql' })).statusCode).toBe(404);
+    const on = await gateway({ graphiql: true });
+    expect((await on.app.inject({ method: 'GET', url: '/graphiql' })).statusCode).toBe(200);
   });
 
   it('rate-limits logins per client address and per user', async () => {

@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkDuration } from '../../core/duration.js';
-import { DEFAULT_GATEWAY_LISTEN } from '../../gateway/app.js';
 import { LOG_LEVELS } from '../../server/log.js';
 import type { CommandContext } from '../context.js';
 import { parseBodyLimit, parseTimeout } from '../serve/index.js';
 import type { GatewayCliOptions } from './run.js';
+
+/** Seed 002's gateway port. */
+const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:8090';
 
 export function newGatewayCommand(ctx: CommandContext): Command {
   return new Command('gateway')
