@@ -158,15 +158,15 @@ function __noetl_path
     echo $path
 end
 
-# Names from the current database (that of the --data-dir or --database-url typed so far);
+# Names from the current backend (that of the --data-dir, --database-url, --server or --context typed so far);
 # nothing when there is none or it does not answer in time.
 function __noetl_names
     set -l words (commandline -opc)
     set -l db
     for i in (seq 2 (math (count $words) - 1))
-        if contains -- $words[$i] --data-dir --database-url
+        if contains -- $words[$i] --data-dir --database-url --server --context --token-file
             set -a db $words[$i] (string replace -r '^~' $HOME -- $words[(math $i + 1)])
-        else if string match -qr -- '^--(data-dir|database-url)=' $words[$i]
+        else if string match -qr -- '^--(data-dir|database-url|server|context|token-file)=' $words[$i]
             set -a db $words[$i]
         end
     end
@@ -208,8 +208,8 @@ complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a execution -d 'Exec
 complete -c noetl -n 'test (__noetl_path) = '\''noetl'\''' -a completion -d 'Print the shell completion script for bash, zsh or fish'
 complete -c noetl -l version -s V -d 'print the version'
 complete -c noetl -l server -x -d 'a NoETL server to work through (also: NOETL_SERVER_URL, or a context)'
-complete -c noetl -l token-file -x -d 'file holding the server'\''s token, or - for stdin (also: NOETL_TOKEN, or the context'\''s stored token)'
-complete -c noetl -l context -x -d 'use this context of config.yaml instead of the current one (noetl context ls)'
+complete -c noetl -l token-file -r -F -d 'file holding the server'\''s token, or - for stdin (also: NOETL_TOKEN, or the context'\''s stored token)'
+complete -c noetl -l context -x -a '(__noetl_names contexts)' -d 'use this context of config.yaml instead of the current one (noetl context ls)'
 complete -c noetl -l database-url -x -d 'PostgreSQL connection URL (default: the embedded database)'
 complete -c noetl -l data-dir -x -a '(__fish_complete_directories)' -d 'embedded database directory (default: $XDG_DATA_HOME/noetl/db)'
 complete -c noetl -l output -s o -x -a 'table json yaml' -d 'output format'
@@ -398,6 +398,9 @@ complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a rm -d 'Rem
 complete -c noetl -n 'test (__noetl_path) = '\''noetl context'\''' -a current -d 'Print the name of the current context'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl context add'\''' -l replace -d 'replace the context of that name'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl context add'\''' -l use -d 'make it the current context too'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context use'\''' -a '(__noetl_names contexts)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context show'\''' -a '(__noetl_names contexts)'
+complete -c noetl -n 'test (__noetl_path) = '\''noetl context rm'\''' -a '(__noetl_names contexts)'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl context rm'\''' -l yes -s y -d 'do not ask'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl auth'\''' -a login -d 'Log in to a gateway: Auth0 device code in the browser (or --auth0-token for scripts), then keep the session for the current context'
 complete -c noetl -n 'test (__noetl_path) = '\''noetl auth'\''' -a status -d 'Who the session of the current context is, its roles and expiry, as the gateway sees it (exit 1 when logged out or expired)'

@@ -99,4 +99,6 @@ export interface TokenAuthority {
   record(entry: AuditEntry): Promise<void>;
   /** Throws an `unavailable` NoetlError when the database is unreachable or its schema not current. */
   ready(): Promise<void>;
+  /** The database connection pool's use right now (connections open, idle, callers waiting, the most it opens), when known. */
+  poolUse?(): { total: number; idle: number; waiting: number; max: number } | undefined;
 }

@@ -72,7 +72,7 @@ Examples:
 
 Exit codes: 0 ok, 1 failure, 2 usage or invalid input, 3 not found, 4 conflict or locked, 5 expired.
 Backend: --server, --database-url, --data-dir or --context (one), else NOETL_SERVER_URL, NOETL_DATABASE_URL or
-  NOETL_DATA_DIR, else the current context (noetl context use), else config.yaml, else the embedded database.
+  NOETL_DATA_DIR, else the current context (noetl context use), else PG* or config.yaml, else the embedded database.
 Environment: NOETL_SERVER_URL, NOETL_TOKEN, NOETL_DATABASE_URL, NOETL_DATA_DIR, NOETL_SCHEMA, NOETL_ENCRYPTION_KEY, NOETL_ENCRYPTION_KEY_FILE,
   NOETL_ENCRYPTION_KEY_PREVIOUS, NOETL_KEYRING, NOETL_REQUIRE_SEALED, NO_COLOR, NOETL_DEBUG.`,
   );

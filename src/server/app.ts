@@ -13,11 +13,11 @@ import { parseJsonExact } from '../core/json.js';
 import { authenticate, DEFAULT_ACCESS, requireRole, type RouteAccess } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
-import { Metrics } from './metrics.js';
+import { Gauge, Metrics } from './metrics.js';
 import { OpenApiCollector } from './openapi.js';
+import { compileSchema } from './validation.js';
 import { registerCacheRoutes } from './routes/cache.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
-import { registerCredentialImportRoutes } from './routes/credential-import.js';
 import { registerCredentialRoutes } from './routes/credentials.js';
 import { registerKeychainRoutes } from './routes/keychain.js';
 import { registerSystemRoutes } from './routes/system.js';
@@ -104,12 +104,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     // API.md), and idle keep-alive connections are closed.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // Unknown fields are refused, not dropped without a word, and nothing is coerced: a number
-    // where a string belongs is a 400, not a string (query flags are declared as text).
-    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key, ...timeoutChecks } } : {}),
   }) as unknown as FastifyInstance;
 
+  app.setValidatorCompiler(compileSchema);
   app.addHook('onRoute', (route) => openapi.add(route));
 
   // Shutting down: answers still in flight end their keep-alive connection, or close() would
@@ -193,14 +191,28 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }
 
   registerSystemRoutes(app, { tokens: options.tokens, metrics, openapi, version: options.version ?? '0.0.0' });
+  const poolUse = options.tokens.poolUse?.bind(options.tokens);
+  if (poolUse && !metrics.has('noetl_db_pool_connections')) {
+    metrics.register(
+      new Gauge('noetl_db_pool_connections', 'Database connections of this server, by state (in_use, idle, waiting: callers waiting for one; max: the most the pool opens).', () => {
+        const use = poolUse();
+        if (!use) return [];
+        return [
+          { labels: { state: 'in_use' }, value: use.total - use.idle },
+          { labels: { state: 'idle' }, value: use.idle },
+          { labels: { state: 'waiting' }, value: use.waiting },
+          { labels: { state: 'max' }, value: use.max },
+        ];
+      }),
+    );
+  }
   const client = options.client;
   registerCredentialRoutes(app, { client });
-  registerCredentialImportRoutes(app, { client });
   registerKeychainRoutes(app, { client, metrics });
   registerVarsRoutes(app, { client });
   registerCacheRoutes(app, { client });
   registerCatalogRoutes(app, { client });
-  registerTemplateRoutes(app, { client });
+  registerTemplateRoutes(app, { client, metrics });
   registerTokenRoutes(app, { client });
   return app;
 }

@@ -70,20 +70,41 @@ export class Histogram {
   }
 }
 
+/** A value read when scraped (pool use), one sample per label set. */
+export class Gauge {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly collect: () => { labels: Labels; value: number }[],
+  ) {}
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const { labels, value } of this.collect()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join('\n');
+  }
+}
+
 /** The metrics of one server; more (renewals, token requests, pool use) register here as their routes arrive. */
 export class Metrics {
   readonly requests = new Counter('noetl_http_requests_total', 'HTTP requests answered, by method, route and status.');
   readonly latency = new Histogram('noetl_http_request_duration_seconds', 'Time to answer an HTTP request, by method and route.');
   readonly authFailures = new Counter('noetl_http_auth_failures_total', 'Requests refused by authentication (401) or role (403).');
   readonly renewals = new Counter('noetl_keychain_renewals_total', 'Keychain renewals this server did or tried, by outcome (renewed, failed).');
-  private readonly extra: (Counter | Histogram)[] = [];
+  readonly tokenRequests = new Counter('noetl_token_requests_total', 'Requests this server sent to token endpoints (renewals, keychain resolve), by outcome (ok: 2xx; failed).');
+  private readonly extra: (Counter | Histogram | Gauge)[] = [];
 
-  register<T extends Counter | Histogram>(metric: T): T {
+  /** Whether a metric of that name is registered (a Metrics shared by several apps gets each once). */
+  has(name: string): boolean {
+    return this.extra.some((m) => m.name === name);
+  }
+
+  register<T extends Counter | Histogram | Gauge>(metric: T): T {
     this.extra.push(metric);
     return metric;
   }
 
   render(): string {
-    return [this.requests, this.latency, this.authFailures, this.renewals, ...this.extra].map((m) => m.render()).join('\n') + '\n';
+    return [this.requests, this.latency, this.authFailures, this.renewals, this.tokenRequests, ...this.extra].map((m) => m.render()).join('\n') + '\n';
   }
 }

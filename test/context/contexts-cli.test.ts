@@ -131,6 +131,17 @@ describe('noetl context', () => {
     expect(configText(env)).toBe(before);
   });
 
+  it('completes context names from config.yaml (for --context, context use/show/rm)', async () => {
+    const env = homeEnv();
+    expect(await runCli(['completion', '__values', 'contexts'], { env })).toEqual({ code: 0, stdout: '', stderr: '' });
+    await json(['context', 'add', 'b', '--data-dir', '/b'], env);
+    await json(['context', 'add', 'a', '--server', 'http://127.0.0.1:8082'], env);
+    expect((await runCli(['completion', '__values', 'contexts'], { env })).stdout).toBe('a\nb\n');
+    const bash = (await runCli(['completion', 'bash'], { env })).stdout;
+    expect(bash).toContain("'noetl context use'|'noetl context show'|'noetl context rm') _noetl_names contexts; return ;;");
+    expect(bash).toContain("*' --context') _noetl_names contexts; return ;;");
+  });
+
   it('--replace keeps the token while the server stays, and drops it when the context changes backend', async () => {
     const env = homeEnv();
     const tokenFile = join(env.HOME!, 't');

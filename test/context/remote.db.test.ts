@@ -79,6 +79,9 @@ describe('commands over a NoETL server', () => {
       expect(r.stderr).not.toContain('noetl_not_a_real_token');
     }
     expect(wrong.stderr).toMatch(/token/);
+    expect(none.stderr).toBe(
+      `error: the NoETL server at ${serverUrl} needs a service token and none was given: pass --token-file FILE, set NOETL_TOKEN, or store one with \`noetl context add NAME --server URL --token-file FILE\`\n`,
+    );
   });
 
   it('says that admin commands need a direct database connection', async () => {

@@ -331,6 +331,29 @@ describe('remote backend: an unreachable server', () => {
     await client.close();
   });
 
+  it('a server that never answers: one line with the time waited; a redirect is not followed', async () => {
+    let requests = 0;
+    const silent = createServer((req, res) => {
+      requests++;
+      if (req.url?.startsWith('/api/vars')) {
+        res.writeHead(301, { location: 'https://noetl.example.com/api/vars/1?x=secret' });
+        res.end();
+      }
+      // Anything else: held open, never answered.
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const client = createHttpClient({ serverUrl: url, token: TOKEN, timeoutMs: 150, retryDelaysMs: [] });
+    const err = await fails(client.credentials.list());
+    expect([err.code, err.message]).toEqual(['unavailable', `NoETL server ${url} did not answer GET /api/credentials within 0.15 s`]);
+    const moved = await fails(client.vars.list(EXEC));
+    expect([moved.code, moved.message]).toEqual(['invalid', `NoETL server ${url} redirected GET /api/vars/${EXEC} to https://noetl.example.com/api/vars/1 (301): give the server URL it redirects to`]);
+    expect(requests).toBe(2);
+    await client.close();
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
   it('a bad server URL or token is invalid, and the message holds no secret', () => {
     expect(() => createHttpClient({ serverUrl: 'ftp://x', token: TOKEN })).toThrow(/must start with http:\/\/ or https:\/\//);
     expect(() => createHttpClient({ serverUrl: 'http://user:pw@host', token: TOKEN })).toThrow(/must not hold a user or password/);

@@ -94,13 +94,11 @@ describe.skipIf(testBackend() === 'embedded')('two replicas on one PostgreSQL da
       expect(answer.text).not.toContain(CLIENT_SECRET);
     }
     // Exactly one replica renewed, once; the metrics of both say so.
-    const renewed = await Promise.all(
-      urls.map(async (url) => {
-        const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
-        return Number(/noetl_keychain_renewals_total\{outcome="renewed"\} (\d+)/.exec(metrics)?.[1] ?? 0);
-      }),
-    );
-    expect(renewed[0] + renewed[1]).toBe(1);
+    const metrics = await Promise.all(urls.map(async (url) => (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text()));
+    const sum = (pattern: RegExp) => metrics.reduce((total, text) => total + Number(pattern.exec(text)?.[1] ?? 0), 0);
+    expect(sum(/noetl_keychain_renewals_total\{outcome="renewed"\} (\d+)/)).toBe(1);
+    expect(sum(/noetl_token_requests_total\{outcome="ok"\} (\d+)/)).toBe(1);
+    for (const text of metrics) expect(text).toContain('noetl_db_pool_connections{state="max"} 8');
 
     // ?renew=false on an expired entry: upstream's expired answer, renew_config for revealers only.
     clock.advance(7200_000);

@@ -102,6 +102,36 @@ describe('credentials', () => {
   });
 });
 
+describe('credential import and validation', () => {
+  it('validates without storing, imports all or none, and with continue_on_error every valid one', async () => {
+    const good = { file: 'a.yaml', input: { name: 'imp_a', type: 'generic', data: { k: SECRET } }, ignored: [] };
+    const bad = { file: 'b.yaml', input: { name: 'imp_b', type: 'generic', data: 'not an object' }, ignored: [] };
+    const validated = await call('reader', 'POST', '/api/credentials/validate', { registrations: [good, bad] });
+    expect(validated.json()).toMatchObject({ outcome: 'invalid', entries: [{ file: 'a.yaml', status: 'valid' }, { file: 'b.yaml', status: 'invalid' }] });
+    const allOrNone = await call('writer', 'POST', '/api/credentials/import', { registrations: [good, bad] });
+    expect(allOrNone.json()).toMatchObject({ rolled_back: true, outcome: 'invalid' });
+    expect(await t.client.credentials.exists('imp_a')).toBe(false);
+    const partial = await call('writer', 'POST', '/api/credentials/import', { registrations: [good, bad], continue_on_error: true });
+    expect(partial.json()).toMatchObject({ rolled_back: false, entries: [{ status: 'added' }, { status: 'invalid' }] });
+    expect(partial.body).not.toContain(SECRET);
+    expect(await t.client.credentials.exists('imp_a')).toBe(true);
+    expect((await call('reader', 'POST', '/api/credentials/import', { registrations: [good] })).statusCode).toBe(403);
+    await t.client.credentials.remove('imp_a');
+  });
+
+  it('every noun route is in /openapi.json with the role it needs', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/api/credentials'].post['x-noetl-role']).toBe('writer');
+    expect(doc.paths['/api/credentials/{identifier}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['identifier', 'include_data', 'reveal']);
+    expect(doc.paths['/api/keychain/{catalog_id}/{keychain_name}'].get['x-noetl-role']).toBe('reader');
+    expect(doc.paths['/api/auth-cache/{cache_key}'].post['x-noetl-role']).toBe('writer');
+    expect(doc.paths['/api/tokens'].post['x-noetl-role']).toBe('admin');
+    for (const path of ['/api/credential/{credential_key}', '/api/keychain/catalog/{catalog_id}', '/api/vars/{execution_id}/{var_name}', '/api/catalog', '/api/templates/render', '/api/keychain/resolve', '/api/audit']) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+  });
+});
+
 describe('keychain', () => {
   it('sets, reads (masked for readers, clear for revealers), lists and deletes, in seed 003 shapes', async () => {
     const set = await call('writer', 'POST', `/api/keychain/${catalogId}/api_token`, {

@@ -107,7 +107,7 @@ export function createTransport(options: TransportOptions): Transport {
   const token = options.token;
   if (token !== undefined && (token === '' || /[\r\n]/.test(token))) throw new NoetlError('invalid', 'the token is empty or holds a line break: give the token alone');
 
-  async function once(method: string, path: string, query: Query | undefined, body: string | undefined): Promise<{ status: number; type: string; text: string }> {
+  async function once(method: string, path: string, query: Query | undefined, body: string | undefined): Promise<{ status: number; location?: string; text: string }> {
     const url = new URL(base.origin + prefix + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, String(v));
     const headers: Record<string, string | number> = { accept: 'application/json' };
@@ -130,7 +130,7 @@ export function createTransport(options: TransportOptions): Transport {
           chunks.push(chunk);
         });
         response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, text: Buffer.concat(chunks).toString('utf8') }));
       });
       request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       request.on('error', reject);
@@ -164,6 +164,11 @@ export function createTransport(options: TransportOptions): Transport {
           await sleep(retryDelays[attempt]!);
           continue;
         }
+        if (answer.status >= 300 && answer.status < 400) {
+          // Never followed: the token would go wherever the answer points.
+          const to = answer.location ? ` to ${redactUrl(answer.location)}` : '';
+          throw new NoetlError('invalid', `NoETL server ${server} redirected ${what}${to} (${answer.status}): give the server URL it redirects to`);
+        }
         throw errorOfAnswer(answer.status, answer.text, server, what);
       }
     },
@@ -195,7 +200,7 @@ function notFoundAnswer(text: string): unknown {
 function networkError(err: unknown, server: string, what: string, timeoutMs: number): NoetlError {
   const code = (err as NodeJS.ErrnoException)?.code ?? '';
   if (code === 'ETOOBIG') return new NoetlError('unavailable', `NoETL server ${server} answered ${what} with more than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`);
-  if (code === 'ETIMEDOUT') return new NoetlError('unavailable', `NoETL server ${server} did not answer ${what} within ${Math.round(timeoutMs / 1000)} s`, { reason: 'timeout' });
+  if (code === 'ETIMEDOUT') return new NoetlError('unavailable', `NoETL server ${server} did not answer ${what} within ${timeoutMs / 1000} s`, { reason: 'timeout' });
   const words = NETWORK_ERRORS[code] ?? (err instanceof Error ? err.message.slice(0, MAX_MESSAGE_CHARS) : 'unknown error');
   return new NoetlError('unavailable', `cannot reach NoETL server ${server}: ${words}`, { reason: 'unreachable', hint: { text: 'check the server URL and that the server is running' }, cause: err });
 }

@@ -123,6 +123,8 @@ export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
       await sql.insertAudit(store, { at: store.now(), actor: entry.actor, action: entry.action, target: entry.target ?? null, source: entry.source ?? null, outcome: entry.outcome });
     },
 
+    poolUse: () => store.poolUse?.(),
+
     async ready() {
       try {
         await sql.ping(store);

@@ -7,7 +7,7 @@ import { maskUrl } from '../../core/database-url.js';
 import { NoetlError, invalidError } from '../../core/errors.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
-import type { Queryable, QueryResult, Store, StoreInfo } from './store.js';
+import type { PoolUse, Queryable, QueryResult, Store, StoreInfo } from './store.js';
 
 /** Where the database is: an embedded data directory or a PostgreSQL server, and the schema; source says where that setting came from. */
 export type ConnectionConfig =
@@ -71,6 +71,10 @@ class PoolStore implements Store {
 
   now(): Date {
     return this.clock();
+  }
+
+  poolUse(): PoolUse {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.pool.options.max ?? 10 };
   }
 
   /** Refuses a store query from inside this store's own session on a one-connection pool (it would never get the connection). */

@@ -29,4 +29,14 @@ export interface Store extends Queryable {
   /** Runs fn on one dedicated connection (session-level locks, SET, …), outside a transaction. */
   session<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** How the connection pool is used right now (a server's metrics). */
+  poolUse?(): PoolUse;
+}
+
+/** Connections open (in use or idle), idle, callers waiting for one, and the most the pool opens. */
+export interface PoolUse {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }

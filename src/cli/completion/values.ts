@@ -3,7 +3,7 @@ import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
 
 /** What the shell scripts ask the current backend for (`noetl completion __values KIND`). */
-export const VALUE_KINDS = ['credentials', 'playbooks', 'keychain'] as const;
+export const VALUE_KINDS = ['credentials', 'playbooks', 'keychain', 'contexts'] as const;
 export type ValueKind = (typeof VALUE_KINDS)[number];
 
 /**
@@ -15,7 +15,7 @@ export type ValueKind = (typeof VALUE_KINDS)[number];
 const SERVER_BUDGET_MS = 2000;
 
 /** The names of one kind, sorted, each once: credential names, playbook paths or keychain names, through the client. */
-export async function completionValues(client: NoetlClient, kind: ValueKind): Promise<string[]> {
+export async function completionValues(client: NoetlClient, kind: Exclude<ValueKind, 'contexts'>): Promise<string[]> {
   let names: string[];
   if (kind === 'credentials') names = (await client.credentials.list()).map((c) => c.name);
   else if (kind === 'playbooks') names = (await client.catalog.list({ latest: true })).map((e) => e.path);
@@ -28,7 +28,7 @@ export async function completionValues(client: NoetlClient, kind: ValueKind): Pr
  * readOnlyBackend): an embedded database that does not exist yet is not created, one that
  * another command holds is not waited for, nothing is migrated, no master key is loaded.
  */
-async function valuesFromBackend(ctx: CommandContext, kind: ValueKind): Promise<string[]> {
+async function valuesFromBackend(ctx: CommandContext, kind: Exclude<ValueKind, 'contexts'>): Promise<string[]> {
   const { readOnlyBackend } = await import('../client.js');
   const backend = readOnlyBackend(ctx, 'noetl completion');
   if (!backend) return [];
@@ -65,7 +65,9 @@ export function newValuesCommand(ctx: CommandContext): Command {
       if (!(VALUE_KINDS as readonly string[]).includes(kind)) return;
       let names: string[] = [];
       try {
-        names = await valuesFromBackend(ctx, kind as ValueKind);
+        // Context names are in config.yaml: no backend is asked.
+        if (kind === 'contexts') names = Object.keys((await import('../config.js')).loadConfigFile(ctx.env).contexts ?? {}).sort();
+        else names = await valuesFromBackend(ctx, kind as Exclude<ValueKind, 'contexts'>);
       } catch {
         // Silent by design (see above).
       }

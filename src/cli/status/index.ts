@@ -31,7 +31,9 @@ Examples:
   $ noetl --context prod status -o json | jq .reachable
   $ noetl --server http://127.0.0.1:8082 --token-file worker.token status
 
-Exit status: 0 when the backend answers (and a server accepts the token), 1 otherwise.`,
+Exit status: 0 when the backend answers (and a server accepts the token), 1 otherwise.
+An embedded database that another process holds (noetl serve) is waited for as long as --lock-timeout
+says (30s): --lock-timeout 0 reports it at once. Nothing is created or migrated.`,
     )
     .action(async () => {
       await runStatus({ output: ctx.globals().output }, { io: ctx.io, report: () => ctx.backendReport(), setExitCode: (c) => ctx.setExitCode(c) });

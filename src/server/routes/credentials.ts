@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NoetlClient } from '../../api/index.js';
-import type { Credential, CredentialInput, CredentialSummary } from '../../api/credentials.js';
+import type { Credential, CredentialInput, CredentialRegistration, CredentialSummary } from '../../api/credentials.js';
 import { notFoundError } from '../../core/errors.js';
 import { noteAudit } from '../app.js';
 import { FLAG, flagOf, mayReveal } from './common.js';
@@ -52,6 +52,11 @@ function credentialObject(c: CredentialSummary): Record<string, unknown> {
   return { id: c.id, name: c.name, type: c.type, meta: c.meta, tags: c.tags, description: c.description, schema: c.schema, created_at: c.created_at, updated_at: c.updated_at };
 }
 
+/** A registration as the client takes it: `ignored` is a list even when the sender left it out. */
+function registrationOf(r: CredentialRegistration): CredentialRegistration {
+  return { ...r, ignored: r.ignored ?? [] };
+}
+
 export function registerCredentialRoutes(app: FastifyInstance, deps: { client: NoetlClient }): void {
   const credentials = deps.client.credentials;
 
@@ -93,6 +98,47 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: { client: N
       const added = await credentials.add(input, { replace: flagOf(request.query.replace) ?? true });
       return { ...credentialObject(added), replaced: added.replaced, warnings: added.warnings };
     },
+  );
+
+  const registrations = {
+    type: 'array',
+    maxItems: 1000,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['file'],
+      properties: {
+        file: { type: 'string', maxLength: 1024 },
+        input: { ...CREDENTIAL_BODY, required: ['name', 'type', 'data'], properties: { ...CREDENTIAL_BODY.properties, data: {} } },
+        ignored: { type: 'array', items: { type: 'string' } },
+        error: { type: 'string' },
+      },
+    },
+  } as const;
+
+  app.post<{ Body: { registrations: CredentialRegistration[]; replace?: boolean; continue_on_error?: boolean } }>(
+    '/api/credentials/import',
+    {
+      config: { access: 'writer', audit: true },
+      schema: {
+        summary: 'Store many registrations in one transaction: all or none, or with continue_on_error every valid one (ours)',
+        tags: ['credentials'],
+        body: { type: 'object', additionalProperties: false, required: ['registrations'], properties: { registrations, replace: { type: 'boolean' }, continue_on_error: { type: 'boolean' } } },
+      },
+    },
+    async (request) => credentials.import(request.body.registrations.map(registrationOf), { replace: request.body.replace, continueOnError: request.body.continue_on_error }),
+  );
+
+  app.post<{ Body: { registrations: CredentialRegistration[]; replace?: boolean } }>(
+    '/api/credentials/validate',
+    {
+      schema: {
+        summary: 'Check registrations as an import would, storing nothing (ours)',
+        tags: ['credentials'],
+        body: { type: 'object', additionalProperties: false, required: ['registrations'], properties: { registrations, replace: { type: 'boolean' } } },
+      },
+    },
+    async (request) => credentials.validate(request.body.registrations.map(registrationOf), { replace: request.body.replace }),
   );
 
   app.get<{ Querystring: { type?: string; q?: string; tags?: string } }>(

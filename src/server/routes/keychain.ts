@@ -9,6 +9,7 @@ import type { NoetlClient } from '../../api/index.js';
 import type { KeychainGetResult, KeychainSelector, KeychainSetRequest, RenewConfig, ScopeType } from '../../api/keychain.js';
 import { hasReason, invalidError } from '../../core/errors.js';
 import { SCOPE_TYPES } from '../../core/scope.js';
+import { observeTokenRequests } from '../../backends/local/renew/observe.js';
 import { noteAudit } from '../app.js';
 import type { Metrics } from '../metrics.js';
 import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, optionalId64, SECONDS_TEXT, secondsOf } from './common.js';
@@ -106,9 +107,15 @@ function setRequestOf(catalogId: string, name: string, body: SetBody): KeychainS
   return request;
 }
 
+/** Runs work counting the token requests it sends in the server's metrics. */
+export function tokenRequestCounter(metrics: Metrics): <T>(work: () => Promise<T>) => Promise<T> {
+  return (work) => observeTokenRequests((outcome) => metrics.tokenRequests.inc({ outcome }), work);
+}
+
 export function registerKeychainRoutes(app: FastifyInstance, deps: { client: NoetlClient; metrics: Metrics }): void {
   const keychain = deps.client.keychain;
   const { metrics } = deps;
+  const countingTokenRequests = tokenRequestCounter(metrics);
 
   /** What a read answers this caller: data in clear for revealers (audited), masked for others; renew_config only for revealers. */
   function shownTo(request: FastifyRequest, result: KeychainGetResult, reveal: boolean): KeychainGetResult {
@@ -141,12 +148,14 @@ export function registerKeychainRoutes(app: FastifyInstance, deps: { client: Noe
       const reveal = mayReveal(request) && flagOf(query.reveal) !== false;
       let result: KeychainGetResult;
       try {
-        result = await keychain.get(params.keychain_name, selectorOf(params.catalog_id, query), {
-          reveal,
-          renew: flagOf(query.renew),
-          refresh_margin_seconds: secondsOf(query.refresh_margin_seconds),
-          timeout_seconds: secondsOf(query.timeout_seconds),
-        });
+        result = await countingTokenRequests(() =>
+          keychain.get(params.keychain_name, selectorOf(params.catalog_id, query), {
+            reveal,
+            renew: flagOf(query.renew),
+            refresh_margin_seconds: secondsOf(query.refresh_margin_seconds),
+            timeout_seconds: secondsOf(query.timeout_seconds),
+          }),
+        );
       } catch (err) {
         if (hasReason(err, 'renew-failed')) metrics.renewals.inc({ outcome: 'failed' });
         throw err;
@@ -272,7 +281,7 @@ export function registerKeychainRoutes(app: FastifyInstance, deps: { client: Noe
         execution_id: optionalId64(b.execution_id, 'execution_id'),
         root_execution_id: optionalId64(b.root_execution_id, 'root_execution_id'),
       };
-      const result = await keychain.renew(b.names, selector, { timeout_seconds: b.timeout_seconds });
+      const result = await countingTokenRequests(() => keychain.renew(b.names, selector, { timeout_seconds: b.timeout_seconds }));
       for (const item of result.results) if (item.status !== 'not_found') metrics.renewals.inc({ outcome: item.status });
       return result;
     },

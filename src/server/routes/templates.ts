@@ -7,7 +7,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { NoetlClient } from '../../api/index.js';
 import { noteAudit } from '../app.js';
+import type { Metrics } from '../metrics.js';
 import { ID64, id64Of, mayReveal, optionalId64 } from './common.js';
+import { tokenRequestCounter } from './keychain.js';
 
 const CONTENT = { type: 'string', minLength: 1, description: 'the playbook YAML' } as const;
 const TEXT = { type: 'string', minLength: 1, maxLength: 512 } as const;
@@ -40,8 +42,9 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function registerTemplateRoutes(app: FastifyInstance, deps: { client: NoetlClient }): void {
+export function registerTemplateRoutes(app: FastifyInstance, deps: { client: NoetlClient; metrics: Metrics }): void {
   const templates = deps.client.templates;
+  const countingTokenRequests = tokenRequestCounter(deps.metrics);
 
   app.post<{ Body: RenderBody }>(
     '/api/templates/render',
@@ -107,20 +110,19 @@ export function registerTemplateRoutes(app: FastifyInstance, deps: { client: Noe
       const b = request.body;
       const reveal = mayReveal(request) && b.reveal === true;
       const executionId = id64Of(b.execution_id, 'execution_id');
-      const result = await templates.resolveKeychain(
-        defined({
-          content: b.content,
-          source: b.source,
-          playbook: b.playbook,
-          catalog_id: optionalId64(b.catalog_id, 'catalog_id'),
-          execution_id: executionId,
-          root_execution_id: optionalId64(b.root_execution_id, 'root_execution_id'),
-          workload: b.workload,
-          dry_run: b.dry_run,
-          timeout_seconds: b.timeout_seconds,
-          reveal,
-        }),
-      );
+      const resolveRequest = defined({
+        content: b.content,
+        source: b.source,
+        playbook: b.playbook,
+        catalog_id: optionalId64(b.catalog_id, 'catalog_id'),
+        execution_id: executionId,
+        root_execution_id: optionalId64(b.root_execution_id, 'root_execution_id'),
+        workload: b.workload,
+        dry_run: b.dry_run,
+        timeout_seconds: b.timeout_seconds,
+        reveal,
+      });
+      const result = await countingTokenRequests(() => templates.resolveKeychain(resolveRequest));
       if (reveal && !result.dry_run) noteAudit(request, { action: 'reveal POST /api/keychain/resolve', target: executionId });
       return result;
     },

@@ -16,6 +16,7 @@ import { withRenewLock } from '../../sql/renew.js';
 import type { Queryable, Store } from '../../sql/store.js';
 import { openRenewConfig } from '../keychain-entries.js';
 import { guardedFetch, HTTP_GUARD, type GuardedResponse } from './http.js';
+import { noteTokenRequest } from './observe.js';
 
 export interface RenewOptions {
   /** Overrides the entry's refresh margin (seconds). */
@@ -130,6 +131,7 @@ export async function requestToken(
       response = await guardedFetch(url, { method, headers, body, signal, allowInsecureHttp: config.allow_insecure_http === true });
     } catch (err) {
       if (hasReason(err, HTTP_GUARD)) throw renewError(name, err.message);
+      noteTokenRequest('failed');
       const e = err as Error & { cause?: { code?: string; message?: string } };
       if (e.name === 'TimeoutError' || e.name === 'AbortError') {
         throw renewError(name, `no response from ${where} within ${timeoutMs / 1000}s`);
@@ -141,6 +143,7 @@ export async function requestToken(
     }
   }
   const text = response.body;
+  noteTokenRequest(response.ok ? 'ok' : 'failed');
   if (!response.ok) {
     const code = errorCode(text);
     throw renewError(name, `HTTP ${response.status}${code ? ` ${code}` : ''}`);
