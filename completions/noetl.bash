@@ -86,6 +86,29 @@ _noetl() {
       'noetl context rm') path='noetl context rm' ;;
       'noetl context current') path='noetl context current' ;;
       'noetl status') path='noetl status' ;;
+      'noetl auth') path='noetl auth' ;;
+      'noetl auth login') path='noetl auth login' ;;
+      'noetl auth status') path='noetl auth status' ;;
+      'noetl auth token') path='noetl auth token' ;;
+      'noetl auth logout') path='noetl auth logout' ;;
+      'noetl access') path='noetl access' ;;
+      'noetl access grant') path='noetl access grant' ;;
+      'noetl access revoke') path='noetl access revoke' ;;
+      'noetl access ls') path='noetl access ls' ;;
+      'noetl access check') path='noetl access check' ;;
+      'noetl user') path='noetl user' ;;
+      'noetl user ls') path='noetl user ls' ;;
+      'noetl user show') path='noetl user show' ;;
+      'noetl user disable') path='noetl user disable' ;;
+      'noetl user enable') path='noetl user enable' ;;
+      'noetl user role') path='noetl user role' ;;
+      'noetl user role add') path='noetl user role add' ;;
+      'noetl user role rm') path='noetl user role rm' ;;
+      'noetl role') path='noetl role' ;;
+      'noetl role ls') path='noetl role ls' ;;
+      'noetl run') path='noetl run' ;;
+      'noetl execution') path='noetl execution' ;;
+      'noetl execution status') path='noetl execution status' ;;
       'noetl completion') path='noetl completion' ;;
     esac
   done
@@ -185,6 +208,24 @@ _noetl() {
     'noetl gateway --login-limit') COMPREPLY=(); return ;;
     'noetl token create --role') COMPREPLY=($(compgen -W 'reader writer revealer admin' -- "$cur")); return ;;
     'noetl token create --ttl') COMPREPLY=(); return ;;
+    'noetl auth login --gateway') COMPREPLY=(); return ;;
+    'noetl auth login --auth0-token') _noetl_at_file; return ;;
+    'noetl auth login --auth0-domain') COMPREPLY=(); return ;;
+    'noetl auth login --client-id') COMPREPLY=(); return ;;
+    'noetl auth login --audience') COMPREPLY=(); return ;;
+    'noetl auth login --session-duration') COMPREPLY=(); return ;;
+    'noetl auth status --gateway') COMPREPLY=(); return ;;
+    'noetl access grant --deny') COMPREPLY=(); return ;;
+    'noetl access ls --role') COMPREPLY=(); return ;;
+    'noetl access check --permission') COMPREPLY=($(compgen -W 'execute view modify edit' -- "$cur")); return ;;
+    'noetl access check --user') COMPREPLY=(); return ;;
+    'noetl access check --gateway') COMPREPLY=(); return ;;
+    'noetl user role add --ttl') COMPREPLY=(); return ;;
+    'noetl run --var') COMPREPLY=(); return ;;
+    'noetl run --vars') _noetl_at_file; return ;;
+    'noetl run --timeout') COMPREPLY=(); return ;;
+    'noetl run --gateway') COMPREPLY=(); return ;;
+    'noetl execution status --gateway') COMPREPLY=(); return ;;
     *' --server') COMPREPLY=(); return ;;
     *' --token-file') COMPREPLY=(); return ;;
     *' --context') _noetl_names contexts; return ;;
@@ -252,11 +293,34 @@ _noetl() {
       'noetl context rm') words='--yes -y --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl context current') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl status') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl auth') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl auth login') words='--gateway --auth0-token --auth0-domain --client-id --audience --session-duration --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl auth status') words='--gateway --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl auth token') words='--reveal --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl auth logout') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl access') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl access grant') words='--execute --view --modify --deny --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl access revoke') words='--yes -y --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl access ls') words='--role --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl access check') words='--permission --user --gateway --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user ls') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user show') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user disable') words='--yes -y --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user enable') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user role') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user role add') words='--ttl --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl user role rm') words='--yes -y --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl role') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl role ls') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl run') words='--var --vars --wait --timeout --gateway --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl execution') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
+      'noetl execution status') words='--gateway --version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
       'noetl completion') words='--version -V --server --token-file --context --database-url --data-dir --output -o --no-color --quiet -q --verbose --lock-timeout --key-file --require-sealed --allow-new-key --strict --help' ;;
     esac
   else
     case "$path" in
-      'noetl') words='credential keychain catalog vars cache render lint db serve gateway token context status completion' ;;
+      'noetl') words='credential keychain catalog vars cache render lint db serve gateway token context status auth access user role run execution completion' ;;
       'noetl credential') words='add get ls rm validate rotate-key key-status' ;;
       'noetl keychain') words='ls get set rm renew stats resolve' ;;
       'noetl catalog') words='register ls show' ;;
@@ -266,10 +330,16 @@ _noetl() {
       'noetl db agent') words='status stop' ;;
       'noetl token') words='create ls rm' ;;
       'noetl context') words='add use ls show rm current' ;;
+      'noetl auth') words='login status token logout' ;;
+      'noetl access') words='grant revoke ls check' ;;
+      'noetl user') words='ls show disable enable role' ;;
+      'noetl user role') words='add rm' ;;
+      'noetl role') words='ls' ;;
+      'noetl execution') words='status' ;;
       'noetl credential get'|'noetl credential rm') _noetl_names credentials; return ;;
       'noetl credential validate'|'noetl keychain resolve'|'noetl catalog register'|'noetl render'|'noetl lint') COMPREPLY=(); return ;;
       'noetl keychain get'|'noetl keychain set'|'noetl keychain rm'|'noetl keychain renew') _noetl_names keychain; return ;;
-      'noetl catalog show') _noetl_names playbooks; return ;;
+      'noetl catalog show'|'noetl access check'|'noetl run') _noetl_names playbooks; return ;;
       'noetl context use'|'noetl context show'|'noetl context rm') _noetl_names contexts; return ;;
       'noetl completion') COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur")); return ;;
     esac

@@ -4,6 +4,7 @@
  * NoETL server's REST API). Wire types are snake_case, as in API.md, and are what `-o json`
  * prints. Errors are NoetlError (src/core/errors.ts); warnings are data in the results.
  */
+import type { AccessApi } from './access.js';
 import type { AdminApi } from './admin.js';
 import type { CacheApi } from './cache.js';
 import type { CatalogApi } from './catalog.js';
@@ -13,6 +14,7 @@ import type { TemplatesApi } from './templates.js';
 import type { TokensApi } from './tokens.js';
 import type { VarsApi } from './vars.js';
 
+export type * from './access.js';
 export type * from './admin.js';
 export type * from './cache.js';
 export type * from './catalog.js';
@@ -41,6 +43,8 @@ export interface NoetlClient {
   readonly templates: TemplatesApi;
   /** Service tokens of `noetl serve` and the audit trail (direct database, or a server with an admin token). */
   readonly tokens: TokensApi;
+  /** Gateway users, roles and playbook permissions (direct database; absent where a backend has no access routes). */
+  readonly access?: AccessApi;
   /** What only a direct database offers (migrations, key rotation, key status); undefined over HTTP. */
   readonly admin?: AdminApi;
   close(): Promise<void>;

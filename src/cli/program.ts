@@ -25,6 +25,12 @@ const NOUNS: Record<string, (ctx: CommandContext, program: Command) => Promise<C
   token: async (ctx) => (await import('./token/index.js')).newTokenCommand(ctx),
   context: async (ctx) => (await import('./context/index.js')).newContextCommand(ctx),
   status: async (ctx) => (await import('./status/index.js')).newStatusCommand(ctx),
+  auth: async (ctx) => (await import('./auth/index.js')).newAuthCommand(ctx),
+  access: async (ctx) => (await import('./access/index.js')).newAccessCommand(ctx),
+  user: async (ctx) => (await import('./user/index.js')).newUserCommand(ctx),
+  role: async (ctx) => (await import('./role/index.js')).newRoleCommand(ctx),
+  run: async (ctx) => (await import('./run/index.js')).newRunCommand(ctx),
+  execution: async (ctx) => (await import('./execution/index.js')).newExecutionCommand(ctx),
   // Completion describes the whole tree, so it is never built alone.
   completion: async (ctx, program) => (await import('./completion/index.js')).newCompletionCommand(ctx, () => program),
 };

@@ -29,7 +29,7 @@ describe('the command tree', () => {
   it('builds only the noun a command line names, and the whole tree otherwise', async () => {
     const nouns = async (argv: string[]) => (await buildProgram(new RunContext(memIO().io, {}), argv)).commands.map((c) => c.name());
     const all = (await program()).commands.map((c) => c.name());
-    expect(all).toEqual(['credential', 'keychain', 'catalog', 'vars', 'cache', 'render', 'lint', 'db', 'serve', 'gateway', 'token', 'context', 'status', 'completion']);
+    expect(all).toEqual(['credential', 'keychain', 'catalog', 'vars', 'cache', 'render', 'lint', 'db', 'serve', 'gateway', 'token', 'context', 'status', 'auth', 'access', 'user', 'role', 'run', 'execution', 'completion']);
     expect(await nouns(['lint', 'a.yaml'])).toEqual(['lint']);
     expect(await nouns(['credentials', 'ls'])).toEqual(['credential']);
     expect(await nouns(['--data-dir', 'lint', '-o', 'json', '--no-color', 'keychain', 'ls'])).toEqual(['keychain']);

@@ -5,6 +5,7 @@
  * database and is absent. Loads no database driver: only node:http(s).
  */
 import type { BackendInfo, NoetlClient } from '../../api/index.js';
+import { httpAccess } from './access.js';
 import { httpCache } from './cache.js';
 import { httpCatalog } from './catalog.js';
 import { httpCredentials } from './credentials.js';
@@ -43,6 +44,7 @@ export function createHttpClient(options: HttpClientOptions): NoetlClient {
     catalog,
     templates: httpTemplates(transport),
     tokens: httpTokens(transport),
+    access: httpAccess(transport),
     close: () => transport.close(),
   };
 }

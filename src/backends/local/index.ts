@@ -6,6 +6,7 @@
 import type { BackendInfo, NoetlClient } from '../../api/index.js';
 import type { KeySet } from '../../core/envelope.js';
 import type { Store } from '../sql/store.js';
+import { localAccess } from './access.js';
 import { localAdmin, type KeyAdministration } from './admin.js';
 import type { Providers } from './renew/providers/index.js';
 import { localCache } from './cache.js';
@@ -39,6 +40,7 @@ export function createLocalClient(deps: LocalClientDeps): NoetlClient {
     catalog: localCatalog(deps),
     templates: localTemplates(deps),
     tokens: localTokens(deps),
+    access: localAccess(deps),
     admin: localAdmin(deps),
     close: () => deps.store.close(),
   };

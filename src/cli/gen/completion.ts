@@ -45,6 +45,8 @@ const OPTION_VALUES: Record<string, Values> = {
   '--renew-config': AT_FILE,
   '--workload': AT_FILE,
   '--value': AT_FILE,
+  '--vars': AT_FILE,
+  '--auth0-token': AT_FILE,
   '--playbook': { names: 'playbooks' },
   '--context': { names: 'contexts' },
   '--token-file': FILES,
@@ -73,6 +75,8 @@ const ARGUMENT_VALUES: Record<string, Values> = {
   'noetl context show': { names: 'contexts' },
   'noetl context rm': { names: 'contexts' },
   'noetl render': FILES,
+  'noetl run': { names: 'playbooks' },
+  'noetl access check': { names: 'playbooks' },
   'noetl lint': FILES,
 };
 
