@@ -23,8 +23,9 @@ function sourceFiles(dir: string): string[] {
 
 /** A hint's `command` is a noetl command line by definition (`keychain set NAME --auto-renew`). */
 function isHintCommand(node: ts.Node): boolean {
-  const literal = ts.isTemplateLiteralToken(node) && !ts.isNoSubstitutionTemplateLiteral(node) ? node.parent.parent : node;
-  const owner = ts.isTemplateSpan(literal) ? literal.parent.parent : literal.parent;
+  // A template's head sits in its TemplateExpression; a middle or tail in a span of it.
+  const literal = ts.isTemplateHead(node) ? node.parent : ts.isTemplateMiddle(node) || ts.isTemplateTail(node) ? node.parent.parent : node;
+  const owner = literal.parent;
   return ts.isPropertyAssignment(owner) && owner.name.getText() === 'command';
 }
 

@@ -217,7 +217,7 @@ describe('noetl credential (built CLI)', () => {
     const first = await runCli(['credential', 'add', 'k1', '--type', 'secret', '--data', `@${data}`], { env });
     if (testBackend() === 'postgres') {
       expect(first.code).toBe(2);
-      expect(first.stderr).toMatch(/^error: no master key configured for PostgreSQL, refusing to store secrets: set NOETL_ENCRYPTION_KEY/m);
+      expect(first.stderr).toMatch(/^error: no master key configured for PostgreSQL, refusing to store secrets \(nothing was written\): set NOETL_ENCRYPTION_KEY/m);
       expect(await withCliStore(env, async (s) => (await s.query('SELECT 1 FROM credential')).rows.length)).toBe(0);
       return;
     }

@@ -47,4 +47,10 @@ describe('a query on the store inside its own transaction', () => {
     ]);
     expect(results).toEqual([5, 6]);
   });
+
+  it('a failed statement leaves the store working (the embedded connection is not discarded with it)', async () => {
+    store = await testStore();
+    await expect(store.query('SELECT 1 / $1::int', [0])).rejects.toThrow(/division by zero/);
+    expect((await store.query<{ n: number }>('SELECT 7 AS n')).rows[0].n).toBe(7);
+  });
 });

@@ -113,7 +113,11 @@ export class PoolStore implements Store {
 
   async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
     this.refuseNested('a query');
+    // pg's pool.query discards its client after any failed statement; the in-process embedded
+    // database's one client takes the database connection with it, and every later query would
+    // fail ("Connection terminated"). A session hands the client back whole.
     try {
+      if (this.singleConnection) return await this.session((conn) => conn.query<R>(text, params));
       const result = await this.pool.query(text, params as unknown[]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (err) {
