@@ -61,7 +61,9 @@ export async function serveDatabase(db: PGlite, path: string, options: ServeOpti
       for (const message of unit.messages) {
         await db.execProtocolRawStream(message, {
           onRawData: (data) => {
-            if (!unit.client.closed) unit.client.socket.write(data);
+            // A copy: PGlite hands out a view of its own memory, which the next chunk overwrites
+            // while a large answer still waits in the socket's queue.
+            if (!unit.client.closed) unit.client.socket.write(Buffer.from(data));
           },
         });
       }

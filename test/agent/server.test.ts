@@ -26,6 +26,21 @@ describe('the agent protocol server', () => {
     await db.close();
   });
 
+  it('answers with values of megabytes whole (PGlite hands out views of its memory: each chunk is copied before it is queued)', { timeout: 20_000 }, async () => {
+    const p = pool();
+    try {
+      for (const size of [300_000, 4_000_000]) {
+        const value = 'x'.repeat(size - 1) + 'y';
+        const { rows } = await p.query<{ v: string }>('INSERT INTO t (writer, v) VALUES ($1, $2) RETURNING v', [-1, value]);
+        expect(rows[0].v.length).toBe(size);
+        expect(rows[0].v === value).toBe(true);
+      }
+    } finally {
+      await p.end();
+    }
+    await db.query('DELETE FROM t WHERE writer = -1');
+  });
+
   it('keeps every write of 8 clients × 25, each reading its own writes, with transactions among them', async () => {
     await Promise.all(
       Array.from({ length: 8 }, async (_, writer) => {

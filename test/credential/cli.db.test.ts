@@ -15,7 +15,7 @@ const noCorpus = missingShared(CORPUS);
 const SECRET = 'Zq9-very-secret-Xy7Wk2';
 
 async function cliEnv(options: { noKey?: boolean } = {}): Promise<NodeJS.ProcessEnv> {
-  return { ...(await testCliEnv(options)), NOETL_KEYRING: 'off' };
+  return { ...(await testCliEnv({ ...options, agent: true })), NOETL_KEYRING: 'off' };
 }
 
 async function names(env: NodeJS.ProcessEnv): Promise<string[]> {

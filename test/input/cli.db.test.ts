@@ -53,7 +53,7 @@ describe('input through the built CLI', () => {
   });
 
   it('takes YAML for --data, --schema, --renew-config and --workload (the bundle refused it)', { timeout: 240_000 }, async () => {
-    const env = await testCliEnv();
+    const env = await testCliEnv({ agent: true });
     let r = await runCli(['catalog', 'register', join(dir, 'pb.yaml')], { env });
     expect(r.code, r.stderr).toBe(0);
     const data = file('token.yaml', 'access_token: tok-123\nexpires_in: 3600\n');
@@ -76,7 +76,7 @@ describe('input through the built CLI', () => {
   });
 
   it('files that cannot be read, inputs over 4 MiB and 100k-deep JSON: one line, exit 2 (3 when missing), nothing written', { timeout: 300_000 }, async () => {
-    const env = await testCliEnv();
+    const env = await testCliEnv({ agent: true });
     expect((await runCli(['catalog', 'register', join(dir, 'pb.yaml')], { env })).code).toBe(0);
     const folder = join(dir, 'a-folder');
     if (!existsSync(folder)) mkdirSync(folder);
@@ -113,7 +113,7 @@ describe('input through the built CLI', () => {
   });
 
   it('vars set refuses a secret given as the flag value, and takes it from a file or stdin', { timeout: 240_000 }, async () => {
-    const env = await testCliEnv();
+    const env = await testCliEnv({ agent: true });
     const refused: [string, string[]][] = [
       ['a password field', ['db', '--value', '{"host": "db.internal", "password": "hunter2"}']],
       ['a nested client_secret', ['oauth', '--value', '{"oauth": {"client_secret": "Zx81kQ0vTq7LmN2pR5sW"}}']],
@@ -144,7 +144,7 @@ describe('input through the built CLI', () => {
   });
 
   it('bounds durations (--ttl 100000000d) and takes --lock-timeout 0s', { timeout: 120_000 }, async () => {
-    const env = await testCliEnv();
+    const env = await testCliEnv({ agent: true });
     const data = file('d.json', '{"a": 1}');
     let r = await runCli(['keychain', 'set', 'tok', '--playbook', PLAYBOOK, '--data', `@${data}`, '--ttl', '100000000d'], { env });
     expect(r.code).toBe(2);
