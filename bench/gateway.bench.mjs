@@ -13,9 +13,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { OAuth2Server } from 'oauth2-mock-server';
-import pg from 'pg';
 import { migrate, openStore } from '../dist/sql.js';
-import { fmt, median, noetl, percentile, root, serverUrl, tempDir, uniqueName } from './lib.mjs';
+import { benchDatabase, fmt, median, noetl, percentile, root, tempDir } from './lib.mjs';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.NOETL_BENCH_SECONDS ?? 5);
@@ -23,13 +22,8 @@ const ROUNDS = 3;
 const LOGINS = 300;
 const AUDIENCE = 'https://noetl.example.com/api';
 
-const database = uniqueName('bench_gateway');
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-const url = new URL(serverUrl);
-url.pathname = `/${database}`;
-const databaseUrl = url.toString();
+const database = await benchDatabase('bench_gateway');
+const databaseUrl = database.url;
 
 const children = [];
 const dir = tempDir('noetl-bench-gateway-');
@@ -143,6 +137,5 @@ try {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
   await issuer.stop().catch(() => undefined);
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }

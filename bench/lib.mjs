@@ -73,3 +73,21 @@ export function tempDir(prefix) {
 
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
 export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+
+/** A new database on the bench's PostgreSQL server: its URL, and drop() for the end of the bench. */
+export async function benchDatabase(prefix) {
+  const { default: pg } = await import('pg');
+  const name = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}

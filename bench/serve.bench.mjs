@@ -13,10 +13,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { createClient } from '../dist/lib.js';
 import { migrate, openStore } from '../dist/sql.js';
-import { fmt, median, noetl, root, serverUrl, tempDir, timePaired, uniqueName } from './lib.mjs';
+import { benchDatabase, fmt, median, noetl, root, tempDir, timePaired } from './lib.mjs';
 
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.NOETL_BENCH_SECONDS ?? 5);
@@ -24,14 +23,8 @@ const ROUNDS = 3;
 /** Requests between the two RSS readings (NOETL_BENCH_REQUESTS: fewer on a machine too loaded for 100k in minutes). */
 const MANY = Number(process.env.NOETL_BENCH_REQUESTS ?? 100_000);
 
-// A fresh database of its own.
-const database = uniqueName('bench_serve');
-const admin = new pg.Client({ connectionString: serverUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-const url = new URL(serverUrl);
-url.pathname = `/${database}`;
-const databaseUrl = url.toString();
+const database = await benchDatabase('bench_serve');
+const databaseUrl = database.url;
 
 const children = [];
 const dir = tempDir('noetl-bench-serve-');
@@ -164,6 +157,5 @@ try {
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }
