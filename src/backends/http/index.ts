@@ -15,20 +15,8 @@ import { httpTokens } from './tokens.js';
 import { createTransport, type TransportOptions } from './transport.js';
 import { httpVars } from './vars.js';
 
-export interface HttpClientOptions {
-  /** The server: `http://127.0.0.1:8082`, `https://noetl.example.com` (a path prefix is kept). */
-  serverUrl: string;
-  /** A service token, sent as `Authorization: Bearer`; none for a server without auth. Never in a message. */
-  token?: string;
-  /** The longest one request may take, connecting included (30 s). */
-  timeoutMs?: number;
-  /** Waits before each retry of a read (GET) that found the server unreachable or busy (502/503/504), in ms: [100, 400]. */
-  retryDelaysMs?: readonly number[];
-  /** How a retry waits (tests pass one that does not sleep). */
-  sleep?: (ms: number) => Promise<void>;
-  /** Extra trusted CA certificates (PEM) for an HTTPS server. */
-  ca?: string | Buffer;
-}
+/** Where the server is and how to reach it (the transport's options). */
+export type HttpClientOptions = TransportOptions;
 
 export function createHttpClient(options: HttpClientOptions): NoetlClient {
   const transportOptions: TransportOptions = { ...options };

@@ -21,15 +21,17 @@ export interface RequestOptions {
 }
 
 export interface TransportOptions {
+  /** The server: `http://127.0.0.1:8082`, `https://noetl.example.com` (a path prefix is kept). */
   serverUrl: string;
+  /** A service token, sent as `Authorization: Bearer`; none for a server without auth. Never in a message. */
   token?: string;
-  /** The longest a request may take, connecting included (30 s). */
+  /** The longest one request may take, connecting included (30 s). */
   timeoutMs?: number;
-  /** Waits before each retry of a GET, in ms; its length is the number of retries ([100, 400]). */
+  /** Waits before each retry of a read (GET) that found the server unreachable or busy (502/503/504), in ms; its length is the number of retries ([100, 400]). */
   retryDelaysMs?: readonly number[];
-  /** How a retry waits (tests pass one that does not). */
+  /** How a retry waits (tests pass one that does not sleep). */
   sleep?: (ms: number) => Promise<void>;
-  /** Extra CA certificates (PEM) for an HTTPS server with a private CA. */
+  /** Extra trusted CA certificates (PEM) for an HTTPS server with a private CA. */
   ca?: string | Buffer;
 }
 

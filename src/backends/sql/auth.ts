@@ -43,15 +43,8 @@ export interface UserRoleRow {
   expires_at: Date | null;
 }
 
-export interface PlaybookPermissionRow {
+export interface PlaybookPermissionRow extends PlaybookPermissionWrite {
   permission_id: string;
-  role_name: string;
-  playbook_path: string;
-  can_execute: boolean;
-  can_view: boolean;
-  can_modify: boolean;
-  allow_pattern: string | null;
-  deny_pattern: string | null;
   created_at: Date;
   updated_at: Date;
 }
