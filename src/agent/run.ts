@@ -7,7 +7,8 @@
 import { rmSync } from 'node:fs';
 import { migrate, migrationStatus } from '../backends/sql/migrate.js';
 import { loadPg, openEmbeddedDatabase, PoolStore } from '../backends/sql/connect.js';
-import { agentHandshakePath, agentSocketPath, agentStartingPath, buildId, writeHandshake, type AgentHandshake } from './files.js';
+import { NoetlError } from '../core/errors.js';
+import { agentHandshakePath, agentSocketPath, agentStartingPath, buildId, liveAgent, realDir, writeHandshake, type AgentHandshake } from './files.js';
 import { serveDatabase } from './server.js';
 
 export interface AgentOptions {
@@ -24,8 +25,11 @@ export interface AgentOptions {
 export async function runAgent(options: AgentOptions): Promise<void> {
   const config = { backend: 'embedded' as const, dataDir: options.dataDir, schema: options.schema, source: 'agent' };
   options.log(`starting for ${options.dataDir} (pid ${process.pid}, started by pid ${process.ppid})`);
-  // A second agent started at the same moment finds the lock taken and leaves at once.
-  const opened = await openEmbeddedDatabase(config, { lockTimeoutMs: 15_000, command: 'noetl db agent serve', warn: options.log });
+  const opened = await openAsOnlyAgent(config, options.log);
+  if (!opened) {
+    options.log('another agent serves this data directory: leaving');
+    return;
+  }
   const { db, dataDir } = opened;
   let server: Awaited<ReturnType<typeof serveDatabase>> | undefined;
   try {
@@ -85,5 +89,23 @@ async function migrateInProcess(opened: Awaited<ReturnType<typeof openEmbeddedDa
     log(`migration on start failed: ${(err as Error).message}`);
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * The data directory's database, once its lock is ours. A command in process may hold the lock
+ * for a while: wait for it (15 s). Undefined when another agent serves the directory (a start
+ * that raced ours): this one leaves at once, rather than wait and take over once that one stops.
+ */
+async function openAsOnlyAgent(config: Parameters<typeof openEmbeddedDatabase>[0], log: (line: string) => void) {
+  const deadline = performance.now() + 15_000;
+  for (;;) {
+    try {
+      return await openEmbeddedDatabase(config, { lockTimeoutMs: 0, command: 'noetl db agent serve', warn: log });
+    } catch (err) {
+      if (!(err instanceof NoetlError && err.code === 'conflict') || performance.now() >= deadline) throw err;
+    }
+    if (liveAgent(realDir(config.dataDir))) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
