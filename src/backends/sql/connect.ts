@@ -89,8 +89,12 @@ export class PoolStore implements Store {
     private readonly clock: () => Date,
     private readonly onClose: () => Promise<void>,
     private readonly mapError: (err: unknown) => unknown,
-    /** The pool has a single connection (the embedded backend). */
-    private readonly singleConnection = false,
+    /**
+     * The embedded database, in process (a pool of its one connection) or through its agent
+     * (connections that share PGlite's one session, one transaction at a time): either way a
+     * query on the store from inside its own transaction would wait for that transaction forever.
+     */
+    private readonly embedded = false,
   ) {}
 
   now(): Date {
@@ -101,9 +105,9 @@ export class PoolStore implements Store {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.pool.options.max ?? 10 };
   }
 
-  /** Refuses a store query from inside this store's own session on a one-connection pool (it would never get the connection). */
+  /** Refuses a store query from inside this store's own session on the embedded database (it would never get its turn). */
   private refuseNested(what: string): void {
-    if (this.singleConnection && this.inside.getStore() === this) {
+    if (this.embedded && this.inside.getStore() === this) {
       throw new NoetlError(
         'internal',
         `${what} on the store from inside its own ${what === 'a session' ? 'session' : 'transaction or session'}: the embedded database has one connection, which that holds; run the query on the transaction's connection (the argument of the callback)`,
@@ -115,9 +119,10 @@ export class PoolStore implements Store {
     this.refuseNested('a query');
     // pg's pool.query discards its client after any failed statement; the in-process embedded
     // database's one client takes the database connection with it, and every later query would
-    // fail ("Connection terminated"). A session hands the client back whole.
+    // fail ("Connection terminated"); through the agent it would cost a reconnect. A session
+    // hands the client back whole.
     try {
-      if (this.singleConnection) return await this.session((conn) => conn.query<R>(text, params));
+      if (this.embedded) return await this.session((conn) => conn.query<R>(text, params));
       const result = await this.pool.query(text, params as unknown[]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (err) {
