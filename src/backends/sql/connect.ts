@@ -61,10 +61,7 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
     if (options.schemaCheck !== 'none') {
       // Embedded: migrate on first use. Reading the ledger is enough when it is current, which
       // spares every command the lock and the DDL that migrate() takes.
-      if (config.backend === 'embedded') {
-        const states = await migrationStatus(store, store.info.schema);
-        if (states.some((s) => s.status !== 'applied')) await migrate(store);
-      }
+      if (config.backend === 'embedded') await migrateIfBehind(store);
       else await assertMigrated(store);
     }
   } catch (err) {
@@ -72,6 +69,12 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
     throw err;
   }
   return store;
+}
+
+/** Migrates a store whose schema is behind; reading the ledger is all it costs when it is current. */
+export async function migrateIfBehind(store: Store): Promise<void> {
+  const states = await migrationStatus(store, store.info.schema);
+  if (states.some((s) => s.status !== 'applied')) await migrate(store);
 }
 
 export class PoolStore implements Store {
@@ -259,14 +262,19 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
   if (existsSync(agentHandshakePath(config.dataDir))) await (await import('../../agent/client.js')).stopAgentOf(config.dataDir);
   const opened = await openEmbeddedDatabase(config, options);
   try {
-    const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
-    const pool = new pg.Pool(createPgConfig(opened.db) as unknown as import('pg').PoolConfig);
-    const info: StoreInfo = { backend: 'embedded', location: opened.dataDir, schema: config.schema };
-    return new PoolStore(pool, info, options.clock ?? (() => new Date()), opened.close, (err) => err, true);
+    return await embeddedStore(opened, config.schema, options.clock ?? (() => new Date()), opened.close);
   } catch (err) {
     await opened.close();
     throw err;
   }
+}
+
+/** A store over an embedded database open in this process; onClose runs after its pool ends. */
+export async function embeddedStore(opened: EmbeddedDatabase, schema: string, clock: () => Date, onClose: () => Promise<void>): Promise<PoolStore> {
+  const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
+  const pool = new pg.Pool(createPgConfig(opened.db) as unknown as import('pg').PoolConfig);
+  const info: StoreInfo = { backend: 'embedded', location: opened.dataDir, schema };
+  return new PoolStore(pool, info, clock, onClose, (err) => err, true);
 }
 
 /** An embedded database open in this process, holding the data directory's lock until closed. */
