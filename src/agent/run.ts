@@ -5,8 +5,7 @@
  * directory until it has been idle for its idle time, or gets SIGTERM (`noetl db agent stop`).
  */
 import { rmSync } from 'node:fs';
-import { migrate, migrationStatus } from '../backends/sql/migrate.js';
-import { loadPg, openEmbeddedDatabase, PoolStore } from '../backends/sql/connect.js';
+import { embeddedStore, migrateIfBehind, openEmbeddedDatabase } from '../backends/sql/connect.js';
 import { NoetlError } from '../core/errors.js';
 import { agentHandshakePath, agentSocketPath, agentStartingPath, buildId, liveAgent, realDir, writeHandshake, type AgentHandshake } from './files.js';
 import { serveDatabase } from './server.js';
@@ -78,12 +77,9 @@ export async function runAgent(options: AgentOptions): Promise<void> {
 
 /** Migrates on start, over an in-process connection, so the commands that connect find the schema current. */
 async function migrateInProcess(opened: Awaited<ReturnType<typeof openEmbeddedDatabase>>, schema: string, log: (message: string) => void): Promise<void> {
-  const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
-  const pool = new pg.Pool(createPgConfig(opened.db) as unknown as import('pg').PoolConfig);
-  const store = new PoolStore(pool, { backend: 'embedded', location: opened.dataDir, schema }, () => new Date(), async () => undefined, (err) => err, true);
+  const store = await embeddedStore(opened, schema, () => new Date(), async () => undefined);
   try {
-    const states = await migrationStatus(store, schema);
-    if (states.some((s) => s.status !== 'applied')) await migrate(store);
+    await migrateIfBehind(store);
   } catch (err) {
     // Served all the same: each command checks the schema itself and reports what is wrong.
     log(`migration on start failed: ${(err as Error).message}`);

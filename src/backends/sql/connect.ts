@@ -61,10 +61,7 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
     if (options.schemaCheck !== 'none') {
       // Embedded: migrate on first use. Reading the ledger is enough when it is current, which
       // spares every command the lock and the DDL that migrate() takes.
-      if (config.backend === 'embedded') {
-        const states = await migrationStatus(store, store.info.schema);
-        if (states.some((s) => s.status !== 'applied')) await migrate(store);
-      }
+      if (config.backend === 'embedded') await migrateIfBehind(store);
       else await assertMigrated(store);
     }
   } catch (err) {
@@ -72,6 +69,12 @@ export async function openStore(config: ConnectionConfig, options: OpenOptions =
     throw err;
   }
   return store;
+}
+
+/** Migrates a store whose schema is behind; reading the ledger is all it costs when it is current. */
+export async function migrateIfBehind(store: Store): Promise<void> {
+  const states = await migrationStatus(store, store.info.schema);
+  if (states.some((s) => s.status !== 'applied')) await migrate(store);
 }
 
 export class PoolStore implements Store {
@@ -89,8 +92,12 @@ export class PoolStore implements Store {
     private readonly clock: () => Date,
     private readonly onClose: () => Promise<void>,
     private readonly mapError: (err: unknown) => unknown,
-    /** The pool has a single connection (the embedded backend). */
-    private readonly singleConnection = false,
+    /**
+     * The embedded database, in process (a pool of its one connection) or through its agent
+     * (connections that share PGlite's one session, one transaction at a time): either way a
+     * query on the store from inside its own transaction would wait for that transaction forever.
+     */
+    private readonly embedded = false,
   ) {}
 
   now(): Date {
@@ -101,9 +108,9 @@ export class PoolStore implements Store {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.pool.options.max ?? 10 };
   }
 
-  /** Refuses a store query from inside this store's own session on a one-connection pool (it would never get the connection). */
+  /** Refuses a store query from inside this store's own session on the embedded database (it would never get its turn). */
   private refuseNested(what: string): void {
-    if (this.singleConnection && this.inside.getStore() === this) {
+    if (this.embedded && this.inside.getStore() === this) {
       throw new NoetlError(
         'internal',
         `${what} on the store from inside its own ${what === 'a session' ? 'session' : 'transaction or session'}: the embedded database has one connection, which that holds; run the query on the transaction's connection (the argument of the callback)`,
@@ -115,9 +122,10 @@ export class PoolStore implements Store {
     this.refuseNested('a query');
     // pg's pool.query discards its client after any failed statement; the in-process embedded
     // database's one client takes the database connection with it, and every later query would
-    // fail ("Connection terminated"). A session hands the client back whole.
+    // fail ("Connection terminated"); through the agent it would cost a reconnect. A session
+    // hands the client back whole.
     try {
-      if (this.singleConnection) return await this.session((conn) => conn.query<R>(text, params));
+      if (this.embedded) return await this.session((conn) => conn.query<R>(text, params));
       const result = await this.pool.query(text, params as unknown[]);
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (err) {
@@ -254,14 +262,19 @@ async function openEmbedded(config: Extract<ConnectionConfig, { backend: 'embedd
   if (existsSync(agentHandshakePath(config.dataDir))) await (await import('../../agent/client.js')).stopAgentOf(config.dataDir);
   const opened = await openEmbeddedDatabase(config, options);
   try {
-    const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
-    const pool = new pg.Pool(createPgConfig(opened.db) as unknown as import('pg').PoolConfig);
-    const info: StoreInfo = { backend: 'embedded', location: opened.dataDir, schema: config.schema };
-    return new PoolStore(pool, info, options.clock ?? (() => new Date()), opened.close, (err) => err, true);
+    return await embeddedStore(opened, config.schema, options.clock ?? (() => new Date()), opened.close);
   } catch (err) {
     await opened.close();
     throw err;
   }
+}
+
+/** A store over an embedded database open in this process; onClose runs after its pool ends. */
+export async function embeddedStore(opened: EmbeddedDatabase, schema: string, clock: () => Date, onClose: () => Promise<void>): Promise<PoolStore> {
+  const [{ createPgConfig }, pg] = await Promise.all([import('@electric-sql/pglite/node-postgres'), loadPg()]);
+  const pool = new pg.Pool(createPgConfig(opened.db) as unknown as import('pg').PoolConfig);
+  const info: StoreInfo = { backend: 'embedded', location: opened.dataDir, schema };
+  return new PoolStore(pool, info, clock, onClose, (err) => err, true);
 }
 
 /** An embedded database open in this process, holding the data directory's lock until closed. */
