@@ -33,6 +33,12 @@ export async function openThroughAgent(
   for (;;) {
     const agent = liveAgent(dataDir);
     if (agent && agent.build === buildId()) {
+      // Its clients share PGlite's one session, search_path included: one schema per agent.
+      if (agent.schema !== config.schema) {
+        throw new NoetlError('conflict', `the database agent of ${dataDir} (pid ${agent.pid}) serves schema ${agent.schema}, and this command works in ${config.schema}: an agent serves one schema`, {
+          hint: { command: 'db agent stop', text: 'first, or set NOETL_EMBEDDED_AGENT=off' },
+        });
+      }
       const store = await connect(pg, agent, config, options);
       if (store) return store;
     } else if (agent) {

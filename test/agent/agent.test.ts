@@ -88,6 +88,15 @@ describe('the embedded database agent', () => {
     expect(() => statSync(agent.socket!)).toThrow(/ENOENT/);
   });
 
+  it('serves one schema: a command in another schema is refused, naming both, and writes nothing there', async () => {
+    const env = await agentEnv();
+    await ok(['vars', 'set', EXEC, 'v', '--value', 'x', '--raw'], env);
+    const other = await runCli(['vars', 'set', EXEC, 'w', '--value', 'y', '--raw'], { env: { ...env, NOETL_SCHEMA: 'other' } });
+    expect(other.code).toBe(4);
+    expect(other.stderr).toMatch(/serves schema noetl, and this command works in other: an agent serves one schema: run `noetl db agent stop` first/);
+    expect(await varNames(env)).toEqual(['v']);
+  });
+
   it('loses no acknowledged write when killed (kill -9) mid-write, and the next command replaces it', async () => {
     const env = await agentEnv();
     await ok(['vars', 'set', EXEC, 'first', '--value', '0', '--raw'], env);
