@@ -26,11 +26,11 @@ function run(cmd, args, env = {}) {
   return spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 }
 
-/** Runs vitest for one backend; returns its counts from the JSON report. */
 const started = performance.now();
 const times = [];
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+/** Runs vitest for one backend (on `files`, the filters given by default); returns its counts from the JSON report. */
 function vitest(backend, env, files = filters) {
   const report = join(work, `${backend}.json`);
   console.log(`\n== ${backend} backend ==`);

@@ -19,8 +19,7 @@ import { httpVars } from './vars.js';
 export type HttpClientOptions = TransportOptions;
 
 export function createHttpClient(options: HttpClientOptions): NoetlClient {
-  const transportOptions: TransportOptions = { ...options };
-  const transport = createTransport(transportOptions);
+  const transport = createTransport(options);
   const backend: BackendInfo = { kind: 'http', location: transport.server };
   const catalog = httpCatalog(transport);
   return {

@@ -74,7 +74,7 @@ const NETWORK_ERRORS: Record<string, string> = {
 };
 
 /** The server URL checked: http(s), no user or password; query and fragment dropped. */
-export function parseServerUrl(serverUrl: string): URL {
+function parseServerUrl(serverUrl: string): URL {
   let url: URL;
   try {
     url = new URL(serverUrl);
@@ -214,7 +214,7 @@ function networkError(err: unknown, server: string, what: string, timeoutMs: num
 }
 
 /** The one-line error of an answer with a status outside 2xx, whatever the server's dialect. */
-export function errorOfAnswer(status: number, text: string, server: string, what: string): NoetlError {
+function errorOfAnswer(status: number, text: string, server: string, what: string): NoetlError {
   let body: unknown;
   try {
     body = text.trim().startsWith('{') ? parseJsonExact(text, 'error answer') : undefined;

@@ -48,10 +48,6 @@ export function time(value: unknown): string {
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
 
-export function timeOrNull(value: unknown): string | null {
-  return value === undefined || value === null ? null : time(value);
-}
-
 export function objOrNull(value: unknown): Record<string, unknown> | null {
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }

@@ -8,8 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CacheScope, CacheType } from '../../api/cache.js';
 import type { NoetlClient } from '../../api/index.js';
 import { invalidError, notFoundError } from '../../core/errors.js';
-import { noteAudit } from '../app.js';
-import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, optionalId64 } from './common.js';
+import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, noteReveal, optionalId64 } from './common.js';
 
 const CACHE_KEY_PARAMS = {
   type: 'object',
@@ -38,7 +37,6 @@ export function registerCacheRoutes(app: FastifyInstance, deps: { client: NoetlC
 
   /** Data in clear for revealers unless they asked otherwise; the reveal is audited once it happened. */
   const revealAsked = (request: FastifyRequest, asked: boolean | undefined) => mayReveal(request) && asked !== false;
-  const noteReveal = (request: FastifyRequest, target: string) => noteAudit(request, { action: `reveal ${request.method} ${request.routeOptions.url}`, target });
 
   app.get<{ Params: { cache_key: string }; Querystring: { reveal?: string } }>(
     '/api/auth-cache/:cache_key',

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { roleAllows } from '../../api/tokens.js';
 import { invalidError } from '../../core/errors.js';
 import { parseId64 } from '../../core/ids.js';
+import { noteAudit } from '../app.js';
 
 /**
  * A 64-bit id in a body: a JSON integer (beyond 2^53 the body parser keeps it exact as a
@@ -45,4 +46,9 @@ export function optionalId64(value: unknown, what: string): string | undefined {
 /** Whether the caller's token may see data in clear (revealer and admin). */
 export function mayReveal(request: FastifyRequest): boolean {
   return request.identity !== undefined && roleAllows(request.identity.role, 'revealer');
+}
+
+/** Audits a read that answered data in clear: `reveal METHOD /route` on `target` (a name or key, never a value). */
+export function noteReveal(request: FastifyRequest, target: string): void {
+  noteAudit(request, { action: `reveal ${request.method} ${request.routeOptions.url}`, target });
 }

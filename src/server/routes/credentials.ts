@@ -7,8 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { NoetlClient } from '../../api/index.js';
 import type { Credential, CredentialInput, CredentialRegistration, CredentialSummary } from '../../api/credentials.js';
 import { notFoundError } from '../../core/errors.js';
-import { noteAudit } from '../app.js';
-import { FLAG, flagOf, mayReveal } from './common.js';
+import { FLAG, flagOf, mayReveal, noteReveal } from './common.js';
 
 const TAGS = { anyOf: [{ type: 'array', items: { type: 'string' } }, { type: 'string' }, { type: 'null' }] } as const;
 const NULLABLE_OBJECT = { anyOf: [{ type: 'object' }, { type: 'null' }] } as const;
@@ -76,7 +75,7 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: { client: N
   async function withData(request: FastifyRequest, name: string, revealAsked: boolean | undefined): Promise<Credential> {
     const reveal = mayReveal(request) && revealAsked !== false;
     const credential = await credentials.get(name, { reveal });
-    if (reveal) noteAudit(request, { action: `reveal ${request.method} ${request.routeOptions.url}`, target: name });
+    if (reveal) noteReveal(request, name);
     return credential;
   }
 

@@ -10,9 +10,8 @@ import type { KeychainGetResult, KeychainSelector, KeychainSetRequest, RenewConf
 import { hasReason, invalidError } from '../../core/errors.js';
 import { SCOPE_TYPES } from '../../core/scope.js';
 import { observeTokenRequests } from '../../backends/local/renew/observe.js';
-import { noteAudit } from '../app.js';
 import type { Metrics } from '../metrics.js';
-import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, optionalId64, SECONDS_TEXT, secondsOf } from './common.js';
+import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, noteReveal, optionalId64, SECONDS_TEXT, secondsOf } from './common.js';
 
 const SCOPE = { type: 'string', enum: SCOPE_TYPES } as const;
 const NAME = { type: 'string', minLength: 1, maxLength: 256 } as const;
@@ -128,7 +127,7 @@ export function registerKeychainRoutes(app: FastifyInstance, deps: { client: Noe
       return rest;
     }
     const clear = reveal && (result.status === 'success' || (result.status === 'expired' && result.renew_config !== undefined));
-    if (clear) noteAudit(request, { action: `reveal ${request.method} ${request.routeOptions.url}`, target: result.cache_key });
+    if (clear) noteReveal(request, result.cache_key);
     return result;
   }
 

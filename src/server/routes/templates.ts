@@ -6,9 +6,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { NoetlClient } from '../../api/index.js';
-import { noteAudit } from '../app.js';
 import type { Metrics } from '../metrics.js';
-import { ID64, id64Of, mayReveal, optionalId64 } from './common.js';
+import { ID64, id64Of, mayReveal, noteReveal, optionalId64 } from './common.js';
 import { tokenRequestCounter } from './keychain.js';
 
 const CONTENT = { type: 'string', minLength: 1, description: 'the playbook YAML' } as const;
@@ -75,7 +74,7 @@ export function registerTemplateRoutes(app: FastifyInstance, deps: { client: Noe
           reveal,
         }),
       );
-      if (reveal) noteAudit(request, { action: 'reveal POST /api/templates/render', target: executionId });
+      if (reveal) noteReveal(request, executionId);
       return result;
     },
   );
@@ -123,7 +122,7 @@ export function registerTemplateRoutes(app: FastifyInstance, deps: { client: Noe
         reveal,
       });
       const result = await countingTokenRequests(() => templates.resolveKeychain(resolveRequest));
-      if (reveal && !result.dry_run) noteAudit(request, { action: 'reveal POST /api/keychain/resolve', target: executionId });
+      if (reveal && !result.dry_run) noteReveal(request, executionId);
       return result;
     },
   );

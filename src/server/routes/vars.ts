@@ -8,8 +8,7 @@ import type { NoetlClient } from '../../api/index.js';
 import type { SetVariableInput, Variable, VariableType } from '../../api/vars.js';
 import { invalidError } from '../../core/errors.js';
 import { checkVariableName, checkVariableType, variableError, variableJson, VARIABLE_TYPES } from '../../core/variables.js';
-import { noteAudit } from '../app.js';
-import { FLAG, flagOf, ID64_TEXT, id64Of, mayReveal } from './common.js';
+import { FLAG, flagOf, ID64_TEXT, id64Of, mayReveal, noteReveal } from './common.js';
 
 const MAX_VARIABLES_PER_REQUEST = 1000;
 const VAR_TYPE = { type: 'string', enum: VARIABLE_TYPES } as const;
@@ -85,7 +84,7 @@ export function registerVarsRoutes(app: FastifyInstance, deps: { client: NoetlCl
   /** Whether this read answers in clear: revealers unless they asked reveal=false (audited). */
   function revealFor(request: FastifyRequest, asked: string | undefined, target: string): boolean {
     const reveal = mayReveal(request) && flagOf(asked) !== false;
-    if (reveal) noteAudit(request, { action: `reveal ${request.method} ${request.routeOptions.url}`, target });
+    if (reveal) noteReveal(request, target);
     return reveal;
   }
 
