@@ -54,7 +54,7 @@ export async function createClient(options: CreateClientOptions): Promise<NoetlC
     const { createHttpClient } = await import('./backends/http/index.js');
     return createHttpClient(options);
   }
-  const [{ openStore }, { checkDatabaseUrl }, { loadKeys }, { createLocalClient }] = await Promise.all([
+  const [{ openStore }, { checkDatabaseUrl, checkSchemaName }, { loadKeys }, { createLocalClient }] = await Promise.all([
     import('./backends/sql/connect.js'),
     import('./core/database-url.js'),
     import('./backends/sql/keys.js'),
@@ -62,7 +62,7 @@ export async function createClient(options: CreateClientOptions): Promise<NoetlC
   ]);
   const env = keyEnv(options);
   const schema = options.schema ?? (env.NOETL_SCHEMA || 'noetl');
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new NoetlError('invalid', `schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`);
+  checkSchemaName(schema);
   const warn = options.warn ?? (() => undefined);
   let store;
   if ('databaseUrl' in options && options.databaseUrl !== undefined) {

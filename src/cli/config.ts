@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type { Document } from 'yaml';
 import type { AgentSettings, ConnectionConfig, PgEnv } from '../backends/sql/connect.js';
 import { NoetlError, invalidError } from '../core/errors.js';
-import { checkDatabaseUrl } from '../core/database-url.js';
+import { checkDatabaseUrl, checkSchemaName } from '../core/database-url.js';
 import { parseDuration } from '../core/duration.js';
 import { closest } from '../core/suggest.js';
 import { configDir } from '../io/dirs.js';
@@ -284,9 +284,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     throw new NoetlError('invalid', '--database-url and --data-dir name two different databases: give one of them');
   }
   const schema = env.NOETL_SCHEMA || file.schema || 'noetl';
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new NoetlError('invalid', `schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`);
-  }
+  checkSchemaName(schema);
   // pg reads libpq variables from process.env: these come from the command's environment instead.
   const pgEnv: PgEnv = Object.fromEntries(LIBPQ_ENV.filter((name) => env[name]).map((name) => [name, env[name]]));
   const postgres = (connectionString: string, source: string): ConnectionConfig => {

@@ -24,3 +24,8 @@ export function maskUrl(url: string): string {
     return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
   }
 }
+
+/** A schema name noetl puts in SQL as a quoted identifier: letters, digits and _, at most 63 (PostgreSQL's limit). */
+export function checkSchemaName(schema: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw invalidError(`schema name '${schema}' is not a plain SQL identifier: use letters, digits and _`);
+}
