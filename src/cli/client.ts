@@ -212,19 +212,22 @@ export class BackendSession {
 
   /** /health (reachable), /openapi.json (the server's version), and the token tried on a read. */
   private async probeServer(serverUrl: string): Promise<Pick<BackendReport, 'reachable' | 'error' | 'server_version' | 'token_source' | 'authenticated'>> {
-    const { source } = await this.tokenChoice();
-    const get = (path: string) => fetch(`${serverUrl}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS), headers: { accept: 'application/json' } });
+    const [{ source }, { createTransport }] = await Promise.all([this.tokenChoice(), import('../backends/http/transport.js')]);
+    // No token and no retry: /health and /openapi.json are public, and status reports what it finds at once.
+    const probe = createTransport({ serverUrl, timeoutMs: PROBE_TIMEOUT_MS, retryDelaysMs: [] });
     try {
-      const health = await get('/health');
-      if (!health.ok) return { reachable: false, error: `${serverUrl}/health answered ${health.status}`, server_version: null, token_source: source, authenticated: null };
+      await probe.request('GET', '/health');
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      return { reachable: false, error: `cannot reach the NoETL server at ${serverUrl} (${cause}): check that it is running and that the URL is right`, server_version: null, token_source: source, authenticated: null };
+      await probe.close();
+      if (!(err instanceof NoetlError)) throw err;
+      return { reachable: false, error: err.message, server_version: null, token_source: source, authenticated: null };
     }
-    const server_version = await get('/openapi.json')
-      .then(async (r) => (r.ok ? (((await r.json()) as { info?: { version?: unknown } }).info?.version ?? null) : null))
-      .then((v) => (typeof v === 'string' ? v : null))
-      .catch(() => null);
+    const version = await probe
+      .request('GET', '/openapi.json')
+      .then((doc) => (doc as { info?: { version?: unknown } } | undefined)?.info?.version)
+      .catch(() => null)
+      .finally(() => probe.close());
+    const server_version = typeof version === 'string' ? version : null;
     try {
       const client = await this.client();
       await client.credentials.list();

@@ -83,10 +83,18 @@ describe('noetl context', () => {
     const show = await runCli(['context', 'show', 'stage'], { env });
     expect(show.stdout).not.toContain('hunter2');
 
-    // Removing the current context leaves none current, and its token goes with it.
+    // Removing the current context leaves none current, and its token and gateway login go with it.
+    const sessionFile = join(env.XDG_CONFIG_HOME!, 'noetl', 'secrets', 'session', 'prod');
+    const loginFile = join(env.XDG_CONFIG_HOME!, 'noetl', 'sessions', 'prod.json');
+    mkdirSync(join(sessionFile, '..'), { recursive: true });
+    mkdirSync(join(loginFile, '..'), { recursive: true });
+    writeFileSync(sessionFile, 'noetl-session-old\n', { mode: 0o600 });
+    writeFileSync(loginFile, '{"gateway": "http://127.0.0.1:8090"}\n', { mode: 0o600 });
     const rm = await json(['context', 'rm', 'prod', '--yes'], env);
     expect(rm).toEqual({ name: 'prod', deleted: true, was_current: true });
     expect(() => statSync(secretFile)).toThrow();
+    expect(() => statSync(sessionFile)).toThrow();
+    expect(() => statSync(loginFile)).toThrow();
     expect((await runCli(['context', 'current'], { env })).code).toBe(3);
     expect(configText(env)).not.toContain('current_context');
     expect((await json(['context', 'ls'], env)) as unknown[]).toHaveLength(2);

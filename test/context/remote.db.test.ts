@@ -150,7 +150,7 @@ describe('commands over a NoETL server', () => {
     const port = await closedPort();
     const down = await runCli(['--server', `http://127.0.0.1:${port}`, 'status', '-o', 'json'], { env });
     expect(down.code).toBe(1);
-    expect(JSON.parse(down.stdout)).toMatchObject({ reachable: false, error: `cannot reach the NoETL server at http://127.0.0.1:${port} (ECONNREFUSED): check that it is running and that the URL is right` });
+    expect(JSON.parse(down.stdout)).toMatchObject({ reachable: false, error: `cannot reach NoETL server http://127.0.0.1:${port}: connection refused` });
   });
 
   it('loads neither pg nor PGlite in remote mode (a process of its own)', async () => {

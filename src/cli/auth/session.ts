@@ -22,12 +22,13 @@ export function gatewayUrl(choice: GatewayChoice, env: NodeJS.ProcessEnv, stored
   throw new NoetlError('invalid', 'no gateway given', { hint: { option: 'gateway', text: 'URL (or set NOETL_GATEWAY_URL), e.g. --gateway http://127.0.0.1:8090' } });
 }
 
-/** The session of this run: NOETL_SESSION_TOKEN, else the stored login; undefined when neither. */
-export async function currentSession(env: NodeJS.ProcessEnv, contextFlag?: string): Promise<{ token: string; gateway?: string; context: string; source: string } | undefined> {
+/** The session of this run: NOETL_SESSION_TOKEN, else the stored login; unauthenticated (exit 1) when neither. */
+export async function currentSession(env: NodeJS.ProcessEnv, contextFlag?: string): Promise<{ token: string; gateway?: string; context: string; source: string }> {
   const context = currentContext(env, contextFlag);
   if (env.NOETL_SESSION_TOKEN) return { token: env.NOETL_SESSION_TOKEN, context, source: 'NOETL_SESSION_TOKEN' };
   const login = await loadLogin(env, context);
-  return login ? { token: login.token, gateway: login.gateway, context, source: login.location } : undefined;
+  if (!login) throw notLoggedIn(context);
+  return { token: login.token, gateway: login.gateway, context, source: login.location };
 }
 
 export function notLoggedIn(context: string): NoetlError {
@@ -37,6 +38,5 @@ export function notLoggedIn(context: string): NoetlError {
 /** A gateway client with the session token of this run; unauthenticated (exit 1) when there is none. */
 export async function sessionGateway(choice: GatewayChoice, env: NodeJS.ProcessEnv): Promise<Gateway> {
   const session = await currentSession(env, choice.context);
-  if (!session) throw notLoggedIn(currentContext(env, choice.context));
   return new Gateway(gatewayUrl(choice, env, session.gateway), session.token);
 }

@@ -4,8 +4,7 @@ import type { CommandContext } from '../context.js';
 import { keyValueView, printData, type OutputFormat } from '../output.js';
 import { Gateway } from './gateway.js';
 import { describeLogin, type AuthDeps } from './login.js';
-import { currentSession, gatewayUrl, notLoggedIn } from './session.js';
-import { currentContext } from './stored.js';
+import { currentSession, gatewayUrl } from './session.js';
 
 export function newAuthStatusCommand(ctx: CommandContext): Command {
   return new Command('status')
@@ -20,7 +19,6 @@ export function newAuthStatusCommand(ctx: CommandContext): Command {
 /** Asks the gateway to validate the session; prints it, or fails (exit 1) when there is none or it ended. */
 export async function runAuthStatus(opts: { gateway?: string; output: OutputFormat }, deps: AuthDeps): Promise<void> {
   const session = await currentSession(deps.env, deps.context);
-  if (!session) throw notLoggedIn(currentContext(deps.env, deps.context));
   const url = gatewayUrl({ gateway: opts.gateway }, deps.env, session.gateway);
   const answer = await new Gateway(url).validate(session.token);
   if (!answer.valid || !answer.user) {

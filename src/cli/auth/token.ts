@@ -2,8 +2,7 @@ import { Command } from 'commander';
 import { invalidError } from '../../core/errors.js';
 import type { CommandContext } from '../context.js';
 import type { IO } from '../io.js';
-import { currentSession, notLoggedIn } from './session.js';
-import { currentContext } from './stored.js';
+import { currentSession } from './session.js';
 
 export function newAuthTokenCommand(ctx: CommandContext): Command {
   return new Command('token')
@@ -18,6 +17,5 @@ export function newAuthTokenCommand(ctx: CommandContext): Command {
 export async function runAuthToken(opts: { reveal: boolean }, deps: { io: IO; env: NodeJS.ProcessEnv; context?: string }): Promise<void> {
   if (!opts.reveal) throw invalidError('the session token is a secret', { hint: { option: 'reveal', text: 'to print it' } });
   const session = await currentSession(deps.env, deps.context);
-  if (!session) throw notLoggedIn(currentContext(deps.env, deps.context));
   deps.io.stdout.write(`${session.token}\n`);
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { deleteSecret } from '../../io/token-store.js';
+import { forgetLogin } from '../auth/stored.js';
 import { findContext, updateConfigFile } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { printStructured } from '../output.js';
@@ -40,7 +41,8 @@ export async function runContextRm(opts: ContextRmOptions, deps: ContextDeps & {
     doc.deleteIn(['contexts', opts.name]);
     if (wasCurrent) doc.delete('current_context');
   });
-  await deleteSecret(deps.env, opts.name, 'token');
+  // Its secrets go with it: a later context of the same name must not inherit a token or a gateway login.
+  await Promise.all([deleteSecret(deps.env, opts.name, 'token'), forgetLogin(deps.env, opts.name)]);
   printStructured(deps.io, deps.output, { name: opts.name, deleted: true, was_current: wasCurrent });
   deps.info(`removed context '${opts.name}'${wasCurrent ? '; no context is current now (noetl context use NAME)' : ''}`);
 }
