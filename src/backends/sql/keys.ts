@@ -20,7 +20,8 @@
  * the key was supplied, and rotation can tell which rows are already on the new key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { writePrivateFile } from '../../io/private-file.js';
 import { join, resolve } from 'node:path';
 import { NoetlError, type ErrorHint } from '../../core/errors.js';
 import { decodeMasterKey, EnvelopeError, type KeySet, type MasterKey } from '../../core/envelope.js';
@@ -266,10 +267,5 @@ export async function replaceGeneratedKey(env: NodeJS.ProcessEnv, source: KeySou
     }
     return;
   }
-  if (source.kind === 'generated-file') {
-    const next = `${source.location}.new`;
-    writeFileSync(next, key.toString('base64') + '\n', { mode: 0o600 });
-    chmodSync(next, 0o600);
-    renameSync(next, source.location);
-  }
+  if (source.kind === 'generated-file') writePrivateFile(source.location, key.toString('base64') + '\n');
 }
