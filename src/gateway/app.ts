@@ -39,18 +39,18 @@ declare module 'fastify' {
 }
 
 /** The user as the seed's answers show it (`user_id` a number, as upstream's gateway sends it). */
-export function publicUser(session: LiveSession, withRoles: boolean): Record<string, unknown> {
+function publicUser(session: LiveSession, withRoles: boolean): Record<string, unknown> {
   const user: Record<string, unknown> = { user_id: Number(session.user.user_id), email: session.user.email, display_name: session.user.display_name };
   if (withRoles) user.roles = session.roles;
   return user;
 }
 
 /** RFC 3339 UTC without fractions, as the seed shows (`2026-01-26T08:00:00Z`). */
-export function rfc3339(date: Date): string {
+function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function clientOf(request: FastifyRequest): ClientInfo {
+function clientOf(request: FastifyRequest): ClientInfo {
   const agent = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
 }
