@@ -5,14 +5,10 @@
  * level and check the session themselves; the admin routes need an admin service token.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { NoetlClient } from '../api/index.js';
-import type { TokenAuthority } from '../api/tokens.js';
 import { invalidError, NoetlError } from '../core/errors.js';
-import { buildServer } from '../server/app.js';
+import { buildServer, type ServerOptions } from '../server/app.js';
 import { tokenOf } from '../server/auth.js';
-import type { ServerLogger } from '../server/log.js';
 import { jsonLogger } from '../server/log.js';
-import type { Metrics } from '../server/metrics.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerGraphql } from './graphql.js';
 import type { IssuerSet, VerifiedIdentity } from './issuers.js';
@@ -20,20 +16,13 @@ import type { NoetlServer } from './noetl-server.js';
 import { LoginRateLimit } from './rate-limit.js';
 import { permissionOf, type ClientInfo, type GatewayService, type LiveSession } from './service.js';
 
-export interface GatewayOptions {
+/** `noetl serve`'s options (service tokens always required) and the gateway's own. */
+export interface GatewayOptions extends Omit<ServerOptions, 'auth'> {
   service: GatewayService;
   /** Verifies Auth0 access tokens (IssuerSet). */
   issuers: Pick<IssuerSet, 'verify'>;
   /** Where executions go (`--noetl-server`); without it executePlaybook and execution answer unavailable. */
   noetlServer?: NoetlServer;
-  client: NoetlClient;
-  tokens: TokenAuthority;
-  logger?: ServerLogger;
-  bodyLimit?: number;
-  requestTimeoutMs?: number;
-  https?: { cert: string; key: string };
-  version?: string;
-  metrics?: Metrics;
   /** Login also sets the cookie `session_token` (HttpOnly; Secure; SameSite=Strict). */
   sessionCookie?: boolean;
   /** Serve the GraphiQL page at /graphiql. */
@@ -50,18 +39,18 @@ declare module 'fastify' {
 }
 
 /** The user as the seed's answers show it (`user_id` a number, as upstream's gateway sends it). */
-export function publicUser(session: LiveSession, withRoles: boolean): Record<string, unknown> {
+function publicUser(session: LiveSession, withRoles: boolean): Record<string, unknown> {
   const user: Record<string, unknown> = { user_id: Number(session.user.user_id), email: session.user.email, display_name: session.user.display_name };
   if (withRoles) user.roles = session.roles;
   return user;
 }
 
 /** RFC 3339 UTC without fractions, as the seed shows (`2026-01-26T08:00:00Z`). */
-export function rfc3339(date: Date): string {
+function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function clientOf(request: FastifyRequest): ClientInfo {
+function clientOf(request: FastifyRequest): ClientInfo {
   const agent = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
 }
@@ -106,18 +95,9 @@ const CHECK_BODY = {
 
 export function buildGateway(options: GatewayOptions): FastifyInstance {
   const logger = options.logger ?? jsonLogger(() => undefined, 'silent');
-  const { service } = options;
-  const app = buildServer({
-    client: options.client,
-    tokens: options.tokens,
-    logger,
-    bodyLimit: options.bodyLimit,
-    requestTimeoutMs: options.requestTimeoutMs,
-    https: options.https,
-    version: options.version,
-    metrics: options.metrics,
-  });
-  const limit = options.loginLimit ?? { perIp: 30, perUser: 10, windowMs: 60_000 };
+  const { service, issuers, noetlServer, sessionCookie: setsCookie, graphiql, loginLimit, ...serverOptions } = options;
+  const app = buildServer({ ...serverOptions, logger });
+  const limit = loginLimit ?? { perIp: 30, perUser: 10, windowMs: 60_000 };
   const ipLimit = new LoginRateLimit(limit.perIp, limit.windowMs, () => service.now());
   const userLimit = new LoginRateLimit(limit.perUser, limit.windowMs, () => service.now());
 
@@ -142,7 +122,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
       ipLimit.hit(`ip:${client.ip}`, 'address');
       let identity: VerifiedIdentity;
       try {
-        identity = await options.issuers.verify(request.body.auth0_token, request.body.auth0_domain);
+        identity = await issuers.verify(request.body.auth0_token, request.body.auth0_domain);
       } catch (err) {
         const reason = err instanceof NoetlError ? (err.reason ?? err.code) : 'error';
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason, auth0_domain: request.body.auth0_domain?.slice(0, 300) ?? null } });
@@ -170,7 +150,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         session_id: session.session_id,
         details: { auth0_domain: identity.domain, user_created: created },
       });
-      if (options.sessionCookie) sessionCookie(reply, token, Math.floor((session.expires_at.getTime() - service.now().getTime()) / 1000));
+      if (setsCookie) sessionCookie(reply, token, Math.floor((session.expires_at.getTime() - service.now().getTime()) / 1000));
       return {
         status: 'authenticated',
         session_token: token,
@@ -197,7 +177,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     async (request, reply) => {
       const { ended, session } = await service.logout(sessionTokenOf(request));
       if (session) await audit(request, { event_type: 'logout', event_status: 'success', user_id: session.user.user_id, session_id: session.session_id });
-      if (options.sessionCookie) sessionCookie(reply, '', 0);
+      if (setsCookie) sessionCookie(reply, '', 0);
       return { status: 'logged_out', message: ended ? 'Session ended' : 'No active session' };
     },
   );
@@ -225,7 +205,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     },
   );
 
-  registerGraphql(app, { service, noetlServer: options.noetlServer, graphiql: Boolean(options.graphiql), audit, logger });
+  registerGraphql(app, { service, noetlServer, graphiql: Boolean(graphiql), audit, logger });
   registerAdminRoutes(app, { service });
   return app;
 }

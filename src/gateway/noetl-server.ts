@@ -31,7 +31,7 @@ export class NoetlServer {
 
   async execute(request: ExecuteRequest): Promise<StartedExecution> {
     const requestId = randomUUID();
-    const body = await this.call('POST', '/api/execute', { ...request }, requestId);
+    const body = await this.call('POST', '/api/execute', request, requestId);
     const id = body.execution_id ?? body.executionId ?? body.id;
     if (typeof id !== 'string' && typeof id !== 'number') throw new NoetlError('unavailable', 'the NoETL server answered POST /api/execute without an execution_id');
     return { execution_id: String(id), request_id: requestId, status: typeof body.status === 'string' ? body.status : null };
@@ -42,6 +42,7 @@ export class NoetlServer {
   }
 
   private async call(method: string, route: string, body: unknown, requestId: string): Promise<Record<string, unknown>> {
+    const where = `${method} ${route.replace(/\/api\/executions\/[^/]+/, '/api/executions/{id}')}`;
     let response: Response;
     try {
       response = await fetch(this.base + route, {
@@ -51,10 +52,9 @@ export class NoetlServer {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch {
-      throw new NoetlError('unavailable', `the NoETL server at ${this.base} did not answer ${method} ${route.replace(/\/api\/executions\/[^/]+/, '/api/executions/{id}')}: check --noetl-server`);
+      throw new NoetlError('unavailable', `the NoETL server at ${this.base} did not answer ${where}: check --noetl-server`);
     }
     const text = await response.text();
-    const where = `${method} ${route.replace(/\/api\/executions\/[^/]+/, '/api/executions/{id}')}`;
     if (response.status === 404) throw new NoetlError('not_found', method === 'GET' ? 'no such execution on the NoETL server' : `the NoETL server has no playbook by that name (${where}: 404)`);
     if (!response.ok) throw new NoetlError('unavailable', `the NoETL server answered ${where} with HTTP ${response.status}`);
     let parsed: unknown;

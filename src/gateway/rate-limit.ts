@@ -15,7 +15,7 @@ export class LoginRateLimit {
     private readonly now: () => Date,
   ) {}
 
-  /** Counts one attempt; unavailable, with the seconds to wait, once the key has had its `max`. */
+  /** Counts one attempt; unavailable (reason rate_limited: HTTP 429), with the seconds to wait, once the key has had its `max`. */
   hit(key: string, what: string): void {
     if (this.max <= 0) return;
     const now = this.now().getTime();

@@ -11,7 +11,7 @@ import type { Store } from '../backends/sql/store.js';
 import { invalidError, NoetlError, notFoundError } from '../core/errors.js';
 import type { VerifiedIdentity } from './issuers.js';
 
-export const SESSION_TOKEN_PREFIX = 'noetl-session-';
+const SESSION_TOKEN_PREFIX = 'noetl-session-';
 const SESSION_TOKEN_PATTERN = /^noetl-session-[A-Za-z0-9_-]{43}$/;
 /** last_activity_at is written at most this often per session (a write per request would halve throughput). */
 const ACTIVITY_RESOLUTION_MS = 60_000;
@@ -51,7 +51,7 @@ export function permissionOf(text: string): Permission | undefined {
   return value === 'execute' || value === 'view' || value === 'modify' ? value : undefined;
 }
 
-export function hashSessionToken(token: string): string {
+function hashSessionToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 

@@ -22,10 +22,22 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-/** HTTP status → error code, for a status that came without a code (an upstream server, a proxy): 4xx not in the table are `invalid`, 5xx `unavailable`. */
+/**
+ * A reason whose status is more precise than its code's: `rate_limited` (an `unavailable` error:
+ * retry later) is 429 Too Many Requests, so clients and proxies see a limit, not an outage.
+ */
+const HTTP_STATUS_OF_REASON: Readonly<Record<string, number>> = { rate_limited: 429 };
+
+/** The status of a NoetlError: its reason's, when the reason has one, else its code's. */
+export function httpStatusOf(err: NoetlError): number {
+  return (err.reason !== undefined && Object.hasOwn(HTTP_STATUS_OF_REASON, err.reason) ? HTTP_STATUS_OF_REASON[err.reason] : undefined) ?? HTTP_STATUS_OF[err.code];
+}
+
+/** HTTP status → error code, for a status that came without a code (an upstream server, a proxy): 429 and 5xx are `unavailable`, other 4xx not in the table `invalid`. */
 export function errorCodeOfStatus(status: number): ErrorCode {
   const known = ERROR_CODES.find((code) => HTTP_STATUS_OF[code] === status);
   if (known) return known;
+  if (status === 429) return 'unavailable';
   if (status === 422 || status === 413 || status === 415) return 'invalid';
   return status >= 500 ? 'unavailable' : 'invalid';
 }
@@ -77,7 +89,7 @@ const FRAMEWORK_MESSAGES: Record<string, (limit: number) => string> = {
  */
 export function toHttpError(err: unknown, options: { bodyLimit: number }): HttpError {
   if (err instanceof NoetlError) {
-    const status = HTTP_STATUS_OF[err.code];
+    const status = httpStatusOf(err);
     return { status, body: errorBody(status, err.code, err.message, { hint: err.hint, details: err.details, reason: err.reason }) };
   }
   if (isDatabaseGone(err)) {

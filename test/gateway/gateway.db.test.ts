@@ -154,8 +154,10 @@ describe('POST /api/auth/login', () => {
     expect((await login(g, await issuer.token())).statusCode).toBe(200);
     expect((await login(g, await issuer.token())).statusCode).toBe(200);
     const perUser = await login(g, await issuer.token());
-    expect(perUser.json()).toMatchObject({ code: 'unavailable', reason: 'rate_limited' });
+    expect(perUser.statusCode).toBe(429);
+    expect(perUser.json()).toMatchObject({ status: 429, code: 'unavailable', reason: 'rate_limited' });
     const perIp = await login(g, 'x.y.z');
+    expect(perIp.statusCode).toBe(429);
     expect(perIp.json()).toMatchObject({ reason: 'rate_limited', error: expect.stringContaining('address') });
     g.clock.advance(61_000);
     expect((await login(g, await issuer.token())).statusCode).toBe(200);

@@ -236,6 +236,7 @@ describe('errors', () => {
       expect(errorCodeOfStatus(HTTP_STATUS_OF[code])).toBe(code);
     }
     expect([422, 413, 415, 418].map(errorCodeOfStatus)).toEqual(['invalid', 'invalid', 'invalid', 'invalid']);
+    expect(errorCodeOfStatus(429)).toBe('unavailable');
     expect([502, 504].map(errorCodeOfStatus)).toEqual(['unavailable', 'unavailable']);
   });
 
