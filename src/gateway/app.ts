@@ -119,7 +119,12 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
     { config: { access: 'public' }, schema: { summary: 'Exchange an Auth0 access token for a session (seed 002)', tags: ['gateway'], body: LOGIN_BODY } },
     async (request, reply) => {
       const client = clientOf(request);
-      ipLimit.hit(`ip:${client.ip}`, 'address');
+      try {
+        ipLimit.hit(`ip:${client.ip}`, 'address');
+      } catch (err) {
+        await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: 'rate_limited', client_ip: client.ip } });
+        throw err;
+      }
       let identity: VerifiedIdentity;
       try {
         identity = await issuers.verify(request.body.auth0_token, request.body.auth0_domain);

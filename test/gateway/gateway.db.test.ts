@@ -159,6 +159,9 @@ describe('POST /api/auth/login', () => {
     const perIp = await login(g, 'x.y.z');
     expect(perIp.statusCode).toBe(429);
     expect(perIp.json()).toMatchObject({ reason: 'rate_limited', error: expect.stringContaining('address') });
+    // Both refusals are login failures in the audit log, the per-address one too.
+    const refused = (await listAuditEvents(g.t.store, g.service.schema, 20)).filter((a) => a.event_status === 'failure');
+    expect(refused.map((a) => (a.event_details as { reason?: string }).reason)).toEqual(['rate_limited', 'rate_limited']);
     g.clock.advance(61_000);
     expect((await login(g, await issuer.token())).statusCode).toBe(200);
   });
