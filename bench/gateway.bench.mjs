@@ -40,8 +40,8 @@ function freePort() {
 }
 
 /** Starts a child process and resolves once `ready()` answers. */
-async function start(args, childEnv, ready) {
-  const child = spawn(process.execPath, args, { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+async function start(args, childEnv, ready, nodeFlags = []) {
+  const child = spawn(process.execPath, [...nodeFlags, ...args], { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
@@ -87,8 +87,10 @@ try {
 
   const gatewayPort = await freePort();
   const gateway = `http://127.0.0.1:${gatewayPort}`;
+  // NOETL_BENCH_PROFILE_DIR=DIR: the gateway writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.NOETL_BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.NOETL_BENCH_PROFILE_DIR] : [];
   const args = [noetl, 'gateway', '--listen', `127.0.0.1:${gatewayPort}`, '--log-level', 'warn', '--auth0-domain', issuerUrl, '--jwks-url', `${issuerUrl}/jwks`, '--auth0-audience', AUDIENCE, '--default-role', 'developer', '--login-limit', '0'];
-  await start(args, env, async () => (await fetch(`${gateway}/health`)).ok);
+  await start(args, env, async () => (await fetch(`${gateway}/health`)).ok, profile);
 
   const login = (auth0_token) => fetch(`${gateway}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth0_token }) });
   const first = await login(await token(0));

@@ -147,14 +147,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: err instanceof NoetlError ? (err.reason ?? err.code) : 'error', auth0_id: identity.sub } });
         throw err;
       }
-      const { token, session, created } = result;
-      await audit(request, {
-        event_type: 'login',
-        event_status: 'success',
-        user_id: session.user.user_id,
-        session_id: session.session_id,
-        details: { auth0_domain: identity.domain, user_created: created },
-      });
+      // The success line was written with the session (service.login).
+      const { token, session } = result;
       if (setsCookie) sessionCookie(reply, token, Math.floor((session.expires_at.getTime() - service.now().getTime()) / 1000));
       return {
         status: 'authenticated',

@@ -80,39 +80,37 @@ export class GatewayService {
     return this.store.now();
   }
 
-  /** A new session for a verified identity: the user is made at first login (with the default role) or refreshed. */
+  /**
+   * A new session for a verified identity: the user is made at first login (with the default
+   * role) or refreshed, and the login's success line is audited with the session (one statement).
+   */
   async login(identity: VerifiedIdentity, requestedHours: number | undefined, client: ClientInfo): Promise<{ token: string; session: LiveSession; created: boolean }> {
     const hours = requestedHours ?? this.policy.defaultHours;
     if (!(hours > 0)) throw invalidError('session_duration_hours must be a positive number of hours');
     const effectiveHours = Math.min(hours, this.policy.maxHours);
     const now = this.now();
     const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const { session, created } = await this.store.transaction(async (tx) => {
-      const upserted = await sql.upsertLoginUser(tx, this.schema, {
-        auth0_id: identity.sub,
-        email: identity.email,
-        display_name: identity.display_name,
-        profile_data: profileOf(identity),
-        default_role: this.policy.defaultRole,
-        now,
-      });
-      if (!upserted) {
-        throw new NoetlError('conflict', `the email ${identity.email} belongs to another user (another Auth0 identity): an administrator can change or remove that user`, { reason: 'email_taken' });
-      }
-      const { user, created } = upserted;
-      if (!user.is_active) throw new NoetlError('forbidden', `user ${user.email} is disabled: ask an administrator to enable it (noetl user enable)`, { reason: 'user_disabled' });
-      const row = await sql.insertSession(tx, this.schema, {
-        user_id: user.user_id,
-        token_sha256: hashSessionToken(token),
-        created_at: now,
-        expires_at: new Date(now.getTime() + effectiveHours * 3600_000),
-        ip_address: ipOrNull(client.ip),
-        user_agent: client.userAgent?.slice(0, 1000) ?? null,
-      });
-      const roles = (await sql.userRoles(tx, this.schema, user.user_id, now)).map((r) => r.role_name);
-      return { session: { session_id: row.session_id, expires_at: new Date(row.expires_at), user, roles }, created };
+    const ip = ipOrNull(client.ip);
+    const userAgent = client.userAgent?.slice(0, 1000) ?? null;
+    const result = await sql.loginSession(this.store, this.schema, {
+      auth0_id: identity.sub,
+      email: identity.email,
+      display_name: identity.display_name,
+      profile_data: profileOf(identity),
+      default_role: this.policy.defaultRole,
+      now,
+      token_sha256: hashSessionToken(token),
+      expires_at: new Date(now.getTime() + effectiveHours * 3600_000),
+      ip_address: ip,
+      user_agent: userAgent,
+      audit_details: { auth0_domain: identity.domain },
     });
-    return { token, session, created };
+    if (result.outcome === 'email_taken') {
+      throw new NoetlError('conflict', `the email ${identity.email} belongs to another user (another Auth0 identity): an administrator can change or remove that user`, { reason: 'email_taken' });
+    }
+    if (result.outcome === 'disabled') throw new NoetlError('forbidden', `user ${identity.email} is disabled: ask an administrator to enable it (noetl user enable)`, { reason: 'user_disabled' });
+    const { user, created, session_id, expires_at, roles } = result;
+    return { token, session: { session_id, expires_at, user, roles }, created };
   }
 
   /**
