@@ -13,7 +13,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { registerGraphql } from './graphql.js';
 import type { IssuerSet, VerifiedIdentity } from './issuers.js';
 import type { NoetlServer } from './noetl-server.js';
-import { LoginRateLimit } from './rate-limit.js';
+import { LoginRateLimit, RateLimitedError } from './rate-limit.js';
 import { permissionOf, type ClientInfo, type GatewayService, type LiveSession } from './service.js';
 
 /** `noetl serve`'s options (service tokens always required) and the gateway's own. */
@@ -53,6 +53,12 @@ function rfc3339(date: Date): string {
 function clientOf(request: FastifyRequest): ClientInfo {
   const agent = request.headers['user-agent'];
   return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
+}
+
+/** A refused login says when to come back (RFC 9110 Retry-After, seconds); the error goes on to the error handler. */
+function retryAfter(reply: FastifyReply, err: unknown): unknown {
+  if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
+  return err;
 }
 
 const LOGIN_BODY = {
@@ -123,7 +129,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         ipLimit.hit(`ip:${client.ip}`, 'address');
       } catch (err) {
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: 'rate_limited', client_ip: client.ip } });
-        throw err;
+        throw retryAfter(reply, err);
       }
       let identity: VerifiedIdentity;
       try {
@@ -137,7 +143,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         userLimit.hit(`user:${identity.domain}:${identity.sub}`, 'user');
       } catch (err) {
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: 'rate_limited', auth0_id: identity.sub } });
-        throw err;
+        throw retryAfter(reply, err);
       }
       const agent = client.userAgent ?? request.body.client_user_agent ?? null;
       let result: Awaited<ReturnType<GatewayService['login']>>;

@@ -156,14 +156,20 @@ describe('POST /api/auth/login', () => {
     const perUser = await login(g, await issuer.token());
     expect(perUser.statusCode).toBe(429);
     expect(perUser.json()).toMatchObject({ status: 429, code: 'unavailable', reason: 'rate_limited' });
+    expect(perUser.headers['retry-after']).toBe('60');
+    g.clock.advance(15_500);
     const perIp = await login(g, 'x.y.z');
     expect(perIp.statusCode).toBe(429);
     expect(perIp.json()).toMatchObject({ reason: 'rate_limited', error: expect.stringContaining('address') });
+    // Whole seconds until the window ends, rounded up: 44.5 s left.
+    expect(perIp.headers['retry-after']).toBe('45');
     // Both refusals are login failures in the audit log, the per-address one too.
     const refused = (await listAuditEvents(g.t.store, g.service.schema, 20)).filter((a) => a.event_status === 'failure');
     expect(refused.map((a) => (a.event_details as { reason?: string }).reason)).toEqual(['rate_limited', 'rate_limited']);
-    g.clock.advance(61_000);
-    expect((await login(g, await issuer.token())).statusCode).toBe(200);
+    g.clock.advance(45_000);
+    const again = await login(g, await issuer.token());
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['retry-after']).toBeUndefined();
   });
 
   it('sets the session cookie HttpOnly, Secure, SameSite=Strict when asked', async () => {
