@@ -211,6 +211,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   );
 
   registerGraphql(app, { service, noetlServer, graphiql: Boolean(graphiql), audit, logger });
-  registerAdminRoutes(app, { service });
+  // The same operations as `noetl user|role|access` on a database: one implementation, its validation and audit lines.
+  if (!options.client.access) throw new NoetlError('internal', 'the gateway needs a client over its database (with the access group) for its admin routes');
+  registerAdminRoutes(app, { access: options.client.access });
   return app;
 }

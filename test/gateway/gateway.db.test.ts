@@ -238,11 +238,11 @@ describe('permissions', () => {
     expect(await check('api_integration/amadeus_ai_api', 'execute')).toMatchObject({ allowed: false, user: null, playbook_path: 'api_integration/amadeus_ai_api', permission_type: 'execute' });
     expect(await check('api_integration/amadeus_ai_api', 'view')).toMatchObject({ allowed: true, user: { email: 'ada@example.com' } });
 
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false, deny: 'api_integration/secret*' });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false, deny: 'api_integration/secret*' });
     expect((await check('api_integration/amadeus_ai_api', 'execute')).allowed).toBe(true);
     expect((await check('api_integration/secret_sauce', 'execute')).allowed).toBe(false);
     expect((await check('api_integration/amadeus_ai_api', 'edit')).allowed).toBe(false);
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/amadeus_ai_api', execute: false, view: true, modify: true });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/amadeus_ai_api', execute: false, view: true, modify: true });
     expect(await check('api_integration/amadeus_ai_api', 'edit')).toMatchObject({ allowed: true, permission_type: 'edit' });
     expect((await check('api_integration/amadeus_ai_api', 'delete')).allowed).toBe(false);
     expect(await check('api_integration/amadeus_ai_api', 'view', 'noetl-session-nope')).toMatchObject({ allowed: false, user: null, message: 'Session is invalid or expired' });
@@ -265,7 +265,7 @@ describe('POST /graphql', () => {
     expect(denied.json()).toMatchObject({ data: { executePlaybook: null }, errors: [{ message: expect.stringContaining('permission to execute'), extensions: { code: 'forbidden' } }] });
     expect(noetl.executed.length).toBe(before);
 
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false });
     const ok = await gql(g, bearer(token), EXECUTE, { name: 'api_integration/amadeus_ai_api', vars: { query: 'Flight from SFO to JFK' } });
     expect(ok.json()).toEqual({ data: { executePlaybook: { id: EXECUTION_ID, executionId: EXECUTION_ID, name: 'amadeus_ai_api', status: 'running', textOutput: null } } });
     expect(noetl.executed.at(-1)).toEqual({ path: 'api_integration/amadeus_ai_api', workload: { query: 'Flight from SFO to JFK' }, resource_kind: 'playbook' });
@@ -276,8 +276,8 @@ describe('POST /graphql', () => {
     expect(audit.filter((a) => a.event_type === 'playbook_execute').map((a) => a.event_status)).toEqual(['success', 'denied']);
 
     // Without view on that playbook, the execution cannot be read.
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: false, modify: false });
-    await g.service.revoke('viewer', '*');
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: false, modify: false });
+    await g.t.client.access!.revoke('viewer', '*');
     const hidden = await gql(g, bearer(token), '{ execution(id: "' + EXECUTION_ID + '") { status } }');
     expect(hidden.json().errors[0].extensions.code).toBe('forbidden');
   });
@@ -288,7 +288,7 @@ describe('POST /graphql', () => {
     const syntax = await gql(g, bearer(token), 'mutation { executePlaybook(');
     expect(syntax.statusCode).toBe(200);
     expect(syntax.json().errors.length).toBeGreaterThan(0);
-    await g.service.grant({ role: 'viewer', pattern: 'x/*', execute: true, view: true, modify: false });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'x/*', execute: true, view: true, modify: false });
     const down = await gql(g, bearer(token), 'mutation { executePlaybook(name: "x/y") { id } }');
     expect(down.json().errors[0].extensions.code).toBe('unavailable');
   });

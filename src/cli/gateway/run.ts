@@ -4,7 +4,7 @@
  * requests, finishes the ones in flight and returns (exit 0). The listening, TLS, limits and
  * logs are `noetl serve`'s.
  */
-import { invalidError } from '../../core/errors.js';
+import { invalidError, notFoundError } from '../../core/errors.js';
 import { buildGateway } from '../../gateway/app.js';
 import { IssuerSet } from '../../gateway/issuers.js';
 import { NoetlServer } from '../../gateway/noetl-server.js';
@@ -79,7 +79,9 @@ export async function runGateway(opts: GatewayCliOptions, deps: GatewayDeps): Pr
     maxHours: opts.sessionMax / 3600,
     idleTimeoutMs: opts.idleTimeout * 1000,
   });
-  await service.requireRole(opts.defaultRole);
+  if (!client.access) throw invalidError('noetl gateway needs a direct database connection (not available over a server)');
+  const roles = (await client.access.roles()).map((role) => role.role_name);
+  if (!roles.includes(opts.defaultRole)) throw notFoundError(`--default-role ${opts.defaultRole.slice(0, 50)}: no such role (the roles are ${roles.join(', ')})`);
   const app = buildGateway({
     service,
     issuers,
