@@ -99,6 +99,24 @@ const CHECK_BODY = {
   },
 } as const;
 
+/** check-access's answer: /openapi.json shows it, and Fastify serializes it with a compiled serializer (the hot route). */
+const CHECK_ANSWER = {
+  type: 'object',
+  required: ['allowed', 'user', 'playbook_path', 'permission_type', 'message'],
+  properties: {
+    allowed: { type: 'boolean' },
+    user: {
+      anyOf: [
+        { type: 'null' },
+        { type: 'object', required: ['user_id', 'email', 'display_name'], properties: { user_id: { type: 'integer' }, email: { type: 'string' }, display_name: { type: ['string', 'null'] } } },
+      ],
+    },
+    playbook_path: { type: 'string' },
+    permission_type: { type: 'string' },
+    message: { type: 'string' },
+  },
+} as const;
+
 export function buildGateway(options: GatewayOptions): FastifyInstance {
   const logger = options.logger ?? jsonLogger(() => undefined, 'silent');
   const { service, issuers, noetlServer, sessionCookie: setsCookie, graphiql, loginLimit, ...serverOptions } = options;
@@ -189,7 +207,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 
   app.post<{ Body: { session_token?: string; playbook_path: string; permission_type?: string; action?: string } }>(
     '/api/auth/check-access',
-    { config: { access: 'public' }, schema: { summary: 'May this session use this playbook? (200 either way; fails closed)', tags: ['gateway'], body: CHECK_BODY } },
+    { config: { access: 'public' }, schema: { summary: 'May this session use this playbook? (200 either way; fails closed)', tags: ['gateway'], body: CHECK_BODY, response: { 200: CHECK_ANSWER } } },
     async (request) => {
       const { playbook_path: path } = request.body;
       const asked = request.body.permission_type ?? request.body.action ?? 'execute';

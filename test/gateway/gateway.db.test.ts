@@ -236,7 +236,15 @@ describe('permissions', () => {
     const check = async (playbook_path: string, permission_type: string, session_token: string | undefined = token) =>
       (await g.app.inject({ method: 'POST', url: '/api/auth/check-access', payload: { session_token, playbook_path, permission_type } })).json();
     expect(await check('api_integration/amadeus_ai_api', 'execute')).toMatchObject({ allowed: false, user: null, playbook_path: 'api_integration/amadeus_ai_api', permission_type: 'execute' });
-    expect(await check('api_integration/amadeus_ai_api', 'view')).toMatchObject({ allowed: true, user: { email: 'ada@example.com' } });
+    const granted = await check('api_integration/amadeus_ai_api', 'view');
+    // The whole answer, as seed 002 shows it (the route's response schema drops nothing).
+    expect(granted).toEqual({
+      allowed: true,
+      user: { user_id: expect.any(Number), email: 'ada@example.com', display_name: 'Ada Lovelace' },
+      playbook_path: 'api_integration/amadeus_ai_api',
+      permission_type: 'view',
+      message: 'Access granted: view on api_integration/amadeus_ai_api',
+    });
 
     await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false, deny: 'api_integration/secret*' });
     expect((await check('api_integration/amadeus_ai_api', 'execute')).allowed).toBe(true);
