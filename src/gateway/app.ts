@@ -105,12 +105,8 @@ const CHECK_ANSWER = {
   required: ['allowed', 'user', 'playbook_path', 'permission_type', 'message'],
   properties: {
     allowed: { type: 'boolean' },
-    user: {
-      anyOf: [
-        { type: 'null' },
-        { type: 'object', required: ['user_id', 'email', 'display_name'], properties: { user_id: { type: 'integer' }, email: { type: 'string' }, display_name: { type: ['string', 'null'] } } },
-      ],
-    },
+    // A type list, not anyOf: the serializer then needs no validation to pick a branch.
+    user: { type: ['object', 'null'], required: ['user_id', 'email', 'display_name'], properties: { user_id: { type: 'integer' }, email: { type: 'string' }, display_name: { type: ['string', 'null'] } } },
     playbook_path: { type: 'string' },
     permission_type: { type: 'string' },
     message: { type: 'string' },
