@@ -1,10 +1,10 @@
 // `noetl gateway` on PostgreSQL (issue 18), every figure against a goal, the throughput against a
 // baseline measured in the same run:
-// - POST /api/auth/check-access (a session lookup and upstream's permission query) with 32
-//   connections (autocannon) against a bare node:http + pg server doing one SELECT of the same
-//   session row: requests/s ratio (goal ≥ 0.5×);
-// - POST /api/auth/login with a warm JWKS (signature, claims, user upsert, session insert,
-//   audit line), one at a time: p99 (goal ≤ 30 ms).
+// - POST /api/auth/check-access (the session, its user and upstream's permission query in one
+//   prepared statement) with 32 connections (autocannon) against a bare node:http + pg server
+//   doing one SELECT of the same session row: requests/s ratio (goal ≥ 0.5×);
+// - POST /api/auth/login with a warm JWKS (signature, claims, then one statement: user upsert,
+//   session insert, audit line; one commit), one at a time: p99 (goal ≤ 30 ms).
 // Both servers are child processes on 127.0.0.1; the Auth0 stand-in (oauth2-mock-server) runs
 // in this process; the database is a fresh one, dropped at the end.
 import { spawn } from 'node:child_process';
