@@ -13,7 +13,7 @@ import { registerAdminRoutes } from './admin-routes.js';
 import { registerGraphql } from './graphql.js';
 import type { IssuerSet, VerifiedIdentity } from './issuers.js';
 import type { NoetlServer } from './noetl-server.js';
-import { LoginRateLimit } from './rate-limit.js';
+import { LoginRateLimit, RateLimitedError } from './rate-limit.js';
 import { permissionOf, type ClientInfo, type GatewayService, type LiveSession } from './service.js';
 
 /** `noetl serve`'s options (service tokens always required) and the gateway's own. */
@@ -55,6 +55,12 @@ function clientOf(request: FastifyRequest): ClientInfo {
   return { ip: request.ip ?? null, userAgent: typeof agent === 'string' ? agent : null };
 }
 
+/** A refused login says when to come back (RFC 9110 Retry-After, seconds); the error goes on to the error handler. */
+function retryAfter(reply: FastifyReply, err: unknown): unknown {
+  if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterSeconds));
+  return err;
+}
+
 const LOGIN_BODY = {
   type: 'object',
   required: ['auth0_token'],
@@ -93,6 +99,20 @@ const CHECK_BODY = {
   },
 } as const;
 
+/** check-access's answer: /openapi.json shows it, and Fastify serializes it with a compiled serializer (the hot route). */
+const CHECK_ANSWER = {
+  type: 'object',
+  required: ['allowed', 'user', 'playbook_path', 'permission_type', 'message'],
+  properties: {
+    allowed: { type: 'boolean' },
+    // A type list, not anyOf: the serializer then needs no validation to pick a branch.
+    user: { type: ['object', 'null'], required: ['user_id', 'email', 'display_name'], properties: { user_id: { type: 'integer' }, email: { type: 'string' }, display_name: { type: ['string', 'null'] } } },
+    playbook_path: { type: 'string' },
+    permission_type: { type: 'string' },
+    message: { type: 'string' },
+  },
+} as const;
+
 export function buildGateway(options: GatewayOptions): FastifyInstance {
   const logger = options.logger ?? jsonLogger(() => undefined, 'silent');
   const { service, issuers, noetlServer, sessionCookie: setsCookie, graphiql, loginLimit, ...serverOptions } = options;
@@ -123,7 +143,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         ipLimit.hit(`ip:${client.ip}`, 'address');
       } catch (err) {
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: 'rate_limited', client_ip: client.ip } });
-        throw err;
+        throw retryAfter(reply, err);
       }
       let identity: VerifiedIdentity;
       try {
@@ -137,7 +157,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         userLimit.hit(`user:${identity.domain}:${identity.sub}`, 'user');
       } catch (err) {
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: 'rate_limited', auth0_id: identity.sub } });
-        throw err;
+        throw retryAfter(reply, err);
       }
       const agent = client.userAgent ?? request.body.client_user_agent ?? null;
       let result: Awaited<ReturnType<GatewayService['login']>>;
@@ -147,14 +167,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
         await audit(request, { event_type: 'login', event_status: 'failure', details: { reason: err instanceof NoetlError ? (err.reason ?? err.code) : 'error', auth0_id: identity.sub } });
         throw err;
       }
-      const { token, session, created } = result;
-      await audit(request, {
-        event_type: 'login',
-        event_status: 'success',
-        user_id: session.user.user_id,
-        session_id: session.session_id,
-        details: { auth0_domain: identity.domain, user_created: created },
-      });
+      // The success line was written with the session (service.login).
+      const { token, session } = result;
       if (setsCookie) sessionCookie(reply, token, Math.floor((session.expires_at.getTime() - service.now().getTime()) / 1000));
       return {
         status: 'authenticated',
@@ -189,7 +203,7 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
 
   app.post<{ Body: { session_token?: string; playbook_path: string; permission_type?: string; action?: string } }>(
     '/api/auth/check-access',
-    { config: { access: 'public' }, schema: { summary: 'May this session use this playbook? (200 either way; fails closed)', tags: ['gateway'], body: CHECK_BODY } },
+    { config: { access: 'public' }, schema: { summary: 'May this session use this playbook? (200 either way; fails closed)', tags: ['gateway'], body: CHECK_BODY, response: { 200: CHECK_ANSWER } } },
     async (request) => {
       const { playbook_path: path } = request.body;
       const asked = request.body.permission_type ?? request.body.action ?? 'execute';
@@ -211,6 +225,8 @@ export function buildGateway(options: GatewayOptions): FastifyInstance {
   );
 
   registerGraphql(app, { service, noetlServer, graphiql: Boolean(graphiql), audit, logger });
-  registerAdminRoutes(app, { service });
+  // The same operations as `noetl user|role|access` on a database: one implementation, its validation and audit lines.
+  if (!options.client.access) throw new NoetlError('internal', 'the gateway needs a client over its database (with the access group) for its admin routes');
+  registerAdminRoutes(app, { access: options.client.access });
   return app;
 }

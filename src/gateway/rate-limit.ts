@@ -5,6 +5,17 @@
  */
 import { NoetlError } from '../core/errors.js';
 
+/** A refused attempt (HTTP 429): how long until the key's window ends, for the answer's Retry-After. */
+export class RateLimitedError extends NoetlError {
+  constructor(
+    what: string,
+    /** Whole seconds, at least 1. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('unavailable', `too many login attempts from this ${what}: retry in ${retryAfterSeconds} s`, { reason: 'rate_limited' });
+  }
+}
+
 export class LoginRateLimit {
   private readonly windows = new Map<string, { start: number; count: number }>();
 
@@ -15,7 +26,7 @@ export class LoginRateLimit {
     private readonly now: () => Date,
   ) {}
 
-  /** Counts one attempt; unavailable (reason rate_limited: HTTP 429), with the seconds to wait, once the key has had its `max`. */
+  /** Counts one attempt; a RateLimitedError (HTTP 429), with the seconds to wait, once the key has had its `max`. */
   hit(key: string, what: string): void {
     if (this.max <= 0) return;
     const now = this.now().getTime();
@@ -27,8 +38,7 @@ export class LoginRateLimit {
     }
     window.count += 1;
     if (window.count > this.max) {
-      const retryAfter = Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000));
-      throw new NoetlError('unavailable', `too many login attempts from this ${what}: retry in ${retryAfter} s`, { reason: 'rate_limited' });
+      throw new RateLimitedError(what, Math.max(1, Math.ceil((window.start + this.windowMs - now) / 1000)));
     }
   }
 

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as sql from '../backends/sql/auth.js';
 import type { Store } from '../backends/sql/store.js';
-import { invalidError, NoetlError, notFoundError } from '../core/errors.js';
+import { invalidError, NoetlError } from '../core/errors.js';
 import type { VerifiedIdentity } from './issuers.js';
 
 const SESSION_TOKEN_PREFIX = 'noetl-session-';
@@ -80,39 +80,37 @@ export class GatewayService {
     return this.store.now();
   }
 
-  /** A new session for a verified identity: the user is made at first login (with the default role) or refreshed. */
+  /**
+   * A new session for a verified identity: the user is made at first login (with the default
+   * role) or refreshed, and the login's success line is audited with the session (one statement).
+   */
   async login(identity: VerifiedIdentity, requestedHours: number | undefined, client: ClientInfo): Promise<{ token: string; session: LiveSession; created: boolean }> {
     const hours = requestedHours ?? this.policy.defaultHours;
     if (!(hours > 0)) throw invalidError('session_duration_hours must be a positive number of hours');
     const effectiveHours = Math.min(hours, this.policy.maxHours);
     const now = this.now();
     const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const { session, created } = await this.store.transaction(async (tx) => {
-      const upserted = await sql.upsertLoginUser(tx, this.schema, {
-        auth0_id: identity.sub,
-        email: identity.email,
-        display_name: identity.display_name,
-        profile_data: profileOf(identity),
-        default_role: this.policy.defaultRole,
-        now,
-      });
-      if (!upserted) {
-        throw new NoetlError('conflict', `the email ${identity.email} belongs to another user (another Auth0 identity): an administrator can change or remove that user`, { reason: 'email_taken' });
-      }
-      const { user, created } = upserted;
-      if (!user.is_active) throw new NoetlError('forbidden', `user ${user.email} is disabled: ask an administrator to enable it (noetl user enable)`, { reason: 'user_disabled' });
-      const row = await sql.insertSession(tx, this.schema, {
-        user_id: user.user_id,
-        token_sha256: hashSessionToken(token),
-        created_at: now,
-        expires_at: new Date(now.getTime() + effectiveHours * 3600_000),
-        ip_address: ipOrNull(client.ip),
-        user_agent: client.userAgent?.slice(0, 1000) ?? null,
-      });
-      const roles = (await sql.userRoles(tx, this.schema, user.user_id, now)).map((r) => r.role_name);
-      return { session: { session_id: row.session_id, expires_at: new Date(row.expires_at), user, roles }, created };
+    const ip = ipOrNull(client.ip);
+    const userAgent = client.userAgent?.slice(0, 1000) ?? null;
+    const result = await sql.loginSession(this.store, this.schema, {
+      auth0_id: identity.sub,
+      email: identity.email,
+      display_name: identity.display_name,
+      profile_data: profileOf(identity),
+      default_role: this.policy.defaultRole,
+      now,
+      token_sha256: hashSessionToken(token),
+      expires_at: new Date(now.getTime() + effectiveHours * 3600_000),
+      ip_address: ip,
+      user_agent: userAgent,
+      audit_details: { auth0_domain: identity.domain },
     });
-    return { token, session, created };
+    if (result.outcome === 'email_taken') {
+      throw new NoetlError('conflict', `the email ${identity.email} belongs to another user (another Auth0 identity): an administrator can change or remove that user`, { reason: 'email_taken' });
+    }
+    if (result.outcome === 'disabled') throw new NoetlError('forbidden', `user ${identity.email} is disabled: ask an administrator to enable it (noetl user enable)`, { reason: 'user_disabled' });
+    const { user, created, session_id, expires_at, roles } = result;
+    return { token, session: { session_id, expires_at, user, roles }, created };
   }
 
   /**
@@ -173,99 +171,6 @@ export class GatewayService {
   async executionPlaybook(executionId: string): Promise<string | undefined> {
     return sql.findExecutedPlaybook(this.store, this.schema, executionId);
   }
-
-  // ------------------------------------------------------------ administration
-
-  async user(ref: string): Promise<sql.UserRow> {
-    const value = ref.trim();
-    const user = /^\d{1,19}$/.test(value) ? await sql.findUserById(this.store, this.schema, value) : await sql.findUserByEmail(this.store, this.schema, value);
-    if (!user) throw notFoundError(`no user ${value.slice(0, 200)}: users appear at their first login through the gateway`);
-    return user;
-  }
-
-  async rolesOf(userId: string): Promise<string[]> {
-    return (await sql.userRoles(this.store, this.schema, userId, this.now())).map((r) => r.role_name);
-  }
-
-  async listUsers(): Promise<{ user: sql.UserRow; roles: string[] }[]> {
-    const users = await sql.listUsers(this.store, this.schema);
-    return Promise.all(users.map(async (user) => ({ user, roles: await this.rolesOf(user.user_id) })));
-  }
-
-  async setActive(ref: string, active: boolean): Promise<sql.UserRow> {
-    const user = await this.user(ref);
-    await this.store.transaction(async (tx) => {
-      await sql.setUserActive(tx, this.schema, user.user_id, active, this.now());
-      if (!active) await sql.deactivateUserSessions(tx, this.schema, user.user_id);
-    });
-    return this.user(user.user_id);
-  }
-
-  async listRoles(): Promise<sql.RoleRow[]> {
-    return sql.listRoles(this.store, this.schema, this.now());
-  }
-
-  async requireRole(role: string): Promise<void> {
-    if (!(await sql.roleExists(this.store, this.schema, role))) {
-      const known = (await this.listRoles()).map((r) => r.role_name).join(', ');
-      throw notFoundError(`no role ${role.slice(0, 100)}: the roles are ${known}`);
-    }
-  }
-
-  async addRole(ref: string, role: string, expiresAt: Date | null): Promise<{ user: sql.UserRow; grant: sql.UserRoleRow }> {
-    const user = await this.user(ref);
-    await this.requireRole(role);
-    const grant = await sql.addUserRole(this.store, this.schema, { user_id: user.user_id, role_name: role, granted_by: null, expires_at: expiresAt, now: this.now() });
-    if (!grant) throw notFoundError(`no user ${ref.slice(0, 200)} or role ${role.slice(0, 100)}`);
-    return { user, grant };
-  }
-
-  async removeRole(ref: string, role: string): Promise<sql.UserRow> {
-    const user = await this.user(ref);
-    if (!(await sql.removeUserRole(this.store, this.schema, user.user_id, role))) throw notFoundError(`user ${user.email} does not have role ${role.slice(0, 100)}`);
-    return user;
-  }
-
-  async permissions(role?: string): Promise<sql.PlaybookPermissionRow[]> {
-    if (role !== undefined) await this.requireRole(role);
-    return sql.listPlaybookPermissions(this.store, this.schema, role);
-  }
-
-  async grant(grant: { role: string; pattern: string; execute: boolean; view: boolean; modify: boolean; deny?: string }): Promise<{ row: sql.PlaybookPermissionRow; created: boolean }> {
-    checkPattern(grant.pattern, 'pattern');
-    if (grant.deny !== undefined) checkPattern(grant.deny, 'deny');
-    await this.requireRole(grant.role);
-    const result = await this.store.transaction((tx) =>
-      sql.grantPlaybookPermission(
-        tx,
-        this.schema,
-        {
-          role_name: grant.role,
-          playbook_path: grant.pattern,
-          can_execute: grant.execute,
-          can_view: grant.view,
-          can_modify: grant.modify,
-          allow_pattern: sql.likePatternOf(grant.pattern),
-          deny_pattern: grant.deny === undefined ? null : (sql.likePatternOf(grant.deny) ?? grant.deny),
-        },
-        this.now(),
-      ),
-    );
-    if (!result) throw notFoundError(`no role ${grant.role.slice(0, 100)}`);
-    return result;
-  }
-
-  async revoke(role: string, pattern: string): Promise<number> {
-    await this.requireRole(role);
-    const removed = await sql.revokePlaybookPermission(this.store, this.schema, role, pattern);
-    if (!removed) throw notFoundError(`role ${role} has no grant on ${pattern.slice(0, 200)}: noetl access ls --role ${role} lists them`);
-    return removed;
-  }
-}
-
-/** A playbook path or pattern as the table accepts it (`^[a-z0-9/_*%-]+$`). */
-export function checkPattern(value: string, what: string): void {
-  if (!/^[a-z0-9/_*%-]{1,500}$/.test(value)) throw invalidError(`${what} ${value.slice(0, 100)} is not a playbook path pattern: lower-case letters, digits, / _ - and * (e.g. api_integration/*)`);
 }
 
 function ipOrNull(ip: string | null): string | null {

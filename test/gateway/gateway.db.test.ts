@@ -156,14 +156,20 @@ describe('POST /api/auth/login', () => {
     const perUser = await login(g, await issuer.token());
     expect(perUser.statusCode).toBe(429);
     expect(perUser.json()).toMatchObject({ status: 429, code: 'unavailable', reason: 'rate_limited' });
+    expect(perUser.headers['retry-after']).toBe('60');
+    g.clock.advance(15_500);
     const perIp = await login(g, 'x.y.z');
     expect(perIp.statusCode).toBe(429);
     expect(perIp.json()).toMatchObject({ reason: 'rate_limited', error: expect.stringContaining('address') });
+    // Whole seconds until the window ends, rounded up: 44.5 s left.
+    expect(perIp.headers['retry-after']).toBe('45');
     // Both refusals are login failures in the audit log, the per-address one too.
     const refused = (await listAuditEvents(g.t.store, g.service.schema, 20)).filter((a) => a.event_status === 'failure');
     expect(refused.map((a) => (a.event_details as { reason?: string }).reason)).toEqual(['rate_limited', 'rate_limited']);
-    g.clock.advance(61_000);
-    expect((await login(g, await issuer.token())).statusCode).toBe(200);
+    g.clock.advance(45_000);
+    const again = await login(g, await issuer.token());
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['retry-after']).toBeUndefined();
   });
 
   it('sets the session cookie HttpOnly, Secure, SameSite=Strict when asked', async () => {
@@ -230,13 +236,21 @@ describe('permissions', () => {
     const check = async (playbook_path: string, permission_type: string, session_token: string | undefined = token) =>
       (await g.app.inject({ method: 'POST', url: '/api/auth/check-access', payload: { session_token, playbook_path, permission_type } })).json();
     expect(await check('api_integration/amadeus_ai_api', 'execute')).toMatchObject({ allowed: false, user: null, playbook_path: 'api_integration/amadeus_ai_api', permission_type: 'execute' });
-    expect(await check('api_integration/amadeus_ai_api', 'view')).toMatchObject({ allowed: true, user: { email: 'ada@example.com' } });
+    const granted = await check('api_integration/amadeus_ai_api', 'view');
+    // The whole answer, as seed 002 shows it (the route's response schema drops nothing).
+    expect(granted).toEqual({
+      allowed: true,
+      user: { user_id: expect.any(Number), email: 'ada@example.com', display_name: 'Ada Lovelace' },
+      playbook_path: 'api_integration/amadeus_ai_api',
+      permission_type: 'view',
+      message: 'Access granted: view on api_integration/amadeus_ai_api',
+    });
 
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false, deny: 'api_integration/secret*' });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false, deny: 'api_integration/secret*' });
     expect((await check('api_integration/amadeus_ai_api', 'execute')).allowed).toBe(true);
     expect((await check('api_integration/secret_sauce', 'execute')).allowed).toBe(false);
     expect((await check('api_integration/amadeus_ai_api', 'edit')).allowed).toBe(false);
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/amadeus_ai_api', execute: false, view: true, modify: true });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/amadeus_ai_api', execute: false, view: true, modify: true });
     expect(await check('api_integration/amadeus_ai_api', 'edit')).toMatchObject({ allowed: true, permission_type: 'edit' });
     expect((await check('api_integration/amadeus_ai_api', 'delete')).allowed).toBe(false);
     expect(await check('api_integration/amadeus_ai_api', 'view', 'noetl-session-nope')).toMatchObject({ allowed: false, user: null, message: 'Session is invalid or expired' });
@@ -259,7 +273,7 @@ describe('POST /graphql', () => {
     expect(denied.json()).toMatchObject({ data: { executePlaybook: null }, errors: [{ message: expect.stringContaining('permission to execute'), extensions: { code: 'forbidden' } }] });
     expect(noetl.executed.length).toBe(before);
 
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: true, modify: false });
     const ok = await gql(g, bearer(token), EXECUTE, { name: 'api_integration/amadeus_ai_api', vars: { query: 'Flight from SFO to JFK' } });
     expect(ok.json()).toEqual({ data: { executePlaybook: { id: EXECUTION_ID, executionId: EXECUTION_ID, name: 'amadeus_ai_api', status: 'running', textOutput: null } } });
     expect(noetl.executed.at(-1)).toEqual({ path: 'api_integration/amadeus_ai_api', workload: { query: 'Flight from SFO to JFK' }, resource_kind: 'playbook' });
@@ -270,8 +284,8 @@ describe('POST /graphql', () => {
     expect(audit.filter((a) => a.event_type === 'playbook_execute').map((a) => a.event_status)).toEqual(['success', 'denied']);
 
     // Without view on that playbook, the execution cannot be read.
-    await g.service.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: false, modify: false });
-    await g.service.revoke('viewer', '*');
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'api_integration/*', execute: true, view: false, modify: false });
+    await g.t.client.access!.revoke('viewer', '*');
     const hidden = await gql(g, bearer(token), '{ execution(id: "' + EXECUTION_ID + '") { status } }');
     expect(hidden.json().errors[0].extensions.code).toBe('forbidden');
   });
@@ -282,7 +296,7 @@ describe('POST /graphql', () => {
     const syntax = await gql(g, bearer(token), 'mutation { executePlaybook(');
     expect(syntax.statusCode).toBe(200);
     expect(syntax.json().errors.length).toBeGreaterThan(0);
-    await g.service.grant({ role: 'viewer', pattern: 'x/*', execute: true, view: true, modify: false });
+    await g.t.client.access!.grant({ role: 'viewer', pattern: 'x/*', execute: true, view: true, modify: false });
     const down = await gql(g, bearer(token), 'mutation { executePlaybook(name: "x/y") { id } }');
     expect(down.json().errors[0].extensions.code).toBe('unavailable');
   });

@@ -8,7 +8,7 @@
  * A session token never reaches this layer, only its SHA-256 (hex), in `session_token`.
  * 64-bit ids (user_id, session_id, permission_id, log_id) come out as strings.
  */
-import type { Queryable } from './store.js';
+import type { QueryOptions, Queryable } from './store.js';
 
 /** Where the auth tables of a store schema are (the migration's rule). */
 export function authSchemaOf(storeSchema: string): string {
@@ -99,6 +99,20 @@ export interface AuditEventRow extends AuditEventWrite {
 
 const q = (schema: string) => `"${schema.replace(/"/g, '""')}"`;
 
+/**
+ * The prepared statement of a hot query (QueryOptions.prepare): one name per distinct text in
+ * this process (the schema is part of the text), so a name never stands for two texts.
+ */
+const preparedNames = new Map<string, string>();
+function prepared(text: string): QueryOptions {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `noetl_auth_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return { prepare: name };
+}
+
 const USER_COLUMNS = 'u.user_id::text AS user_id, u.auth0_id, u.email, u.display_name, u.created_at, u.updated_at, u.last_login_at, u.is_active';
 
 function toUser(row: UserRow): UserRow {
@@ -122,41 +136,98 @@ export async function listUsers(db: Queryable, schema: string): Promise<UserRow[
   return rows.map(toUser);
 }
 
+/** What a login writes: the user's fields from the verified token, the new session, and the details of its audit line. */
+export interface LoginWrite {
+  auth0_id: string;
+  email: string;
+  display_name: string | null;
+  profile_data: Record<string, unknown>;
+  /** The role a user made by this login gets (when that role exists). */
+  default_role: string;
+  now: Date;
+  token_sha256: string;
+  expires_at: Date;
+  ip_address: string | null;
+  user_agent: string | null;
+  /** The success audit line's event_details (`user_created` is added). */
+  audit_details: Record<string, unknown>;
+}
+
+export type LoginResult =
+  /** The email belongs to a user of another auth0 id: nothing was written (an email is never proof enough to take over an account). */
+  | { outcome: 'email_taken' }
+  /** The user is disabled: nothing was written. */
+  | { outcome: 'disabled'; user_id: string }
+  | { outcome: 'session'; user: UserRow; created: boolean; session_id: string; expires_at: Date; roles: string[] };
+
 /**
- * The user of a login: found by auth0 id, its email, display name, profile and last login
- * refreshed; created when there is none, and then given `defaultRole` (when that role exists).
- * `created` says which. Undefined (nothing written) when the email belongs to a user of another
- * auth0 id: an email is never proof enough to take over an account.
+ * A whole login in one statement (one round trip, one commit, whatever the load): the user is
+ * found by auth0 id (locked) and its email, display name, profile and last login refreshed, or
+ * created with `default_role`; then its session is inserted, with the `login` success line of
+ * the audit trail, so that a session never exists without its audit line. Nothing is written
+ * when the email belongs to another auth0 id or the user is disabled.
  */
-export async function upsertLoginUser(
-  tx: Queryable,
-  schema: string,
-  login: { auth0_id: string; email: string; display_name: string | null; profile_data: Record<string, unknown>; default_role: string; now: Date },
-): Promise<{ user: UserRow; created: boolean } | undefined> {
+export async function loginSession(db: Queryable, schema: string, login: LoginWrite): Promise<LoginResult> {
   const s = q(schema);
-  const { rows: found } = await tx.query<{ user_id: string; same: boolean }>(
-    `SELECT user_id::text AS user_id, auth0_id = $1 AS same FROM ${s}.users WHERE auth0_id = $1 OR lower(email) = lower($2) ORDER BY (auth0_id = $1) DESC FOR UPDATE`,
-    [login.auth0_id, login.email],
+  const text = `WITH found AS (
+      SELECT user_id, auth0_id = $1 AS same, COALESCE(is_active, true) AS active FROM ${s}.users
+      WHERE auth0_id = $1 OR lower(email) = lower($2) FOR UPDATE
+    ),
+    taken AS (SELECT EXISTS (SELECT 1 FROM found WHERE NOT same) AS taken),
+    updated AS (
+      UPDATE ${s}.users u SET auth0_id = $1, email = $2, display_name = COALESCE($3, u.display_name), profile_data = $4::jsonb, last_login_at = $5, updated_at = $5
+      FROM found f, taken t WHERE u.user_id = f.user_id AND f.same AND f.active AND NOT t.taken
+      RETURNING ${USER_COLUMNS}
+    ),
+    inserted AS (
+      INSERT INTO ${s}.users AS u (auth0_id, email, display_name, profile_data, created_at, updated_at, last_login_at, is_active)
+      SELECT $1, $2, $3, $4::jsonb, $5, $5, $5, true WHERE NOT EXISTS (SELECT 1 FROM found)
+      RETURNING ${USER_COLUMNS}
+    ),
+    granted AS (
+      INSERT INTO ${s}.user_roles (user_id, role_id, granted_at)
+      SELECT i.user_id::bigint, r.role_id, $5 FROM inserted i JOIN ${s}.roles r ON r.role_name = $6
+      ON CONFLICT DO NOTHING RETURNING role_id
+    ),
+    login_user AS (SELECT *, false AS created FROM updated UNION ALL SELECT *, true AS created FROM inserted),
+    session AS (
+      INSERT INTO ${s}.sessions AS s (user_id, session_token, created_at, expires_at, last_activity_at, ip_address, user_agent, is_active)
+      SELECT user_id::bigint, $7, $5, $8, $5, $9::inet, $10, true FROM login_user
+      RETURNING s.session_id, s.user_id, s.expires_at
+    ),
+    audited AS (
+      INSERT INTO ${s}.audit_log (user_id, session_id, event_type, event_status, event_details, ip_address, user_agent, created_at)
+      SELECT n.user_id, n.session_id, 'login', 'success', $11::jsonb || jsonb_build_object('user_created', l.created), $9::inet, $10, $5 FROM session n, login_user l
+    )
+    SELECT (SELECT taken FROM taken) AS email_taken, (SELECT user_id::text FROM found WHERE same AND NOT active) AS disabled_user_id,
+           l.*, n.session_id::text AS session_id, n.expires_at AS session_expires_at,
+           ARRAY(SELECT r.role_name FROM ${s}.roles r WHERE r.role_id IN (
+             SELECT ur.role_id FROM ${s}.user_roles ur WHERE ur.user_id = l.user_id::bigint AND (ur.expires_at IS NULL OR ur.expires_at > $5)
+             UNION SELECT role_id FROM granted
+           ) ORDER BY r.role_id) AS roles
+    FROM (SELECT 1) AS one LEFT JOIN login_user l ON true LEFT JOIN session n ON true`;
+  const { rows } = await db.query<UserRow & { email_taken: boolean; disabled_user_id: string | null; created: boolean | null; session_id: string | null; session_expires_at: Date | null; roles: string[] }>(
+    text,
+    [
+      login.auth0_id,
+      login.email,
+      login.display_name,
+      JSON.stringify(login.profile_data),
+      login.now,
+      login.default_role,
+      login.token_sha256,
+      login.expires_at,
+      login.ip_address,
+      login.user_agent,
+      JSON.stringify(login.audit_details),
+    ],
+    prepared(text),
   );
-  if (found.some((row) => !row.same)) return undefined;
-  if (found[0]) {
-    const { rows } = await tx.query<UserRow>(
-      `UPDATE ${s}.users u SET auth0_id = $2, email = $3, display_name = COALESCE($4, u.display_name), profile_data = $5::jsonb,
-         last_login_at = $6, updated_at = $6 WHERE u.user_id = $1 RETURNING ${USER_COLUMNS}`,
-      [found[0].user_id, login.auth0_id, login.email, login.display_name, JSON.stringify(login.profile_data), login.now],
-    );
-    return { user: toUser(rows[0]), created: false };
-  }
-  const { rows } = await tx.query<UserRow>(
-    `INSERT INTO ${s}.users AS u (auth0_id, email, display_name, profile_data, created_at, updated_at, last_login_at, is_active)
-     VALUES ($1, $2, $3, $4::jsonb, $5, $5, $5, true) RETURNING ${USER_COLUMNS}`,
-    [login.auth0_id, login.email, login.display_name, JSON.stringify(login.profile_data), login.now],
-  );
-  await tx.query(
-    `INSERT INTO ${s}.user_roles (user_id, role_id, granted_at) SELECT $1, role_id, $3 FROM ${s}.roles WHERE role_name = $2 ON CONFLICT DO NOTHING`,
-    [rows[0].user_id, login.default_role, login.now],
-  );
-  return { user: toUser(rows[0]), created: true };
+  const row = rows[0];
+  if (row.email_taken) return { outcome: 'email_taken' };
+  if (row.disabled_user_id !== null) return { outcome: 'disabled', user_id: row.disabled_user_id };
+  const { email_taken: _taken, disabled_user_id: _disabled, created, session_id, session_expires_at, roles, ...user } = row;
+  return { outcome: 'session', user: toUser(user), created: created === true, session_id: session_id!, expires_at: new Date(session_expires_at!), roles };
 }
 
 /** Enables or disables a user; a disabled user's sessions stop working at once. False when there is no such user. */
@@ -184,12 +255,10 @@ export async function roleExists(db: Queryable, schema: string, roleName: string
 /** The roles a user holds at `now` (expired assignments left out). */
 export async function userRoles(db: Queryable, schema: string, userId: string, now: Date): Promise<UserRoleRow[]> {
   const s = q(schema);
-  const { rows } = await db.query<UserRoleRow>(
-    `SELECT r.role_name, ur.granted_at, ur.granted_by::text AS granted_by, ur.expires_at
+  const text = `SELECT r.role_name, ur.granted_at, ur.granted_by::text AS granted_by, ur.expires_at
      FROM ${s}.user_roles ur JOIN ${s}.roles r ON r.role_id = ur.role_id
-     WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2) ORDER BY r.role_id`,
-    [userId, now],
-  );
+     WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2) ORDER BY r.role_id`;
+  const { rows } = await db.query<UserRoleRow>(text, [userId, now], prepared(text));
   return rows;
 }
 
@@ -314,19 +383,6 @@ export async function checkPlaybookPermission(db: Queryable, schema: string, use
 const SESSION_COLUMNS = `s.session_id::text AS session_id, s.user_id::text AS user_id, s.created_at, s.expires_at, s.last_activity_at,
   host(s.ip_address) AS ip_address, s.user_agent, COALESCE(s.is_active, false) AS is_active`;
 
-export async function insertSession(
-  db: Queryable,
-  schema: string,
-  session: { user_id: string; token_sha256: string; created_at: Date; expires_at: Date; ip_address: string | null; user_agent: string | null },
-): Promise<SessionRow> {
-  const { rows } = await db.query<SessionRow>(
-    `INSERT INTO ${q(schema)}.sessions AS s (user_id, session_token, created_at, expires_at, last_activity_at, ip_address, user_agent, is_active)
-     VALUES ($1, $2, $3, $4, $3, $5::inet, $6, true) RETURNING ${SESSION_COLUMNS}`,
-    [session.user_id, session.token_sha256, session.created_at, session.expires_at, session.ip_address, session.user_agent],
-  );
-  return rows[0];
-}
-
 /** The session with this token hash and its user, whatever their state (the caller decides). */
 export async function findSessionByHash(db: Queryable, schema: string, tokenSha256: string): Promise<SessionWithUser | undefined> {
   return (await findSessionAccess(db, schema, tokenSha256))?.session;
@@ -344,7 +400,7 @@ export async function findSessionAccess(
   check?: { playbook_path: string; action: PlaybookAction; now: Date },
 ): Promise<{ session: SessionWithUser; allowed: boolean } | undefined> {
   const s = q(schema);
-  const { rows } = await db.query<SessionRow & { u_auth0_id: string; u_email: string; u_display_name: string | null; u_created_at: Date; u_updated_at: Date; u_last_login_at: Date | null; u_is_active: boolean | null; allowed: boolean | null }>(
+  const text =
     `SELECT ${SESSION_COLUMNS}, u.auth0_id AS u_auth0_id, u.email AS u_email, u.display_name AS u_display_name, u.created_at AS u_created_at,
             u.updated_at AS u_updated_at, u.last_login_at AS u_last_login_at, u.is_active AS u_is_active,
             CASE WHEN $2::text IS NULL THEN NULL ELSE EXISTS (
@@ -355,8 +411,11 @@ export async function findSessionAccess(
                 AND CASE $3 WHEN 'execute' THEN pp.can_execute WHEN 'view' THEN pp.can_view WHEN 'modify' THEN pp.can_modify ELSE false END
             ) END AS allowed
      FROM ${s}.sessions s JOIN ${s}.users u ON u.user_id = s.user_id
-     WHERE s.session_token = $1`,
+     WHERE s.session_token = $1`;
+  const { rows } = await db.query<SessionRow & { u_auth0_id: string; u_email: string; u_display_name: string | null; u_created_at: Date; u_updated_at: Date; u_last_login_at: Date | null; u_is_active: boolean | null; allowed: boolean | null }>(
+    text,
     [tokenSha256, check?.playbook_path ?? null, check?.action ?? null, check?.now ?? null],
+    prepared(text),
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -386,7 +445,8 @@ export async function findSessionAccess(
 
 /** Notes activity on a live session. */
 export async function touchSession(db: Queryable, schema: string, sessionId: string, now: Date): Promise<void> {
-  await db.query(`UPDATE ${q(schema)}.sessions SET last_activity_at = $2 WHERE session_id = $1`, [sessionId, now]);
+  const text = `UPDATE ${q(schema)}.sessions SET last_activity_at = $2 WHERE session_id = $1`;
+  await db.query(text, [sessionId, now], prepared(text));
 }
 
 /** Ends a session (logout, idle timeout); false when it was not active. */
@@ -402,19 +462,21 @@ export async function deactivateUserSessions(db: Queryable, schema: string, user
 // ---------------------------------------------------------------- audit
 
 export async function insertAuditEvent(db: Queryable, schema: string, event: AuditEventWrite): Promise<void> {
+  const text = `INSERT INTO ${q(schema)}.audit_log (user_id, session_id, event_type, event_status, resource_type, resource_id, event_details, ip_address, user_agent, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::inet, $9, $10)`;
   await db.query(
-    `INSERT INTO ${q(schema)}.audit_log (user_id, session_id, event_type, event_status, resource_type, resource_id, event_details, ip_address, user_agent, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::inet, $9, $10)`,
+    text,
     [event.user_id, event.session_id, event.event_type, event.event_status, event.resource_type, event.resource_id, JSON.stringify(event.event_details), event.ip_address, event.user_agent, event.created_at],
+    prepared(text),
   );
 }
 
-/** The latest audit events, newest first. */
+/** The latest audit events, newest first (by the column: the text alias `log_id` would sort 9 after 13). */
 export async function listAuditEvents(db: Queryable, schema: string, limit: number): Promise<AuditEventRow[]> {
   const { rows } = await db.query<AuditEventRow>(
     `SELECT log_id::text AS log_id, user_id::text AS user_id, session_id::text AS session_id, event_type, event_status, resource_type, resource_id,
             COALESCE(event_details, '{}'::jsonb) AS event_details, host(ip_address) AS ip_address, user_agent, created_at
-     FROM ${q(schema)}.audit_log ORDER BY log_id DESC LIMIT $1`,
+     FROM ${q(schema)}.audit_log a ORDER BY a.log_id DESC LIMIT $1`,
     [limit],
   );
   return rows;

@@ -8,7 +8,7 @@ import { NoetlError, invalidError, type ErrorHint } from '../../core/errors.js';
 import { AGENT_FILE_PREFIX, agentHandshakePath } from '../../agent/files.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
-import type { PoolUse, Queryable, QueryResult, Store, StoreInfo } from './store.js';
+import type { PoolUse, Queryable, QueryOptions, QueryResult, Store, StoreInfo } from './store.js';
 
 /** Where the database is: an embedded data directory or a PostgreSQL server, and the schema; source says where that setting came from. */
 export type ConnectionConfig =
@@ -118,7 +118,7 @@ export class PoolStore implements Store {
     }
   }
 
-  async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+  async query<R>(text: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<R>> {
     this.refuseNested('a query');
     // pg's pool.query discards its client after any failed statement; the in-process embedded
     // database's one client takes the database connection with it, and every later query would
@@ -126,7 +126,7 @@ export class PoolStore implements Store {
     // hands the client back whole.
     try {
       if (this.embedded) return await this.session((conn) => conn.query<R>(text, params));
-      const result = await this.pool.query(text, params as unknown[]);
+      const result = await this.pool.query({ text, values: params as unknown[], name: options?.prepare });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     } catch (err) {
       throw this.mapError(err);
@@ -142,7 +142,7 @@ export class PoolStore implements Store {
       throw this.mapError(err);
     }
     try {
-      return await this.inside.run(this, () => fn(clientQueryable(client)));
+      return await this.inside.run(this, () => fn(clientQueryable(client, !this.embedded)));
     } finally {
       client.release();
     }
@@ -168,10 +168,11 @@ export class PoolStore implements Store {
   }
 }
 
-function clientQueryable(client: PoolClient): Queryable {
+/** A pooled connection as a Queryable; `prepares`: QueryOptions.prepare is honoured (PostgreSQL, one session per connection). */
+function clientQueryable(client: PoolClient, prepares: boolean): Queryable {
   return {
-    async query<R>(text: string, params?: unknown[]) {
-      const result = await client.query(text, params as unknown[]);
+    async query<R>(text: string, params?: unknown[], options?: QueryOptions) {
+      const result = await client.query({ text, values: params as unknown[], name: prepares ? options?.prepare : undefined });
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
     },
   };

@@ -7,8 +7,18 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Run it as the prepared statement of this name (one name, one text): PostgreSQL parses and
+   * plans it once per connection instead of at every call, which is most of the cost of a
+   * short query with joins on a hot path. Ignored on the embedded database, whose connections
+   * may share one database session (the agent), where the name could already be taken.
+   */
+  prepare?: string;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 export type Backend = 'embedded' | 'postgres';

@@ -1,19 +1,19 @@
 /**
  * `noetl gateway`: checks its flags before opening anything, opens the database (its `auth`
  * tables, the service tokens of the admin routes), listens, and on SIGTERM stops taking
- * requests, finishes the ones in flight and returns (exit 0). The listening, TLS, limits and
- * logs are `noetl serve`'s.
+ * requests, finishes the ones in flight and returns (exit 0). The listening, TLS and graceful
+ * stop are `noetl serve`'s (src/cli/http-listener.ts), as are the limits and logs (buildServer).
  */
-import { invalidError } from '../../core/errors.js';
+import { invalidError, notFoundError } from '../../core/errors.js';
 import { buildGateway } from '../../gateway/app.js';
 import { IssuerSet } from '../../gateway/issuers.js';
 import { NoetlServer } from '../../gateway/noetl-server.js';
 import { GatewayService } from '../../gateway/service.js';
-import { isLoopback, parseListen, urlOf } from '../../server/listen.js';
+import { parseListen } from '../../server/listen.js';
 import { jsonLogger, type LogLevel } from '../../server/log.js';
 import type { ServerBackend } from '../context.js';
-import { readTextFile, type IO } from '../io.js';
-import { listenOrExplain } from '../serve/run.js';
+import { readTls, serveUntilStopped, warnPlainHttp } from '../http-listener.js';
+import type { IO } from '../io.js';
 import { VERSION } from '../version.js';
 
 export interface GatewayCliOptions {
@@ -59,14 +59,13 @@ function httpUrl(value: string, flag: string): string {
 
 export async function runGateway(opts: GatewayCliOptions, deps: GatewayDeps): Promise<void> {
   const address = parseListen(opts.listen);
-  if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) throw invalidError('--tls-cert and --tls-key go together: give both, or neither');
   if (opts.jwksUrl) httpUrl(opts.jwksUrl, '--jwks-url');
   const noetlServer = opts.noetlServer ? new NoetlServer(httpUrl(opts.noetlServer, '--noetl-server')) : undefined;
   const issuers = new IssuerSet({ domains: opts.auth0Domain, audience: opts.auth0Audience ?? '', jwksUrl: opts.jwksUrl }, deps.now);
-  const https = opts.tlsCert && opts.tlsKey ? { cert: await readTextFile(opts.tlsCert, `--tls-cert ${opts.tlsCert}`), key: await readTextFile(opts.tlsKey, `--tls-key ${opts.tlsKey}`) } : undefined;
+  const https = await readTls(opts);
 
   const logger = jsonLogger((line) => deps.io.stderr.write(line), opts.logLevel);
-  if (!https && !isLoopback(address.host)) deps.warn(`serving plain HTTP on ${address.host}: session tokens cross the network in clear; use --tls-cert/--tls-key or a TLS-terminating proxy`);
+  warnPlainHttp(address, Boolean(https), 'session tokens', deps.warn);
   if (!noetlServer) deps.warn('no --noetl-server: logins and access checks work, executePlaybook and execution answer "unavailable"');
 
   const { client, tokens, store } = await deps.open();
@@ -79,7 +78,9 @@ export async function runGateway(opts: GatewayCliOptions, deps: GatewayDeps): Pr
     maxHours: opts.sessionMax / 3600,
     idleTimeoutMs: opts.idleTimeout * 1000,
   });
-  await service.requireRole(opts.defaultRole);
+  if (!client.access) throw invalidError('noetl gateway needs a direct database connection (not available over a server)');
+  const roles = (await client.access.roles()).map((role) => role.role_name);
+  if (!roles.includes(opts.defaultRole)) throw notFoundError(`--default-role ${opts.defaultRole.slice(0, 50)}: no such role (the roles are ${roles.join(', ')})`);
   const app = buildGateway({
     service,
     issuers,
@@ -95,11 +96,12 @@ export async function runGateway(opts: GatewayCliOptions, deps: GatewayDeps): Pr
     graphiql: Boolean(opts.graphiql),
     loginLimit: { perIp: opts.loginLimit, perUser: Math.ceil(opts.loginLimit / 3), windowMs: 60_000 },
   });
-  const bound = await listenOrExplain(app, address, opts.listen);
-  logger.info('listening', { url: urlOf({ host: address.host, port: bound.port }, Boolean(https)), backend: client.backend.kind, issuers: issuers.domains, noetl_server: opts.noetlServer ?? null, version: VERSION });
-
-  const reason = await deps.stopped;
-  logger.info('shutting down', { signal: reason });
-  await app.close();
-  logger.info('stopped');
+  await serveUntilStopped(app, {
+    address,
+    listen: opts.listen,
+    tls: Boolean(https),
+    logger,
+    stopped: deps.stopped,
+    fields: { backend: client.backend.kind, issuers: issuers.domains, noetl_server: opts.noetlServer ?? null, version: VERSION },
+  });
 }
