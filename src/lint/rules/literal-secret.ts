@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
-import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/mask.js';
+import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/secret-shapes.js';
 import { isIndirectValue, isPasswordKey, isSecretManagerPath, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';
