@@ -4,13 +4,9 @@
  * apart without helping anyone guess one.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { isSecretKey } from './secret-shapes.js';
 
-const SECRET_KEY = /(pass(word)?|secret|token|api[_-]?key|private[_-]?key|credential|auth|bearer|session|cookie|signature|hmac)/i;
-
-/** Whether a field name suggests a secret value (password, client_secret, access_token, …). */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
+export { isSecretKey, looksLikeSecretValue, PRIVATE_KEY_PEM } from './secret-shapes.js';
 
 const PUBLIC_FIELD = /(^|_)(host(name)?|port|user(name)?|name|database|dbname|account|warehouse|schema|region|project(_id)?|client_id|client_email|email|url|uri|endpoint|token_type|expires_in)$/i;
 
@@ -21,14 +17,6 @@ const PUBLIC_FIELD = /(^|_)(host(name)?|port|user(name)?|name|database|dbname|ac
  */
 export function isPublicField(key: string): boolean {
   return PUBLIC_FIELD.test(key) && !isSecretKey(key);
-}
-
-/** The first line of a PEM private key. */
-export const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
-
-/** Whether a string looks like secret material by its shape alone (a JWT, a PEM private key). */
-export function looksLikeSecretValue(value: string): boolean {
-  return /^eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(value) || PRIVATE_KEY_PEM.test(value);
 }
 
 /**

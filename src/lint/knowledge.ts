@@ -6,7 +6,7 @@
  * (src/core/keychain-kinds), which `keychain resolve` reads too.
  */
 import { hasTemplate } from '../core/templates.js';
-import { isSecretKey, looksLikeSecretValue } from '../core/mask.js';
+import { isSecretKey, looksLikeSecretValue } from '../core/secret-shapes.js';
 
 /** Keys whose value names a credential, a path or a setting: never secret material themselves. */
 const REFERENCE_KEY = /(^|_)(auth|credentials?|creds?|path|paths|name|names|field|url|uri|endpoint|type|ttl|expires_in|id|ref|bucket|table|mode|enabled|count|source|provider|file|env|var|variable|header|prefix|format|length|seconds|minutes|version|location|arn)$/i;

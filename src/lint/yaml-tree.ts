@@ -217,11 +217,19 @@ class TreeBuilder {
   }
 }
 
-/** First characters of the plain scalars that may be a null, a boolean or a number: any other is a string. */
-const MAYBE_TYPED = /^[-+.~0-9nNtTfF]|^$/;
+/**
+ * Whether a plain scalar may be a null, a boolean or a number (empty, or starting with one of
+ * `-+.~0-9nNtTfF`): any other is a string. A character test, not a regular expression: it runs
+ * on every plain scalar of every file.
+ */
+function maybeTyped(value: string): boolean {
+  if (value.length === 0) return true;
+  const c = value.charCodeAt(0);
+  return (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70;
+}
 
 function plainValue(n: YAMLScalar): YamlScalar['value'] {
-  if (!MAYBE_TYPED.test(n.value)) return n.value;
+  if (!maybeTyped(n.value)) return n.value;
   try {
     switch (determineScalarType(n)) {
       case ScalarType.null:

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
-import { looksLikeSecretValue } from '../../core/mask.js';
+import { looksLikeSecretValue } from '../../core/secret-shapes.js';
 import { isIndirectValue, isSecretManagerPath, isSecretMaterialKey, looksLikeReferenceName } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type YamlNode } from '../yaml-tree.js';
-import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/mask.js';
+import { looksLikeSecretValue, PRIVATE_KEY_PEM } from '../../core/secret-shapes.js';
 import { isIndirectValue, isPasswordKey, isSecretManagerPath, isSecretMaterialKey, looksLikeTokenValue } from '../knowledge.js';
 import { nodeSpan, scalarString } from '../playbook.js';
 import { authWorkloadKeys } from '../references.js';
@@ -48,6 +48,14 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
     // A workload key that auth references holds a credential name (auth-ref-naming covers its name).
     const authKeys = authWorkloadKeys(playbook);
     const workload = playbook.workloadNode;
+    /** Key → whether it is an Authorization header, secret material, or neither: keys repeat, each is classified once. */
+    const keyKinds = new Map<string, 'header' | 'secret' | undefined>();
+    const keyKind = (key: string) => {
+      if (keyKinds.has(key)) return keyKinds.get(key);
+      const kind = /^(authorization|proxy-authorization)$/i.test(key) ? 'header' : isSecretMaterialKey(key) ? 'secret' : undefined;
+      keyKinds.set(key, kind);
+      return kind;
+    };
     const walk = (node: unknown, key: string | undefined) => {
       if (isMap(node)) {
         for (const pair of node.items) {
@@ -74,8 +82,9 @@ environment (\`\${VAR}\`) are fine. Keys that hold a name or a path to a secret
           return;
         }
         if (key === undefined) return;
-        const headerKey = /^(authorization|proxy-authorization)$/i.test(key);
-        if (!headerKey && !isSecretMaterialKey(key)) return;
+        const kind = keyKind(key);
+        if (kind === undefined) return;
+        const headerKey = kind === 'header';
         if (isIndirectValue(value) || isSecretManagerPath(value)) return;
         const header = AUTH_HEADER.exec(value);
         if (headerKey && header) {
