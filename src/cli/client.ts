@@ -95,7 +95,10 @@ export class BackendSession {
   client(options: ClientOptions = {}): Promise<NoetlClient> {
     this.opened ??= this.choice().then(async (choice) => {
       if (choice.kind === 'http') return this.httpClient(choice.serverUrl);
-      return this.localClient(await this.openStore(options));
+      // The local backend's modules load while the store connects, not after it.
+      const modules = localModules();
+      const store = await this.openStore(options);
+      return this.localClient(store, await modules);
     });
     return this.opened;
   }
@@ -242,7 +245,9 @@ export class BackendSession {
     if (!this.store) {
       const g = this.host.globals();
       this.store = (async () => {
-        const [config, { openStore }] = await Promise.all([this.connection(), import('../backends/sql/connect.js')]);
+        const config = await this.connection();
+        // The agent's client (which loads pg) with the SQL layer, not after it.
+        const [{ openStore }] = await Promise.all([import('../backends/sql/connect.js'), config.backend === 'embedded' && config.agent ? import('../agent/client.js') : undefined]);
         return openStore(config, {
           lockTimeoutMs: g.lockTimeoutMs,
           command: this.host.command(),
@@ -255,9 +260,8 @@ export class BackendSession {
     return this.store;
   }
 
-  private async localClient(store: Store): Promise<NoetlClient> {
+  private localClient(store: Store, [{ createLocalClient }, { defaultProviders, providerEndpoints }]: LocalModules): NoetlClient {
     const { env } = this.host;
-    const [{ createLocalClient }, { defaultProviders, providerEndpoints }] = await Promise.all([import('../backends/local/index.js'), import('../backends/local/renew/providers/index.js')]);
     return createLocalClient({
       store,
       keys: (purpose) => this.keys(purpose),
@@ -320,6 +324,14 @@ export class BackendSession {
     if (choice.kind === 'http') throw new Error('a store opened for a NoETL server');
     return choice.connection;
   }
+}
+
+type LocalModules = [typeof import('../backends/local/index.js'), typeof import('../backends/local/renew/providers/index.js')];
+
+function localModules(): Promise<LocalModules> {
+  const modules = Promise.all([import('../backends/local/index.js'), import('../backends/local/renew/providers/index.js')]);
+  modules.catch(() => undefined); // awaited after the store opens, which may fail first
+  return modules;
 }
 
 /** The configured backend, to be opened read only (shell completion). */

@@ -53,12 +53,11 @@ export interface OpenOptions {
 
 /** Opens the configured backend. Loads pg (and PGlite) only here, so commands that need no database never do. */
 export async function openStore(config: ConnectionConfig, options: OpenOptions = {}): Promise<Store> {
-  const store =
-    config.backend === 'postgres'
-      ? await openPostgres(config, options)
-      : ((config.agent && (await (await import('../../agent/client.js')).openThroughAgent(config, config.agent, options))) ?? (await openEmbedded(config, options)));
+  const viaAgent = config.backend === 'embedded' && config.agent ? await (await import('../../agent/client.js')).openThroughAgent(config, config.agent, options) : undefined;
+  const store = viaAgent?.store ?? (config.backend === 'postgres' ? await openPostgres(config, options) : await openEmbedded(config, options));
   try {
-    if (options.schemaCheck !== 'none') {
+    // An agent that migrated its schema when it started spares every command the check.
+    if (options.schemaCheck !== 'none' && !viaAgent?.schemaCurrent) {
       // Embedded: migrate on first use. Reading the ledger is enough when it is current, which
       // spares every command the lock and the DDL that migrate() takes.
       if (config.backend === 'embedded') await migrateIfBehind(store);
