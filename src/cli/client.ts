@@ -209,8 +209,12 @@ export class BackendSession {
 
   private async httpClient(serverUrl: string): Promise<NoetlClient> {
     const [{ createHttpClient }, { token }] = await Promise.all([import('../backends/http/index.js'), this.tokenChoice()]);
-    const client = createHttpClient({ serverUrl, token });
-    return token === undefined ? withTokenAdvice(client, serverUrl) : client;
+    // The server's own advice for a missing token (an Authorization header, `noetl token create`) is for whoever runs it.
+    const unauthenticatedMessage =
+      token === undefined
+        ? `the NoETL server at ${serverUrl} needs a service token and none was given: pass --token-file FILE, set NOETL_TOKEN, or store one with \`noetl context add NAME --server URL --token-file FILE\``
+        : undefined;
+    return createHttpClient({ serverUrl, token, unauthenticatedMessage });
   }
 
   /** /health (reachable), /openapi.json (the server's version), and the token tried on a read. */
@@ -362,33 +366,6 @@ export function readOnlyBackend(ctx: Pick<CommandContext, 'env' | 'globals' | 'i
       return createLocalClient({ store, keys: () => Promise.reject(new Error(`${command} reads no sealed record`)) });
     },
   };
-}
-
-/**
- * The client, its `unauthenticated` errors saying how the CLI takes a token: the server's own
- * advice (an Authorization header, `noetl token create`) is for whoever runs the server.
- */
-function withTokenAdvice(client: NoetlClient, serverUrl: string): NoetlClient {
-  const advise = (err: unknown): never => {
-    if (err instanceof NoetlError && err.code === 'unauthenticated') {
-      throw new NoetlError('unauthenticated', `the NoETL server at ${serverUrl} needs a service token and none was given: pass --token-file FILE, set NOETL_TOKEN, or store one with \`noetl context add NAME --server URL --token-file FILE\``, { cause: err });
-    }
-    throw err;
-  };
-  const group = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(object, property, receiver) {
-        const value: unknown = Reflect.get(object, property, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => Promise.resolve((value as (...a: unknown[]) => unknown).apply(object, args)).catch(advise);
-      },
-    });
-  return new Proxy(client, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
-      return property !== 'backend' && typeof value === 'object' && value !== null ? group(value) : value;
-    },
-  });
 }
 
 /**
