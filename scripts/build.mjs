@@ -3,8 +3,9 @@
 // calls run()), the library (dist/lib.js, and dist/sql.js for `noetl/sql`) with the SQL
 // migrations inside as text, and the library's type declarations (--types).
 import { build } from 'esbuild';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 /** A plugin that replaces `from` with `to` in one dependency file, and stops the build when the file no longer has it. */
@@ -84,6 +85,7 @@ const common = {
 await build({ ...common, entryPoints: { noetl: `${root}src/cli/entry.ts` }, outdir: out });
 // The library: `noetl` (createClient and the API) and `noetl/sql` (the SQL layer), sharing chunks.
 await build({ ...common, entryPoints: { lib: `${root}src/lib.ts`, sql: `${root}src/sql.ts` }, outdir: out, chunkNames: 'lib-chunks/[name]-[hash]' });
+await initdbArchive(out);
 const types = `${root}dist/types`;
 if (existsSync(types)) renameSync(types, `${out}/types`);
 rmSync(`${root}dist.old`, { recursive: true, force: true });
@@ -93,4 +95,36 @@ rmSync(`${root}dist.old`, { recursive: true, force: true });
 
 if (process.argv.includes('--types')) {
   execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', `${root}tsconfig.build.json`], { stdio: 'inherit' });
+}
+
+/**
+ * dist/initdb.tar.gz: a new PGlite data directory as initdb leaves it, nothing of ours in it (the
+ * schema is migrated on first use as before), which src/backends/sql/connect.ts starts a new
+ * embedded database from: initdb is most of the seconds a first command took. Made once per
+ * PGlite version (dist/initdb.json says which) and carried over from the previous build.
+ */
+async function initdbArchive(outDir) {
+  const pglite = JSON.parse(readFileSync(`${root}node_modules/@electric-sql/pglite/package.json`, 'utf8')).version;
+  const previous = `${root}dist`;
+  try {
+    if (JSON.parse(readFileSync(`${previous}/initdb.json`, 'utf8')).pglite === pglite && existsSync(`${previous}/initdb.tar.gz`)) {
+      copyFileSync(`${previous}/initdb.tar.gz`, `${outDir}/initdb.tar.gz`);
+      copyFileSync(`${previous}/initdb.json`, `${outDir}/initdb.json`);
+      return;
+    }
+  } catch {
+    /* no previous build */
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dir = mkdtempSync(join(tmpdir(), 'noetl-initdb-'));
+  try {
+    // As connect.ts starts the embedded database.
+    const db = await PGlite.create(join(dir, 'db'), { postgresqlconf: 'shared_buffers=8MB' });
+    const archive = await db.dumpDataDir('gzip');
+    await db.close();
+    writeFileSync(`${outDir}/initdb.tar.gz`, Buffer.from(await archive.arrayBuffer()));
+    writeFileSync(`${outDir}/initdb.json`, JSON.stringify({ pglite }) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -17,14 +17,16 @@ const POLL_MS = 20;
 const STARTING_STALE_MS = 5_000;
 
 /**
- * The store of an embedded data directory, through its agent; undefined where an agent cannot
- * serve it (its socket path too long for a Unix socket): the caller opens it in process.
+ * The store of an embedded data directory, through its agent, and whether the agent found or
+ * brought its schema current when it started (then the schema needs no check: see the handshake);
+ * undefined where an agent cannot serve it (its socket path too long for a Unix socket): the
+ * caller opens it in process.
  */
 export async function openThroughAgent(
   config: Extract<ConnectionConfig, { backend: 'embedded' }>,
   settings: AgentSettings,
   options: OpenOptions,
-): Promise<Store | undefined> {
+): Promise<{ store: Store; schemaCurrent: boolean } | undefined> {
   const dataDir = prepareDataDir(config.dataDir);
   if (!socketPathFits(dataDir)) return undefined;
   // A first start initialises the database, which takes long on a loaded machine.
@@ -40,7 +42,7 @@ export async function openThroughAgent(
         });
       }
       const store = await connect(pg, agent, config, options);
-      if (store) return store;
+      if (store) return { store, schemaCurrent: agent.schema_current === true };
     } else if (agent) {
       await stopAgent(dataDir, agent, 10_000); // another build's: replaced, not trusted
     } else await startAgent(dataDir, config.schema, settings);
@@ -51,10 +53,14 @@ export async function openThroughAgent(
   }
 }
 
-/** A pool on the agent's socket, its first connection made (so a dead socket is found here, not in the first query); undefined when it refuses. */
+/**
+ * A pool on the agent's socket, its first connection made (so a dead socket is found here, not in
+ * the first query); undefined when it refuses. One connection unless asked for more, as in
+ * process: the agent runs one statement at a time, so a second one buys nothing and costs a connect.
+ */
 async function connect(pg: typeof import('pg'), agent: AgentHandshake, config: { schema: string }, options: OpenOptions): Promise<Store | undefined> {
   const dataDir = agent.socket.slice(0, -`/.s.PGSQL.${AGENT_PORT}`.length);
-  const pool = new pg.Pool({ host: dataDir, port: AGENT_PORT, user: 'postgres', database: 'postgres', max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ host: dataDir, port: AGENT_PORT, user: 'postgres', database: 'postgres', max: options.poolSize ?? 1, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => undefined);
   // The agent's clients share PGlite's one session; each sets the schema it works in.
   pool.on('connect', (client) => {

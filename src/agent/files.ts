@@ -37,6 +37,12 @@ export interface AgentHandshake {
   idle_timeout_ms: number;
   connections: number;
   last_activity_at: string;
+  /**
+   * The agent brought its schema up to this build's migrations when it started (nothing but
+   * commands of this build, through it, touches the database while it runs, and they only
+   * migrate forward): its clients skip their own schema check.
+   */
+  schema_current?: boolean;
 }
 
 let root: string | undefined;

@@ -32,7 +32,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   const { db, dataDir } = opened;
   let server: Awaited<ReturnType<typeof serveDatabase>> | undefined;
   try {
-    await migrateInProcess(opened, options.schema, options.log);
+    const schemaCurrent = await migrateInProcess(opened, options.schema, options.log);
     const started = new Date();
     const handshake: AgentHandshake = {
       pid: process.pid,
@@ -43,6 +43,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
       idle_timeout_ms: options.idleMs,
       connections: 0,
       last_activity_at: started.toISOString(),
+      schema_current: schemaCurrent,
     };
     let idleTimer: NodeJS.Timeout | undefined;
     let idle!: (reason: string) => void;
@@ -75,14 +76,16 @@ export async function runAgent(options: AgentOptions): Promise<void> {
   }
 }
 
-/** Migrates on start, over an in-process connection, so the commands that connect find the schema current. */
-async function migrateInProcess(opened: Awaited<ReturnType<typeof openEmbeddedDatabase>>, schema: string, log: (message: string) => void): Promise<void> {
+/** Migrates on start, over an in-process connection, so the commands that connect find the schema current; false when that failed. */
+async function migrateInProcess(opened: Awaited<ReturnType<typeof openEmbeddedDatabase>>, schema: string, log: (message: string) => void): Promise<boolean> {
   const store = await embeddedStore(opened, schema, () => new Date(), async () => undefined);
   try {
     await migrateIfBehind(store);
+    return true;
   } catch (err) {
     // Served all the same: each command checks the schema itself and reports what is wrong.
     log(`migration on start failed: ${(err as Error).message}`);
+    return false;
   } finally {
     await store.close();
   }

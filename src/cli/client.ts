@@ -95,7 +95,10 @@ export class BackendSession {
   client(options: ClientOptions = {}): Promise<NoetlClient> {
     this.opened ??= this.choice().then(async (choice) => {
       if (choice.kind === 'http') return this.httpClient(choice.serverUrl);
-      return this.localClient(await this.openStore(options));
+      // The local backend's modules load while the store connects, not after it.
+      const modules = localModules();
+      const store = await this.openStore(options);
+      return this.localClient(store, await modules);
     });
     return this.opened;
   }
@@ -206,8 +209,12 @@ export class BackendSession {
 
   private async httpClient(serverUrl: string): Promise<NoetlClient> {
     const [{ createHttpClient }, { token }] = await Promise.all([import('../backends/http/index.js'), this.tokenChoice()]);
-    const client = createHttpClient({ serverUrl, token });
-    return token === undefined ? withTokenAdvice(client, serverUrl) : client;
+    // The server's own advice for a missing token (an Authorization header, `noetl token create`) is for whoever runs it.
+    const unauthenticatedMessage =
+      token === undefined
+        ? `the NoETL server at ${serverUrl} needs a service token and none was given: pass --token-file FILE, set NOETL_TOKEN, or store one with \`noetl context add NAME --server URL --token-file FILE\``
+        : undefined;
+    return createHttpClient({ serverUrl, token, unauthenticatedMessage });
   }
 
   /** /health (reachable), /openapi.json (the server's version), and the token tried on a read. */
@@ -242,7 +249,9 @@ export class BackendSession {
     if (!this.store) {
       const g = this.host.globals();
       this.store = (async () => {
-        const [config, { openStore }] = await Promise.all([this.connection(), import('../backends/sql/connect.js')]);
+        const config = await this.connection();
+        // The agent's client (which loads pg) with the SQL layer, not after it.
+        const [{ openStore }] = await Promise.all([import('../backends/sql/connect.js'), config.backend === 'embedded' && config.agent ? import('../agent/client.js') : undefined]);
         return openStore(config, {
           lockTimeoutMs: g.lockTimeoutMs,
           command: this.host.command(),
@@ -255,9 +264,8 @@ export class BackendSession {
     return this.store;
   }
 
-  private async localClient(store: Store): Promise<NoetlClient> {
+  private localClient(store: Store, [{ createLocalClient }, { defaultProviders, providerEndpoints }]: LocalModules): NoetlClient {
     const { env } = this.host;
-    const [{ createLocalClient }, { defaultProviders, providerEndpoints }] = await Promise.all([import('../backends/local/index.js'), import('../backends/local/renew/providers/index.js')]);
     return createLocalClient({
       store,
       keys: (purpose) => this.keys(purpose),
@@ -322,6 +330,14 @@ export class BackendSession {
   }
 }
 
+type LocalModules = [typeof import('../backends/local/index.js'), typeof import('../backends/local/renew/providers/index.js')];
+
+function localModules(): Promise<LocalModules> {
+  const modules = Promise.all([import('../backends/local/index.js'), import('../backends/local/renew/providers/index.js')]);
+  modules.catch(() => undefined); // awaited after the store opens, which may fail first
+  return modules;
+}
+
 /** The configured backend, to be opened read only (shell completion). */
 export interface ReadOnlyBackend {
   kind: BackendKind;
@@ -350,33 +366,6 @@ export function readOnlyBackend(ctx: Pick<CommandContext, 'env' | 'globals' | 'i
       return createLocalClient({ store, keys: () => Promise.reject(new Error(`${command} reads no sealed record`)) });
     },
   };
-}
-
-/**
- * The client, its `unauthenticated` errors saying how the CLI takes a token: the server's own
- * advice (an Authorization header, `noetl token create`) is for whoever runs the server.
- */
-function withTokenAdvice(client: NoetlClient, serverUrl: string): NoetlClient {
-  const advise = (err: unknown): never => {
-    if (err instanceof NoetlError && err.code === 'unauthenticated') {
-      throw new NoetlError('unauthenticated', `the NoETL server at ${serverUrl} needs a service token and none was given: pass --token-file FILE, set NOETL_TOKEN, or store one with \`noetl context add NAME --server URL --token-file FILE\``, { cause: err });
-    }
-    throw err;
-  };
-  const group = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(object, property, receiver) {
-        const value: unknown = Reflect.get(object, property, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => Promise.resolve((value as (...a: unknown[]) => unknown).apply(object, args)).catch(advise);
-      },
-    });
-  return new Proxy(client, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
-      return property !== 'backend' && typeof value === 'object' && value !== null ? group(value) : value;
-    },
-  });
 }
 
 /**

@@ -15,6 +15,7 @@ import { checkDatabaseUrl, checkSchemaName } from '../core/database-url.js';
 import { parseDuration } from '../core/duration.js';
 import { closest } from '../core/suggest.js';
 import { configDir } from '../io/dirs.js';
+import { parseHttpUrl } from '../io/http.js';
 import { readInputFile } from '../io/input-file.js';
 import { writePrivateFile } from '../io/private-file.js';
 import { CONTEXT_NAME } from '../io/token-store.js';
@@ -194,15 +195,7 @@ export function findContext(file: ConfigFile, name: string): ContextEntry {
  * --token-file), no query or fragment. The URL is never echoed (it might hold a secret).
  */
 export function checkServerUrl(url: string, source: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw invalidError(`${source} is not a URL: give http(s)://HOST[:PORT], e.g. http://127.0.0.1:8082`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw invalidError(`${source} is a ${parsed.protocol.slice(0, -1)}: URL: a NoETL server is http(s)://HOST[:PORT]`);
-  if (parsed.username || parsed.password) throw invalidError(`${source} has a user or password in it: give the token with --token-file FILE or NOETL_TOKEN instead`);
-  if (parsed.search || parsed.hash) throw invalidError(`${source} has a query or fragment: give http(s)://HOST[:PORT][/PATH]`);
+  parseHttpUrl(url, source, 'give the token with --token-file FILE or NOETL_TOKEN instead');
   return url.replace(/\/+$/, '');
 }
 

@@ -1,6 +1,7 @@
 /**
  * How a playbook is named in the catalog, with no I/O: its identity read from its YAML
- * (`metadata.path`, `kind`), and a `PATH[@VERSION]` reference split into its parts.
+ * (`metadata.path`, `kind`). A `PATH[@VERSION]` reference is split in playbook-ref.ts, apart
+ * from the YAML parser, which only registering a playbook needs.
  */
 import { invalidError } from './errors.js';
 import { parseYaml } from './structured.js';
@@ -26,21 +27,4 @@ export function readPlaybookIdentity(content: string, source = 'playbook'): Play
   }
   const kind = typeof doc.kind === 'string' && doc.kind ? doc.kind : 'Playbook';
   return { path: path.trim(), kind, document: doc };
-}
-
-/** A catalog reference `PATH[@VERSION]`; no version means the latest. */
-export interface PlaybookRef {
-  path: string;
-  version?: number;
-}
-
-/** Splits `PATH[@VERSION]`; a version that is not a positive integer is `invalid`. */
-export function parsePlaybookRef(ref: string): PlaybookRef {
-  const at = ref.lastIndexOf('@');
-  if (at <= 0) return { path: ref };
-  const versionText = ref.slice(at + 1);
-  if (!/^[1-9][0-9]{0,8}$/.test(versionText)) {
-    throw invalidError(`'${ref}': the version after @ must be a positive integer (e.g. ${ref.slice(0, at)}@2)`);
-  }
-  return { path: ref.slice(0, at), version: Number(versionText) };
 }

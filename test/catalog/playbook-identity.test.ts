@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoetlError } from '../../src/core/errors.js';
-import { parsePlaybookRef, readPlaybookIdentity } from '../../src/core/playbook-identity.js';
+import { readPlaybookIdentity } from '../../src/core/playbook-identity.js';
+import { parsePlaybookRef } from '../../src/core/playbook-ref.js';
 
 describe('playbook identity', () => {
   it('parses PATH@VERSION', () => {

@@ -121,7 +121,7 @@ describe('noetl context', () => {
       [['context', 'add', 'x'], 2, "error: context 'x' needs a backend: give --server URL (with --token-file FILE), --database-url URL or --data-dir DIR\n"],
       [['context', 'add', 'x', '--server', 'http://h', '--data-dir', '/d'], 2, 'error: --server and --data-dir name two different backends: give one of them\n'],
       [['context', 'add', 'x', '--data-dir', '/d', '--token-file', '/t'], 2, 'error: --token-file is the token of a NoETL server: give it with --server URL\n'],
-      [['context', 'add', 'x', '--server', 'ftp://h'], 2, 'error: --server is a ftp: URL: a NoETL server is http(s)://HOST[:PORT]\n'],
+      [['context', 'add', 'x', '--server', 'ftp://h'], 2, 'error: --server is a ftp: URL: give http(s)://HOST[:PORT]\n'],
       [['context', 'add', 'x', '--server', 'http://u:pw@h'], 2, 'error: --server has a user or password in it: give the token with --token-file FILE or NOETL_TOKEN instead\n'],
       [['context', 'add', 'bad/name', '--data-dir', '/d'], 2, "error: context name 'bad/name' is not valid: use up to 63 letters, digits, '.', '_' or '-', starting with a letter or digit\n"],
       [['context', 'add', 'x', '--server', 'http://h', '--token-file', '/nonexistent/t'], 3, 'error: cannot read token file /nonexistent/t (--token-file): no such file\n'],

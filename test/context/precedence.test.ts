@@ -82,7 +82,7 @@ describe('backend precedence', () => {
     // A flag settles what the environment leaves open.
     expect(resolveBackend({ dataDir: '/d' }, { ...env, NOETL_SERVER_URL: 'http://a', NOETL_DATABASE_URL: 'postgres://b/c' })).toMatchObject({ kind: 'database', origin: 'flag' });
     expect(thrown(() => resolveBackend({ server: ' ' }, env)).message).toBe('--server is empty: give http(s)://HOST[:PORT], or leave the flag out');
-    expect(thrown(() => resolveBackend({}, { ...env, NOETL_SERVER_URL: 'localhost:8082' })).message).toBe('NOETL_SERVER_URL is a localhost: URL: a NoETL server is http(s)://HOST[:PORT]');
+    expect(thrown(() => resolveBackend({}, { ...env, NOETL_SERVER_URL: 'localhost:8082' })).message).toBe('NOETL_SERVER_URL is a localhost: URL: give http(s)://HOST[:PORT]');
     expect(thrown(() => resolveBackend({ context: 'locl' }, env))).toEqual({ code: 'not_found', message: "context 'locl' does not exist (did you mean local?)" });
   });
 

@@ -6,9 +6,10 @@
  * become one NoetlError. Idempotent reads (GET) are retried with backoff when the server is
  * unreachable (refused, reset) or answers 502/503/504; nothing else is. The token never appears in a message.
  */
-import type { Agent, IncomingMessage, RequestOptions as NodeRequestOptions, ClientRequest } from 'node:http';
+import type { Agent } from 'node:http';
 import { ERROR_CODES, NoetlError, type ErrorCode, type ErrorHint } from '../../core/errors.js';
 import { parseJsonExact } from '../../core/json.js';
+import { httpModule, parseHttpUrl, send } from '../../io/http.js';
 import { errorCodeOfStatus } from '../../server/errors.js';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
@@ -33,6 +34,8 @@ export interface TransportOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Extra trusted CA certificates (PEM) for an HTTPS server with a private CA. */
   ca?: string | Buffer;
+  /** The message of an `unauthenticated` answer, instead of the server's (which speaks to whoever runs it); the server's error is its cause. */
+  unauthenticatedMessage?: string;
 }
 
 export interface Transport {
@@ -73,46 +76,24 @@ const NETWORK_ERRORS: Record<string, string> = {
   EPROTO: 'TLS protocol error (is it an HTTP server?)',
 };
 
-/** The server URL checked: http(s), no user or password; query and fragment dropped. */
-function parseServerUrl(serverUrl: string): URL {
-  let url: URL;
-  try {
-    url = new URL(serverUrl);
-  } catch {
-    throw new NoetlError('invalid', `server URL '${redactUrl(serverUrl)}' is not a URL: give http://HOST:PORT or https://HOST:PORT`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new NoetlError('invalid', `server URL '${redactUrl(serverUrl)}' must start with http:// or https://`);
-  }
-  if (url.username || url.password) throw new NoetlError('invalid', 'server URL must not hold a user or password: give the token on its own');
-  url.search = '';
-  url.hash = '';
-  return url;
-}
-
 /** A URL for a message: without credentials, query or fragment (they may hold a secret). */
 function redactUrl(text: string): string {
   return text.replace(/\/\/[^/@]*@/, '//').replace(/[?#].*$/, '').slice(0, 200);
 }
 
 export function createTransport(options: TransportOptions): Transport {
-  const base = parseServerUrl(options.serverUrl);
-  // A path prefix (a server behind a reverse proxy at /noetl) is kept, without its trailing slash.
+  const base = parseHttpUrl(options.serverUrl, 'server URL');
+  // A path prefix (a server behind a reverse proxy at /noetl) is kept, without its trailing slash (a URL's root path is '/').
   const prefix = base.pathname.replace(/\/+$/, '');
   const server = `${base.origin}${prefix}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const secure = base.protocol === 'https:';
-  // node:https (and TLS with it) is loaded only for an https server: ~8 ms of start-up otherwise.
   // An idle pooled connection is closed after IDLE_SOCKET_MS, before a server's own keep-alive
   // timeout (5 s for Node and uvicorn) can close it under a request about to be sent on it.
-  let connection: Promise<{ agent: Agent; request: (url: URL, options: NodeRequestOptions, onResponse: (response: IncomingMessage) => void) => ClientRequest }> | undefined;
-  const connect = () =>
-    (connection ??= secure
-      ? import('node:https').then((https) => ({ agent: new https.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ca: options.ca }), request: https.request }))
-      : import('node:http').then((http) => ({ agent: new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS }), request: http.request })));
-  const token = options.token;
+  let connection: Promise<Agent> | undefined;
+  const connect = () => (connection ??= httpModule(base).then((http) => new http.Agent({ keepAlive: true, timeout: IDLE_SOCKET_MS, ...(options.ca ? { ca: options.ca } : {}) })));
+  const { token, unauthenticatedMessage } = options;
   if (token !== undefined && (token === '' || /[\r\n]/.test(token))) throw new NoetlError('invalid', 'the token is empty or holds a line break: give the token alone');
 
   async function once(method: string, path: string, query: Query | undefined, body: string | undefined): Promise<{ status: number; location?: string; text: string }> {
@@ -124,26 +105,8 @@ export function createTransport(options: TransportOptions): Transport {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(body);
     }
-    const { agent, request: send } = await connect();
-    return new Promise((resolve, reject) => {
-      const request = send(url, { method, headers, agent, timeout: timeoutMs }, (response) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            request.destroy(Object.assign(new Error('answer too large'), { code: 'ETOOBIG' }));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        response.on('error', reject);
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, text: Buffer.concat(chunks).toString('utf8') }));
-      });
-      request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-      request.on('error', reject);
-      request.end(body);
-    });
+    const answer = await send({ method, url, headers, body, agent: await connect(), timeoutMs, maxBytes: MAX_RESPONSE_BYTES });
+    return { status: answer.status, location: answer.headers.location, text: answer.text };
   }
 
   return {
@@ -177,11 +140,13 @@ export function createTransport(options: TransportOptions): Transport {
           const to = answer.location ? ` to ${redactUrl(answer.location)}` : '';
           throw new NoetlError('invalid', `NoETL server ${server} redirected ${what}${to} (${answer.status}): give the server URL it redirects to`);
         }
-        throw errorOfAnswer(answer.status, answer.text, server, what);
+        const error = errorOfAnswer(answer.status, answer.text, server, what);
+        if (error.code === 'unauthenticated' && unauthenticatedMessage) throw new NoetlError('unauthenticated', unauthenticatedMessage, { cause: error });
+        throw error;
       }
     },
     async close() {
-      if (connection) (await connection).agent.destroy();
+      if (connection) (await connection).destroy();
     },
   };
 }

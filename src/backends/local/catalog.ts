@@ -5,7 +5,7 @@
 import type { CatalogApi, CatalogEntry, CatalogEntryWithContent, PlaybookSelector, RegisteredEntry } from '../../api/catalog.js';
 import { NoetlError, invalidError, notFoundError } from '../../core/errors.js';
 import { parseId64 } from '../../core/ids.js';
-import { parsePlaybookRef, readPlaybookIdentity } from '../../core/playbook-identity.js';
+import { parsePlaybookRef } from '../../core/playbook-ref.js';
 import { closest } from '../../core/suggest.js';
 import { getCatalogById, getCatalogByPath, insertCatalogVersion, listCatalog, listCatalogPaths } from '../sql/catalog.js';
 import type { Queryable, Store } from '../sql/store.js';
@@ -24,6 +24,8 @@ export function localCatalog({ store }: LocalClientDeps): CatalogApi {
 
 /** Registers a playbook under its metadata.path (`invalid` without one): a new version, or the latest when its content is identical. */
 export async function registerPlaybook(store: Store, content: string, source?: string): Promise<RegisteredEntry> {
+  // Loaded here: the YAML parser is for registering, not for every command that opens the client.
+  const { readPlaybookIdentity } = await import('../../core/playbook-identity.js');
   const { path, kind } = readPlaybookIdentity(content, source);
   return insertCatalogVersion(store, { path, kind, content });
 }

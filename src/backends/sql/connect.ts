@@ -1,11 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import type { Pool, PoolClient } from 'pg';
 import { maskUrl } from '../../core/database-url.js';
 import { NoetlError, invalidError, type ErrorHint } from '../../core/errors.js';
-import { AGENT_FILE_PREFIX, agentHandshakePath } from '../../agent/files.js';
+import { AGENT_FILE_PREFIX, agentHandshakePath, packageRoot } from '../../agent/files.js';
 import { acquireDirLock, type DirLock } from './lock.js';
 import { assertMigrated, migrate, migrationStatus } from './migrate.js';
 import type { PoolUse, Queryable, QueryOptions, QueryResult, Store, StoreInfo } from './store.js';
@@ -53,12 +53,11 @@ export interface OpenOptions {
 
 /** Opens the configured backend. Loads pg (and PGlite) only here, so commands that need no database never do. */
 export async function openStore(config: ConnectionConfig, options: OpenOptions = {}): Promise<Store> {
-  const store =
-    config.backend === 'postgres'
-      ? await openPostgres(config, options)
-      : ((config.agent && (await (await import('../../agent/client.js')).openThroughAgent(config, config.agent, options))) ?? (await openEmbedded(config, options)));
+  const viaAgent = config.backend === 'embedded' && config.agent ? await (await import('../../agent/client.js')).openThroughAgent(config, config.agent, options) : undefined;
+  const store = viaAgent?.store ?? (config.backend === 'postgres' ? await openPostgres(config, options) : await openEmbedded(config, options));
   try {
-    if (options.schemaCheck !== 'none') {
+    // An agent that migrated its schema when it started spares every command the check.
+    if (options.schemaCheck !== 'none' && !viaAgent?.schemaCurrent) {
       // Embedded: migrate on first use. Reading the ledger is enough when it is current, which
       // spares every command the lock and the DDL that migrate() takes.
       if (config.backend === 'embedded') await migrateIfBehind(store);
@@ -298,9 +297,10 @@ export async function openEmbeddedDatabase(config: Extract<ConnectionConfig, { b
     const { PGlite } = await import('@electric-sql/pglite');
     // PGlite starts with 128MB of shared buffers, which it zeroes at every start: a CLI's
     // small working set needs far less, and the smaller pool halves start-up memory.
-    const start = (dir: string) => PGlite.create(dir, { postgresqlconf: 'shared_buffers=8MB' });
+    // (scripts/build.mjs makes dist/initdb.tar.gz with the same setting.)
+    const start = (dir: string, loadDataDir?: Blob) => PGlite.create(dir, { postgresqlconf: 'shared_buffers=8MB', loadDataDir });
     if (existsSync(join(dataDir, 'PG_VERSION'))) tightenDataDir(dataDir, options.warn);
-    else await initialiseDataDir(dataDir, async (dir) => (await start(dir)).close());
+    else await initialiseDataDir(dataDir, async (dir) => (await startNew(dir, start)).close());
     let db: InstanceType<typeof PGlite>;
     try {
       db = await start(dataDir);
@@ -400,6 +400,29 @@ function holdPrivateUmask(): () => void {
 const INIT_PREFIX = '.noetl-init-';
 /** The initialised database, complete, while its entries move into place. */
 const INIT_READY = '.noetl-init-ready';
+
+/**
+ * PGlite on a new directory: started from what initdb made at build time (dist/initdb.tar.gz: the
+ * same for every data directory, and initdb is most of a first start's seconds), else by initdb.
+ */
+async function startNew<T>(dir: string, start: (dir: string, loadDataDir?: Blob) => Promise<T>): Promise<T> {
+  let archive: Buffer | undefined;
+  try {
+    archive = readFileSync(join(packageRoot(), 'dist', 'initdb.tar.gz'));
+  } catch {
+    /* not built (tests from a fresh clone): initdb */
+  }
+  if (archive) {
+    try {
+      return await start(dir, new Blob([archive]));
+    } catch {
+      // Of another PGlite than node_modules has now: initdb, in the directory emptied.
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { mode: 0o700 });
+    }
+  }
+  return start(dir);
+}
 
 async function initialiseDataDir(dataDir: string, initdb: (dir: string) => Promise<void>): Promise<void> {
   osStep('create the data directory', dataDir, () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }));

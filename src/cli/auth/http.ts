@@ -1,12 +1,10 @@
 /**
- * JSON (and form) requests over node:http/node:https for the gateway commands (`auth`, `run`,
- * `execution`) and the Auth0 device flow: no fetch, whose first use costs more start-up than the
- * whole request. Answers are bounded in size; 64-bit integers in them stay exact.
+ * JSON (and form) requests for the gateway commands (`auth`, `run`, `execution`) and the Auth0
+ * device flow, over src/io/http.ts. Answers are bounded in size; 64-bit integers in them stay exact.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { invalidError, NoetlError, unavailableError } from '../../core/errors.js';
+import { NoetlError, unavailableError } from '../../core/errors.js';
 import { parseJsonExact } from '../../core/json.js';
+import { parseHttpUrl, send } from '../../io/http.js';
 
 /** The largest answer read (a GraphQL result with a step's output fits well within it). */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -32,17 +30,7 @@ export interface HttpRequest {
 
 /** An http(s) URL given on the command line or in the environment, without a trailing slash. */
 export function baseUrl(text: string, what: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidError(`${what} '${text}' is not a URL: give one such as http://127.0.0.1:8090`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidError(`${what} must be an http:// or https:// URL, got ${url.protocol}`);
-  url.pathname = url.pathname.replace(/\/+$/, '');
-  url.search = '';
-  url.hash = '';
-  return url;
+  return parseHttpUrl(text, what);
 }
 
 /** `base` joined with `path` (`/api/auth/login`), keeping any path prefix of the base. */
@@ -53,46 +41,31 @@ export function joinUrl(base: URL, path: string): URL {
 }
 
 /** Sends one request and reads its whole answer; a connection failure is `unavailable`. */
-export function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
+export async function sendRequest(req: HttpRequest): Promise<HttpAnswer> {
   const body = req.json !== undefined ? JSON.stringify(req.json) : req.form ? new URLSearchParams(req.form).toString() : undefined;
   const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
   if (body !== undefined) {
     headers['content-type'] = req.json !== undefined ? 'application/json' : 'application/x-www-form-urlencoded';
     headers['content-length'] = String(Buffer.byteLength(body));
   }
-  const send = req.url.protocol === 'https:' ? httpsRequest : httpRequest;
   const origin = req.url.origin;
-  return new Promise((resolve, reject) => {
-    const request = send(req.url, { method: req.method, headers, timeout: REQUEST_TIMEOUT_MS }, (response: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      response.on('data', (chunk: Buffer) => {
-        total += chunk.length;
-        if (total > MAX_ANSWER_BYTES) {
-          response.destroy();
-          reject(unavailableError(`${req.peer} at ${origin} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('error', (err) => reject(unreachable(req.peer, origin, err)));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        if (text.trim() !== '' && /json/i.test(String(response.headers['content-type'] ?? 'application/json'))) {
-          try {
-            json = parseJsonExact(text, `the answer of ${req.peer}`);
-          } catch {
-            json = undefined;
-          }
-        }
-        resolve({ status: response.statusCode ?? 0, json, text });
-      });
-    });
-    request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    request.on('error', (err) => reject(unreachable(req.peer, origin, err)));
-    request.end(body);
-  });
+  let answer;
+  try {
+    answer = await send({ method: req.method, url: req.url, headers, body, timeoutMs: REQUEST_TIMEOUT_MS, maxBytes: MAX_ANSWER_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ETOOBIG') throw unavailableError(`${req.peer} at ${origin} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
+    throw unreachable(req.peer, origin, err as Error);
+  }
+  const { text } = answer;
+  let json: unknown;
+  if (text.trim() !== '' && /json/i.test(String(answer.headers['content-type'] ?? 'application/json'))) {
+    try {
+      json = parseJsonExact(text, `the answer of ${req.peer}`);
+    } catch {
+      json = undefined;
+    }
+  }
+  return { status: answer.status, json, text };
 }
 
 function unreachable(peer: string, origin: string, err: Error): NoetlError {
