@@ -1,8 +1,7 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { openStore } from '../../src/backends/sql/connect.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { dropSchema, freshDataDir, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
+import { dropSchema, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
+import { pooledEmbeddedStore } from './embedded-pool.js';
 
 export interface TestStoreOptions {
   clock?: () => Date;
@@ -26,14 +25,11 @@ export function fakeClock(start = new Date('2026-01-01T00:00:00Z')) {
 
 /**
  * Opens a fresh, migrated store on this run's backend, isolated from every other test:
- * a new data directory (embedded) or a new schema (PostgreSQL). close() removes it.
+ * an embedded database as the migrated template left it (embedded-pool.ts: reused, reset by
+ * close()) or a new schema (PostgreSQL, which close() drops).
  */
 export async function testStore(options: TestStoreOptions = {}): Promise<Store> {
-  if (testBackend() === 'embedded') {
-    const dataDir = await freshDataDir();
-    const store = await openStore({ backend: 'embedded', dataDir, schema: 'noetl', source: 'test' }, { clock: options.clock });
-    return withCleanup(store, async () => rmSync(dirname(dataDir), { recursive: true, force: true }));
-  }
+  if (testBackend() === 'embedded') return pooledEmbeddedStore(options.clock);
   const schema = await freshSchema();
   const store = await openStore(
     { backend: 'postgres', connectionString: testDatabaseUrl(), schema, source: 'test' },
