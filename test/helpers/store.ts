@@ -1,7 +1,5 @@
-import { openStore } from '../../src/backends/sql/connect.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { dropSchema, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
-import { pooledEmbeddedStore } from './embedded-pool.js';
+import { pooledStore } from './database-pool.js';
 
 export interface TestStoreOptions {
   clock?: () => Date;
@@ -24,28 +22,10 @@ export function fakeClock(start = new Date('2026-01-01T00:00:00Z')) {
 }
 
 /**
- * Opens a fresh, migrated store on this run's backend, isolated from every other test:
- * an embedded database as the migrated template left it (embedded-pool.ts: reused, reset by
- * close()) or a new schema (PostgreSQL, which close() drops).
+ * Opens a fresh, migrated store on this run's backend, isolated from every other test: a database
+ * (embedded) or schema (PostgreSQL) as the migrations left it, which close() puts back that way for
+ * the next test of this worker (database-pool.ts).
  */
-export async function testStore(options: TestStoreOptions = {}): Promise<Store> {
-  if (testBackend() === 'embedded') return pooledEmbeddedStore(options.clock);
-  const schema = await freshSchema();
-  const store = await openStore(
-    { backend: 'postgres', connectionString: testDatabaseUrl(), schema, source: 'test' },
-    { clock: options.clock, poolSize: options.poolSize },
-  );
-  return withCleanup(store, () => dropSchema(schema));
-}
-
-function withCleanup(store: Store, cleanup: () => Promise<void>): Store {
-  const close = store.close.bind(store);
-  let closed = false;
-  store.close = async () => {
-    if (closed) return;
-    closed = true;
-    await close();
-    await cleanup();
-  };
-  return store;
+export function testStore(options: TestStoreOptions = {}): Promise<Store> {
+  return pooledStore(options);
 }
