@@ -7,6 +7,8 @@ const postgres = process.env.NOETL_TEST_BACKEND === 'postgres';
 export default defineConfig({
   test: {
     include: postgres ? ['test/**/*.db.test.ts'] : ['test/**/*.test.ts'],
+    // A scratch directory and a name for the run, for what the workers keep open (test/helpers/database-pool.ts).
+    globalSetup: ['test/helpers/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Commands open the embedded database in process unless a test asks for the agent

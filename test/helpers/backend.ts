@@ -59,9 +59,8 @@ export async function freshDataDir(): Promise<string> {
   return dataDir;
 }
 
-/** A fresh, migrated schema in this run's PostgreSQL database. */
-export async function freshSchema(): Promise<string> {
-  const schema = uniqueName('t');
+/** A fresh, migrated schema in this run's PostgreSQL database, named `schema` (a unique name by default). */
+export async function freshSchema(schema = uniqueName('t')): Promise<string> {
   const store = await openStore(
     { backend: 'postgres', connectionString: testDatabaseUrl(), schema, source: 'test' },
     { schemaCheck: 'none' },

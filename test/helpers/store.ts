@@ -1,8 +1,5 @@
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { openStore } from '../../src/backends/sql/connect.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { dropSchema, freshDataDir, freshSchema, testBackend, testDatabaseUrl } from './backend.js';
+import { pooledStore } from './database-pool.js';
 
 export interface TestStoreOptions {
   clock?: () => Date;
@@ -25,31 +22,10 @@ export function fakeClock(start = new Date('2026-01-01T00:00:00Z')) {
 }
 
 /**
- * Opens a fresh, migrated store on this run's backend, isolated from every other test:
- * a new data directory (embedded) or a new schema (PostgreSQL). close() removes it.
+ * Opens a fresh, migrated store on this run's backend, isolated from every other test: a database
+ * (embedded) or schema (PostgreSQL) as the migrations left it, which close() puts back that way for
+ * the next test of this worker (database-pool.ts).
  */
-export async function testStore(options: TestStoreOptions = {}): Promise<Store> {
-  if (testBackend() === 'embedded') {
-    const dataDir = await freshDataDir();
-    const store = await openStore({ backend: 'embedded', dataDir, schema: 'noetl', source: 'test' }, { clock: options.clock });
-    return withCleanup(store, async () => rmSync(dirname(dataDir), { recursive: true, force: true }));
-  }
-  const schema = await freshSchema();
-  const store = await openStore(
-    { backend: 'postgres', connectionString: testDatabaseUrl(), schema, source: 'test' },
-    { clock: options.clock, poolSize: options.poolSize },
-  );
-  return withCleanup(store, () => dropSchema(schema));
-}
-
-function withCleanup(store: Store, cleanup: () => Promise<void>): Store {
-  const close = store.close.bind(store);
-  let closed = false;
-  store.close = async () => {
-    if (closed) return;
-    closed = true;
-    await close();
-    await cleanup();
-  };
-  return store;
+export function testStore(options: TestStoreOptions = {}): Promise<Store> {
+  return pooledStore(options);
 }
