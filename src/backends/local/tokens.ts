@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { TOKEN_ROLES, type AuditCaller, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenRole, type TokensApi } from '../../api/tokens.js';
+import { TOKEN_ROLES, type AuditCaller, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenIdentity, type TokenRole, type TokensApi } from '../../api/tokens.js';
 import { conflictError, invalidError, notFoundError, NoetlError } from '../../core/errors.js';
 import { MAX_DURATION_SECONDS } from '../../core/duration.js';
 import { assertMigrated, loadMigrations, type Migration } from '../sql/migrate.js';
@@ -25,6 +25,17 @@ const MAX_AUDIT_LIMIT = 10_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** The SHA-256 a token is stored under, when it has a token's exact shape; undefined otherwise (never looked up). */
+export function wellFormedTokenHash(token: string): string | undefined {
+  return TOKEN_PATTERN.test(token) ? hashToken(token) : undefined;
+}
+
+/** The identity of a live token found at `now`; its last_used_at is written at most once a minute, not on every request. */
+export async function identityOfLiveToken(store: Store, row: { name: string; role: string; last_used_at: Date | null }, now: Date): Promise<TokenIdentity> {
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) await sql.markTokenUsed(store, row.name, now);
+  return { name: row.name, role: row.role as TokenRole };
 }
 
 function checkName(name: string): void {
@@ -111,12 +122,11 @@ export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
   let migrations: Migration[] | undefined;
   return {
     async authenticate(token) {
-      if (!TOKEN_PATTERN.test(token)) return undefined;
+      const hash = wellFormedTokenHash(token);
+      if (hash === undefined) return undefined;
       const now = store.now();
-      const row = await sql.findLiveToken(store, hashToken(token), now);
-      if (!row) return undefined;
-      if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) await sql.markTokenUsed(store, row.name, now);
-      return { name: row.name, role: row.role as TokenRole };
+      const row = await sql.findLiveToken(store, hash, now);
+      return row ? identityOfLiveToken(store, row, now) : undefined;
     },
 
     async record(entry: AuditEntry) {

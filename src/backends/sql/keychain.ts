@@ -7,6 +7,7 @@ import type { CacheType, KeychainListEntry, KeychainPurgeResult, KeychainStats }
 import { invalidError } from '../../core/errors.js';
 import type { ScopeType } from '../../core/scope.js';
 import type { Queryable } from './store.js';
+import { liveTokenSelect } from './tokens.js';
 
 /** A keychain row as the database returns it (BIGINTs as strings). */
 export interface KeychainRow {
@@ -107,14 +108,52 @@ async function scopeAllowed(db: Queryable, scope: string): Promise<boolean> {
   return rows.every((r) => r.def.includes(`'${scope}'`));
 }
 
-/** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. */
+/**
+ * What counting an access writes, for the UPDATE of one row (`$1` its cache key, `$2` now).
+ * The touch commits without waiting for its WAL flush (synchronous_commit off for its own
+ * transaction only, through set_config in the statement): every reader of an entry updates
+ * that one row, and with a flush per commit concurrent readers queue on the row's lock for a
+ * disk flush each (~2 ms here: a few hundred reads per second, however many connections).
+ * What it writes is access statistics only: no limit is ever enforced from access_count. An
+ * asynchronous commit is still atomic, and visible at once to every session and replica; a
+ * crash of the PostgreSQL server (not of noetl) within a fraction of a second can lose those
+ * last counts, never leave a row half-written or lose another transaction's writes. Run it
+ * as a statement of its own, never inside a transaction whose other writes need the flush.
+ */
+const TOUCH = `UPDATE keychain SET access_count = COALESCE(access_count, 0) + 1, accessed_at = $2
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
+
+/** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. One statement. */
 export async function touchKeychainRow(db: Queryable, key: string, now: Date): Promise<KeychainRow | undefined> {
-  const { rows } = await db.query<KeychainRow>(
-    `UPDATE keychain SET access_count = COALESCE(access_count, 0) + 1, accessed_at = $2
-     WHERE cache_key = $1 AND expires_at > $2 RETURNING *`,
-    [key, now],
-  );
+  const { rows } = await db.query<KeychainRow>(`${TOUCH} WHERE cache_key = $1 AND expires_at > $2 RETURNING keychain.*`, [key, now]);
   return rows[0] ? normalizeRow(rows[0]) : undefined;
+}
+
+/** Who a service token is, as touchKeychainRowForToken finds it. */
+export interface TokenCaller {
+  name: string;
+  role: string;
+  last_used_at: Date | null;
+}
+
+/**
+ * touchKeychainRow for the holder of a service token, in one statement: the token (its
+ * SHA-256) is checked in the statement that counts the access, and the row is touched only
+ * when the token is live at `now`. `caller` is undefined for a token that is not (nothing was
+ * written); `row` is undefined when the entry is missing or expired.
+ */
+export async function touchKeychainRowForToken(db: Queryable, key: string, now: Date, tokenSha256: string): Promise<{ caller?: TokenCaller; row?: KeychainRow }> {
+  const { rows } = await db.query<KeychainRow & { caller_name: string; caller_role: string; caller_last_used_at: Date | null; cache_key: string | null }>(
+    `WITH caller AS (${liveTokenSelect('$3', '$2')}),
+          touched AS (${TOUCH} WHERE cache_key = $1 AND expires_at > $2 AND EXISTS (SELECT 1 FROM caller) RETURNING keychain.*)
+     SELECT caller.name AS caller_name, caller.role AS caller_role, caller.last_used_at AS caller_last_used_at, touched.*
+     FROM caller LEFT JOIN touched ON true`,
+    [key, now, tokenSha256],
+  );
+  const found = rows[0];
+  if (!found) return {};
+  const { caller_name, caller_role, caller_last_used_at, ...row } = found;
+  return { caller: { name: caller_name, role: caller_role, last_used_at: caller_last_used_at }, row: row.cache_key === null ? undefined : normalizeRow(row as KeychainRow) };
 }
 
 /** Stores a renewed token: new sealed data, issued now, expiring at `expiresAt`. Undefined when the row is gone. */

@@ -33,12 +33,18 @@ export async function deleteToken(db: Queryable, name: string): Promise<boolean>
   return (await db.query('DELETE FROM service_token WHERE name = $1', [name])).rowCount > 0;
 }
 
+/**
+ * The SELECT of the token whose SHA-256 is parameter `hash` and that has not expired at
+ * parameter `now` (`$1`, `$2`…): the one definition of a live token, also a part of the
+ * statements that check the token in the same round trip as a read (keychain.ts).
+ */
+export function liveTokenSelect(hash: string, now: string): string {
+  return `SELECT ${COLUMNS} FROM service_token WHERE token_sha256 = ${hash} AND (expires_at IS NULL OR expires_at > ${now})`;
+}
+
 /** The token with this hash that has not expired at `now`; undefined otherwise. */
 export async function findLiveToken(db: Queryable, tokenSha256: string, now: Date): Promise<ServiceTokenRow | undefined> {
-  const { rows } = await db.query<ServiceTokenRow>(
-    `SELECT ${COLUMNS} FROM service_token WHERE token_sha256 = $1 AND (expires_at IS NULL OR expires_at > $2)`,
-    [tokenSha256, now],
-  );
+  const { rows } = await db.query<ServiceTokenRow>(liveTokenSelect('$1', '$2'), [tokenSha256, now]);
   return rows[0];
 }
 
