@@ -115,9 +115,43 @@ export function localTokens(deps: Pick<LocalClientDeps, 'store'>): TokensApi {
   };
 }
 
+/** The most audit rows one statement writes. */
+const MAX_AUDIT_BATCH = 500;
+
+/**
+ * Writes audit rows as a server records them: while one INSERT is in flight the next rows
+ * gather and then go in one statement, one commit and one disk flush for all of them (a reveal
+ * is audited on every request). Each call resolves once its own row is committed, durably, as
+ * a single INSERT would; a failed statement fails every row of it.
+ */
+function auditWriter(store: Store): (row: Omit<sql.AuditRow, 'id'>) => Promise<void> {
+  let waiting: { row: Omit<sql.AuditRow, 'id'>; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let writing = false;
+  async function drain(): Promise<void> {
+    writing = true;
+    while (waiting.length) {
+      const batch = waiting.slice(0, MAX_AUDIT_BATCH);
+      waiting = waiting.slice(batch.length);
+      try {
+        await sql.insertAudits(store, batch.map((w) => w.row));
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    writing = false;
+  }
+  return (row) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ row, resolve, reject });
+      if (!writing) void drain();
+    });
+}
+
 /** The token checks, audit writes and readiness probe of `noetl serve` over its database. */
 export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
   const { store } = deps;
+  const writeAudit = auditWriter(store);
   // The shipped migrations, read once: a readiness probe every few seconds need not reread them.
   let migrations: Migration[] | undefined;
   return {
@@ -129,9 +163,7 @@ export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
       return row ? identityOfLiveToken(store, row, now) : undefined;
     },
 
-    async record(entry: AuditEntry) {
-      await sql.insertAudit(store, { at: store.now(), actor: entry.actor, action: entry.action, target: entry.target ?? null, source: entry.source ?? null, outcome: entry.outcome });
-    },
+    record: (entry: AuditEntry) => writeAudit({ at: store.now(), actor: entry.actor, action: entry.action, target: entry.target ?? null, source: entry.source ?? null, outcome: entry.outcome }),
 
     poolUse: () => store.poolUse?.(),
 

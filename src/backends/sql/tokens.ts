@@ -73,6 +73,15 @@ export async function insertAudit(db: Queryable, row: Omit<AuditRow, 'id'>): Pro
   ]);
 }
 
+/** Inserts audit rows in one statement (one commit), in their order. */
+export async function insertAudits(db: Queryable, rows: Omit<AuditRow, 'id'>[]): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (at, actor, action, target, source, outcome)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+    [rows.map((r) => r.at), rows.map((r) => r.actor), rows.map((r) => r.action), rows.map((r) => r.target), rows.map((r) => r.source), rows.map((r) => r.outcome)],
+  );
+}
+
 export async function listAudit(db: Queryable, limit: number): Promise<AuditRow[]> {
   const { rows } = await db.query<AuditRow>('SELECT id::text AS id, at, actor, action, target, source, outcome FROM audit_log ORDER BY id DESC LIMIT $1', [limit]);
   return rows;
