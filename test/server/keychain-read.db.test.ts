@@ -54,6 +54,18 @@ describe('GET /api/keychain/{catalog_id}/{name} with the token checked in the re
     expect((await read(valid, '?scope_type=nope')).statusCode).toBe(400);
   });
 
+  it('concurrent readers with valid and removed tokens: each answered for its own token, only the valid ones counted', async () => {
+    const { token: valid } = await t.client.tokens.create({ name: 'kr-mixed', role: 'reader', ttl_seconds: null });
+    const { token: removed } = await t.client.tokens.create({ name: 'kr-mixed-gone', role: 'reader', ttl_seconds: null });
+    await t.client.tokens.remove('kr-mixed-gone');
+    const before = (await accesses()) ?? 0;
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => read(i % 2 ? removed : valid)));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 401 : 200)));
+    const counts = answers.filter((a) => a.statusCode === 200).map((a) => (a.json() as { access_count: number }).access_count).sort((x, y) => x - y);
+    expect(counts).toEqual([1, 2, 3, 4, 5].map((n) => before + n));
+    expect(await accesses()).toBe(before + 5);
+  });
+
   it('a revealer gets the data in clear, audited with its name; reveal=false is masked and not audited', async () => {
     const { token } = await t.client.tokens.create({ name: 'kr-revealer', role: 'revealer', ttl_seconds: null });
     const clear = await read(token);

@@ -21,7 +21,7 @@ import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import type { ScopeRef, ScopeType } from '../../core/scope.js';
 import type { TokenIdentity } from '../../api/tokens.js';
 import { parseId64 } from '../../core/ids.js';
-import { deleteKeychainRow, keychainStats, listKeychainEntries, purgeExpiredKeychain, selectKeychainRow, touchKeychainRow, touchKeychainRowForToken, type KeychainRow } from '../sql/keychain.js';
+import { deleteKeychainRow, keychainStats, listKeychainEntries, purgeExpiredKeychain, selectKeychainRow, touchKeychainRow, touchKeychainRowForTokens, type KeychainRow, type TokenCaller } from '../sql/keychain.js';
 import { findLiveToken } from '../sql/tokens.js';
 import type { Queryable, Store } from '../sql/store.js';
 import type { LocalClientDeps } from './index.js';
@@ -110,8 +110,47 @@ function keyByCatalogId(name: string, selector: KeychainSelector): { ref: ScopeR
   }
 }
 
+/** The most token holders one coalesced read statement checks. */
+const MAX_READ_BATCH = 500;
+
+/**
+ * Reads of one entry for token holders, coalesced: while a read statement of an entry is in
+ * flight, the next readers of that entry gather and then go in one statement, which checks
+ * every token and counts every live one's access (touchKeychainRowForTokens). Each reader is
+ * still checked by a statement that starts after its request arrived (a removed token fails at
+ * once) and gets its own count; concurrent readers of one row are no longer queued one
+ * statement each on its row lock.
+ */
+function coalescedTokenTouches(store: Store): (key: string, tokenSha256: string) => Promise<{ caller?: TokenCaller; row?: KeychainRow }> {
+  type Waiter = { hash: string; resolve: (found: { caller?: TokenCaller; row?: KeychainRow }) => void; reject: (err: unknown) => void };
+  const waiting = new Map<string, Waiter[]>();
+  async function drain(key: string): Promise<void> {
+    for (let queue = waiting.get(key); queue?.length; queue = waiting.get(key)) {
+      const batch = queue.splice(0, MAX_READ_BATCH);
+      try {
+        const found = await touchKeychainRowForTokens(store, key, store.now(), batch.map((w) => w.hash));
+        batch.forEach((w, i) => w.resolve(found[i]));
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    waiting.delete(key);
+  }
+  return (key, hash) =>
+    new Promise((resolve, reject) => {
+      const queue = waiting.get(key);
+      if (queue) {
+        queue.push({ hash, resolve, reject });
+        return;
+      }
+      waiting.set(key, [{ hash, resolve, reject }]);
+      void drain(key);
+    });
+}
+
 export function localKeychain(deps: LocalClientDeps): KeychainApi {
   const { store } = deps;
+  const touchForToken = coalescedTokenTouches(store);
   const mask = (value: unknown, keys: KeySet) => maskValue(value, fingerprintKeyFrom(keys.current.key));
 
   /**
@@ -185,7 +224,7 @@ export function localKeychain(deps: LocalClientDeps): KeychainApi {
       let caller: TokenIdentity;
       let touched: { touched: KeychainRow | undefined } | undefined;
       if (quick) {
-        const found = await touchKeychainRowForToken(store, quick.key, now, hash);
+        const found = await touchForToken(quick.key, hash);
         if (!found.caller) return undefined;
         caller = await identityOfLiveToken(store, found.caller, now);
         touched = { touched: found.row };

@@ -39,7 +39,12 @@ export async function deleteToken(db: Queryable, name: string): Promise<boolean>
  * statements that check the token in the same round trip as a read (keychain.ts).
  */
 export function liveTokenSelect(hash: string, now: string): string {
-  return `SELECT ${COLUMNS} FROM service_token WHERE token_sha256 = ${hash} AND (expires_at IS NULL OR expires_at > ${now})`;
+  return `SELECT ${COLUMNS} FROM service_token WHERE ${liveTokenCondition(hash, now)}`;
+}
+
+/** The condition of liveTokenSelect on service_token's columns (unqualified), for a join. */
+export function liveTokenCondition(hash: string, now: string): string {
+  return `token_sha256 = ${hash} AND (expires_at IS NULL OR expires_at > ${now})`;
 }
 
 /** The token with this hash that has not expired at `now`; undefined otherwise. */
