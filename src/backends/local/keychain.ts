@@ -222,19 +222,19 @@ export function localKeychain(deps: LocalClientDeps): KeychainApi {
       const now = store.now();
       const quick = keyByCatalogId(name, selector);
       let caller: TokenIdentity;
-      let touched: { touched: KeychainRow | undefined } | undefined;
+      let quickRead: { touched: KeychainRow | undefined } | undefined;
       if (quick) {
         const found = await touchForToken(quick.key, hash);
         if (!found.caller) return undefined;
         caller = await identityOfLiveToken(store, found.caller, now);
-        touched = { touched: found.row };
+        quickRead = { touched: found.row };
       } else {
         const row = await findLiveToken(store, hash, now);
         if (!row) return undefined;
         caller = await identityOfLiveToken(store, row, now);
       }
       const { reveal } = options.authorize(caller);
-      return read(name, selector, { ...options, reveal }, checked, keys, touched);
+      return read(name, selector, { ...options, reveal }, checked, keys, quickRead);
     },
 
     async list(filter: KeychainListFilter = {}) {
