@@ -123,6 +123,8 @@ export interface CredentialsApi {
   get(name: string, options?: GetCredentialOptions): Promise<Credential>;
   /** Credentials by name, never their data. */
   list(filter?: ListCredentialsFilter): Promise<CredentialSummary[]>;
+  /** The credential an identifier names, without its data: all digits is an id first, then a name; undefined when none. */
+  find(identifier: string): Promise<CredentialSummary | undefined>;
   /** Whether a credential of that name is stored (reads no data). */
   exists(name: string): Promise<boolean>;
   /** Deletes one credential; `not_found` when there is none. */

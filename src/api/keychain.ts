@@ -6,6 +6,7 @@
 import type { ErrorCode } from '../core/errors.js';
 import type { RenewConfig } from '../core/keychain-entry.js';
 import type { ScopeType } from '../core/scope.js';
+import type { TokenIdentity } from './tokens.js';
 
 export type { RenewConfig } from '../core/keychain-entry.js';
 export type { ScopeType } from '../core/scope.js';
@@ -67,6 +68,16 @@ export interface KeychainGetOptions {
   refresh_margin_seconds?: number;
   /** HTTP timeout of a renewal (default 10 s, at most 600 s). */
   timeout_seconds?: number;
+}
+
+/** How a server reads for the holder of a service token (KeychainApi.getForToken). */
+export interface KeychainTokenReadOptions extends Omit<KeychainGetOptions, 'reveal'> {
+  /**
+   * Called with the token's identity once it is checked, before the answer is built: whether
+   * this caller sees the data in clear. It may refuse (throw), but a hit's access is counted
+   * already then (in the statement that checked the token): use it where every valid token may read.
+   */
+  authorize(caller: TokenIdentity): { reveal: boolean };
 }
 
 export interface KeychainSuccess {
@@ -230,6 +241,13 @@ export interface KeychainApi {
    * on an expired entry is an `unavailable` error (reason `renew-failed`).
    */
   get(name: string, selector: KeychainSelector, options?: KeychainGetOptions): Promise<KeychainGetResult>;
+  /**
+   * `get` for a server, on behalf of the holder of a service token (a direct database only):
+   * the token is checked in the statement that reads the entry and counts the access, so a hit
+   * costs one round trip. Undefined when the token is not valid (unknown, removed, expired,
+   * malformed): then nothing was read or counted.
+   */
+  getForToken?(token: string, name: string, selector: KeychainSelector, options: KeychainTokenReadOptions): Promise<KeychainGetResult | undefined>;
   list(filter?: KeychainListFilter): Promise<KeychainListEntry[]>;
   /** Deletes the named entries of one scope; every name is checked before anything is deleted. */
   remove(names: string[], selector: KeychainSelector): Promise<KeychainRemoveResult[]>;

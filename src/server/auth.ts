@@ -45,13 +45,23 @@ export function tokenOf(request: Pick<FastifyRequest, 'headers'>): string | unde
  */
 export async function authenticate(request: Pick<FastifyRequest, 'headers'>, tokens: TokenAuthority | undefined): Promise<TokenIdentity> {
   if (!tokens) return ANONYMOUS_ADMIN;
+  const identity = await tokens.authenticate(requireToken(request));
+  if (!identity) throw invalidTokenError();
+  return identity;
+}
+
+/** The token a request carries; unauthenticated (401) when it carries none. */
+export function requireToken(request: Pick<FastifyRequest, 'headers'>): string {
   const token = tokenOf(request);
   if (token === undefined) {
     throw new NoetlError('unauthenticated', 'a service token is required: send Authorization: Bearer <token>', { hint: { command: 'token create NAME --role reader', text: 'makes one' } });
   }
-  const identity = await tokens.authenticate(token);
-  if (!identity) throw new NoetlError('unauthenticated', 'the service token is not valid (unknown, removed or expired)');
-  return identity;
+  return token;
+}
+
+/** A token that was sent and is not valid; the message never echoes it. */
+export function invalidTokenError(): NoetlError {
+  return new NoetlError('unauthenticated', 'the service token is not valid (unknown, removed or expired)');
 }
 
 /** Forbidden (403) when the identity's role is below what the route needs. */

@@ -48,6 +48,19 @@ describe(`credentials contract (${testBackend()})`, () => {
     expect(clear).toMatchObject({ revealed: true, legacy: false, warnings: [], data: { token: SECRET, again: SECRET, nested: { n: 7 } } });
   });
 
+  it('find names a credential by id (all digits: the id first) or by name, never with its data; undefined when none', async () => {
+    const pg = await t.client.credentials.add({ name: 'pg', type: 'postgres', data: { db_password: SECRET } });
+    const digits = await t.client.credentials.add({ name: pg.id.slice(0, 5), type: 'secret', data: { token: SECRET } });
+    const { warnings: _pg, replaced: _r, ...pgSummary } = pg;
+    expect(await t.client.credentials.find('pg')).toEqual(pgSummary);
+    expect(await t.client.credentials.find(pg.id)).toEqual(pgSummary);
+    // All digits and no such id: a name of digits.
+    expect(await t.client.credentials.find(digits.name)).toMatchObject({ id: digits.id, name: digits.name });
+    expect(await t.client.credentials.find('nope')).toBeUndefined();
+    expect(await t.client.credentials.find(BIG_ID)).toBeUndefined();
+    expect(JSON.stringify(await t.client.credentials.find('pg'))).not.toContain(SECRET);
+  });
+
   it('add of an existing name is conflict (hint: replace); replace keeps the id and what is not given', async () => {
     const first = await t.client.credentials.add({ name: 'a', type: 'secret', data: { secret: 'one' }, description: 'kept' });
     const err = await fails(t.client.credentials.add({ name: 'a', type: 'secret', data: { secret: 'two' } }));

@@ -47,6 +47,14 @@ export function httpCredentials(transport: Transport): CredentialsApi {
       const items = listOf(await transport.request('GET', '/api/credentials', { query }), 'items', 'credentials').map((c) => summaryOf(fieldsOf(c, 'a credential listing')));
       return items.filter((c) => (filter.type === undefined || c.type === filter.type) && (filter.tags ?? []).every((t) => c.tags.includes(t)));
     },
+    async find(identifier) {
+      try {
+        return summaryOf(fieldsOf(await transport.request('GET', `/api/credentials/${seg(identifier)}`), 'a credential read'));
+      } catch (err) {
+        if (err instanceof NoetlError && err.code === 'not_found') return undefined;
+        throw err;
+      }
+    },
     async exists(name) {
       try {
         await transport.request('GET', `/api/credentials/${seg(name)}`);

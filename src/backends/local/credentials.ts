@@ -19,7 +19,7 @@ import type {
 import { checkRegistrations, importOutcome, KEPT_ON_REPLACE, prepareCredential, type Prepared } from '../../core/credential-input.js';
 import { seal, type KeySet } from '../../core/envelope.js';
 import { conflictError, NoetlError, notFoundError } from '../../core/errors.js';
-import { newId64 } from '../../core/ids.js';
+import { newId64, parseId64 } from '../../core/ids.js';
 import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import { validateAgainstSchema } from '../../core/schema.js';
 import { closest } from '../../core/suggest.js';
@@ -28,6 +28,7 @@ import {
   deleteCredential,
   insertCredential,
   selectCredential,
+  selectCredentialByIdOrName,
   selectCredentialNames,
   selectCredentials,
   selectForReplace,
@@ -49,6 +50,10 @@ export function localCredentials(deps: LocalClientDeps): CredentialsApi {
       return { ...credential, data: maskValue(credential.data, fingerprintKeyFrom(keys.current.key)) as Record<string, unknown>, revealed: false };
     },
     list: async (filter = {}) => (await selectCredentials(store, { type: filter.type, tags: filter.tags })).map(toSummary),
+    async find(identifier) {
+      const row = await selectCredentialByIdOrName(store, identifier, parseId64(identifier));
+      return row && toSummary(row);
+    },
     exists: (name) => credentialExists(store, name),
     async remove(name) {
       const removed = await deleteCredential(store, name);

@@ -20,7 +20,7 @@ import { schemaReport, validateAgainstSchema } from '../../core/schema.js';
 import { selectKeychainRow, touchKeychainRow, upsertKeychainRow, type KeychainRow } from '../sql/keychain.js';
 import { describeKind, isFieldObject, openRecord, SEAL_LEGACY_ROWS } from '../sql/sealed.js';
 import type { Store } from '../sql/store.js';
-import { addWarnings, isRowDueForRenewal, renewKeychainEntry, type RenewOptions } from './renew/renew.js';
+import { addWarnings, isRowDueForRenewal, renewKeychainEntry, type RenewOptions, type RenewOutcome } from './renew/renew.js';
 
 const CHECK_MASTER_KEY = '; check the master key (NOETL_ENCRYPTION_KEY or the key file)';
 
@@ -221,9 +221,10 @@ export interface GetKeychainOptions extends RenewOptions {
 }
 
 /**
- * Reads an entry, data in clear. An auto-renew entry that is expired, or within its refresh
- * margin, is renewed first (once for all concurrent readers, see renew/renew.ts). An expired
- * entry is reported `expired`, never served. Every successful read bumps access_count and accessed_at.
+ * Reads an entry, data in clear. Every successful read counts one access (access_count,
+ * accessed_at) in the statement that reads the entry: a hit is one round trip. An auto-renew
+ * entry that is expired, or within its refresh margin, is renewed first (once for all
+ * concurrent readers, see renew/renew.ts). An expired entry is reported `expired`, never served.
  */
 export async function getKeychainEntry(
   store: Store,
@@ -233,49 +234,58 @@ export async function getKeychainEntry(
   options: GetKeychainOptions = {},
 ): Promise<KeychainGetResult> {
   const key = keychainCacheKey(name, ref);
+  return finishKeychainRead(store, keys, { keychain_name: name, catalog_id: ref.catalogId, cache_key: key }, await touchKeychainRow(store, key, store.now()), options);
+}
+
+/**
+ * The rest of a read whose first statement counted an access of the entry and returned its
+ * row (`touched`; undefined when the entry was missing or expired then): the renewal of a due
+ * auto-renew entry, the data opened and checked against its schema.
+ */
+export async function finishKeychainRead(
+  store: Store,
+  keys: KeySet,
+  base: Omit<KeychainNotFoundBase, 'status'>,
+  touched: KeychainRow | undefined,
+  options: GetKeychainOptions,
+): Promise<KeychainGetResult> {
   const warnings: string[] = [];
-  const base = { keychain_name: name, catalog_id: ref.catalogId, cache_key: key };
-  const row = await selectKeychainRow(store, key);
-  if (!row) return { response: { status: 'not_found', ...base }, warnings };
+  const key = base.cache_key;
+  let read = touched;
   let renewed = false;
-  if (row.auto_renew && options.renew !== false) {
-    if (isRowDueForRenewal(row, openRenewConfig(row, keys, warnings), store.now(), options)) {
-      try {
-        const outcome = await renewKeychainEntry(store, keys, key, options);
-        renewed = outcome.renewed;
-        addWarnings(warnings, outcome.warnings);
-      } catch (err) {
-        if (!hasReason(err, 'renew-failed')) throw err;
-        addWarnings(warnings, err.warnings);
-        // A token that is still valid is served; the failed early renewal is a warning.
-        if (row.expires_at.getTime() <= store.now().getTime()) {
-          addWarnings(err.warnings, warnings);
-          throw err;
-        }
-        warnings.push(`${err.message}; the current token is still valid until ${row.expires_at.toISOString()}`);
-      }
+  if (read) {
+    const outcome = await renewIfDue(store, keys, read, options, warnings);
+    if (outcome) {
+      read = outcome.row;
+      renewed = outcome.renewed;
+    }
+  } else {
+    const row = await selectKeychainRow(store, key);
+    if (!row) return { response: { status: 'not_found', ...base }, warnings };
+    // Expired when it was touched: an auto-renew entry is renewed, then counted; so is one
+    // found fresh by now (renewed by a concurrent reader, or set again, since the touch).
+    const outcome = await renewIfDue(store, keys, row, options, warnings);
+    if (outcome) renewed = outcome.renewed;
+    if (outcome || row.expires_at.getTime() > store.now().getTime()) read = await touchKeychainRow(store, key, store.now());
+    if (!read) {
+      const current = outcome ? await selectKeychainRow(store, key) : row;
+      if (!current) return { response: { status: 'not_found', ...base }, warnings };
+      const response: KeychainExpired = {
+        status: 'expired',
+        ...base,
+        expires_at: current.expires_at.toISOString(),
+        auto_renew: Boolean(current.auto_renew),
+        expired: true,
+      };
+      if (current.auto_renew) response.renew_config = openRenewConfig(current, keys, warnings);
+      return { response, warnings };
     }
   }
-  const now = store.now();
-  const read = await touchKeychainRow(store, key, now);
-  if (!read) {
-    const current = await selectKeychainRow(store, key);
-    if (!current) return { response: { status: 'not_found', ...base }, warnings };
-    const response: KeychainExpired = {
-      status: 'expired',
-      ...base,
-      expires_at: current.expires_at.toISOString(),
-      auto_renew: Boolean(current.auto_renew),
-      expired: true,
-    };
-    if (current.auto_renew) response.renew_config = openRenewConfig(current, keys, warnings);
-    return { response, warnings };
-  }
   const { data, legacy } = openKeychainData(read, keys);
-  if (legacy) warnings.push(`keychain entry '${name}' is stored as plaintext (legacy): ${SEAL_LEGACY_ROWS}`);
+  if (legacy) warnings.push(`keychain entry '${base.keychain_name}' is stored as plaintext (legacy): ${SEAL_LEGACY_ROWS}`);
   if (read.schema) {
     const result = await validateAgainstSchema(data, read.schema);
-    if (!result.valid) warnings.push(`KEYCHAIN: Entry '${name}' failed schema validation: ${result.errors.join('; ')}`);
+    if (!result.valid) warnings.push(`KEYCHAIN: Entry '${base.keychain_name}' failed schema validation: ${result.errors.join('; ')}`);
   }
   return {
     response: {
@@ -286,7 +296,7 @@ export async function getKeychainEntry(
       cache_type: read.cache_type,
       scope_type: read.scope_type,
       expires_at: read.expires_at.toISOString(),
-      ttl_seconds: remainingSeconds(read, now),
+      ttl_seconds: remainingSeconds(read, store.now()),
       accessed_at: read.accessed_at.toISOString(),
       access_count: Number(read.access_count ?? 0),
       auto_renew: Boolean(read.auto_renew),
@@ -295,4 +305,28 @@ export async function getKeychainEntry(
     },
     warnings,
   };
+}
+
+/**
+ * Renews an auto-renew entry that is due (expired, or within its refresh margin) unless asked
+ * not to: the outcome, or undefined when nothing was due. A failed renewal of a token that is
+ * still valid is a warning (the current token is served); of an expired one, the error.
+ */
+async function renewIfDue(store: Store, keys: KeySet, row: KeychainRow, options: GetKeychainOptions, warnings: string[]): Promise<RenewOutcome | undefined> {
+  if (!row.auto_renew || options.renew === false) return undefined;
+  if (!isRowDueForRenewal(row, openRenewConfig(row, keys, warnings), store.now(), options)) return undefined;
+  try {
+    const outcome = await renewKeychainEntry(store, keys, row.cache_key, options);
+    addWarnings(warnings, outcome.warnings);
+    return outcome;
+  } catch (err) {
+    if (!hasReason(err, 'renew-failed')) throw err;
+    addWarnings(warnings, err.warnings);
+    if (row.expires_at.getTime() <= store.now().getTime()) {
+      addWarnings(err.warnings, warnings);
+      throw err;
+    }
+    warnings.push(`${err.message}; the current token is still valid until ${row.expires_at.toISOString()}`);
+    return undefined;
+  }
 }

@@ -5,6 +5,7 @@
  */
 import type {
   KeychainApi,
+  KeychainGetOptions,
   KeychainGetResult,
   KeychainListFilter,
   KeychainNotFound,
@@ -18,11 +19,15 @@ import { hasReason, invalidError, NoetlError } from '../../core/errors.js';
 import { keychainCacheKey } from '../../core/keychain-entry.js';
 import { fingerprintKeyFrom, maskValue } from '../../core/mask.js';
 import type { ScopeRef, ScopeType } from '../../core/scope.js';
-import { deleteKeychainRow, keychainStats, listKeychainEntries, purgeExpiredKeychain, selectKeychainRow } from '../sql/keychain.js';
+import type { TokenIdentity } from '../../api/tokens.js';
+import { parseId64 } from '../../core/ids.js';
+import { deleteKeychainRow, keychainStats, listKeychainEntries, purgeExpiredKeychain, selectKeychainRow, touchKeychainRow, touchKeychainRowForTokens, type KeychainRow, type TokenCaller } from '../sql/keychain.js';
+import { findLiveToken } from '../sql/tokens.js';
 import type { Queryable, Store } from '../sql/store.js';
 import type { LocalClientDeps } from './index.js';
-import { checkRenewConfig, getKeychainEntry, setKeychainEntry, type KeychainNotFoundBase } from './keychain-entries.js';
+import { checkRenewConfig, finishKeychainRead, setKeychainEntry, type KeychainNotFoundBase } from './keychain-entries.js';
 import { addWarnings, renewKeychainEntry, timeoutMsOf } from './renew/renew.js';
+import { identityOfLiveToken, wellFormedTokenHash } from './tokens.js';
 
 /**
  * The catalog id a selector names (`playbook` path[@version], latest version by default, or
@@ -79,9 +84,110 @@ function parseExpiry(text: string | undefined): Date | undefined {
   return at;
 }
 
+/** The options of a read, checked before anything is read. */
+function checkGetOptions(options: Pick<KeychainGetOptions, 'timeout_seconds' | 'refresh_margin_seconds'>): { timeoutMs?: number } {
+  const timeoutMs = timeoutMsOf(options.timeout_seconds);
+  if (options.refresh_margin_seconds !== undefined && !(options.refresh_margin_seconds >= 0)) {
+    throw invalidError('refresh_margin_seconds must be a number of seconds');
+  }
+  return { timeoutMs };
+}
+
+/**
+ * The scope and key of an entry named by catalog id, without a catalog lookup: a row found
+ * under that key references its catalog entry (a foreign key), so a hit needs none. Undefined
+ * when a lookup is needed (a playbook path) or the selector is not valid (the lookup says why).
+ */
+function keyByCatalogId(name: string, selector: KeychainSelector): { ref: ScopeRef; key: string } | undefined {
+  if (selector.playbook !== undefined || selector.catalog_id === undefined) return undefined;
+  const catalogId = parseId64(selector.catalog_id);
+  if (catalogId === undefined) return undefined;
+  const ref: ScopeRef = { scope: selector.scope ?? 'global', catalogId, executionId: selector.execution_id, rootExecutionId: selector.root_execution_id };
+  try {
+    return { ref, key: keychainCacheKey(name, ref) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The most token holders one coalesced read statement checks. */
+const MAX_READ_BATCH = 500;
+
+/**
+ * Reads of one entry for token holders, coalesced: while a read statement of an entry is in
+ * flight, the next readers of that entry gather and then go in one statement, which checks
+ * every token and counts every live one's access (touchKeychainRowForTokens). Each reader is
+ * still checked by a statement that starts after its request arrived (a removed token fails at
+ * once) and gets its own count; concurrent readers of one row are no longer queued one
+ * statement each on its row lock.
+ */
+function coalescedTokenTouches(store: Store): (key: string, tokenSha256: string) => Promise<{ caller?: TokenCaller; row?: KeychainRow }> {
+  type Waiter = { hash: string; resolve: (found: { caller?: TokenCaller; row?: KeychainRow }) => void; reject: (err: unknown) => void };
+  const waiting = new Map<string, Waiter[]>();
+  async function drain(key: string): Promise<void> {
+    for (let queue = waiting.get(key); queue?.length; queue = waiting.get(key)) {
+      const batch = queue.splice(0, MAX_READ_BATCH);
+      try {
+        const found = await touchKeychainRowForTokens(store, key, store.now(), batch.map((w) => w.hash));
+        batch.forEach((w, i) => w.resolve(found[i]));
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    waiting.delete(key);
+  }
+  return (key, hash) =>
+    new Promise((resolve, reject) => {
+      const queue = waiting.get(key);
+      if (queue) {
+        queue.push({ hash, resolve, reject });
+        return;
+      }
+      waiting.set(key, [{ hash, resolve, reject }]);
+      void drain(key);
+    });
+}
+
 export function localKeychain(deps: LocalClientDeps): KeychainApi {
   const { store } = deps;
+  const touchForToken = coalescedTokenTouches(store);
   const mask = (value: unknown, keys: KeySet) => maskValue(value, fingerprintKeyFrom(keys.current.key));
+
+  /**
+   * A read. `quick` is what its first statement found when the entry was named by catalog id
+   * (the row whose access it counted; none when the entry was missing or expired); otherwise,
+   * and on a miss, the selector is looked up in the catalog (not_found for an unknown playbook).
+   * Data leaves masked unless `reveal`.
+   */
+  async function read(
+    name: string,
+    selector: KeychainSelector,
+    options: KeychainGetOptions,
+    checked: { timeoutMs?: number },
+    keys: KeySet,
+    quick: { touched: KeychainRow | undefined } | undefined,
+  ): Promise<KeychainGetResult> {
+    let base: Omit<KeychainNotFoundBase, 'status'>;
+    if (quick?.touched) {
+      base = { keychain_name: name, catalog_id: quick.touched.catalog_id, cache_key: quick.touched.cache_key };
+    } else {
+      const ref = await scopeRefOf(store, selector);
+      base = { keychain_name: name, catalog_id: ref.catalogId, cache_key: keychainCacheKey(name, ref) };
+    }
+    const touched = quick ? quick.touched : await touchKeychainRow(store, base.cache_key, store.now());
+    const { response, warnings } = await finishKeychainRead(store, keys, base, touched, {
+      renew: options.renew,
+      refreshMarginSeconds: options.refresh_margin_seconds,
+      timeoutMs: checked.timeoutMs,
+    });
+    if (response.status === 'not_found') return { ...(await notFoundWithWhereabouts(store, response)), warnings };
+    if (response.status === 'expired') {
+      const renewConfig = response.renew_config === undefined || options.reveal ? response.renew_config : (mask(response.renew_config, keys) as typeof response.renew_config);
+      return { ...response, ...(renewConfig === undefined ? {} : { renew_config: renewConfig }), warnings };
+    }
+    return { ...response, token_data: options.reveal ? response.token_data : (mask(response.token_data, keys) as Record<string, unknown>), warnings };
+  }
+
   return {
     async set(request) {
       const ref = await scopeRefOf(store, request);
@@ -101,25 +207,34 @@ export function localKeychain(deps: LocalClientDeps): KeychainApi {
       return { ...response, warnings: [] };
     },
 
-    async get(name, selector, options = {}): Promise<KeychainGetResult> {
-      const ref = await scopeRefOf(store, selector);
-      keychainCacheKey(name, ref);
-      const timeoutMs = timeoutMsOf(options.timeout_seconds);
-      if (options.refresh_margin_seconds !== undefined && !(options.refresh_margin_seconds >= 0)) {
-        throw invalidError('refresh_margin_seconds must be a number of seconds');
-      }
+    async get(name, selector, options = {}) {
+      const checked = checkGetOptions(options);
       const keys = await deps.keys('read');
-      const { response, warnings } = await getKeychainEntry(store, keys, name, ref, {
-        renew: options.renew,
-        refreshMarginSeconds: options.refresh_margin_seconds,
-        timeoutMs,
-      });
-      if (response.status === 'not_found') return { ...(await notFoundWithWhereabouts(store, response)), warnings };
-      if (response.status === 'expired') {
-        const renewConfig = response.renew_config === undefined || options.reveal ? response.renew_config : (mask(response.renew_config, keys) as typeof response.renew_config);
-        return { ...response, ...(renewConfig === undefined ? {} : { renew_config: renewConfig }), warnings };
+      const quick = keyByCatalogId(name, selector);
+      return read(name, selector, options, checked, keys, quick && { touched: await touchKeychainRow(store, quick.key, store.now()) });
+    },
+
+    async getForToken(token, name, selector, options) {
+      const hash = wellFormedTokenHash(token);
+      if (hash === undefined) return undefined;
+      const checked = checkGetOptions(options);
+      const keys = await deps.keys('read');
+      const now = store.now();
+      const quick = keyByCatalogId(name, selector);
+      let caller: TokenIdentity;
+      let quickRead: { touched: KeychainRow | undefined } | undefined;
+      if (quick) {
+        const found = await touchForToken(quick.key, hash);
+        if (!found.caller) return undefined;
+        caller = await identityOfLiveToken(store, found.caller, now);
+        quickRead = { touched: found.row };
+      } else {
+        const row = await findLiveToken(store, hash, now);
+        if (!row) return undefined;
+        caller = await identityOfLiveToken(store, row, now);
       }
-      return { ...response, token_data: options.reveal ? response.token_data : (mask(response.token_data, keys) as Record<string, unknown>), warnings };
+      const { reveal } = options.authorize(caller);
+      return read(name, selector, { ...options, reveal }, checked, keys, quickRead);
     },
 
     async list(filter: KeychainListFilter = {}) {

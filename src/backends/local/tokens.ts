@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { TOKEN_ROLES, type AuditCaller, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenRole, type TokensApi } from '../../api/tokens.js';
+import { TOKEN_ROLES, type AuditCaller, type AuditEntry, type ServiceToken, type TokenAuthority, type TokenIdentity, type TokenRole, type TokensApi } from '../../api/tokens.js';
 import { conflictError, invalidError, notFoundError, NoetlError } from '../../core/errors.js';
 import { MAX_DURATION_SECONDS } from '../../core/duration.js';
 import { assertMigrated, loadMigrations, type Migration } from '../sql/migrate.js';
@@ -25,6 +25,17 @@ const MAX_AUDIT_LIMIT = 10_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** The SHA-256 a token is stored under, when it has a token's exact shape; undefined otherwise (never looked up). */
+export function wellFormedTokenHash(token: string): string | undefined {
+  return TOKEN_PATTERN.test(token) ? hashToken(token) : undefined;
+}
+
+/** The identity of a live token found at `now`; its last_used_at is written at most once a minute, not on every request. */
+export async function identityOfLiveToken(store: Store, row: { name: string; role: string; last_used_at: Date | null }, now: Date): Promise<TokenIdentity> {
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) await sql.markTokenUsed(store, row.name, now);
+  return { name: row.name, role: row.role as TokenRole };
 }
 
 function checkName(name: string): void {
@@ -104,24 +115,55 @@ export function localTokens(deps: Pick<LocalClientDeps, 'store'>): TokensApi {
   };
 }
 
+/** The most audit rows one statement writes. */
+const MAX_AUDIT_BATCH = 500;
+
+/**
+ * Writes audit rows as a server records them: while one INSERT is in flight the next rows
+ * gather and then go in one statement, one commit and one disk flush for all of them (a reveal
+ * is audited on every request). Each call resolves once its own row is committed, durably, as
+ * a single INSERT would; a failed statement fails every row of it.
+ */
+function auditWriter(store: Store): (row: Omit<sql.AuditRow, 'id'>) => Promise<void> {
+  let waiting: { row: Omit<sql.AuditRow, 'id'>; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let writing = false;
+  async function drain(): Promise<void> {
+    writing = true;
+    while (waiting.length) {
+      const batch = waiting.slice(0, MAX_AUDIT_BATCH);
+      waiting = waiting.slice(batch.length);
+      try {
+        await sql.insertAudits(store, batch.map((w) => w.row));
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        for (const w of batch) w.reject(err);
+      }
+    }
+    writing = false;
+  }
+  return (row) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ row, resolve, reject });
+      if (!writing) void drain();
+    });
+}
+
 /** The token checks, audit writes and readiness probe of `noetl serve` over its database. */
 export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
   const { store } = deps;
+  const writeAudit = auditWriter(store);
   // The shipped migrations, read once: a readiness probe every few seconds need not reread them.
   let migrations: Migration[] | undefined;
   return {
     async authenticate(token) {
-      if (!TOKEN_PATTERN.test(token)) return undefined;
+      const hash = wellFormedTokenHash(token);
+      if (hash === undefined) return undefined;
       const now = store.now();
-      const row = await sql.findLiveToken(store, hashToken(token), now);
-      if (!row) return undefined;
-      if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() >= LAST_USED_RESOLUTION_MS) await sql.markTokenUsed(store, row.name, now);
-      return { name: row.name, role: row.role as TokenRole };
+      const row = await sql.findLiveToken(store, hash, now);
+      return row ? identityOfLiveToken(store, row, now) : undefined;
     },
 
-    async record(entry: AuditEntry) {
-      await sql.insertAudit(store, { at: store.now(), actor: entry.actor, action: entry.action, target: entry.target ?? null, source: entry.source ?? null, outcome: entry.outcome });
-    },
+    record: (entry: AuditEntry) => writeAudit({ at: store.now(), actor: entry.actor, action: entry.action, target: entry.target ?? null, source: entry.source ?? null, outcome: entry.outcome }),
 
     poolUse: () => store.poolUse?.(),
 

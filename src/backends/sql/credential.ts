@@ -106,6 +106,15 @@ export async function selectCredentialNames(db: Queryable, limit = 1000): Promis
   return rows.map((r) => r.name);
 }
 
+/** One credential without its data, by id (when `id` is given) or else by name; the id wins when both match. */
+export async function selectCredentialByIdOrName(db: Queryable, name: string, id: string | undefined): Promise<CredentialRow | undefined> {
+  const { rows } =
+    id === undefined
+      ? await db.query<CredentialRow>(`SELECT ${INFO_COLUMNS} FROM credential WHERE name = $1`, [name])
+      : await db.query<CredentialRow>(`SELECT ${INFO_COLUMNS} FROM credential WHERE id = $2 OR name = $1 ORDER BY id = $2 DESC LIMIT 1`, [name, id]);
+  return rows[0] && toRow(rows[0]);
+}
+
 /** Whether a credential exists (without reading its data). */
 export async function credentialExists(db: Queryable, name: string): Promise<boolean> {
   return (await db.query('SELECT 1 FROM credential WHERE name = $1', [name])).rows.length > 0;

@@ -7,6 +7,7 @@ import type { CacheType, KeychainListEntry, KeychainPurgeResult, KeychainStats }
 import { invalidError } from '../../core/errors.js';
 import type { ScopeType } from '../../core/scope.js';
 import type { Queryable } from './store.js';
+import { liveTokenCondition } from './tokens.js';
 
 /** A keychain row as the database returns it (BIGINTs as strings). */
 export interface KeychainRow {
@@ -107,14 +108,65 @@ async function scopeAllowed(db: Queryable, scope: string): Promise<boolean> {
   return rows.every((r) => r.def.includes(`'${scope}'`));
 }
 
-/** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. */
+/**
+ * What counting an access writes, for the UPDATE of one row (`$1` its cache key, `$2` now).
+ * The touch commits without waiting for its WAL flush (synchronous_commit off for its own
+ * transaction only, through set_config in the statement): every reader of an entry updates
+ * that one row, and with a flush per commit concurrent readers queue on the row's lock for a
+ * disk flush each (~2 ms here: a few hundred reads per second, however many connections).
+ * What it writes is access statistics only: no limit is ever enforced from access_count. An
+ * asynchronous commit is still atomic, and visible at once to every session and replica; a
+ * crash of the PostgreSQL server (not of noetl) within a fraction of a second can lose those
+ * last counts, never leave a row half-written or lose another transaction's writes. Run it
+ * as a statement of its own, never inside a transaction whose other writes need the flush.
+ */
+const touch = (increment: string) => `UPDATE keychain SET access_count = COALESCE(access_count, 0) + ${increment}, accessed_at = $2
+     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
+
+/** Counts one access of an unexpired row at `now` and returns it; undefined when it is missing or expired. One statement. */
 export async function touchKeychainRow(db: Queryable, key: string, now: Date): Promise<KeychainRow | undefined> {
-  const { rows } = await db.query<KeychainRow>(
-    `UPDATE keychain SET access_count = COALESCE(access_count, 0) + 1, accessed_at = $2
-     WHERE cache_key = $1 AND expires_at > $2 RETURNING *`,
-    [key, now],
-  );
+  const { rows } = await db.query<KeychainRow>(`${touch('1')} WHERE cache_key = $1 AND expires_at > $2 RETURNING keychain.*`, [key, now]);
   return rows[0] ? normalizeRow(rows[0]) : undefined;
+}
+
+/** Who a service token is, as touchKeychainRowForTokens finds it. */
+export interface TokenCaller {
+  name: string;
+  role: string;
+  last_used_at: Date | null;
+}
+
+/**
+ * touchKeychainRow for the holders of service tokens reading one entry at once, in one
+ * statement: each token (its SHA-256) is checked in the statement that counts the accesses,
+ * and the row counts one access per token live at `now`. One answer per token, in order:
+ * `caller` undefined for a token that is not live (nothing counted for it), `row` undefined
+ * when the entry is missing or expired; each live caller's row carries its own access_count,
+ * as if the reads had come one after the other.
+ */
+export async function touchKeychainRowForTokens(db: Queryable, key: string, now: Date, tokenSha256s: string[]): Promise<{ caller?: TokenCaller; row?: KeychainRow }[]> {
+  const { rows } = await db.query<KeychainRow & { callers: { ord: number; name: string; role: string; last_used_at: string | null }[] | null; cache_key: string | null }>(
+    `WITH asked AS (SELECT hash, ord FROM unnest($3::text[]) WITH ORDINALITY AS a(hash, ord)),
+          callers AS (SELECT asked.ord, service_token.name, service_token.role, service_token.last_used_at
+                      FROM asked JOIN service_token ON ${liveTokenCondition('asked.hash', '$2')}),
+          touched AS (${touch('(SELECT count(*) FROM callers)')} WHERE cache_key = $1 AND expires_at > $2 AND EXISTS (SELECT 1 FROM callers) RETURNING keychain.*)
+     SELECT (SELECT json_agg(json_build_object('ord', ord, 'name', name, 'role', role, 'last_used_at', last_used_at) ORDER BY ord) FROM callers) AS callers, touched.*
+     FROM (VALUES (1)) AS one (x) LEFT JOIN touched ON true`,
+    [key, now, tokenSha256s],
+  );
+  const { callers, x: _one, ...found } = rows[0] as typeof rows[0] & { x: number };
+  const live = callers ?? [];
+  const touched = found.cache_key === null ? undefined : normalizeRow(found as KeychainRow);
+  const first = touched ? Number(touched.access_count) - live.length + 1 : 0;
+  return tokenSha256s.map((_hash, i) => {
+    const rank = live.findIndex((c) => Number(c.ord) === i + 1);
+    if (rank < 0) return {};
+    const c = live[rank];
+    return {
+      caller: { name: c.name, role: c.role, last_used_at: c.last_used_at === null ? null : new Date(c.last_used_at) },
+      row: touched && { ...touched, access_count: first + rank },
+    };
+  });
 }
 
 /** Stores a renewed token: new sealed data, issued now, expiring at `expiresAt`. Undefined when the row is gone. */

@@ -33,12 +33,23 @@ export async function deleteToken(db: Queryable, name: string): Promise<boolean>
   return (await db.query('DELETE FROM service_token WHERE name = $1', [name])).rowCount > 0;
 }
 
+/**
+ * The SELECT of the token whose SHA-256 is parameter `hash` and that has not expired at
+ * parameter `now` (`$1`, `$2`…): the one definition of a live token, also a part of the
+ * statements that check the token in the same round trip as a read (keychain.ts).
+ */
+export function liveTokenSelect(hash: string, now: string): string {
+  return `SELECT ${COLUMNS} FROM service_token WHERE ${liveTokenCondition(hash, now)}`;
+}
+
+/** The condition of liveTokenSelect on service_token's columns (unqualified), for a join. */
+export function liveTokenCondition(hash: string, now: string): string {
+  return `token_sha256 = ${hash} AND (expires_at IS NULL OR expires_at > ${now})`;
+}
+
 /** The token with this hash that has not expired at `now`; undefined otherwise. */
 export async function findLiveToken(db: Queryable, tokenSha256: string, now: Date): Promise<ServiceTokenRow | undefined> {
-  const { rows } = await db.query<ServiceTokenRow>(
-    `SELECT ${COLUMNS} FROM service_token WHERE token_sha256 = $1 AND (expires_at IS NULL OR expires_at > $2)`,
-    [tokenSha256, now],
-  );
+  const { rows } = await db.query<ServiceTokenRow>(liveTokenSelect('$1', '$2'), [tokenSha256, now]);
   return rows[0];
 }
 
@@ -65,6 +76,15 @@ export async function insertAudit(db: Queryable, row: Omit<AuditRow, 'id'>): Pro
     row.source,
     row.outcome,
   ]);
+}
+
+/** Inserts audit rows in one statement (one commit), in their order. */
+export async function insertAudits(db: Queryable, rows: Omit<AuditRow, 'id'>[]): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (at, actor, action, target, source, outcome)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+    [rows.map((r) => r.at), rows.map((r) => r.actor), rows.map((r) => r.action), rows.map((r) => r.target), rows.map((r) => r.source), rows.map((r) => r.outcome)],
+  );
 }
 
 export async function listAudit(db: Queryable, limit: number): Promise<AuditRow[]> {

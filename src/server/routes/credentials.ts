@@ -61,8 +61,7 @@ export function registerCredentialRoutes(app: FastifyInstance, deps: { client: N
 
   /** The credential an identifier names: all digits is an id first, then a name. */
   async function summaryOf(identifier: string): Promise<CredentialSummary> {
-    const all = await credentials.list();
-    const found = (/^[0-9]+$/.test(identifier) ? all.find((c) => c.id === identifier) : undefined) ?? all.find((c) => c.name === identifier);
+    const found = await credentials.find(identifier);
     if (!found) {
       // The client's own not_found (with its did-you-mean) for a name.
       await credentials.get(identifier, { reveal: false });

@@ -10,6 +10,7 @@ import type { KeychainGetResult, KeychainSelector, KeychainSetRequest, RenewConf
 import { hasReason, invalidError } from '../../core/errors.js';
 import { SCOPE_TYPES } from '../../core/scope.js';
 import { observeTokenRequests } from '../../backends/local/renew/observe.js';
+import { DEFAULT_ACCESS, invalidTokenError, requireRole, requireToken } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, noteReveal, optionalId64, SECONDS_TEXT, secondsOf } from './common.js';
 
@@ -134,6 +135,8 @@ export function registerKeychainRoutes(app: FastifyInstance, deps: { client: Noe
   app.get<{ Params: { catalog_id: string; keychain_name: string }; Querystring: SelectorQuery & { renew?: string; reveal?: string; refresh_margin_seconds?: string; timeout_seconds?: string } }>(
     '/api/keychain/:catalog_id/:keychain_name',
     {
+      // The hot read of workers: its token is checked in the statement that reads the entry.
+      config: { tokenCheckedByHandler: keychain.getForToken !== undefined },
       schema: {
         summary:
           'Read an entry: success (renewing an expired or due auto-renew entry here first, unless renew=false), expired, or not_found; token_data in clear for revealer and admin tokens (reveal=false: masked), masked for others',
@@ -148,23 +151,31 @@ export function registerKeychainRoutes(app: FastifyInstance, deps: { client: Noe
     },
     async (request) => {
       const { query, params } = request;
-      const reveal = mayReveal(request) && flagOf(query.reveal) !== false;
+      const revealAsked = flagOf(query.reveal) !== false;
+      const selector = selectorOf(params.catalog_id, query);
+      const options = { renew: flagOf(query.renew), refresh_margin_seconds: secondsOf(query.refresh_margin_seconds), timeout_seconds: secondsOf(query.timeout_seconds) };
+      const read = async (): Promise<KeychainGetResult> => {
+        if (request.identity || !keychain.getForToken) return keychain.get(params.keychain_name, selector, { ...options, reveal: mayReveal(request) && revealAsked });
+        const found = await keychain.getForToken(requireToken(request), params.keychain_name, selector, {
+          ...options,
+          authorize(caller) {
+            request.identity = caller;
+            requireRole(caller, DEFAULT_ACCESS);
+            return { reveal: mayReveal(request) && revealAsked };
+          },
+        });
+        if (!found) throw invalidTokenError();
+        return found;
+      };
       let result: KeychainGetResult;
       try {
-        result = await countingTokenRequests(() =>
-          keychain.get(params.keychain_name, selectorOf(params.catalog_id, query), {
-            reveal,
-            renew: flagOf(query.renew),
-            refresh_margin_seconds: secondsOf(query.refresh_margin_seconds),
-            timeout_seconds: secondsOf(query.timeout_seconds),
-          }),
-        );
+        result = await countingTokenRequests(read);
       } catch (err) {
         if (hasReason(err, 'renew-failed')) metrics.renewals.inc({ outcome: 'failed' });
         throw err;
       }
       if (result.status === 'success' && result.renewed) metrics.renewals.inc({ outcome: 'renewed' });
-      return shownTo(request, result, reveal);
+      return shownTo(request, result, mayReveal(request) && revealAsked);
     },
   );
 
