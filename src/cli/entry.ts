@@ -3,7 +3,6 @@
 // line against the IO and environment it is given, so tests and other programs can run the CLI
 // in process without touching process-wide state.
 import { ExitCode } from './exit-codes.js';
-import { allowOptimizerDeferral } from './lint/optimizer.js';
 import { main } from './main.js';
 
 export { main };
@@ -44,7 +43,5 @@ export async function run(): Promise<never> {
     void exitWhenDrained(ExitCode.interrupted);
   });
 
-  // V8's flags are this process's: a short `noetl lint` may hold its optimizing compiler off (src/cli/lint/optimizer.ts).
-  allowOptimizerDeferral(process.execArgv, process.env.NODE_OPTIONS ?? '');
   return exitWhenDrained(await main(process.argv.slice(2)));
 }

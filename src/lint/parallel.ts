@@ -31,8 +31,8 @@ export interface FileResult {
 /** The argument that makes this module a worker. */
 const WORKER_ARG = '--noetl-lint-worker';
 
-/** Lints files in this thread; `onLinted` hears the length of each text. */
-function lintFiles(jobs: FileJob[], onLinted?: (chars: number) => void): FileResult[] {
+/** Lints files in this thread. */
+function lintFiles(jobs: FileJob[]): FileResult[] {
   return jobs.map((job) => {
     let text: string;
     try {
@@ -42,7 +42,6 @@ function lintFiles(jobs: FileJob[], onLinted?: (chars: number) => void): FileRes
     }
     const severities = new Map(job.severities);
     const { findings, playbooks } = lintFile(job.path, text, { severity: (id) => severities.get(id) });
-    onLinted?.(text.length);
     const source = new SourceFile(job.path, text);
     const lines: Record<number, string> = {};
     for (const f of findings) lines[f.start.line] = source.lineText(f.start.line);
@@ -81,8 +80,8 @@ function shareJobs(jobs: FileJob[], threads: number): number[][] {
   return shares;
 }
 
-/** Lints files on `threads` threads (this one and workers); results in the order of `jobs`; `onLinted` hears this thread's texts. */
-export async function lintFilesInParallel(jobs: FileJob[], threads: number, onLinted?: (chars: number) => void): Promise<FileResult[]> {
+/** Lints files on `threads` threads (this one and workers); results in the order of `jobs`. */
+export async function lintFilesInParallel(jobs: FileJob[], threads: number): Promise<FileResult[]> {
   const [own, ...others] = shareJobs(jobs, threads);
   const { Worker } = await import('node:worker_threads');
   const workers = others.map(
@@ -96,7 +95,7 @@ export async function lintFilesInParallel(jobs: FileJob[], threads: number, onLi
       }),
   );
   // The workers start meanwhile: this thread lints its share while they load.
-  const ownResults = lintFiles(own.map((i) => jobs[i]), onLinted);
+  const ownResults = lintFiles(own.map((i) => jobs[i]));
   const results: FileResult[] = new Array(jobs.length);
   own.forEach((i, n) => (results[i] = ownResults[n]));
   const workerResults = await Promise.all(workers);

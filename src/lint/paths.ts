@@ -50,8 +50,6 @@ export interface LintPathsOptions {
   onWarning?: (message: string) => void;
   /** Hears progress every 250 files linted in this thread. */
   onProgress?: (done: number, total: number) => void;
-  /** Hears the length of each text linted in this thread (not in workers), as it is linted. */
-  onLinted?: (chars: number) => void;
 }
 
 /** One input of the run. */
@@ -213,7 +211,7 @@ export async function lintPaths(options: LintPathsOptions): Promise<LintPathsRes
   if (threads > 1) {
     const { lintFilesInParallel } = await import('./parallel.js');
     const jobs: FileJob[] = fileInputs.map((i) => ({ file: i.file, path: i.path, severities: [...i.config.severities] }));
-    for (const [n, r] of (await lintFilesInParallel(jobs, threads, options.onLinted)).entries()) {
+    for (const [n, r] of (await lintFilesInParallel(jobs, threads)).entries()) {
       if (r.readError !== undefined) throw new LintPathsError('unavailable', r.readError);
       findings.push(...r.findings);
       lines.set(r.path, r.lines);
@@ -231,7 +229,6 @@ export async function lintPaths(options: LintPathsOptions): Promise<LintPathsRes
     }
     const severities = input.config.severities;
     const linted = lintFile(input.path, text, { severity: (id) => severities.get(id) });
-    options.onLinted?.(text.length);
     findings.push(...linted.findings);
     counts.set(input, { playbooks: linted.playbooks, findings: linted.findings.length });
     sources.set(input.path, new SourceFile(input.path, text));

@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import type { NoetlClient } from '../../api/index.js';
 import { closest } from '../../core/suggest.js';
 import { formatCompact } from '../../lint/format/compact.js';
@@ -14,7 +13,6 @@ import { invalidError, notFoundError } from '../../core/errors.js';
 import { CommandExit, ExitCode } from '../exit-codes.js';
 import { readStdin, type IO } from '../io.js';
 import type { LintFormat } from './formats.js';
-import { holdOptimizer } from './optimizer.js';
 
 /** `noetl lint` exit codes (DESIGN.md): 3 when linting could not run at all. */
 const LINT_COULD_NOT_RUN = 3;
@@ -105,7 +103,6 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
   if (opts.checkCredentials && !deps.client) throw new CommandExit('--check-credentials needs a database', LINT_COULD_NOT_RUN);
   let progressShown = false;
   let result: LintPathsResult;
-  const optimizer = holdOptimizer(setFlagsFromString);
   try {
     result = await lintPaths({
       paths: opts.paths,
@@ -123,7 +120,6 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
               io.stderr.write(`\rlinting ${done}/${total}`);
             }
           : undefined,
-      onLinted: optimizer.linted,
     });
   } catch (e) {
     if (e instanceof LintPathsError) {
@@ -133,7 +129,6 @@ export async function runLint(opts: LintCommandOptions, deps: LintDeps): Promise
     }
     throw e;
   } finally {
-    optimizer.release();
     if (progressShown) io.stderr.write('\r\x1b[K');
   }
   const { findings } = result;
