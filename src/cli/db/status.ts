@@ -30,9 +30,10 @@ export function newDbStatusCommand(ctx: CommandContext): Command {
 
 /** Prints the layout (table form) and the migration states; returns the exit code. */
 export async function runStatus(opts: StatusOptions, deps: StatusDeps): Promise<number> {
-  const [layout, rows] = await Promise.all([deps.admin.schemaLayout(), deps.admin.migrationStatus()]);
+  // -o json/yaml print the migration states only: the layout (a second catalog query) is for the table.
+  const [layout, rows] = await Promise.all([opts.output === 'table' ? deps.admin.schemaLayout() : undefined, deps.admin.migrationStatus()]);
   printSections(deps.io, opts.output, rows, () => [
-    `layout: ${layout.description}`,
+    `layout: ${layout!.description}`,
     {
       head: ['VERSION', 'NAME', 'STATUS', 'APPLIED'],
       rows: rows.map((r) => [String(r.version).padStart(4, '0'), r.name, r.status, r.applied_at ?? '-']),
