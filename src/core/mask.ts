@@ -6,7 +6,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isSecretKey } from './secret-shapes.js';
 
-export { isSecretKey, looksLikeSecretValue, PRIVATE_KEY_PEM } from './secret-shapes.js';
 
 const PUBLIC_FIELD = /(^|_)(host(name)?|port|user(name)?|name|database|dbname|account|warehouse|schema|region|project(_id)?|client_id|client_email|email|url|uri|endpoint|token_type|expires_in)$/i;
 

@@ -4,7 +4,7 @@
  * every unresolved reference with its reason (the seeds' "Template Resolution Failed").
  */
 import { secret } from './jinja.js';
-import { isSecretKey, looksLikeSecretValue } from './mask.js';
+import { isSecretKey, looksLikeSecretValue } from './secret-shapes.js';
 import { isVisibleTo, type Reader, type ScopeType } from './scope.js';
 import { closest } from './suggest.js';
 import type { TemplateReference } from './templates.js';

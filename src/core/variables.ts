@@ -6,7 +6,8 @@
 import { NoetlError } from './errors.js';
 import { parseId64 } from './ids.js';
 import { checkJsonNesting } from './json.js';
-import { isSecretKey, looksLikeSecretValue, maskString, maskValue } from './mask.js';
+import { maskString, maskValue } from './mask.js';
+import { isSecretKey, looksLikeSecretValue } from './secret-shapes.js';
 
 export const VARIABLE_TYPES = ['step_result', 'bearer_token', 'computed', 'user_defined'] as const;
 export type VariableType = (typeof VARIABLE_TYPES)[number];

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { looksLikeSecretValue } from '../../core/mask.js';
+import { looksLikeSecretValue } from '../../core/secret-shapes.js';
 import { isIndirectValue, isPasswordKey, isSecretMaterialKey, looksLikeApiKey, looksLikeTokenValue } from '../../lint/knowledge.js';
 import type { NoetlClient } from '../../api/index.js';
 import type { CommandContext } from '../context.js';
