@@ -86,3 +86,16 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 export type { Store };
+
+/** Makes `store.close()` idempotent, running `after` once the store itself is closed (a test may close early, and a fixture again at the end). */
+export function closeOnce(store: Store, after: () => Promise<void> = async () => undefined): Store {
+  const close = store.close.bind(store);
+  let closed = false;
+  store.close = async () => {
+    if (closed) return;
+    closed = true;
+    await close();
+    await after();
+  };
+  return store;
+}

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { authSchemaOf } from '../../src/backends/sql/auth.js';
 import { embeddedStore, loadPg, openStore } from '../../src/backends/sql/connect.js';
 import type { Store } from '../../src/backends/sql/store.js';
-import { embeddedTemplate, freshSchema, testBackend, testDatabaseUrl, uniqueName } from './backend.js';
+import { closeOnce, embeddedTemplate, freshSchema, testBackend, testDatabaseUrl, uniqueName } from './backend.js';
 
 /**
  * The migrated databases behind testStore(), kept by this test worker and reused. A new one costs
@@ -65,15 +65,7 @@ export async function pooledStore(options: { clock?: () => Date; poolSize?: numb
     await pooled.dispose().catch(() => undefined);
     throw err;
   }
-  const close = store.close.bind(store);
-  let closed = false;
-  store.close = async () => {
-    if (closed) return;
-    closed = true;
-    await close();
-    await putBack(pooled);
-  };
-  return store;
+  return closeOnce(store, () => putBack(pooled));
 }
 
 async function putBack(pooled: Pooled): Promise<void> {

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openStore, type ConnectionConfig } from '../../src/backends/sql/connect.js';
 import type { Queryable, Store } from '../../src/backends/sql/store.js';
-import { dropSchema, freshDataDir, testBackend, testDatabaseUrl, uniqueName } from '../helpers/backend.js';
+import { closeOnce, dropSchema, freshDataDir, testBackend, testDatabaseUrl, uniqueName } from '../helpers/backend.js';
 
 /** Upstream's DDL for the tables noetl shares, plus `event`, in the schema on the search_path. */
 export const UPSTREAM_DDL = `
@@ -145,13 +145,7 @@ export async function upstreamDatabase(ddl: string = UPSTREAM_DDL): Promise<Upst
     await conn.query(ddl);
   });
   // Idempotent, so a test may close it early (the embedded data directory has one owner at a time).
-  const closeRaw = raw.close.bind(raw);
-  let rawClosed = false;
-  raw.close = async () => {
-    if (rawClosed) return;
-    rawClosed = true;
-    await closeRaw();
-  };
+  closeOnce(raw);
   let closed = false;
   return {
     config,
