@@ -8,7 +8,7 @@
  * A session token never reaches this layer, only its SHA-256 (hex), in `session_token`.
  * 64-bit ids (user_id, session_id, permission_id, log_id) come out as strings.
  */
-import type { QueryOptions, Queryable } from './store.js';
+import { preparedStatement, type Queryable } from './store.js';
 
 /** Where the auth tables of a store schema are (the migration's rule). */
 export function authSchemaOf(storeSchema: string): string {
@@ -99,20 +99,6 @@ export interface AuditEventRow extends AuditEventWrite {
 
 const q = (schema: string) => `"${schema.replace(/"/g, '""')}"`;
 
-/**
- * The prepared statement of a hot query (QueryOptions.prepare): one name per distinct text in
- * this process (the schema is part of the text), so a name never stands for two texts.
- */
-const preparedNames = new Map<string, string>();
-function prepared(text: string): QueryOptions {
-  let name = preparedNames.get(text);
-  if (name === undefined) {
-    name = `noetl_auth_${preparedNames.size + 1}`;
-    preparedNames.set(text, name);
-  }
-  return { prepare: name };
-}
-
 const USER_COLUMNS = 'u.user_id::text AS user_id, u.auth0_id, u.email, u.display_name, u.created_at, u.updated_at, u.last_login_at, u.is_active';
 
 function toUser(row: UserRow): UserRow {
@@ -157,7 +143,7 @@ export type LoginResult =
   /** The email belongs to a user of another auth0 id: nothing was written (an email is never proof enough to take over an account). */
   | { outcome: 'email_taken' }
   /** The user is disabled: nothing was written. */
-  | { outcome: 'disabled'; user_id: string }
+  | { outcome: 'disabled' }
   | { outcome: 'session'; user: UserRow; created: boolean; session_id: string; expires_at: Date; roles: string[] };
 
 /**
@@ -199,14 +185,14 @@ export async function loginSession(db: Queryable, schema: string, login: LoginWr
       INSERT INTO ${s}.audit_log (user_id, session_id, event_type, event_status, event_details, ip_address, user_agent, created_at)
       SELECT n.user_id, n.session_id, 'login', 'success', $11::jsonb || jsonb_build_object('user_created', l.created), $9::inet, $10, $5 FROM session n, login_user l
     )
-    SELECT (SELECT taken FROM taken) AS email_taken, (SELECT user_id::text FROM found WHERE same AND NOT active) AS disabled_user_id,
+    SELECT (SELECT taken FROM taken) AS email_taken, EXISTS (SELECT 1 FROM found WHERE same AND NOT active) AS disabled,
            l.*, n.session_id::text AS session_id, n.expires_at AS session_expires_at,
            ARRAY(SELECT r.role_name FROM ${s}.roles r WHERE r.role_id IN (
              SELECT ur.role_id FROM ${s}.user_roles ur WHERE ur.user_id = l.user_id::bigint AND (ur.expires_at IS NULL OR ur.expires_at > $5)
              UNION SELECT role_id FROM granted
            ) ORDER BY r.role_id) AS roles
     FROM (SELECT 1) AS one LEFT JOIN login_user l ON true LEFT JOIN session n ON true`;
-  const { rows } = await db.query<UserRow & { email_taken: boolean; disabled_user_id: string | null; created: boolean | null; session_id: string | null; session_expires_at: Date | null; roles: string[] }>(
+  const { rows } = await db.query<UserRow & { email_taken: boolean; disabled: boolean; created: boolean | null; session_id: string | null; session_expires_at: Date | null; roles: string[] }>(
     text,
     [
       login.auth0_id,
@@ -221,12 +207,12 @@ export async function loginSession(db: Queryable, schema: string, login: LoginWr
       login.user_agent,
       JSON.stringify(login.audit_details),
     ],
-    prepared(text),
+    preparedStatement(text),
   );
   const row = rows[0];
   if (row.email_taken) return { outcome: 'email_taken' };
-  if (row.disabled_user_id !== null) return { outcome: 'disabled', user_id: row.disabled_user_id };
-  const { email_taken: _taken, disabled_user_id: _disabled, created, session_id, session_expires_at, roles, ...user } = row;
+  if (row.disabled) return { outcome: 'disabled' };
+  const { email_taken: _taken, disabled: _disabled, created, session_id, session_expires_at, roles, ...user } = row;
   return { outcome: 'session', user: toUser(user), created: created === true, session_id: session_id!, expires_at: new Date(session_expires_at!), roles };
 }
 
@@ -258,7 +244,7 @@ export async function userRoles(db: Queryable, schema: string, userId: string, n
   const text = `SELECT r.role_name, ur.granted_at, ur.granted_by::text AS granted_by, ur.expires_at
      FROM ${s}.user_roles ur JOIN ${s}.roles r ON r.role_id = ur.role_id
      WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > $2) ORDER BY r.role_id`;
-  const { rows } = await db.query<UserRoleRow>(text, [userId, now], prepared(text));
+  const { rows } = await db.query<UserRoleRow>(text, [userId, now], preparedStatement(text));
   return rows;
 }
 
@@ -415,7 +401,7 @@ export async function findSessionAccess(
   const { rows } = await db.query<SessionRow & { u_auth0_id: string; u_email: string; u_display_name: string | null; u_created_at: Date; u_updated_at: Date; u_last_login_at: Date | null; u_is_active: boolean | null; allowed: boolean | null }>(
     text,
     [tokenSha256, check?.playbook_path ?? null, check?.action ?? null, check?.now ?? null],
-    prepared(text),
+    preparedStatement(text),
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -446,7 +432,7 @@ export async function findSessionAccess(
 /** Notes activity on a live session. */
 export async function touchSession(db: Queryable, schema: string, sessionId: string, now: Date): Promise<void> {
   const text = `UPDATE ${q(schema)}.sessions SET last_activity_at = $2 WHERE session_id = $1`;
-  await db.query(text, [sessionId, now], prepared(text));
+  await db.query(text, [sessionId, now], preparedStatement(text));
 }
 
 /** Ends a session (logout, idle timeout); false when it was not active. */
@@ -467,7 +453,7 @@ export async function insertAuditEvent(db: Queryable, schema: string, event: Aud
   await db.query(
     text,
     [event.user_id, event.session_id, event.event_type, event.event_status, event.resource_type, event.resource_id, JSON.stringify(event.event_details), event.ip_address, event.user_agent, event.created_at],
-    prepared(text),
+    preparedStatement(text),
   );
 }
 

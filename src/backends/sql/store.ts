@@ -17,6 +17,21 @@ export interface QueryOptions {
   prepare?: string;
 }
 
+const preparedNames = new Map<string, string>();
+
+/**
+ * The options that run `text` as a prepared statement: one name per distinct text in this
+ * process (a schema-qualified text is a different text), so a name never stands for two texts.
+ */
+export function preparedStatement(text: string): QueryOptions {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    name = `noetl_prepared_${preparedNames.size + 1}`;
+    preparedNames.set(text, name);
+  }
+  return { prepare: name };
+}
+
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
