@@ -8,9 +8,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { NoetlClient } from '../api/index.js';
 import type { TokenAuthority, TokenIdentity, TokenRole } from '../api/tokens.js';
-import { NoetlError, unavailableError } from '../core/errors.js';
+import { unavailableError } from '../core/errors.js';
 import { parseJsonExact } from '../core/json.js';
-import { authenticate, DEFAULT_ACCESS, requireRole, requireToken, type RouteAccess } from './auth.js';
+import { authenticate, DEFAULT_ACCESS, handlerCheckedRole, requireRole, requireToken, type RouteAccess } from './auth.js';
 import { errorBody, toHttpError } from './errors.js';
 import { jsonLogger, type ServerLogger } from './log.js';
 import { Gauge, Metrics } from './metrics.js';
@@ -163,16 +163,19 @@ export function buildServer(options: ServerOptions): FastifyInstance {
 
   app.setErrorHandler(async (failure, request, reply) => {
     let err = failure;
-    // A route that checks its token in its handler failed before it did (a bad parameter): the token decides first, as on every route.
+    let { status, body } = toHttpError(err, { bodyLimit });
+    // A route that checks its token in its handler refused the request before it did (a bad
+    // parameter): the token decides first, as on every route. Not for a 401 (the token already
+    // decided) or a 5xx (shutting down, the database away: asking it again would only fail again).
     const config = request.is404 ? undefined : request.routeOptions.config;
-    if (tokens && request.identity === undefined && config?.tokenCheckedByHandler && !(err instanceof NoetlError && err.code === 'unauthenticated')) {
+    if (tokens && request.identity === undefined && config?.tokenCheckedByHandler && status >= 400 && status < 500 && status !== 401) {
       try {
-        await checkCaller(request, config.access === undefined || config.access === 'public' ? DEFAULT_ACCESS : config.access);
+        await checkCaller(request, handlerCheckedRole(config.access));
       } catch (authFailure) {
         err = authFailure as Error;
+        ({ status, body } = toHttpError(err, { bodyLimit }));
       }
     }
-    const { status, body } = toHttpError(err, { bodyLimit });
     // A bug (500) is an error for the operator; unavailable (503: the database is away) a warning.
     if (status >= 500) (status === 500 ? logger.error : logger.warn)('request failed', { request_id: request.id, route: routeOf(request), error: err instanceof Error ? err.message : String(err) });
     if (status === 401) void reply.header('www-authenticate', 'Bearer');

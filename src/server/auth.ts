@@ -14,6 +14,11 @@ export type RouteAccess = TokenRole | 'public';
 
 export const DEFAULT_ACCESS: TokenRole = 'reader';
 
+/** The role a route whose handler checks the token needs: its `access`, else the default (such a route is never public). */
+export function handlerCheckedRole(access: RouteAccess | undefined): TokenRole {
+  return access === undefined || access === 'public' ? DEFAULT_ACCESS : access;
+}
+
 /** The identity of every request when authentication is off (`--insecure-no-auth`, loopback only). */
 export const ANONYMOUS_ADMIN: TokenIdentity = { name: 'anonymous', role: 'admin' };
 

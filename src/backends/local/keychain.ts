@@ -22,12 +22,11 @@ import type { ScopeRef, ScopeType } from '../../core/scope.js';
 import type { TokenIdentity } from '../../api/tokens.js';
 import { parseId64 } from '../../core/ids.js';
 import { deleteKeychainRow, keychainStats, listKeychainEntries, purgeExpiredKeychain, selectKeychainRow, touchKeychainRow, touchKeychainRowForTokens, type KeychainRow, type TokenCaller } from '../sql/keychain.js';
-import { findLiveToken } from '../sql/tokens.js';
 import type { Queryable, Store } from '../sql/store.js';
 import type { LocalClientDeps } from './index.js';
 import { checkRenewConfig, finishKeychainRead, setKeychainEntry, type KeychainNotFoundBase } from './keychain-entries.js';
 import { addWarnings, renewKeychainEntry, timeoutMsOf } from './renew/renew.js';
-import { identityOfLiveToken, wellFormedTokenHash } from './tokens.js';
+import { identityOfLiveToken, identityOfTokenHash, wellFormedTokenHash } from './tokens.js';
 
 /**
  * The catalog id a selector names (`playbook` path[@version], latest version by default, or
@@ -229,9 +228,9 @@ export function localKeychain(deps: LocalClientDeps): KeychainApi {
         caller = await identityOfLiveToken(store, found.caller, now);
         quickRead = { touched: found.row };
       } else {
-        const row = await findLiveToken(store, hash, now);
-        if (!row) return undefined;
-        caller = await identityOfLiveToken(store, row, now);
+        const identity = await identityOfTokenHash(store, hash);
+        if (!identity) return undefined;
+        caller = identity;
       }
       const { reveal } = options.authorize(caller);
       return read(name, selector, { ...options, reveal }, checked, keys, quickRead);

@@ -148,6 +148,13 @@ function auditWriter(store: Store): (row: Omit<sql.AuditRow, 'id'>) => Promise<v
     });
 }
 
+/** Who holds the live token with this SHA-256 at the store's now; undefined when there is none. */
+export async function identityOfTokenHash(store: Store, hash: string): Promise<TokenIdentity | undefined> {
+  const now = store.now();
+  const row = await sql.findLiveToken(store, hash, now);
+  return row ? identityOfLiveToken(store, row, now) : undefined;
+}
+
 /** The token checks, audit writes and readiness probe of `noetl serve` over its database. */
 export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
   const { store } = deps;
@@ -157,10 +164,7 @@ export function localTokenAuthority(deps: { store: Store }): TokenAuthority {
   return {
     async authenticate(token) {
       const hash = wellFormedTokenHash(token);
-      if (hash === undefined) return undefined;
-      const now = store.now();
-      const row = await sql.findLiveToken(store, hash, now);
-      return row ? identityOfLiveToken(store, row, now) : undefined;
+      return hash === undefined ? undefined : identityOfTokenHash(store, hash);
     },
 
     record: (entry: AuditEntry) => writeAudit({ at: store.now(), actor: entry.actor, action: entry.action, target: entry.target ?? null, source: entry.source ?? null, outcome: entry.outcome }),

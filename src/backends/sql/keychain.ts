@@ -154,13 +154,14 @@ export async function touchKeychainRowForTokens(db: Queryable, key: string, now:
      FROM (VALUES (1)) AS one (x) LEFT JOIN touched ON true`,
     [key, now, tokenSha256s],
   );
-  const { callers, x: _one, ...found } = rows[0] as typeof rows[0] & { x: number };
+  const { callers, ...found } = rows[0];
   const live = callers ?? [];
+  const rankOf = new Map(live.map((c, rank) => [Number(c.ord), rank]));
   const touched = found.cache_key === null ? undefined : normalizeRow(found as KeychainRow);
   const first = touched ? Number(touched.access_count) - live.length + 1 : 0;
   return tokenSha256s.map((_hash, i) => {
-    const rank = live.findIndex((c) => Number(c.ord) === i + 1);
-    if (rank < 0) return {};
+    const rank = rankOf.get(i + 1);
+    if (rank === undefined) return {};
     const c = live[rank];
     return {
       caller: { name: c.name, role: c.role, last_used_at: c.last_used_at === null ? null : new Date(c.last_used_at) },

@@ -34,22 +34,17 @@ export async function deleteToken(db: Queryable, name: string): Promise<boolean>
 }
 
 /**
- * The SELECT of the token whose SHA-256 is parameter `hash` and that has not expired at
- * parameter `now` (`$1`, `$2`…): the one definition of a live token, also a part of the
- * statements that check the token in the same round trip as a read (keychain.ts).
+ * The condition that the token whose SHA-256 is `hash` has not expired at `now` (parameters or
+ * columns; service_token's columns unqualified): the one definition of a live token, also part
+ * of the statements that check the token in the same round trip as a read (keychain.ts).
  */
-export function liveTokenSelect(hash: string, now: string): string {
-  return `SELECT ${COLUMNS} FROM service_token WHERE ${liveTokenCondition(hash, now)}`;
-}
-
-/** The condition of liveTokenSelect on service_token's columns (unqualified), for a join. */
 export function liveTokenCondition(hash: string, now: string): string {
   return `token_sha256 = ${hash} AND (expires_at IS NULL OR expires_at > ${now})`;
 }
 
 /** The token with this hash that has not expired at `now`; undefined otherwise. */
 export async function findLiveToken(db: Queryable, tokenSha256: string, now: Date): Promise<ServiceTokenRow | undefined> {
-  const { rows } = await db.query<ServiceTokenRow>(liveTokenSelect('$1', '$2'), [tokenSha256, now]);
+  const { rows } = await db.query<ServiceTokenRow>(`SELECT ${COLUMNS} FROM service_token WHERE ${liveTokenCondition('$1', '$2')}`, [tokenSha256, now]);
   return rows[0];
 }
 
@@ -67,15 +62,8 @@ export interface AuditRow {
   outcome: string;
 }
 
-export async function insertAudit(db: Queryable, row: Omit<AuditRow, 'id'>): Promise<void> {
-  await db.query('INSERT INTO audit_log (at, actor, action, target, source, outcome) VALUES ($1, $2, $3, $4, $5, $6)', [
-    row.at,
-    row.actor,
-    row.action,
-    row.target,
-    row.source,
-    row.outcome,
-  ]);
+export function insertAudit(db: Queryable, row: Omit<AuditRow, 'id'>): Promise<void> {
+  return insertAudits(db, [row]);
 }
 
 /** Inserts audit rows in one statement (one commit), in their order. */

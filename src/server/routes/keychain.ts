@@ -10,7 +10,7 @@ import type { KeychainGetResult, KeychainSelector, KeychainSetRequest, RenewConf
 import { hasReason, invalidError } from '../../core/errors.js';
 import { SCOPE_TYPES } from '../../core/scope.js';
 import { observeTokenRequests } from '../../backends/local/renew/observe.js';
-import { DEFAULT_ACCESS, invalidTokenError, requireRole, requireToken } from '../auth.js';
+import { handlerCheckedRole, invalidTokenError, requireRole, requireToken } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 import { FLAG, flagOf, ID64, ID64_TEXT, id64Of, mayReveal, noteReveal, optionalId64, SECONDS_TEXT, secondsOf } from './common.js';
 
@@ -160,7 +160,7 @@ export function registerKeychainRoutes(app: FastifyInstance, deps: { client: Noe
           ...options,
           authorize(caller) {
             request.identity = caller;
-            requireRole(caller, DEFAULT_ACCESS);
+            requireRole(caller, handlerCheckedRole(request.routeOptions.config.access));
             return { reveal: mayReveal(request) && revealAsked };
           },
         });
