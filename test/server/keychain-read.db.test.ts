@@ -76,6 +76,36 @@ describe('GET /api/keychain/{catalog_id}/{name} with the token checked in the re
     expect(audit).toEqual([expect.objectContaining({ action: 'reveal GET /api/keychain/:catalog_id/:keychain_name', target: `api:${catalogId}:global`, outcome: 'ok' })]);
   });
 
+  it('a hit is one statement: the token checked and the access counted where the entry is read', async () => {
+    const { token } = await t.client.tokens.create({ name: 'kr-one', role: 'reader', ttl_seconds: null });
+    expect((await read(token)).statusCode).toBe(200);
+    const statements: string[] = [];
+    const query = t.store.query.bind(t.store);
+    t.store.query = ((text: string, ...rest: unknown[]) => {
+      statements.push(text);
+      return (query as (...a: unknown[]) => unknown)(text, ...rest);
+    }) as typeof t.store.query;
+    try {
+      expect((await read(token)).statusCode).toBe(200);
+    } finally {
+      t.store.query = query;
+    }
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/service_token/);
+  });
+
+  it('concurrent reveals are each audited once, with the caller, in one or more batched writes', async () => {
+    const { token } = await t.client.tokens.create({ name: 'kr-many', role: 'revealer', ttl_seconds: null });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => read(token)));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+    expect(answers.map((a) => (a.json() as { token_data?: { access_token?: string } }).token_data?.access_token)).toEqual(Array(20).fill('tok-9f8e7d6c5b4a'));
+    // The audit is written once the answer is sent (onResponse): wait for the last ones.
+    const manyAudited = async () => (await t.client.tokens.audit()).filter((a) => a.actor === 'kr-many');
+    await expect.poll(async () => (await manyAudited()).length, { timeout: 10_000 }).toBe(20);
+    const audit = await manyAudited();
+    expect(new Set(audit.map((a) => `${a.action} ${a.target} ${a.outcome}`))).toEqual(new Set([`reveal GET /api/keychain/:catalog_id/:keychain_name api:${catalogId}:global ok`]));
+  });
+
   it('an entry of an unknown catalog id, or missing, is not_found as before', async () => {
     const { token } = await t.client.tokens.create({ name: 'kr-miss', role: 'reader', ttl_seconds: null });
     expect((await app.inject({ url: '/api/keychain/12345/api', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(404);
