@@ -28,9 +28,9 @@ export interface HttpRequest {
   form?: Record<string, string>;
 }
 
-/** An http(s) URL given on the command line or in the environment, without a trailing slash. */
+/** A gateway's or Auth0's http(s) URL, without a trailing slash: a login never travels in it. */
 export function baseUrl(text: string, what: string): URL {
-  return parseHttpUrl(text, what);
+  return parseHttpUrl(text, what, 'remove it: a login travels in the request, never in the URL');
 }
 
 /** `base` joined with `path` (`/api/auth/login`), keeping any path prefix of the base. */
